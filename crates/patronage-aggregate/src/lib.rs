@@ -1,0 +1,21 @@
+//! Aggregation: the canonical `trade_flows` table to the analysis tables.
+//!
+//! * [`mirror`] rebuilds the focus country's trade from what its partners report;
+//! * [`share`] gives each partner's share of the focus country's annual trade;
+//! * [`windows`] compares a current period with a baseline, as headline claims do.
+//!
+//! Money is carried in integer thousandths of a dollar and summed exactly, so
+//! totals do not depend on thread count or row order.
+
+pub mod mirror;
+pub mod share;
+pub mod windows;
+
+pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
+pub use share::partner_share_frame;
+pub use windows::{trade_windows_frame, WindowSpec};
+
+/// Dollars from thousandths, for output columns.
+pub(crate) fn usd(mills: i64) -> f64 {
+    mills as f64 / 1000.0
+}

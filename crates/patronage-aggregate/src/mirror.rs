@@ -1,0 +1,286 @@
+//! Mirror trade: the focus country's exports are what its partners report as
+//! imports from it (CIF), its imports what they report as exports to it (FOB).
+//!
+//! Rules, in order:
+//! 1. Only rows of the chosen commodity (TOTAL by default) and flows import/export
+//!    are used; re-exports and re-imports are subsets of those and would double count.
+//! 2. Each figure — (partner, period, direction) — comes from one row: the partner's
+//!    report (basis `mirror`) when there is one, else the focus country's own report
+//!    (`direct`); among sources, the one declared first in the pipeline wins; within
+//!    a source, the first line.
+//! 3. Annual rows are the reported annual figures; where a partner reports only
+//!    monthly figures for a year, they are summed into an annual row whose
+//!    `months_covered` says how many months it holds.
+//! 4. Multi-month figures (a January–February running total) are kept as their own
+//!    rows and never split into months nor summed into years.
+
+use std::collections::BTreeMap;
+
+use patronage_core::MonthRange;
+use polars::prelude::*;
+
+use crate::usd;
+
+/// What to rebuild.
+#[derive(Debug, Clone)]
+pub struct MirrorSpec {
+    /// The focus country, ISO3.
+    pub focus: String,
+    /// Commodity code the rows are built from (`TOTAL` for all goods).
+    pub commodity: String,
+    /// Source ids in priority order (first wins).
+    pub source_priority: Vec<String>,
+}
+
+/// One row of `mirror_trade`, with money in thousandths of a dollar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorRow {
+    /// Partner ISO3.
+    pub partner: String,
+    /// Months covered.
+    pub period: MonthRange,
+    /// Focus exports, mills.
+    pub exports: Option<i64>,
+    /// Focus imports, mills.
+    pub imports: Option<i64>,
+    /// Months with data behind the row.
+    pub months_covered: u32,
+    /// `mirror`, `direct` or `mixed` (one direction of each).
+    pub basis: &'static str,
+    /// Sources used, priority order.
+    pub source_ids: Vec<String>,
+    /// True for annual rows summed from monthly figures.
+    pub rolled_up: bool,
+}
+
+impl MirrorRow {
+    /// Exports + imports when both are known.
+    pub fn total(&self) -> Option<i64> {
+        Some(self.exports? + self.imports?)
+    }
+}
+
+/// One chosen figure.
+#[derive(Debug, Clone)]
+struct Figure {
+    rank: (u8, usize, String, i64),
+    value: i64,
+    source: String,
+    basis_mirror: bool,
+}
+
+/// Build the mirror rows for the spec's focus, sorted by partner and period.
+pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<Vec<MirrorRow>> {
+    let focus = spec.focus.as_str();
+    let is_mirror = col("partner_iso3").eq(lit(focus));
+    let rows = trade_flows
+        .clone()
+        .lazy()
+        .filter(
+            col("commodity_code")
+                .eq(lit(spec.commodity.as_str()))
+                .and(
+                    col("flow")
+                        .eq(lit("import"))
+                        .or(col("flow").eq(lit("export"))),
+                )
+                .and(is_mirror.clone().or(col("reporter_iso3").eq(lit(focus))))
+                .and(col("reporter_iso3").neq(col("partner_iso3"))),
+        )
+        .select([
+            col("source_id"),
+            col("source_file"),
+            col("source_line"),
+            col("year"),
+            col("month_first"),
+            col("month_last"),
+            is_mirror.clone().alias("is_mirror"),
+            when(is_mirror.clone())
+                .then(col("reporter_iso3"))
+                .otherwise(col("partner_iso3"))
+                .alias("partner"),
+            // The focus exports when a partner imports from it, or when it exports.
+            when(is_mirror)
+                .then(col("flow").eq(lit("import")))
+                .otherwise(col("flow").eq(lit("export")))
+                .alias("focus_exports"),
+            // value_usd was built from exact thousandths; this recovers them.
+            (col("value_usd") * lit(1000.0) + lit(0.5))
+                .cast(DataType::Int64)
+                .alias("mills"),
+        ])
+        .collect()?;
+
+    let source_rank = |id: &str| {
+        spec.source_priority
+            .iter()
+            .position(|s| s == id)
+            .unwrap_or(usize::MAX)
+    };
+    let source_id = rows.column("source_id")?.str()?;
+    let source_file = rows.column("source_file")?.str()?;
+    let line = rows.column("source_line")?.i64()?;
+    let year = rows.column("year")?.i32()?;
+    let first = rows.column("month_first")?.i32()?;
+    let last = rows.column("month_last")?.i32()?;
+    let mirror = rows.column("is_mirror")?.bool()?;
+    let partner = rows.column("partner")?.str()?;
+    let exports = rows.column("focus_exports")?.bool()?;
+    let mills = rows.column("mills")?.i64()?;
+
+    // (partner, period, is_export) -> the winning figure.
+    let mut chosen: BTreeMap<(String, MonthRange, bool), Figure> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (Some(sid), Some(p), Some(y), Some(f), Some(l), Some(m), Some(x), Some(v)) = (
+            source_id.get(i),
+            partner.get(i),
+            year.get(i),
+            first.get(i),
+            last.get(i),
+            mirror.get(i),
+            exports.get(i),
+            mills.get(i),
+        ) else {
+            continue;
+        };
+        let period = MonthRange {
+            year: y,
+            first: f as u32,
+            last: l as u32,
+        };
+        let fig = Figure {
+            rank: (
+                u8::from(!m),
+                source_rank(sid),
+                source_file.get(i).unwrap_or_default().to_string(),
+                line.get(i).unwrap_or_default(),
+            ),
+            value: v,
+            source: sid.to_string(),
+            basis_mirror: m,
+        };
+        chosen
+            .entry((p.to_string(), period, x))
+            .and_modify(|cur| {
+                if fig.rank < cur.rank {
+                    *cur = fig.clone();
+                }
+            })
+            .or_insert(fig);
+    }
+
+    // Pair exports and imports per (partner, period).
+    let mut paired: BTreeMap<(String, MonthRange), (Option<Figure>, Option<Figure>)> =
+        BTreeMap::new();
+    for ((p, period, is_export), fig) in chosen {
+        let slot = paired.entry((p, period)).or_default();
+        if is_export {
+            slot.0 = Some(fig);
+        } else {
+            slot.1 = Some(fig);
+        }
+    }
+    let mut out: BTreeMap<(String, MonthRange), MirrorRow> = BTreeMap::new();
+    for ((p, period), (x, m)) in paired {
+        let figs: Vec<&Figure> = [x.as_ref(), m.as_ref()].into_iter().flatten().collect();
+        let mut sources: Vec<(usize, String)> = figs
+            .iter()
+            .map(|f| (source_rank(&f.source), f.source.clone()))
+            .collect();
+        sources.sort();
+        sources.dedup();
+        let basis = match (
+            figs.iter().all(|f| f.basis_mirror),
+            figs.iter().any(|f| f.basis_mirror),
+        ) {
+            (true, _) => "mirror",
+            (false, false) => "direct",
+            (false, true) => "mixed",
+        };
+        out.insert(
+            (p.clone(), period),
+            MirrorRow {
+                partner: p,
+                period,
+                exports: x.map(|f| f.value),
+                imports: m.map(|f| f.value),
+                months_covered: period.months(),
+                basis,
+                source_ids: sources.into_iter().map(|(_, s)| s).collect(),
+                rolled_up: false,
+            },
+        );
+    }
+
+    // Years with monthly figures but no annual one: sum the months.
+    let mut rollups: BTreeMap<(String, i32), Vec<MirrorRow>> = BTreeMap::new();
+    for row in out.values().filter(|r| r.period.single_month().is_some()) {
+        rollups
+            .entry((row.partner.clone(), row.period.year))
+            .or_default()
+            .push(row.clone());
+    }
+    for ((p, y), months) in rollups {
+        let key = (p.clone(), MonthRange::annual(y));
+        if out.contains_key(&key) {
+            continue;
+        }
+        let sum = |f: fn(&MirrorRow) -> Option<i64>| {
+            let known: Vec<i64> = months.iter().filter_map(f).collect();
+            (!known.is_empty()).then(|| known.iter().sum())
+        };
+        let mut sources: Vec<String> = Vec::new();
+        for m in &months {
+            for s in &m.source_ids {
+                if !sources.contains(s) {
+                    sources.push(s.clone());
+                }
+            }
+        }
+        sources.sort_by_key(|s| source_rank(s));
+        let basis = if months.iter().all(|m| m.basis == months[0].basis) {
+            months[0].basis
+        } else {
+            "mixed"
+        };
+        out.insert(
+            key,
+            MirrorRow {
+                partner: p,
+                period: MonthRange::annual(y),
+                exports: sum(|m| m.exports),
+                imports: sum(|m| m.imports),
+                months_covered: months.len() as u32,
+                basis,
+                source_ids: sources,
+                rolled_up: true,
+            },
+        );
+    }
+    Ok(out.into_values().collect())
+}
+
+/// The `mirror_trade` frame, in key order.
+pub fn mirror_trade_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult<DataFrame> {
+    macro_rules! column {
+        ($name:literal, $f:expr) => {
+            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+        };
+    }
+    DataFrame::new_infer_height(vec![
+        column!("focus_iso3", |_| spec.focus.clone()),
+        column!("partner_iso3", |r| r.partner.clone()),
+        column!("year", |r| r.period.year),
+        column!("month", |r| r.period.single_month().map(|m| m as i32)),
+        column!("month_first", |r| r.period.first as i32),
+        column!("month_last", |r| r.period.last as i32),
+        column!("commodity_code", |_| spec.commodity.clone()),
+        column!("focus_exports_usd", |r| r.exports.map(usd)),
+        column!("focus_imports_usd", |r| r.imports.map(usd)),
+        column!("total_usd", |r| r.total().map(usd)),
+        column!("balance_usd", |r| Some(r.exports? - r.imports?).map(usd)),
+        column!("months_covered", |r| r.months_covered as i32),
+        column!("basis", |r| r.basis),
+        column!("source_ids", |r| r.source_ids.join(",")),
+    ])
+}

@@ -1,0 +1,92 @@
+//! `patronage`: build research-grade Parquet tables of a country's trade with its
+//! patrons from the files agencies publish.
+//!
+//! Exit codes: 0 the run finished; 2 an error stopped it (bad pipeline file, a
+//! source file in the wrong layout, an output that could not be written).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use patronage_pipeline::{run, RunOptions, DEFAULT_PIPELINE};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "patronage",
+    version,
+    about = "Parquet tables of a country's ties to its patrons, from the raw files agencies publish."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a pipeline: read its sources, write its tables and manifest.json.
+    Run {
+        /// Pipeline file.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Output folder (default: the pipeline's `output`, else out/<name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            pipeline,
+            out,
+            quiet,
+        } => {
+            let report = run(&pipeline, &RunOptions { output: out })
+                .with_context(|| format!("pipeline {} failed", pipeline.display()))?;
+            if !quiet {
+                let m = &report.manifest;
+                println!(
+                    "pipeline {} (focus {}) -> {}",
+                    m.pipeline.name,
+                    m.pipeline.focus,
+                    report.output_dir.display()
+                );
+                for s in &report.sources {
+                    let r = &s.rows;
+                    println!(
+                        "  source {:<24} {} file(s): {} read = {} kept + {} dropped + {} rejected",
+                        s.source_id,
+                        s.files,
+                        r.read,
+                        r.kept,
+                        r.dropped_total(),
+                        r.rejected
+                    );
+                    for (reason, n) in &r.dropped {
+                        println!("      dropped {n:>6}  {reason}");
+                    }
+                }
+                for t in &report.tables {
+                    println!("  {:<16} {:>8} rows  {}", t.table, t.rows, t.path.display());
+                }
+                println!("  manifest.json");
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The vocabulary every patronage crate shares: country codes with their validity
+//! years, trade flows, calendar periods, and the contracts of the tables the
+//! pipeline writes. Nothing here reads files or knows about a source format.
+
+pub mod countries;
+pub mod flow;
+pub mod period;
+pub mod tables;
+
+pub use countries::{Country, CountryKind, CountryRegistry, LookupError};
+pub use flow::Flow;
+pub use period::{MonthRange, YearMonth};
+
+/// Longest raw text kept for a rejected row, in characters.
+pub const RAW_TEXT_LIMIT: usize = 1000;
+
+/// A row that was read but cannot be used. Readers and normalizers return these
+/// instead of failing the run, and the pipeline writes them to the `rejects` table
+/// with the stage and source attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowReject {
+    /// Line of the row in its file.
+    pub line: u64,
+    /// Stable reason code (`bad_number`, `field_count`, `unknown_country_code`, ...).
+    pub reason: &'static str,
+    /// What was wrong, naming the column.
+    pub detail: String,
+    /// The row as read, cut at [`RAW_TEXT_LIMIT`] characters.
+    pub raw: String,
+}
+
+impl RowReject {
+    /// Build a reject, bounding the raw text.
+    pub fn new(line: u64, reason: &'static str, detail: impl Into<String>, raw: &str) -> Self {
+        RowReject {
+            line,
+            reason,
+            detail: detail.into(),
+            raw: bound_text(raw),
+        }
+    }
+}
+
+/// Cut `s` at [`RAW_TEXT_LIMIT`] characters, marking the cut.
+pub fn bound_text(s: &str) -> String {
+    match s.char_indices().nth(RAW_TEXT_LIMIT) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", &s[..i]),
+    }
+}

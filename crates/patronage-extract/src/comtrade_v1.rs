@@ -1,0 +1,528 @@
+//! UN Comtrade v1 ("Comtrade Plus") in its three published layouts:
+//!
+//! * [`Layout::ApiCsv`]: the 47-column CSV written by `comtradeapicall`
+//!   (description columns may be empty);
+//! * [`Layout::ApiJson`]: the API's JSON envelope `{elapsedTime, count, data, error}`
+//!   with the same 47 keys per record;
+//! * [`Layout::BulkTsv`]: the bulk "final" file — TAB separated, CRLF, 34 columns
+//!   starting with `datasetCode`, booleans 0/1, `CIFValue`/`FOBValue` spelled so.
+//!
+//! All three are parsed by the same row parser, so a quirk is handled once.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use patronage_core::RowReject;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::{delimited, text, ExtractError, Extracted};
+
+/// The 47 columns of the API CSV and the API JSON records, in published order.
+pub const API_COLUMNS: [&str; 47] = [
+    "typeCode",
+    "freqCode",
+    "refPeriodId",
+    "refYear",
+    "refMonth",
+    "period",
+    "reporterCode",
+    "reporterISO",
+    "reporterDesc",
+    "flowCode",
+    "flowDesc",
+    "partnerCode",
+    "partnerISO",
+    "partnerDesc",
+    "partner2Code",
+    "partner2ISO",
+    "partner2Desc",
+    "classificationCode",
+    "classificationSearchCode",
+    "isOriginalClassification",
+    "cmdCode",
+    "cmdDesc",
+    "aggrLevel",
+    "isLeaf",
+    "customsCode",
+    "customsDesc",
+    "mosCode",
+    "motCode",
+    "motDesc",
+    "qtyUnitCode",
+    "qtyUnitAbbr",
+    "qty",
+    "isQtyEstimated",
+    "altQtyUnitCode",
+    "altQtyUnitAbbr",
+    "altQty",
+    "isAltQtyEstimated",
+    "netWgt",
+    "isNetWgtEstimated",
+    "grossWgt",
+    "isGrossWgtEstimated",
+    "cifvalue",
+    "fobvalue",
+    "primaryValue",
+    "legacyEstimationFlag",
+    "isReported",
+    "isAggregate",
+];
+
+/// The 34 columns of the bulk final file, in published order.
+pub const BULK_COLUMNS: [&str; 34] = [
+    "datasetCode",
+    "typeCode",
+    "freqCode",
+    "refPeriodId",
+    "refYear",
+    "refMonth",
+    "period",
+    "reporterCode",
+    "flowCode",
+    "partnerCode",
+    "partner2Code",
+    "classificationSearchCode",
+    "classificationCode",
+    "isOriginalClassification",
+    "cmdCode",
+    "customsCode",
+    "mosCode",
+    "motCode",
+    "qtyUnitCode",
+    "qty",
+    "isQtyEstimated",
+    "altQtyUnitCode",
+    "altQty",
+    "isAltQtyEstimated",
+    "netWgt",
+    "isNetWgtEstimated",
+    "grossWgt",
+    "isGrossWgtEstimated",
+    "CIFValue",
+    "FOBValue",
+    "primaryValue",
+    "legacyEstimationFlag",
+    "isReported",
+    "isAggregate",
+];
+
+/// Which of the three layouts a file is in; declared per source in the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `comtradeapicall` CSV, 47 columns.
+    ApiCsv,
+    /// API JSON envelope.
+    ApiJson,
+    /// Bulk final file, TAB separated, 34 columns.
+    BulkTsv,
+}
+
+/// Annual figures carry `refMonth` 52.
+pub const ANNUAL_REF_MONTH: u32 = 52;
+
+/// One Comtrade v1 record, typed. Only the fields the tables use are kept; the
+/// rest are checked by the layout and stay in the raw text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComtradeRow {
+    /// Line where the record starts.
+    pub line: u64,
+    /// `A` annual or `M` monthly.
+    pub freq_code: String,
+    /// Reference year.
+    pub ref_year: i32,
+    /// Reference month, 1..=12, or 52 for annual.
+    pub ref_month: u32,
+    /// Reporter code (Comtrade / M49 style).
+    pub reporter_code: u32,
+    /// Flow code (M, X, RM, RX, DX, FM, MIP, ...).
+    pub flow_code: String,
+    /// Partner code; 0 = world.
+    pub partner_code: u32,
+    /// Second partner; 0 = all (non-zero rows are breakdowns).
+    pub partner2_code: u32,
+    /// Classification (H0..H6, S1..S4, ...).
+    pub classification: String,
+    /// Commodity code as published; TOTAL = all.
+    pub cmd_code: String,
+    /// Aggregation level when published (absent in bulk files).
+    pub aggr_level: Option<i32>,
+    /// Customs procedure; C00 = all (others are breakdowns).
+    pub customs_code: String,
+    /// Mode of transport; 0 = all (others are breakdowns).
+    pub mot_code: i32,
+    /// Quantity unit; -1 = none.
+    pub qty_unit_code: Option<i32>,
+    /// Quantity in that unit.
+    pub qty: Option<f64>,
+    /// Net weight, kg.
+    pub net_wgt_kg: Option<f64>,
+    /// `primaryValue` in thousandths of a US dollar.
+    pub primary_value_mills: i64,
+    /// Quantity or net weight flagged as estimated.
+    pub is_estimated: bool,
+    /// The record as read, bounded.
+    pub raw: String,
+}
+
+/// Read one file in the given layout.
+pub fn read(path: &Path, layout: Layout) -> Result<Extracted<ComtradeRow>, ExtractError> {
+    parse(path, &ExtractError::read(path)?, layout)
+}
+
+/// Parse a file's bytes, already read (the runner hashes the same bytes);
+/// `path` is used in messages.
+pub fn parse(
+    path: &Path,
+    bytes: &[u8],
+    layout: Layout,
+) -> Result<Extracted<ComtradeRow>, ExtractError> {
+    match layout {
+        Layout::ApiJson => read_json(path, bytes),
+        Layout::ApiCsv => read_delimited(path, bytes, b',', &API_COLUMNS, "comtrade_v1_csv"),
+        Layout::BulkTsv => read_delimited(path, bytes, b'\t', &BULK_COLUMNS, "comtrade_v1_bulk"),
+    }
+}
+
+/// A record's fields by their API name, whatever the layout spelled them.
+trait Fields {
+    /// The field's text ("" when absent or null) and its 1-based column, if any.
+    fn get(&self, name: &str) -> (&str, Option<usize>);
+}
+
+struct DelimitedFields<'a> {
+    index: &'a HashMap<&'static str, usize>,
+    fields: &'a [String],
+}
+
+impl Fields for DelimitedFields<'_> {
+    fn get(&self, name: &str) -> (&str, Option<usize>) {
+        match self.index.get(name) {
+            Some(&i) => (self.fields[i].as_str(), Some(i + 1)),
+            None => ("", None),
+        }
+    }
+}
+
+struct JsonFields(HashMap<String, String>);
+
+impl Fields for JsonFields {
+    fn get(&self, name: &str) -> (&str, Option<usize>) {
+        (self.0.get(name).map_or("", String::as_str), None)
+    }
+}
+
+/// The API spelling of a bulk column name.
+fn api_name(name: &str) -> &str {
+    match name {
+        "CIFValue" => "cifvalue",
+        "FOBValue" => "fobvalue",
+        other => other,
+    }
+}
+
+/// What a header looks like, to say so when it is not the one declared.
+fn layout_hint(header: &[String], expected: &str) -> String {
+    let has = |n: &str| header.iter().any(|h| h == n);
+    let guess = if header.len() == 1
+        && (header[0].contains('\t') || header[0].contains(',') || header[0].contains(';'))
+    {
+        "the header is one field: wrong delimiter?".to_string()
+    } else if has("datasetCode") {
+        "the header looks like the bulk final file: declare format = \"comtrade_v1_bulk\""
+            .to_string()
+    } else if has("reporterISO") && has("cifvalue") {
+        "the header looks like the comtradeapicall CSV: declare format = \"comtrade_v1_csv\""
+            .to_string()
+    } else if has("Trade Value (US$)") || has("Trade Flow Code") {
+        "the header looks like a legacy Comtrade download, not Comtrade v1".to_string()
+    } else if ["t", "i", "j", "k", "v", "q"].iter().all(|c| has(c)) {
+        "the header looks like CEPII BACI, not Comtrade".to_string()
+    } else {
+        format!("this is not the {expected} layout")
+    };
+    format!(
+        "{guess} (found {} columns starting `{}`)",
+        header.len(),
+        header.first().map_or("", String::as_str)
+    )
+}
+
+fn read_delimited(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: u8,
+    columns: &[&'static str],
+    format: &str,
+) -> Result<Extracted<ComtradeRow>, ExtractError> {
+    let table = delimited::read(path, bytes, delimiter)?;
+    let hint = layout_hint(&table.header, format);
+    let positions = table.columns(path, columns, &hint)?;
+    let index: HashMap<&'static str, usize> = columns
+        .iter()
+        .zip(positions)
+        .map(|(c, i)| (api_name(c), i))
+        .collect();
+    let rows_read = table.rows_read();
+    let mut rejects = table.rejects;
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let fields = DelimitedFields {
+            index: &index,
+            fields: &row.fields,
+        };
+        let raw = row.raw(delimiter);
+        match parse_record(&fields, row.line, &raw) {
+            Ok(r) => rows.push(r),
+            Err(rej) => rejects.push(rej),
+        }
+    }
+    rejects.sort_by_key(|r| r.line);
+    Ok(Extracted {
+        rows,
+        rejects,
+        rows_read,
+    })
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    data: Option<Vec<&'a RawValue>>,
+    count: Option<serde_json::Value>,
+    error: Option<serde_json::Value>,
+}
+
+fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, ExtractError> {
+    let layout = |line: u64, message: String| ExtractError::Layout {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let bytes = text::strip_bom(bytes);
+    let json = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        layout(line, "the file is not UTF-8".to_string())
+    })?;
+    if json.trim().is_empty() {
+        return Err(layout(
+            1,
+            "the file is empty: expected a Comtrade v1 API response".to_string(),
+        ));
+    }
+    let env: Envelope = serde_json::from_str(json).map_err(|e| ExtractError::Syntax {
+        path: path.to_path_buf(),
+        line: e.line() as u64,
+        column: e.column() as u64,
+        message: format!("not a Comtrade v1 API response: {e}"),
+    })?;
+    if let Some(serde_json::Value::String(msg)) = &env.error {
+        if !msg.trim().is_empty() {
+            return Err(layout(
+                1,
+                format!("the API response carries an error: {msg}"),
+            ));
+        }
+    }
+    let data = env.data.ok_or_else(|| {
+        layout(
+            1,
+            "no `data` array: not a Comtrade v1 API response envelope".to_string(),
+        )
+    })?;
+    if let Some(count) = env.count.as_ref().and_then(serde_json::Value::as_u64) {
+        if count != data.len() as u64 {
+            return Err(layout(
+                1,
+                format!("`count` says {count} records but `data` holds {} (a truncated or edited response?)", data.len()),
+            ));
+        }
+    }
+    let base = json.as_ptr() as usize;
+    let (mut line, mut scanned) = (1u64, 0usize);
+    let mut rows = Vec::with_capacity(data.len());
+    let mut rejects = Vec::new();
+    for raw in &data {
+        let offset = (raw.get().as_ptr() as usize)
+            .saturating_sub(base)
+            .min(json.len());
+        line += json.as_bytes()[scanned..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        scanned = offset;
+        let text = raw.get();
+        let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
+            Ok(o) => o,
+            Err(_) => {
+                rejects.push(RowReject::new(
+                    line,
+                    "not_a_record",
+                    "a `data` element is not a JSON object",
+                    text,
+                ));
+                continue;
+            }
+        };
+        let fields = JsonFields(
+            obj.into_iter()
+                .map(|(k, v)| {
+                    let s = match v {
+                        serde_json::Value::Null => String::new(),
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, s)
+                })
+                .collect(),
+        );
+        match parse_record(&fields, line, text) {
+            Ok(r) => rows.push(r),
+            Err(rej) => rejects.push(rej),
+        }
+    }
+    Ok(Extracted {
+        rows,
+        rejects,
+        rows_read: data.len() as u64,
+    })
+}
+
+/// Parse one record from any layout.
+fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, RowReject> {
+    let fail = |name: &str, reason: &'static str, msg: String| {
+        let (_, pos) = f.get(name);
+        let at = pos.map_or_else(
+            || format!("field `{name}`"),
+            |p| format!("column {p} `{name}`"),
+        );
+        RowReject::new(line, reason, format!("{at}: {msg}"), raw)
+    };
+    let number_reason = |m: &str| {
+        if m.starts_with("empty") {
+            "missing_value"
+        } else {
+            "bad_number"
+        }
+    };
+    let req_int = |name: &str| -> Result<i64, RowReject> {
+        text::parse_int::<i64>(f.get(name).0).map_err(|m| fail(name, number_reason(&m), m))
+    };
+    let opt_int = |name: &str| -> Result<Option<i64>, RowReject> {
+        text::parse_opt_int::<i64>(f.get(name).0).map_err(|m| fail(name, "bad_number", m))
+    };
+    let opt_f64 = |name: &str| -> Result<Option<f64>, RowReject> {
+        text::parse_opt_f64(f.get(name).0).map_err(|m| fail(name, "bad_number", m))
+    };
+    let opt_bool = |name: &str| -> Result<bool, RowReject> {
+        text::parse_opt_bool(f.get(name).0)
+            .map(|b| b.unwrap_or(false))
+            .map_err(|m| fail(name, "bad_boolean", m))
+    };
+    let req_text = |name: &str| -> Result<String, RowReject> {
+        let v = f.get(name).0.trim();
+        if v.is_empty() {
+            Err(fail(
+                name,
+                "missing_value",
+                "empty, a value is required".to_string(),
+            ))
+        } else {
+            Ok(v.to_string())
+        }
+    };
+    let code = |name: &str| -> Result<u32, RowReject> {
+        let v = req_int(name)?;
+        u32::try_from(v)
+            .map_err(|_| fail(name, "bad_number", format!("`{v}` is not a country code")))
+    };
+
+    let ref_year = req_int("refYear")?;
+    if !(1900..=2100).contains(&ref_year) {
+        return Err(fail(
+            "refYear",
+            "year_out_of_range",
+            format!("{ref_year} is outside 1900..=2100"),
+        ));
+    }
+    let ref_month = req_int("refMonth")?;
+    let freq_code = match f.get("freqCode").0.trim() {
+        "" if ref_month == i64::from(ANNUAL_REF_MONTH) => "A".to_string(),
+        "" => "M".to_string(),
+        other => other.to_string(),
+    };
+    let month_ok = match freq_code.as_str() {
+        "A" => ref_month == i64::from(ANNUAL_REF_MONTH),
+        "M" => (1..=12).contains(&ref_month),
+        _ => false,
+    };
+    if !month_ok {
+        return Err(fail(
+            "refMonth",
+            "bad_period",
+            format!("refMonth {ref_month} does not fit freqCode `{freq_code}` (A needs 52, M needs 1-12)"),
+        ));
+    }
+    let primary_value_mills = text::parse_mills(f.get("primaryValue").0)
+        .map_err(|m| fail("primaryValue", number_reason(&m), m))?;
+    if primary_value_mills < 0 {
+        return Err(fail(
+            "primaryValue",
+            "negative_value",
+            "trade values cannot be negative".to_string(),
+        ));
+    }
+    let small = |name: &str, v: Option<i64>| -> Result<Option<i32>, RowReject> {
+        v.map(|v| {
+            i32::try_from(v).map_err(|_| fail(name, "bad_number", format!("`{v}` is out of range")))
+        })
+        .transpose()
+    };
+    let net_wgt_kg = opt_f64("netWgt")?;
+    let qty = opt_f64("qty")?;
+    for (name, v) in [("netWgt", net_wgt_kg), ("qty", qty)] {
+        if v.is_some_and(|v| v < 0.0) {
+            return Err(fail(
+                name,
+                "negative_value",
+                "quantities cannot be negative".to_string(),
+            ));
+        }
+    }
+    Ok(ComtradeRow {
+        line,
+        freq_code,
+        ref_year: ref_year as i32,
+        ref_month: ref_month as u32,
+        reporter_code: code("reporterCode")?,
+        flow_code: req_text("flowCode")?,
+        partner_code: code("partnerCode")?,
+        partner2_code: match opt_int("partner2Code")? {
+            None => 0,
+            Some(v) => u32::try_from(v).map_err(|_| {
+                fail(
+                    "partner2Code",
+                    "bad_number",
+                    format!("`{v}` is not a country code"),
+                )
+            })?,
+        },
+        classification: f.get("classificationCode").0.trim().to_string(),
+        cmd_code: req_text("cmdCode")?,
+        aggr_level: small("aggrLevel", opt_int("aggrLevel")?)?,
+        customs_code: match f.get("customsCode").0.trim() {
+            "" => "C00".to_string(),
+            c => c.to_string(),
+        },
+        mot_code: small("motCode", opt_int("motCode")?)?.unwrap_or(0),
+        qty_unit_code: small("qtyUnitCode", opt_int("qtyUnitCode")?)?,
+        qty,
+        net_wgt_kg,
+        primary_value_mills,
+        is_estimated: opt_bool("isQtyEstimated")? || opt_bool("isNetWgtEstimated")?,
+        raw: patronage_core::bound_text(raw),
+    })
+}

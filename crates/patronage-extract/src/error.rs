@@ -1,0 +1,49 @@
+use std::path::PathBuf;
+
+/// A file that cannot be read at all. Row-level problems are not errors: they
+/// become rejects.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The file could not be opened or read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not in the expected layout (missing columns, wrong header,
+    /// an API error envelope, an empty file).
+    #[error("{}:{line}: {message}", path.display())]
+    Layout {
+        /// The file.
+        path: PathBuf,
+        /// Line where the problem was found.
+        line: u64,
+        /// What was expected and what was found.
+        message: String,
+    },
+    /// The file is not well-formed (broken or truncated JSON).
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// Line of the error.
+        line: u64,
+        /// Column of the error.
+        column: u64,
+        /// What the parser said.
+        message: String,
+    },
+}
+
+impl ExtractError {
+    /// Read a whole file, mapping the OS error.
+    pub fn read(path: &std::path::Path) -> Result<Vec<u8>, ExtractError> {
+        std::fs::read(path).map_err(|source| ExtractError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,25 @@
+//! Readers, one module per source format. A reader turns a file into typed rows
+//! that keep the source's own fields and the line they came from; a row it cannot
+//! parse becomes a [`RowReject`] with the raw text, and a file it cannot read at all
+//! (wrong layout, broken JSON) is an [`ExtractError`] naming the file and line.
+//! Readers never panic on input and never drop a row without saying so:
+//! `rows_read == rows.len() + rejects.len()`.
+
+pub mod comtrade_v1;
+pub mod delimited;
+mod error;
+pub mod text;
+
+pub use error::ExtractError;
+pub use patronage_core::RowReject;
+
+/// What a reader returns for one file.
+#[derive(Debug, Clone)]
+pub struct Extracted<T> {
+    /// Rows parsed.
+    pub rows: Vec<T>,
+    /// Rows read but not parsed, with reasons.
+    pub rejects: Vec<RowReject>,
+    /// Data rows read (header and blank lines excluded).
+    pub rows_read: u64,
+}

@@ -1,0 +1,83 @@
+//! The canonical trade row and the `trade_flows` frame built from it.
+
+use std::sync::Arc;
+
+use patronage_core::{Flow, MonthRange};
+use polars::prelude::*;
+
+/// One trade figure, normalized. Money stays in thousandths of a dollar until the
+/// frame is built, so sums are exact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TradeFlow {
+    /// Source id from the pipeline file.
+    pub source_id: Arc<str>,
+    /// File, relative to the pipeline file.
+    pub source_file: Arc<str>,
+    /// Line in that file.
+    pub source_line: u64,
+    /// Months covered.
+    pub period: MonthRange,
+    /// Reporter code as published.
+    pub reporter_code: u32,
+    /// Reporter ISO3.
+    pub reporter_iso3: Arc<str>,
+    /// Partner code as published.
+    pub partner_code: u32,
+    /// Partner ISO3.
+    pub partner_iso3: Arc<str>,
+    /// Flow as the reporter records it.
+    pub flow: Flow,
+    /// Classification as published.
+    pub classification: String,
+    /// Commodity code as published.
+    pub commodity_code: String,
+    /// 0 for TOTAL, else digits of the code.
+    pub commodity_level: i32,
+    /// Value, thousandths of a US dollar.
+    pub value_mills: i64,
+    /// Net weight, kg.
+    pub net_weight_kg: Option<f64>,
+    /// Quantity.
+    pub quantity: Option<f64>,
+    /// Quantity unit (Comtrade code).
+    pub quantity_unit_code: Option<i32>,
+    /// Quantity or weight estimated.
+    pub is_estimated: bool,
+}
+
+/// Dollars from thousandths, for output columns.
+pub fn usd(mills: i64) -> f64 {
+    mills as f64 / 1000.0
+}
+
+/// Build the `trade_flows` frame (columns in contract order, not yet sorted).
+pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
+    macro_rules! column {
+        ($name:literal, $f:expr) => {
+            Series::new($name.into(), flows.iter().map($f).collect::<Vec<_>>()).into_column()
+        };
+    }
+    DataFrame::new_infer_height(vec![
+        column!("source_id", |r| r.source_id.to_string()),
+        column!("source_file", |r| r.source_file.to_string()),
+        column!("source_line", |r| r.source_line as i64),
+        column!("year", |r| r.period.year),
+        column!("month", |r| r.period.single_month().map(|m| m as i32)),
+        column!("month_first", |r| r.period.first as i32),
+        column!("month_last", |r| r.period.last as i32),
+        column!("reporter_code", |r| r.reporter_code as i32),
+        column!("reporter_iso3", |r| r.reporter_iso3.to_string()),
+        column!("partner_code", |r| r.partner_code as i32),
+        column!("partner_iso3", |r| r.partner_iso3.to_string()),
+        column!("flow", |r| r.flow.as_str()),
+        column!("classification", |r| r.classification.clone()),
+        column!("commodity_code", |r| r.commodity_code.clone()),
+        column!("commodity_level", |r| r.commodity_level),
+        column!("value_usd", |r| usd(r.value_mills)),
+        column!("valuation", |r| r.flow.valuation()),
+        column!("net_weight_kg", |r| r.net_weight_kg),
+        column!("quantity", |r| r.quantity),
+        column!("quantity_unit_code", |r| r.quantity_unit_code),
+        column!("is_estimated", |r| r.is_estimated),
+    ])
+}

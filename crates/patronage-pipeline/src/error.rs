@@ -1,0 +1,77 @@
+use std::path::PathBuf;
+
+/// Why a run could not finish. Every variant names the file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The pipeline file could not be read.
+    #[error("{}: cannot read the pipeline file: {source}", path.display())]
+    Read {
+        /// The pipeline file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The pipeline file is not valid TOML for the pipeline model (unknown key,
+    /// wrong type); the message carries line and column.
+    #[error("{}: {message}", path.display())]
+    Parse {
+        /// The pipeline file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The pipeline file parses but says something impossible.
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        /// The pipeline file.
+        path: PathBuf,
+        /// Line of the offending value.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A source file could not be read.
+    #[error(transparent)]
+    Extract(#[from] patronage_extract::ExtractError),
+    /// A table could not be built.
+    #[error("building table `{table}`: {source}")]
+    Table {
+        /// Table name.
+        table: &'static str,
+        /// What polars said.
+        #[source]
+        source: polars::error::PolarsError,
+    },
+    /// A table does not match its contract (a defect in the tool, not the data).
+    #[error("table `{table}` does not match its contract: {message}")]
+    Contract {
+        /// Table name.
+        table: &'static str,
+        /// The mismatch.
+        message: String,
+    },
+    /// Row accounting does not balance (a defect in the tool, not the data).
+    #[error("{file}: rows read {read} != kept {kept} + dropped {dropped} + rejected {rejected}")]
+    Accounting {
+        /// The source file.
+        file: String,
+        /// Rows read.
+        read: u64,
+        /// Rows kept.
+        kept: u64,
+        /// Rows dropped on purpose.
+        dropped: u64,
+        /// Rows rejected.
+        rejected: u64,
+    },
+    /// An output could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The output file.
+        path: PathBuf,
+        /// The OS or writer error.
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,26 @@
+//! The pipeline: a TOML file that names a focus country, its sources and the
+//! comparisons to make; a runner that reads every source, normalizes, aggregates
+//! and writes one Parquet file per table with a manifest of inputs and outputs.
+
+pub mod config;
+mod error;
+pub mod manifest;
+pub mod parquet;
+mod run;
+
+pub use config::Pipeline;
+pub use error::PipelineError;
+pub use run::{run, RunOptions, RunReport, SourceAccount};
+
+/// The tool's version, written into manifests and Parquet footers.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The pipeline `patronage run` uses when given none.
+pub const DEFAULT_PIPELINE: &str = "pipelines/dprk.toml";
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,160 @@
+//! The deterministic Parquet writer: same frame, same bytes. Writer options are
+//! pinned (codec and level, row-group and page sizes, statistics), the frame is
+//! rechunked, and the footer carries provenance key-values but no timestamp.
+
+use std::path::{Path, PathBuf};
+
+use patronage_core::tables::{ColumnType, TableSpec, SCHEMA_VERSION};
+use polars::prelude::*;
+
+use crate::{PipelineError, TOOL_VERSION};
+
+/// Rows per row group; fixed so files do not depend on the machine.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+/// What identifies the build, written into every footer.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// SHA-256 of the pipeline file.
+    pub pipeline_sha256: String,
+    /// SHA-256 over the input files' hashes, in manifest order.
+    pub inputs_sha256: String,
+}
+
+/// A table on disk.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Table name.
+    pub table: &'static str,
+    /// File written.
+    pub path: PathBuf,
+    /// Rows.
+    pub rows: usize,
+    /// Bytes.
+    pub bytes: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+fn dtype(t: ColumnType) -> DataType {
+    match t {
+        ColumnType::Str => DataType::String,
+        ColumnType::Int32 => DataType::Int32,
+        ColumnType::Int64 => DataType::Int64,
+        ColumnType::Float64 => DataType::Float64,
+        ColumnType::Bool => DataType::Boolean,
+    }
+}
+
+/// Check a frame's columns, order, types and nulls against its contract.
+pub fn check_contract(df: &DataFrame, spec: &TableSpec) -> Result<(), PipelineError> {
+    let err = |message: String| PipelineError::Contract {
+        table: spec.name,
+        message,
+    };
+    let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+    let wanted: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+    if names != wanted {
+        return Err(err(format!("columns {names:?}, contract {wanted:?}")));
+    }
+    for (c, s) in df.columns().iter().zip(spec.columns) {
+        if c.dtype() != &dtype(s.dtype) {
+            return Err(err(format!(
+                "column `{}` is {}, contract says {}",
+                s.name,
+                c.dtype(),
+                s.dtype.as_str()
+            )));
+        }
+        if !s.nullable && c.null_count() > 0 {
+            return Err(err(format!(
+                "column `{}` has {} nulls and may have none",
+                s.name,
+                c.null_count()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Serialize a frame to Parquet bytes with the pinned options.
+pub fn to_parquet_bytes(
+    df: &mut DataFrame,
+    spec: &TableSpec,
+    prov: &Provenance,
+) -> Result<Vec<u8>, PipelineError> {
+    let table = spec.name;
+    let polars_err = |source| PipelineError::Table { table, source };
+    df.rechunk_mut();
+    let kv = vec![
+        ("patronage.table".to_string(), table.to_string()),
+        (
+            "patronage.schema_version".to_string(),
+            SCHEMA_VERSION.to_string(),
+        ),
+        (
+            "patronage.tool_version".to_string(),
+            TOOL_VERSION.to_string(),
+        ),
+        ("patronage.pipeline".to_string(), prov.pipeline.clone()),
+        (
+            "patronage.pipeline_sha256".to_string(),
+            prov.pipeline_sha256.clone(),
+        ),
+        (
+            "patronage.inputs_sha256".to_string(),
+            prov.inputs_sha256.clone(),
+        ),
+        ("patronage.key".to_string(), spec.key.join(",")),
+    ];
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        // Zstandard at the codec's default level (3), fixed by the pinned polars version.
+        .with_compression(ParquetCompression::Zstd(None))
+        .with_statistics(StatisticsOptions::full())
+        .with_row_group_size(Some(ROW_GROUP_ROWS))
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
+        .finish(df)
+        .map_err(polars_err)?;
+    Ok(buf)
+}
+
+/// Write bytes atomically: a temporary file in the same folder, then a rename, so
+/// a reader never sees half a table.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
+    let io = |source| PipelineError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Check a frame against its contract and write it as `<dir>/<table>.parquet`.
+pub fn write_table(
+    dir: &Path,
+    spec: &'static TableSpec,
+    df: &mut DataFrame,
+    prov: &Provenance,
+) -> Result<Written, PipelineError> {
+    check_contract(df, spec)?;
+    let bytes = to_parquet_bytes(df, spec, prov)?;
+    let path = dir.join(format!("{}.parquet", spec.name));
+    write_atomic(&path, &bytes)?;
+    Ok(Written {
+        table: spec.name,
+        path,
+        rows: df.height(),
+        bytes: bytes.len() as u64,
+        sha256: crate::sha256_hex(&bytes),
+    })
+}
