@@ -36,6 +36,8 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Print the data dictionary (every table and column) in Markdown.
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +88,10 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
                 println!("  manifest.json");
             }
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", patronage_core::tables::markdown());
             Ok(())
         }
     }

@@ -100,7 +100,7 @@ const TRADE_FLOWS_COLUMNS: [ColumnSpec; 21] = [
         col("commodity_code", Str, false, "Commodity code as published, leading zeros kept; TOTAL = all commodities."),
         col("commodity_level", Int32, false, "Aggregation level: 0 for TOTAL, else the number of digits of the code (2, 4, 6...). Rows of different levels are never summed together."),
         col("value_usd", Float64, false, "Trade value in current US dollars (Comtrade primaryValue)."),
-        col("valuation", Str, false, "CIF for imports and re-imports, FOB for exports and re-exports."),
+        col("valuation", Str, false, "CIF or FOB: the one of the source's CIF and FOB values that value_usd equals; where the source gives neither, CIF for imports and FOB for exports."),
         col("net_weight_kg", Float64, true, "Net weight in kilograms, when published."),
         col("quantity", Float64, true, "Quantity in `quantity_unit_code` units, when published."),
         col("quantity_unit_code", Int32, true, "UN Comtrade quantity unit code (8 = kg, 5 = items, ...); null when none (-1)."),
@@ -247,4 +247,21 @@ mod tests {
             assert_eq!(n, names.len(), "{}: duplicate column", t.name);
         }
     }
+}
+
+/// The data dictionary in Markdown, generated from the contracts: README.md
+/// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
+/// keeps the two equal.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    for t in ALL_TABLES {
+        s.push_str(&format!("### `{}`\n\n{} Key: `{}`.\n\n", t.name, t.doc, t.key.join("`, `")));
+        s.push_str("| column | type | nulls | meaning |\n|---|---|---|---|\n");
+        for c in t.columns {
+            let nulls = if c.nullable { "yes" } else { "no" };
+            s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.name, c.dtype.as_str(), nulls, c.doc.replace('|', "\\|")));
+        }
+        s.push('\n');
+    }
+    s
 }

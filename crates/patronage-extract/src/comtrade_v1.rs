@@ -159,6 +159,10 @@ pub struct ComtradeRow {
     pub net_wgt_kg: Option<f64>,
     /// `primaryValue` in thousandths of a US dollar.
     pub primary_value_mills: i64,
+    /// `cifvalue` in thousandths of a US dollar, when published.
+    pub cif_value_mills: Option<i64>,
+    /// `fobvalue` in thousandths of a US dollar, when published.
+    pub fob_value_mills: Option<i64>,
     /// Quantity or net weight flagged as estimated.
     pub is_estimated: bool,
     /// The record as read, bounded.
@@ -317,7 +321,12 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         path: path.to_path_buf(),
         line: e.line() as u64,
         column: e.column() as u64,
-        message: format!("not a Comtrade v1 API response: {e}"),
+        message: {
+            // serde_json appends " at line L column C", which the error already carries.
+            let text = e.to_string();
+            let text = text.split(" at line ").next().unwrap_or_default().to_string();
+            format!("not a Comtrade v1 API response: {text}")
+        },
     })?;
     if let Some(serde_json::Value::String(msg)) = &env.error {
         if !msg.trim().is_empty() {
@@ -475,6 +484,13 @@ fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, Row
             "trade values cannot be negative".to_string(),
         ));
     }
+    let opt_mills = |name: &str| -> Result<Option<i64>, RowReject> {
+        let v = f.get(name).0;
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        text::parse_mills(v).map(Some).map_err(|m| fail(name, "bad_number", m))
+    };
     let small = |name: &str, v: Option<i64>| -> Result<Option<i32>, RowReject> {
         v.map(|v| {
             i32::try_from(v).map_err(|_| fail(name, "bad_number", format!("`{v}` is out of range")))
@@ -522,6 +538,8 @@ fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, Row
         qty,
         net_wgt_kg,
         primary_value_mills,
+        cif_value_mills: opt_mills("cifvalue")?,
+        fob_value_mills: opt_mills("fobvalue")?,
         is_estimated: opt_bool("isQtyEstimated")? || opt_bool("isNetWgtEstimated")?,
         raw: patronage_core::bound_text(raw),
     })

@@ -101,6 +101,7 @@ pub fn normalize(
                 last: row.ref_month,
             }
         };
+        let valuation = valuation(&row, flow);
         let commodity_level = row
             .aggr_level
             .unwrap_or_else(|| commodity_level(&row.cmd_code));
@@ -118,6 +119,7 @@ pub fn normalize(
             commodity_code: row.cmd_code,
             commodity_level,
             value_mills: row.primary_value_mills,
+            valuation,
             net_weight_kg: row.net_wgt_kg,
             quantity: row.qty,
             quantity_unit_code: row.qty_unit_code.filter(|c| *c != -1),
@@ -125,6 +127,18 @@ pub fn normalize(
         });
     }
     out
+}
+
+/// Which valuation `primaryValue` is: the one of `cifvalue`/`fobvalue` it equals
+/// (Comtrade takes it from whichever the reporter gave), else the convention for
+/// the flow (imports CIF, exports FOB).
+fn valuation(row: &ComtradeRow, flow: Flow) -> &'static str {
+    let v = Some(row.primary_value_mills);
+    match (row.cif_value_mills == v, row.fob_value_mills == v) {
+        (true, false) => "CIF",
+        (false, true) => "FOB",
+        _ => flow.valuation(),
+    }
 }
 
 /// Aggregation level of a commodity code when the file does not state it
@@ -160,6 +174,8 @@ mod tests {
             qty: None,
             net_wgt_kg: None,
             primary_value_mills: 1_000,
+            cif_value_mills: None,
+            fob_value_mills: Some(1_000),
             is_estimated: false,
             raw: format!("raw {line}"),
         }
@@ -193,6 +209,9 @@ mod tests {
         assert_eq!(n.flows[0].reporter_iso3.as_ref(), "RUS");
         assert_eq!(n.flows[0].partner_iso3.as_ref(), "PRK");
         assert_eq!(n.flows[1].flow, Flow::Import);
+        // An import whose primaryValue is the FOB value (as some reporters give).
+        assert_eq!(n.flows[1].valuation, "FOB");
+        assert_eq!(n.flows[0].valuation, "FOB");
         let dropped: Vec<_> = n.dropped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         assert_eq!(
             dropped,

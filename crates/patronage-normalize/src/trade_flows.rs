@@ -35,6 +35,8 @@ pub struct TradeFlow {
     pub commodity_level: i32,
     /// Value, thousandths of a US dollar.
     pub value_mills: i64,
+    /// `CIF` or `FOB`: which valuation the value is.
+    pub valuation: &'static str,
     /// Net weight, kg.
     pub net_weight_kg: Option<f64>,
     /// Quantity.
@@ -74,7 +76,7 @@ pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
         column!("commodity_code", |r| r.commodity_code.clone()),
         column!("commodity_level", |r| r.commodity_level),
         column!("value_usd", |r| usd(r.value_mills)),
-        column!("valuation", |r| r.flow.valuation()),
+        column!("valuation", |r| r.valuation),
         column!("net_weight_kg", |r| r.net_weight_kg),
         column!("quantity", |r| r.quantity),
         column!("quantity_unit_code", |r| r.quantity_unit_code),

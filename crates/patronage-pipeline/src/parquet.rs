@@ -11,6 +11,8 @@ use crate::{PipelineError, TOOL_VERSION};
 
 /// Rows per row group; fixed so files do not depend on the machine.
 const ROW_GROUP_ROWS: usize = 65_536;
+/// Zstandard level.
+const ZSTD_LEVEL: i32 = 3;
 
 /// What identifies the build, written into every footer.
 #[derive(Debug, Clone)]
@@ -88,7 +90,15 @@ pub fn to_parquet_bytes(
     let table = spec.name;
     let polars_err = |source| PipelineError::Table { table, source };
     df.rechunk_mut();
+    // polars declares strings as Utf8View in the Arrow schema it embeds, and
+    // pyarrow then reads `string_view`, which many compute kernels and older
+    // readers do not support. The Parquet pages are the same BYTE_ARRAY either way,
+    // so the footer declares the oldest Arrow types (LargeUtf8), which every Arrow
+    // reader handles.
+    let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
+    let arrow_kv = polars_parquet::write::schema_to_metadata_key(&arrow_schema);
     let kv = vec![
+        (arrow_kv.key, arrow_kv.value.unwrap_or_default()),
         ("patronage.table".to_string(), table.to_string()),
         (
             "patronage.schema_version".to_string(),
@@ -111,8 +121,9 @@ pub fn to_parquet_bytes(
     ];
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
-        // Zstandard at the codec's default level (3), fixed by the pinned polars version.
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(ParquetCompression::Zstd(Some(
+            polars_parquet::write::ZstdLevel::try_new(ZSTD_LEVEL).map_err(polars_err)?,
+        )))
         .with_statistics(StatisticsOptions::full())
         .with_row_group_size(Some(ROW_GROUP_ROWS))
         .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))

@@ -1,0 +1,68 @@
+//! Helpers shared by the end-to-end tests: run the binary, read its outputs.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+/// The workspace root (tests run the pipelines from there, as a user would).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// Run `patronage` from the workspace root with extra environment variables.
+pub fn patronage(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patronage"));
+    cmd.current_dir(root()).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run patronage")
+}
+
+/// Run a pipeline into `out`, asserting success.
+pub fn run_ok(pipeline: &str, out: &Path) -> Output {
+    let o = patronage(&["run", pipeline, "--out", out.to_str().unwrap()], &[]);
+    assert!(
+        o.status.success(),
+        "patronage run {pipeline} failed:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Read one output table.
+pub fn table(out: &Path, name: &str) -> DataFrame {
+    let f = std::fs::File::open(out.join(format!("{name}.parquet"))).expect("open table");
+    ParquetReader::new(f).finish().expect("read parquet")
+}
+
+/// Rows of `df` where the string column `col_name` equals `value`.
+pub fn rows_where(df: &DataFrame, col_name: &str, value: &str) -> DataFrame {
+    df.clone().lazy().filter(col(col_name).eq(lit(value))).collect().expect("filter")
+}
+
+/// The float in column `name` of the only row of `df`.
+pub fn f64_at(df: &DataFrame, name: &str) -> Option<f64> {
+    assert_eq!(df.height(), 1, "expected one row, got {df}");
+    df.column(name).unwrap().f64().unwrap().get(0)
+}
+
+/// The integer in column `name` of the only row of `df`.
+pub fn i32_at(df: &DataFrame, name: &str) -> Option<i32> {
+    assert_eq!(df.height(), 1, "expected one row, got {df}");
+    df.column(name).unwrap().i32().unwrap().get(0)
+}
+
+/// The string in column `name` of row `i`.
+pub fn str_at(df: &DataFrame, name: &str, i: usize) -> String {
+    df.column(name).unwrap().str().unwrap().get(i).unwrap_or_default().to_string()
+}
+
+/// The manifest.
+pub fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+}

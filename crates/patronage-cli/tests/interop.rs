@@ -1,0 +1,29 @@
+//! The outputs load without hints in pyarrow, pandas, polars and DuckDB
+//! (tests/interop/check_outputs.py). `.ci/run` installs those packages; where they
+//! are missing the test fails, unless PATRONAGE_SKIP_INTEROP=1 says to skip it.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn outputs_load_in_python_tools() {
+    if std::env::var("PATRONAGE_SKIP_INTEROP").as_deref() == Ok("1") {
+        eprintln!("skipped: PATRONAGE_SKIP_INTEROP=1");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dprk");
+    run_ok("pipelines/dprk.toml", &out);
+    let o = std::process::Command::new("python3")
+        .arg(root().join("tests/interop/check_outputs.py"))
+        .arg(&out)
+        .output()
+        .expect("python3 is needed for the interop test");
+    assert!(
+        o.status.success(),
+        "interop check failed (pip install pyarrow pandas polars duckdb):\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
