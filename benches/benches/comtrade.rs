@@ -56,9 +56,7 @@ fn reporter_codes(registry: &CountryRegistry) -> Vec<u32> {
     (1..1000)
         .filter_map(|code| registry.get(code))
         .filter(|c| {
-            c.code != PRK
-                && c.kind == CountryKind::Country
-                && YEARS.clone().all(|y| c.valid_in(y))
+            c.code != PRK && c.kind == CountryKind::Country && YEARS.clone().all(|y| c.valid_in(y))
         })
         .filter(|c| seen.insert(c.iso3.clone()))
         .map(|c| c.code)
@@ -110,57 +108,55 @@ fn synthetic_csv(rows: usize, reporters: &[u32]) -> Vec<u8> {
         };
         let import = flow == "M";
         fields.clear();
-        fields.extend(
-            [
-                "C".to_string(),              // typeCode
-                "A".to_string(),              // freqCode
-                format!("{year}0101"),        // refPeriodId
-                year.to_string(),             // refYear
-                "52".to_string(),             // refMonth
-                year.to_string(),             // period
-                reporter.to_string(),         // reporterCode
-                String::new(),                // reporterISO
-                String::new(),                // reporterDesc
-                flow.to_string(),             // flowCode
-                String::new(),                // flowDesc
-                PRK.to_string(),              // partnerCode
-                String::new(),                // partnerISO
-                String::new(),                // partnerDesc
-                partner2.to_string(),         // partner2Code
-                String::new(),                // partner2ISO
-                String::new(),                // partner2Desc
-                cls.to_string(),              // classificationCode
-                "HS".to_string(),             // classificationSearchCode
-                "True".to_string(),           // isOriginalClassification
-                "TOTAL".to_string(),          // cmdCode
-                String::new(),                // cmdDesc
-                String::new(),                // aggrLevel
-                String::new(),                // isLeaf
-                customs.to_string(),          // customsCode
-                String::new(),                // customsDesc
-                "0".to_string(),              // mosCode
-                mot.to_string(),              // motCode
-                String::new(),                // motDesc
-                "-1".to_string(),             // qtyUnitCode
-                String::new(),                // qtyUnitAbbr
-                String::new(),                // qty
-                "False".to_string(),          // isQtyEstimated
-                "-1".to_string(),             // altQtyUnitCode
-                String::new(),                // altQtyUnitAbbr
-                String::new(),                // altQty
-                "False".to_string(),          // isAltQtyEstimated
-                net_wgt,                      // netWgt
-                "False".to_string(),          // isNetWgtEstimated
-                String::new(),                // grossWgt
-                "False".to_string(),          // isGrossWgtEstimated
-                if import { value.clone() } else { String::new() }, // cifvalue
-                if import { String::new() } else { value.clone() }, // fobvalue
-                value,                        // primaryValue
-                "0".to_string(),              // legacyEstimationFlag
-                "True".to_string(),           // isReported
-                "False".to_string(),          // isAggregate
-            ],
-        );
+        fields.extend([
+            "C".to_string(),                                    // typeCode
+            "A".to_string(),                                    // freqCode
+            format!("{year}0101"),                              // refPeriodId
+            year.to_string(),                                   // refYear
+            "52".to_string(),                                   // refMonth
+            year.to_string(),                                   // period
+            reporter.to_string(),                               // reporterCode
+            String::new(),                                      // reporterISO
+            String::new(),                                      // reporterDesc
+            flow.to_string(),                                   // flowCode
+            String::new(),                                      // flowDesc
+            PRK.to_string(),                                    // partnerCode
+            String::new(),                                      // partnerISO
+            String::new(),                                      // partnerDesc
+            partner2.to_string(),                               // partner2Code
+            String::new(),                                      // partner2ISO
+            String::new(),                                      // partner2Desc
+            cls.to_string(),                                    // classificationCode
+            "HS".to_string(),                                   // classificationSearchCode
+            "True".to_string(),                                 // isOriginalClassification
+            "TOTAL".to_string(),                                // cmdCode
+            String::new(),                                      // cmdDesc
+            String::new(),                                      // aggrLevel
+            String::new(),                                      // isLeaf
+            customs.to_string(),                                // customsCode
+            String::new(),                                      // customsDesc
+            "0".to_string(),                                    // mosCode
+            mot.to_string(),                                    // motCode
+            String::new(),                                      // motDesc
+            "-1".to_string(),                                   // qtyUnitCode
+            String::new(),                                      // qtyUnitAbbr
+            String::new(),                                      // qty
+            "False".to_string(),                                // isQtyEstimated
+            "-1".to_string(),                                   // altQtyUnitCode
+            String::new(),                                      // altQtyUnitAbbr
+            String::new(),                                      // altQty
+            "False".to_string(),                                // isAltQtyEstimated
+            net_wgt,                                            // netWgt
+            "False".to_string(),                                // isNetWgtEstimated
+            String::new(),                                      // grossWgt
+            "False".to_string(),                                // isGrossWgtEstimated
+            if import { value.clone() } else { String::new() }, // cifvalue
+            if import { String::new() } else { value.clone() }, // fobvalue
+            value,                                              // primaryValue
+            "0".to_string(),                                    // legacyEstimationFlag
+            "True".to_string(),                                 // isReported
+            "False".to_string(),                                // isAggregate
+        ]);
         assert_eq!(fields.len(), API_COLUMNS.len());
         out.push_str(&fields.join(","));
         out.push('\n');
@@ -178,14 +174,22 @@ fn comtrade(c: &mut Criterion) {
     // through the way it is meant to, and to feed the next stage.
     let extracted = comtrade_v1::parse(path, &bytes, Layout::ApiCsv).expect("synthetic CSV parses");
     assert_eq!(extracted.rows_read, ROWS as u64);
-    assert!(extracted.rejects.is_empty(), "{:?}", extracted.rejects.first());
+    assert!(
+        extracted.rejects.is_empty(),
+        "{:?}",
+        extracted.rejects.first()
+    );
     let ctx = SourceContext {
         source_id: Arc::from("synthetic"),
         source_file: Arc::from(DUMMY_PATH),
         monthly: MonthlyFigures::Month,
     };
     let normalized = normalize(extracted.rows.clone(), &ctx, registry);
-    assert!(normalized.rejects.is_empty(), "{:?}", normalized.rejects.first());
+    assert!(
+        normalized.rejects.is_empty(),
+        "{:?}",
+        normalized.rejects.first()
+    );
     let dropped: u64 = normalized.dropped.values().sum();
     assert_eq!(normalized.flows.len() as u64 + dropped, ROWS as u64);
     let frame: DataFrame = trade_flows_frame(&normalized.flows).expect("trade_flows frame");

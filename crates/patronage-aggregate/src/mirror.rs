@@ -278,7 +278,7 @@ pub fn mirror_trade_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult
         column!("focus_exports_usd", |r| r.exports.map(usd)),
         column!("focus_imports_usd", |r| r.imports.map(usd)),
         column!("total_usd", |r| r.total().map(usd)),
-        column!("balance_usd", |r| Some(r.exports? - r.imports?).map(usd)),
+        column!("balance_usd", |r| Some(usd(r.exports? - r.imports?))),
         column!("months_covered", |r| r.months_covered as i32),
         column!("basis", |r| r.basis),
         column!("source_ids", |r| r.source_ids.join(",")),

@@ -32,7 +32,16 @@ fn fixture(path: &str) -> String {
 }
 
 fn run(pipeline: &Path, out: &Path) -> std::process::Output {
-    patronage(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"], &[])
+    patronage(
+        &[
+            "run",
+            pipeline.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &[],
+    )
 }
 
 fn stderr(o: &std::process::Output) -> String {
@@ -44,7 +53,12 @@ fn only_reject(out: &Path) -> (DataFrame, serde_json::Value) {
     let rejects = table(out, "rejects");
     assert_eq!(rejects.height(), 1, "{rejects}");
     let rows = manifest(out)["inputs"][0]["rows"].clone();
-    let dropped: u64 = rows["dropped"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    let dropped: u64 = rows["dropped"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
     assert_eq!(
         rows["read"].as_u64().unwrap(),
         rows["kept"].as_u64().unwrap() + dropped + rows["rejected"].as_u64().unwrap()
@@ -54,7 +68,12 @@ fn only_reject(out: &Path) -> (DataFrame, serde_json::Value) {
 }
 
 fn line_of(df: &DataFrame) -> i64 {
-    df.column("source_line").unwrap().i64().unwrap().get(0).unwrap()
+    df.column("source_line")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .get(0)
+        .unwrap()
 }
 
 #[test]
@@ -73,7 +92,10 @@ fn missing_column_is_an_error_naming_file_and_line() {
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("ru.csv:1: missing column `primaryValue`"), "{e}");
-    assert!(!out.join("trade_flows.parquet").exists(), "no table from a failed run");
+    assert!(
+        !out.join("trade_flows.parquet").exists(),
+        "no table from a failed run"
+    );
 }
 
 #[test]
@@ -87,7 +109,10 @@ fn non_numeric_value_is_a_reject_naming_file_line_and_column() {
     assert_eq!(str_at(&rej, "reason", 0), "bad_number");
     assert_eq!(str_at(&rej, "source_file", 0), "ru.csv");
     assert_eq!(line_of(&rej), 3, "the 2011 import row is on line 3");
-    assert_eq!(str_at(&rej, "detail", 0), "column 44 `primaryValue`: `14.5M` is not a number");
+    assert_eq!(
+        str_at(&rej, "detail", 0),
+        "column 44 `primaryValue`: `14.5M` is not a number"
+    );
     assert!(str_at(&rej, "raw", 0).contains("14.5M"));
     assert_eq!(rows["kept"], 5);
 }
@@ -102,7 +127,10 @@ fn unknown_country_code_is_a_reject() {
     assert_eq!(str_at(&rej, "stage", 0), "normalize");
     assert_eq!(str_at(&rej, "reason", 0), "unknown_country_code");
     assert_eq!(line_of(&rej), 2);
-    assert_eq!(str_at(&rej, "detail", 0), "partnerCode: unknown country code 999");
+    assert_eq!(
+        str_at(&rej, "detail", 0),
+        "partnerCode: unknown country code 999"
+    );
 }
 
 #[test]
@@ -126,7 +154,11 @@ fn truncated_csv_last_line_is_a_reject() {
     let (rej, rows) = only_reject(&out);
     assert_eq!(str_at(&rej, "reason", 0), "field_count");
     assert_eq!(line_of(&rej), 7);
-    assert!(str_at(&rej, "detail", 0).contains("expected 47 fields"), "{}", str_at(&rej, "detail", 0));
+    assert!(
+        str_at(&rej, "detail", 0).contains("expected 47 fields"),
+        "{}",
+        str_at(&rej, "detail", 0)
+    );
     assert_eq!(rows["kept"], 5);
 }
 
@@ -159,7 +191,10 @@ fn file_in_the_wrong_layout_is_an_error() {
     // A CSV declared as JSON.
     let (_tmp, p, out) = setup("comtrade_v1_json", "ru.csv", fixture(RU_CSV).as_bytes());
     let e = stderr(&run(&p, &out));
-    assert!(e.contains("ru.csv:1:2: not a Comtrade v1 API response: expected ident"), "{e}");
+    assert!(
+        e.contains("ru.csv:1:2: not a Comtrade v1 API response: expected ident"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -167,7 +202,11 @@ fn empty_file_is_an_error() {
     let (_tmp, p, out) = setup("comtrade_v1_csv", "empty.csv", b"");
     let o = run(&p, &out);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("empty.csv:1: the file is empty"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("empty.csv:1: the file is empty"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -177,11 +216,17 @@ fn pipeline_file_errors_name_the_line() {
     // An unknown key.
     std::fs::write(&p, text.replace("focus = ", "focal = \"PRK\"\nfocus = ")).unwrap();
     let e = stderr(&run(&p, &out));
-    assert!(e.contains("unknown field `focal`") && e.contains("line 2"), "{e}");
+    assert!(
+        e.contains("unknown field `focal`") && e.contains("line 2"),
+        "{e}"
+    );
     // A glob that matches nothing.
     std::fs::write(&p, text.replace("ru.csv", "nothing*.csv")).unwrap();
     let e = stderr(&run(&p, &out));
-    assert!(e.contains("p.toml:7: source `src`: `nothing*.csv` matches no file"), "{e}");
+    assert!(
+        e.contains("p.toml:7: source `src`: `nothing*.csv` matches no file"),
+        "{e}"
+    );
     // A focus the registry does not know.
     std::fs::write(&p, text.replace("\"PRK\"", "\"XYZ\"")).unwrap();
     let e = stderr(&run(&p, &out));

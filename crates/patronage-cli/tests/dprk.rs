@@ -21,10 +21,20 @@ fn seed_window_reproduces_plus_73_percent() {
     let out = tmp.path().join("dprk");
     let o = patronage(&["run", "--out", out.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for t in ["trade_flows", "mirror_trade", "partner_share", "trade_windows", "rejects"] {
+    for t in [
+        "trade_flows",
+        "mirror_trade",
+        "partner_share",
+        "trade_windows",
+        "rejects",
+    ] {
         assert!(out.join(format!("{t}.parquet")).is_file(), "{t} missing");
     }
-    let w = rows_where(&table(&out, "trade_windows"), "window_id", "seed_2017_jan_feb");
+    let w = rows_where(
+        &table(&out, "trade_windows"),
+        "window_id",
+        "seed_2017_jan_feb",
+    );
     assert_eq!(str_at(&w, "partner_iso3", 0), "RUS");
     assert_eq!(str_at(&w, "focus_iso3", 0), "PRK");
     assert_eq!(
@@ -45,7 +55,10 @@ fn seed_window_reproduces_plus_73_percent() {
     assert!((f64_at(&w, "imports_change_pct").unwrap() - 149.1).abs() < 0.01);
     assert!((f64_at(&w, "exports_change_pct").unwrap() + 91.9).abs() < 0.01);
     assert_eq!(i32_at(&w, "current_months_covered"), Some(2));
-    assert_eq!(w.column("complete").unwrap().bool().unwrap().get(0), Some(true));
+    assert_eq!(
+        w.column("complete").unwrap().bool().unwrap().get(0),
+        Some(true)
+    );
 }
 
 /// Mirror values per partner and year, with the source that supplied each.
@@ -85,7 +98,10 @@ fn mirror_trade_values_and_priority() {
     assert_eq!(f64_at(&r, "focus_imports_usd"), Some(623_550_000.0));
     assert_eq!(f64_at(&r, "total_usd"), Some(681_660_000.0));
     // China 2022 (GAC): $1.028B.
-    assert_eq!(f64_at(&annual("CHN", 2022), "total_usd"), Some(1_028_000_000.0));
+    assert_eq!(
+        f64_at(&annual("CHN", 2022), "total_usd"),
+        Some(1_028_000_000.0)
+    );
     // The January-February figures stay a two-month span, never split into months.
     let spans = m
         .clone()
@@ -99,7 +115,16 @@ fn mirror_trade_values_and_priority() {
     assert!((0..firsts.len()).all(|i| firsts.get(i) == Some(1)));
     // Shares: 2017 China $5.06B and Russia $77.9M of $5.1379B.
     let s = table(&out, "partner_share");
-    let s17 = s.clone().lazy().filter(col("year").eq(lit(2017)).and(col("partner_iso3").eq(lit("RUS")))).collect().unwrap();
+    let s17 = s
+        .clone()
+        .lazy()
+        .filter(
+            col("year")
+                .eq(lit(2017))
+                .and(col("partner_iso3").eq(lit("RUS"))),
+        )
+        .collect()
+        .unwrap();
     assert_eq!(f64_at(&s17, "denominator_usd"), Some(5_137_900_000.0));
     assert!((f64_at(&s17, "share").unwrap() - 77_900_000.0 / 5_137_900_000.0).abs() < 1e-12);
     assert_eq!(i32_at(&s17, "rank"), Some(2));
@@ -118,7 +143,12 @@ fn manifest_accounts_for_every_row() {
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
-        let dropped: u64 = r["dropped"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+        let dropped: u64 = r["dropped"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
         assert_eq!(
             r["read"].as_u64().unwrap(),
             r["kept"].as_u64().unwrap() + dropped + r["rejected"].as_u64().unwrap(),
@@ -133,10 +163,27 @@ fn manifest_accounts_for_every_row() {
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
-        assert_eq!(o["sha256"].as_str().unwrap(), patronage_pipeline::sha256_hex(&bytes));
+        assert_eq!(
+            o["sha256"].as_str().unwrap(),
+            patronage_pipeline::sha256_hex(&bytes)
+        );
     }
-    let names: Vec<&str> = m["outputs"].as_array().unwrap().iter().map(|o| o["table"].as_str().unwrap()).collect();
-    assert_eq!(names, ["trade_flows", "mirror_trade", "partner_share", "trade_windows", "rejects"]);
+    let names: Vec<&str> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "trade_flows",
+            "mirror_trade",
+            "partner_share",
+            "trade_windows",
+            "rejects"
+        ]
+    );
 }
 
 /// Same inputs, same bytes, whatever POLARS_MAX_THREADS is.
@@ -147,14 +194,28 @@ fn outputs_are_byte_identical_across_thread_counts() {
     for threads in ["1", "2", "8"] {
         let out = tmp.path().join(format!("t{threads}"));
         let o = patronage(
-            &["run", "pipelines/dprk.toml", "--out", out.to_str().unwrap(), "-q"],
-            &[("POLARS_MAX_THREADS", threads), ("RAYON_NUM_THREADS", threads)],
+            &[
+                "run",
+                "pipelines/dprk.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
         );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
             .unwrap()
             .map(|e| e.unwrap().path())
-            .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
             .collect();
         files.sort();
         assert_eq!(files.len(), 6, "five tables and the manifest");
@@ -184,6 +245,12 @@ fn parquet_footer_carries_provenance() {
     let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     assert_eq!(get("patronage.table").as_deref(), Some("mirror_trade"));
     assert_eq!(get("patronage.schema_version").as_deref(), Some("1"));
-    assert_eq!(get("patronage.pipeline_sha256"), m["pipeline"]["sha256"].as_str().map(String::from));
-    assert_eq!(get("patronage.inputs_sha256"), m["inputs_sha256"].as_str().map(String::from));
+    assert_eq!(
+        get("patronage.pipeline_sha256"),
+        m["pipeline"]["sha256"].as_str().map(String::from)
+    );
+    assert_eq!(
+        get("patronage.inputs_sha256"),
+        m["inputs_sha256"].as_str().map(String::from)
+    );
 }

@@ -14,7 +14,13 @@ fn usa_focus_mirrors_chinas_imports() {
     run_ok("pipelines/usa_chn_hs8542.toml", &out);
     let m = table(&out, "mirror_trade");
     assert_eq!(m.height(), 2);
-    let year = |y: i32| m.clone().lazy().filter(col("year").eq(lit(y))).collect().unwrap();
+    let year = |y: i32| {
+        m.clone()
+            .lazy()
+            .filter(col("year").eq(lit(y)))
+            .collect()
+            .unwrap()
+    };
     for (y, usd) in [(2010, 7_903_767_147.0), (2015, 11_369_627_279.0)] {
         let r = year(y);
         assert_eq!(str_at(&r, "focus_iso3", 0), "USA");
@@ -37,6 +43,17 @@ fn usa_focus_mirrors_chinas_imports() {
     let flows = table(&out, "trade_flows");
     assert_eq!(str_at(&flows, "partner_iso3", 0), "USA");
     assert_eq!(str_at(&flows, "reporter_iso3", 0), "CHN");
-    assert_eq!(flows.column("net_weight_kg").unwrap().f64().unwrap().get(0), Some(853_234.0));
-    assert_eq!(flows.column("commodity_level").unwrap().i32().unwrap().get(0), Some(4));
+    assert_eq!(
+        flows.column("net_weight_kg").unwrap().f64().unwrap().get(0),
+        Some(853_234.0)
+    );
+    assert_eq!(
+        flows
+            .column("commodity_level")
+            .unwrap()
+            .i32()
+            .unwrap()
+            .get(0),
+        Some(4)
+    );
 }

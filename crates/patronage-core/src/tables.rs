@@ -230,6 +230,34 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &REJECTS,
 ];
 
+/// The data dictionary in Markdown, generated from the contracts: README.md
+/// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
+/// keeps the two equal.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    for t in ALL_TABLES {
+        s.push_str(&format!(
+            "### `{}`\n\n{} Key: `{}`.\n\n",
+            t.name,
+            t.doc,
+            t.key.join("`, `")
+        ));
+        s.push_str("| column | type | nulls | meaning |\n|---|---|---|---|\n");
+        for c in t.columns {
+            let nulls = if c.nullable { "yes" } else { "no" };
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.name,
+                c.dtype.as_str(),
+                nulls,
+                c.doc.replace('|', "\\|")
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,21 +275,4 @@ mod tests {
             assert_eq!(n, names.len(), "{}: duplicate column", t.name);
         }
     }
-}
-
-/// The data dictionary in Markdown, generated from the contracts: README.md
-/// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
-/// keeps the two equal.
-pub fn markdown() -> String {
-    let mut s = String::new();
-    for t in ALL_TABLES {
-        s.push_str(&format!("### `{}`\n\n{} Key: `{}`.\n\n", t.name, t.doc, t.key.join("`, `")));
-        s.push_str("| column | type | nulls | meaning |\n|---|---|---|---|\n");
-        for c in t.columns {
-            let nulls = if c.nullable { "yes" } else { "no" };
-            s.push_str(&format!("| `{}` | {} | {} | {} |\n", c.name, c.dtype.as_str(), nulls, c.doc.replace('|', "\\|")));
-        }
-        s.push('\n');
-    }
-    s
 }

@@ -324,7 +324,11 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         message: {
             // serde_json appends " at line L column C", which the error already carries.
             let text = e.to_string();
-            let text = text.split(" at line ").next().unwrap_or_default().to_string();
+            let text = text
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
             format!("not a Comtrade v1 API response: {text}")
         },
     })?;
@@ -489,7 +493,9 @@ fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, Row
         if v.trim().is_empty() {
             return Ok(None);
         }
-        text::parse_mills(v).map(Some).map_err(|m| fail(name, "bad_number", m))
+        text::parse_mills(v)
+            .map(Some)
+            .map_err(|m| fail(name, "bad_number", m))
     };
     let small = |name: &str, v: Option<i64>| -> Result<Option<i32>, RowReject> {
         v.map(|v| {

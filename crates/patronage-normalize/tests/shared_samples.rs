@@ -16,13 +16,21 @@ fn samples() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must provide {}", dir.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI must provide {}",
+        dir.display()
+    );
     eprintln!("skipped: {} is not here", dir.display());
     None
 }
 
 fn ctx() -> SourceContext {
-    SourceContext { source_id: "sample".into(), source_file: "sample".into(), monthly: MonthlyFigures::Month }
+    SourceContext {
+        source_id: "sample".into(),
+        source_file: "sample".into(),
+        monthly: MonthlyFigures::Month,
+    }
 }
 
 /// The recorded API response: China's 2010 imports from and exports to Argentina
@@ -30,15 +38,25 @@ fn ctx() -> SourceContext {
 #[test]
 fn api_json_sample() {
     let Some(dir) = samples() else { return };
-    let x = comtrade_v1::read(&dir.join("comtrade_v1_api_response_CHN_2010_TOTAL.json"), Layout::ApiJson).unwrap();
+    let x = comtrade_v1::read(
+        &dir.join("comtrade_v1_api_response_CHN_2010_TOTAL.json"),
+        Layout::ApiJson,
+    )
+    .unwrap();
     assert_eq!(x.rows_read, 4);
     assert!(x.rejects.is_empty());
     let lines: Vec<u64> = x.rows.iter().map(|r| r.line).collect();
     assert_eq!(lines, [5, 54, 103, 152]);
     let arg = &x.rows[0];
-    assert_eq!((arg.reporter_code, arg.partner_code, arg.flow_code.as_str()), (156, 32, "M"));
+    assert_eq!(
+        (arg.reporter_code, arg.partner_code, arg.flow_code.as_str()),
+        (156, 32, "M")
+    );
     assert_eq!(arg.primary_value_mills, 6_804_128_143_000);
-    assert_eq!((arg.ref_year, arg.ref_month, arg.freq_code.as_str()), (2010, 52, "A"));
+    assert_eq!(
+        (arg.ref_year, arg.ref_month, arg.freq_code.as_str()),
+        (2010, 52, "A")
+    );
     assert_eq!(arg.classification, "H3");
     assert_eq!(arg.cmd_code, "TOTAL");
     assert_eq!(x.rows[1].primary_value_mills, 74_251_272_075_000);
@@ -49,7 +67,10 @@ fn api_json_sample() {
     assert!(n.dropped.is_empty() && n.rejects.is_empty());
     let partners: Vec<&str> = n.flows.iter().map(|f| f.partner_iso3.as_ref()).collect();
     assert_eq!(partners, ["ARG", "DEU", "ARG", "DEU"]);
-    assert!(n.flows.iter().all(|f| f.reporter_iso3.as_ref() == "CHN" && f.period.months() == 12));
+    assert!(n
+        .flows
+        .iter()
+        .all(|f| f.reporter_iso3.as_ref() == "CHN" && f.period.months() == 12));
     assert_eq!(n.flows[0].commodity_level, 0);
 }
 
@@ -59,12 +80,23 @@ fn api_json_sample() {
 #[test]
 fn bulk_final_sample() {
     let Some(dir) = samples() else { return };
-    let x = comtrade_v1::read(&dir.join("comtrade_v1_bulk_final_sample_BGR_2023_H6.tsv"), Layout::BulkTsv).unwrap();
+    let x = comtrade_v1::read(
+        &dir.join("comtrade_v1_bulk_final_sample_BGR_2023_H6.tsv"),
+        Layout::BulkTsv,
+    )
+    .unwrap();
     assert_eq!(x.rows_read, 10);
     assert!(x.rejects.is_empty(), "{:?}", x.rejects);
     let first = &x.rows[0];
     assert_eq!(first.line, 2);
-    assert_eq!((first.reporter_code, first.flow_code.as_str(), first.partner_code), (100, "DX", 51));
+    assert_eq!(
+        (
+            first.reporter_code,
+            first.flow_code.as_str(),
+            first.partner_code
+        ),
+        (100, "DX", 51)
+    );
     assert_eq!(first.primary_value_mills, 4_982_402);
     assert_eq!((first.customs_code.as_str(), first.mot_code), ("C03", 3200));
     assert_eq!(first.aggr_level, None);
@@ -80,7 +112,11 @@ fn bulk_final_sample() {
     let dropped: Vec<(&str, u64)> = n.dropped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(
         dropped,
-        [("breakdown_customs_procedure", 4), ("flow_not_carried:DX", 5), ("flow_not_carried:XOP", 1)]
+        [
+            ("breakdown_customs_procedure", 4),
+            ("flow_not_carried:DX", 5),
+            ("flow_not_carried:XOP", 1)
+        ]
     );
 }
 
@@ -96,7 +132,10 @@ fn registry_matches_the_reference_lists() {
     let registry = CountryRegistry::comtrade();
     let mut checked = 0;
     for line in text.lines().skip(1).filter(|l| !l.is_empty()) {
-        let fields: Vec<&str> = line.split("\",\"").map(|f| f.trim_matches(|c| c == '"' || c == ',')).collect();
+        let fields: Vec<&str> = line
+            .split("\",\"")
+            .map(|f| f.trim_matches(|c| c == '"' || c == ','))
+            .collect();
         let code: u32 = fields[0].parse().unwrap();
         let first_date = fields.iter().position(|f| f.contains("T00:00:00")).unwrap();
         let iso3 = fields[first_date - 1].trim();
@@ -105,13 +144,27 @@ fn registry_matches_the_reference_lists() {
             490 => "TWN",
             _ => iso3,
         };
-        assert_eq!(registry.get(code).map(|c| c.iso3.as_str()), Some(expected), "code {code}");
+        assert_eq!(
+            registry.get(code).map(|c| c.iso3.as_str()),
+            Some(expected),
+            "code {code}"
+        );
         checked += 1;
     }
     assert_eq!(checked, 310);
-    for (code, iso3, last) in [(810, "SUN", 1991), (278, "DDR", 1990), (200, "CSK", 1992), (890, "YUG", 1991), (720, "YMD", 1990)] {
+    for (code, iso3, last) in [
+        (810, "SUN", 1991),
+        (278, "DDR", 1990),
+        (200, "CSK", 1992),
+        (890, "YUG", 1991),
+        (720, "YMD", 1990),
+    ] {
         let c = registry.get(code).unwrap();
-        assert_eq!((c.iso3.as_str(), c.valid_to), (iso3, Some(last)), "code {code}");
+        assert_eq!(
+            (c.iso3.as_str(), c.valid_to),
+            (iso3, Some(last)),
+            "code {code}"
+        );
     }
     assert_eq!(registry.get(643).unwrap().valid_from, Some(1992));
 }

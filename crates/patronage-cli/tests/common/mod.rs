@@ -9,7 +9,10 @@ use polars::prelude::*;
 
 /// The workspace root (tests run the pipelines from there, as a user would).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Run `patronage` from the workspace root with extra environment variables.
@@ -42,7 +45,11 @@ pub fn table(out: &Path, name: &str) -> DataFrame {
 
 /// Rows of `df` where the string column `col_name` equals `value`.
 pub fn rows_where(df: &DataFrame, col_name: &str, value: &str) -> DataFrame {
-    df.clone().lazy().filter(col(col_name).eq(lit(value))).collect().expect("filter")
+    df.clone()
+        .lazy()
+        .filter(col(col_name).eq(lit(value)))
+        .collect()
+        .expect("filter")
 }
 
 /// The float in column `name` of the only row of `df`.
@@ -59,7 +66,13 @@ pub fn i32_at(df: &DataFrame, name: &str) -> Option<i32> {
 
 /// The string in column `name` of row `i`.
 pub fn str_at(df: &DataFrame, name: &str, i: usize) -> String {
-    df.column(name).unwrap().str().unwrap().get(i).unwrap_or_default().to_string()
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(i)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The manifest.
