@@ -221,6 +221,8 @@ mod tests {
         );
         assert_eq!(r.get(899).unwrap().kind, CountryKind::Area);
         assert_eq!(r.get(899).unwrap().iso3, "_X");
+        // Every line of the compiled table parsed.
+        assert_eq!(r.len(), COMTRADE_COUNTRIES.lines().count() - 1);
     }
 
     #[test]

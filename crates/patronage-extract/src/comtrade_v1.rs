@@ -196,13 +196,17 @@ trait Fields {
 
 struct DelimitedFields<'a> {
     index: &'a HashMap<&'static str, usize>,
-    fields: &'a [String],
+    fields: &'a [&'a str],
 }
 
 impl Fields for DelimitedFields<'_> {
     fn get(&self, name: &str) -> (&str, Option<usize>) {
-        match self.index.get(name) {
-            Some(&i) => (self.fields[i].as_str(), Some(i + 1)),
+        match self
+            .index
+            .get(name)
+            .and_then(|&i| Some((*self.fields.get(i)?, i)))
+        {
+            Some((v, i)) => (v, Some(i + 1)),
             None => ("", None),
         }
     }
@@ -259,29 +263,34 @@ fn read_delimited(
     columns: &[&'static str],
     format: &str,
 ) -> Result<Extracted<ComtradeRow>, ExtractError> {
-    let table = delimited::read(path, bytes, delimiter)?;
-    let hint = layout_hint(&table.header, format);
-    let positions = table.columns(path, columns, &hint)?;
-    let index: HashMap<&'static str, usize> = columns
-        .iter()
-        .zip(positions)
-        .map(|(c, i)| (api_name(c), i))
-        .collect();
-    let rows_read = table.rows_read();
-    let mut rejects = table.rejects;
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let fields = DelimitedFields {
-            index: &index,
-            fields: &row.fields,
-        };
-        let raw = row.raw(delimiter);
-        match parse_record(&fields, row.line, &raw) {
-            Ok(r) => rows.push(r),
-            Err(rej) => rejects.push(rej),
-        }
-    }
-    rejects.sort_by_key(|r| r.line);
+    let mut rows = Vec::new();
+    let mut rejects = Vec::new();
+    let rows_read = delimited::read(
+        path,
+        bytes,
+        delimiter,
+        |header| {
+            let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
+            Ok(columns
+                .iter()
+                .zip(positions)
+                .map(|(c, i)| (api_name(c), i))
+                .collect::<HashMap<&'static str, usize>>())
+        },
+        |index, item| match item {
+            delimited::Item::Reject(r) => rejects.push(r),
+            delimited::Item::Row(row) => {
+                let fields = DelimitedFields {
+                    index,
+                    fields: row.fields,
+                };
+                match parse_record(&fields, row.line, &row.raw(delimiter)) {
+                    Ok(r) => rows.push(r),
+                    Err(rej) => rejects.push(rej),
+                }
+            }
+        },
+    )?;
     Ok(Extracted {
         rows,
         rejects,

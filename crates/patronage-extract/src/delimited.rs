@@ -2,6 +2,9 @@
 //! mark, CRLF or LF, quoted fields, blank lines, a trailing delimiter on every
 //! line, rows with the wrong number of fields, bytes that are not UTF-8. Formats
 //! differ only in their header checks and field parsing, which they do on top.
+//!
+//! Rows are streamed to a visitor, one at a time, from one reused record buffer:
+//! a file is never held as a table of strings.
 
 use std::path::Path;
 
@@ -9,42 +12,16 @@ use patronage_core::RowReject;
 
 use crate::{text, ExtractError};
 
-/// One data row: its line and its fields, as text.
+/// The header line of a delimited file.
 #[derive(Debug, Clone)]
-pub struct Row {
-    /// Line where the row starts (the header is line 1 unless blank lines precede it).
+pub struct Header {
+    /// Names, trimmed, without the empty name a trailing delimiter makes.
+    pub names: Vec<String>,
+    /// Line of the header (1 unless blank lines precede it).
     pub line: u64,
-    /// Fields, one per header column.
-    pub fields: Vec<String>,
 }
 
-impl Row {
-    /// The row as it was read, fields joined by `delimiter`.
-    pub fn raw(&self, delimiter: u8) -> String {
-        self.fields.join(&char::from(delimiter).to_string())
-    }
-}
-
-/// A parsed delimited file: its header, its rows, and the rows that could not be
-/// split into the header's columns.
-#[derive(Debug, Clone)]
-pub struct Table {
-    /// Header names, trimmed.
-    pub header: Vec<String>,
-    /// Line of the header.
-    pub header_line: u64,
-    /// Rows with exactly one field per header column.
-    pub rows: Vec<Row>,
-    /// Rows with the wrong number of fields or invalid UTF-8.
-    pub rejects: Vec<RowReject>,
-}
-
-impl Table {
-    /// Data rows read: rows kept plus rows rejected.
-    pub fn rows_read(&self) -> u64 {
-        (self.rows.len() + self.rejects.len()) as u64
-    }
-
+impl Header {
     /// Index of each name in `wanted`, or a layout error listing those missing.
     pub fn columns(
         &self,
@@ -52,37 +29,67 @@ impl Table {
         wanted: &[&str],
         hint: &str,
     ) -> Result<Vec<usize>, ExtractError> {
-        let missing: Vec<&str> = wanted
+        let missing: Vec<String> = wanted
             .iter()
-            .filter(|w| !self.header.iter().any(|h| h == *w))
-            .copied()
+            .filter(|w| !self.names.iter().any(|h| h == *w))
+            .map(|m| format!("`{m}`"))
             .collect();
         if !missing.is_empty() {
             return Err(ExtractError::Layout {
                 path: path.to_path_buf(),
-                line: self.header_line,
+                line: self.line,
                 message: format!(
                     "missing column{} {}; {hint}",
                     if missing.len() > 1 { "s" } else { "" },
-                    missing
-                        .iter()
-                        .map(|m| format!("`{m}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    missing.join(", "),
                 ),
             });
         }
         Ok(wanted
             .iter()
-            .filter_map(|w| self.header.iter().position(|h| h == *w))
+            .filter_map(|w| self.names.iter().position(|h| h == *w))
             .collect())
     }
 }
 
+/// One data row with exactly one field per header column.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// Line where the row starts.
+    pub line: u64,
+    /// Fields, one per header column.
+    pub fields: &'a [&'a str],
+}
+
+impl Row<'_> {
+    /// The row as it was read, fields joined by `delimiter`.
+    pub fn raw(&self, delimiter: u8) -> String {
+        self.fields
+            .join(char::from(delimiter).encode_utf8(&mut [0; 4]))
+    }
+}
+
+/// What the visitor is given for each data line.
+#[derive(Debug)]
+pub enum Item<'a> {
+    /// A row that splits into the header's columns.
+    Row(Row<'a>),
+    /// A row that does not (wrong field count, bytes that are not UTF-8).
+    Reject(RowReject),
+}
+
 /// Read a delimited file already in memory. The header is the first non-blank
-/// line. A row with one field more than the header whose last field is empty is
-/// accepted (a trailing delimiter, as GACC and the Comtrade reference lists write).
-pub fn read(path: &Path, bytes: &[u8], delimiter: u8) -> Result<Table, ExtractError> {
+/// line; `on_header` checks it and returns what `on_item` needs (column indices).
+/// A row with one field more than the header whose last field is empty is
+/// accepted (a trailing delimiter, as GACC and the Comtrade reference lists
+/// write). Returns the number of data rows read (rows plus rejects).
+pub fn read<C>(
+    path: &Path,
+    bytes: &[u8],
+    delimiter: u8,
+    on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
+    mut on_item: impl FnMut(&C, Item<'_>),
+) -> Result<u64, ExtractError> {
     let layout = |line: u64, message: String| ExtractError::Layout {
         path: path.to_path_buf(),
         line,
@@ -101,80 +108,105 @@ pub fn read(path: &Path, bytes: &[u8], delimiter: u8) -> Result<Table, ExtractEr
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes.as_ref());
-    let mut records = reader.byte_records();
-    let (header_line, header) = match records.next() {
-        None => return Err(layout(1, "the file is empty: no header line".to_string())),
-        Some(Err(e)) => return Err(layout(1, e.to_string())),
-        Some(Ok(rec)) => {
-            let line = lines.line_of(rec.position());
-            let mut names = Vec::with_capacity(rec.len());
-            for (i, f) in rec.iter().enumerate() {
-                let name = std::str::from_utf8(f)
-                    .map_err(|_| layout(line, format!("header field {} is not UTF-8", i + 1)))?;
-                names.push(name.trim().to_string());
-            }
-            if names.last().is_some_and(|n| n.is_empty()) && names.len() > 1 {
-                names.pop();
-            }
-            (line, names)
-        }
+    let mut record = csv::ByteRecord::new();
+    let csv_err = |e: csv::Error, lines: &mut LineCounter| {
+        let line = lines.line_of(e.position());
+        layout(line, e.to_string())
     };
-    let width = header.len();
-    let mut rows = Vec::new();
-    let mut rejects = Vec::new();
-    for rec in records {
-        let rec = rec.map_err(|e| layout(lines.line_of(e.position()), e.to_string()))?;
-        let line = lines.line_of(rec.position());
-        let mut fields = Vec::with_capacity(rec.len());
+
+    if !reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_err(e, &mut lines))?
+    {
+        return Err(layout(1, "the file is empty: no header line".to_string()));
+    }
+    let header_line = lines.line_of(record.position());
+    let mut names = Vec::with_capacity(record.len());
+    for (i, f) in record.iter().enumerate() {
+        let name = std::str::from_utf8(f)
+            .map_err(|_| layout(header_line, format!("header field {} is not UTF-8", i + 1)))?;
+        names.push(name.trim().to_string());
+    }
+    if names.len() > 1 && names.last().is_some_and(String::is_empty) {
+        names.pop();
+    }
+    let header = Header {
+        names,
+        line: header_line,
+    };
+    let ctx = on_header(&header)?;
+    let width = header.names.len();
+    let sep = char::from(delimiter).to_string();
+
+    let mut rows_read = 0;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_err(e, &mut lines))?
+    {
+        rows_read += 1;
+        let line = lines.line_of(record.position());
+        let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
         let mut bad_utf8 = None;
-        for (i, f) in rec.iter().enumerate() {
+        for (i, f) in record.iter().enumerate() {
             match std::str::from_utf8(f) {
-                Ok(s) => fields.push(s.to_string()),
+                Ok(s) => fields.push(s),
                 Err(_) => {
-                    bad_utf8.get_or_insert(i);
-                    fields.push(String::from_utf8_lossy(f).into_owned());
+                    bad_utf8 = Some(i);
+                    break;
                 }
             }
         }
-        let raw = fields.join(&char::from(delimiter).to_string());
         if let Some(i) = bad_utf8 {
-            let name = header.get(i).map_or("?", String::as_str);
-            rejects.push(RowReject::new(
-                line,
-                "bad_encoding",
-                format!("column {} `{name}`: bytes that are not UTF-8", i + 1),
-                &raw,
-            ));
+            let raw: Vec<String> = record
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            let name = header.names.get(i).map_or("?", String::as_str);
+            let detail = format!("column {} `{name}`: bytes that are not UTF-8", i + 1);
+            on_item(
+                &ctx,
+                Item::Reject(RowReject::new(
+                    line,
+                    "bad_encoding",
+                    detail,
+                    &raw.join(&sep),
+                )),
+            );
             continue;
         }
         if fields.len() == width + 1 && fields.last().is_some_and(|f| f.is_empty()) {
             fields.pop();
         }
         if fields.len() != width {
-            rejects.push(RowReject::new(
-                line,
-                "field_count",
-                format!(
-                    "expected {width} fields as in the header, found {}{}",
-                    fields.len(),
-                    if fields.len() < width {
-                        " (truncated line?)"
-                    } else {
-                        ""
-                    }
-                ),
-                &raw,
-            ));
+            let detail = format!(
+                "expected {width} fields as in the header, found {}{}",
+                fields.len(),
+                if fields.len() < width {
+                    " (truncated line?)"
+                } else {
+                    ""
+                }
+            );
+            on_item(
+                &ctx,
+                Item::Reject(RowReject::new(
+                    line,
+                    "field_count",
+                    detail,
+                    &fields.join(&sep),
+                )),
+            );
             continue;
         }
-        rows.push(Row { line, fields });
+        on_item(
+            &ctx,
+            Item::Row(Row {
+                line,
+                fields: &fields,
+            }),
+        );
     }
-    Ok(Table {
-        header,
-        header_line,
-        rows,
-        rejects,
-    })
+    Ok(rows_read)
 }
 
 /// Turns the csv crate's byte offsets into 1-based line numbers, counting once.
@@ -189,7 +221,9 @@ impl LineCounter<'_> {
     /// sit on the blank lines it skipped before the record.
     fn line_of(&mut self, pos: Option<&csv::Position>) -> u64 {
         let mut at = pos
-            .map_or(self.scanned, |p| p.byte() as usize)
+            .map_or(self.scanned, |p| {
+                usize::try_from(p.byte()).unwrap_or(usize::MAX)
+            })
             .clamp(self.scanned, self.text.len());
         while at < self.text.len() && self.text[at] == b'\n' {
             at += 1;
@@ -226,46 +260,71 @@ mod tests {
         Path::new("t.csv")
     }
 
+    /// (line, fields) of rows, and (line, reason, detail) of rejects.
+    type Collected = (
+        Vec<(u64, Vec<String>)>,
+        Vec<(u64, &'static str, String)>,
+        u64,
+        Header,
+    );
+
+    fn collect(bytes: &[u8], delimiter: u8) -> Result<Collected, ExtractError> {
+        let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+        let mut header = None;
+        let n = read(
+            p(),
+            bytes,
+            delimiter,
+            |h| {
+                header = Some(h.clone());
+                Ok(())
+            },
+            |_, item| match item {
+                Item::Row(r) => {
+                    rows.push((r.line, r.fields.iter().map(|f| f.to_string()).collect()))
+                }
+                Item::Reject(r) => rejects.push((r.line, r.reason, r.detail)),
+            },
+        )?;
+        Ok((rows, rejects, n, header.unwrap()))
+    }
+
     #[test]
     fn lines_bom_crlf_trailing_delimiter_and_blank_lines() {
-        let t = read(p(), b"\xEF\xBB\xBFa,b,\r\n1,2,\r\n\r\n3,4\r\n5\r\n", b',').unwrap();
-        assert_eq!(t.header, ["a", "b"]);
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[0].line, 2);
-        assert_eq!(t.rows[1].line, 4);
-        assert_eq!(t.rows[1].fields, ["3", "4"]);
-        assert_eq!(t.rejects.len(), 1);
-        assert_eq!(t.rejects[0].line, 5);
-        assert_eq!(t.rejects[0].reason, "field_count");
-        assert_eq!(t.rows_read(), 3);
-        let mixed = read(p(), b"a,b\n1,2\r\n3,4\n", b',').unwrap();
+        let (rows, rejects, n, header) =
+            collect(b"\xEF\xBB\xBFa,b,\r\n1,2,\r\n\r\n3,4\r\n5\r\n", b',').unwrap();
+        assert_eq!(header.names, ["a", "b"]);
         assert_eq!(
-            mixed.rows.iter().map(|r| r.line).collect::<Vec<_>>(),
-            [2, 3]
+            rows,
+            [
+                (2, vec!["1".to_string(), "2".to_string()]),
+                (4, vec!["3".to_string(), "4".to_string()])
+            ]
         );
+        assert_eq!(rejects.len(), 1);
+        assert_eq!((rejects[0].0, rejects[0].1), (5, "field_count"));
+        assert_eq!(n, 3);
+        let (rows, ..) = collect(b"a,b\n1,2\r\n3,4\n", b',').unwrap();
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [2, 3]);
     }
 
     #[test]
     fn bad_utf8_is_a_reject_naming_the_column() {
-        let t = read(p(), b"a\tb\nx\t\xE9t\xE9\n", b'\t').unwrap();
-        assert_eq!(t.rejects[0].reason, "bad_encoding");
-        assert!(
-            t.rejects[0].detail.contains("column 2 `b`"),
-            "{}",
-            t.rejects[0].detail
-        );
+        let (_, rejects, ..) = collect(b"a\tb\nx\t\xE9t\xE9\n", b'\t').unwrap();
+        assert_eq!(rejects[0].1, "bad_encoding");
+        assert!(rejects[0].2.contains("column 2 `b`"), "{}", rejects[0].2);
     }
 
     #[test]
     fn empty_file_and_missing_columns_are_errors() {
-        let e = read(p(), b"", b',').unwrap_err();
+        let e = collect(b"", b',').unwrap_err();
         assert!(
             e.to_string().starts_with("t.csv:1: the file is empty"),
             "{e}"
         );
-        let t = read(p(), b"a,b\n", b',').unwrap();
-        let e = t.columns(p(), &["a", "c"], "hint").unwrap_err();
+        let (.., header) = collect(b"a,b\n", b',').unwrap();
+        let e = header.columns(p(), &["a", "c"], "hint").unwrap_err();
         assert_eq!(e.to_string(), "t.csv:1: missing column `c`; hint");
-        assert_eq!(t.columns(p(), &["b", "a"], "").unwrap(), [1, 0]);
+        assert_eq!(header.columns(p(), &["b", "a"], "").unwrap(), [1, 0]);
     }
 }

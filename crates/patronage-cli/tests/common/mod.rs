@@ -79,3 +79,14 @@ pub fn str_at(df: &DataFrame, name: &str, i: usize) -> String {
 pub fn manifest(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
 }
+
+/// Assert that a manifest input's rows balance: read = kept + dropped + rejected.
+pub fn assert_balanced(rows: &serde_json::Value) {
+    let n = |v: &serde_json::Value| v.as_u64().unwrap();
+    let dropped: u64 = rows["dropped"].as_object().unwrap().values().map(n).sum();
+    assert_eq!(
+        n(&rows["read"]),
+        n(&rows["kept"]) + dropped + n(&rows["rejected"]),
+        "{rows}"
+    );
+}
