@@ -13,7 +13,7 @@ pub mod windows;
 
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
 pub use share::partner_share_frame;
-pub use windows::{trade_windows_frame, WindowSpec};
+pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};
 
 /// Dollars from thousandths, for output columns.
 pub(crate) fn usd(mills: i64) -> f64 {

@@ -25,19 +25,60 @@ pub struct WindowSpec {
     pub baseline: (YearMonth, YearMonth),
 }
 
-/// Sums over one period, mills.
+/// Sums over one period, in thousandths of a dollar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PeriodSums {
-    exports: Option<i64>,
-    imports: Option<i64>,
-    months: u32,
-    complete: bool,
+pub struct PeriodSums {
+    /// Focus exports, when every row used has them.
+    pub exports: Option<i64>,
+    /// Focus imports, when every row used has them.
+    pub imports: Option<i64>,
+    /// Months covered by the rows used.
+    pub months: u32,
+    /// Whether every month of the period is covered.
+    pub complete: bool,
 }
 
 impl PeriodSums {
-    fn total(self) -> Option<i64> {
+    /// Exports + imports when both are known.
+    pub fn total(self) -> Option<i64> {
         Some(self.exports? + self.imports?)
     }
+}
+
+/// One computed window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowResult {
+    /// The window as declared.
+    pub spec: WindowSpec,
+    /// The current period.
+    pub current: PeriodSums,
+    /// The baseline period.
+    pub baseline: PeriodSums,
+}
+
+impl WindowResult {
+    /// Percent change of the total, current against baseline.
+    pub fn total_change_pct(&self) -> Option<f64> {
+        change_pct(self.current.total(), self.baseline.total())
+    }
+}
+
+/// Compute every window over the mirror rows, in key order (window id, partner).
+pub fn compute_windows(rows: &[MirrorRow], windows: &[WindowSpec]) -> Vec<WindowResult> {
+    let mut ordered: Vec<&WindowSpec> = windows.iter().collect();
+    ordered.sort_by(|a, b| (&a.id, &a.partner).cmp(&(&b.id, &b.partner)));
+    ordered
+        .into_iter()
+        .map(|w| {
+            let partner_rows: Vec<&MirrorRow> =
+                rows.iter().filter(|r| r.partner == w.partner).collect();
+            WindowResult {
+                spec: w.clone(),
+                current: sums(&partner_rows, w.current),
+                baseline: sums(&partner_rows, w.baseline),
+            }
+        })
+        .collect()
 }
 
 fn span(r: &MirrorRow) -> (i64, i64) {
@@ -88,25 +129,11 @@ fn change_pct(current: Option<i64>, baseline: Option<i64>) -> Option<f64> {
     }
 }
 
-/// The `trade_windows` frame, in key order (window id, partner).
-pub fn trade_windows_frame(
-    rows: &[MirrorRow],
-    spec: &MirrorSpec,
-    windows: &[WindowSpec],
-) -> PolarsResult<DataFrame> {
-    let mut ordered: Vec<&WindowSpec> = windows.iter().collect();
-    ordered.sort_by(|a, b| (&a.id, &a.partner).cmp(&(&b.id, &b.partner)));
-    let computed: Vec<(&WindowSpec, PeriodSums, PeriodSums)> = ordered
+/// The `trade_windows` frame, in the order of `results`.
+pub fn trade_windows_frame(results: &[WindowResult], spec: &MirrorSpec) -> PolarsResult<DataFrame> {
+    let computed: Vec<(&WindowSpec, PeriodSums, PeriodSums)> = results
         .iter()
-        .map(|w| {
-            let partner_rows: Vec<&MirrorRow> =
-                rows.iter().filter(|r| r.partner == w.partner).collect();
-            (
-                *w,
-                sums(&partner_rows, w.current),
-                sums(&partner_rows, w.baseline),
-            )
-        })
+        .map(|r| (&r.spec, r.current, r.baseline))
         .collect();
     macro_rules! column {
         ($name:literal, $f:expr) => {

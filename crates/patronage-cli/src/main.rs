@@ -83,6 +83,30 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                         println!("      dropped {n:>6}  {reason}");
                     }
                 }
+                for w in &report.windows {
+                    let musd = |v: Option<i64>| {
+                        v.map_or("n/a".to_string(), |v| format!("${:.2}M", v as f64 / 1e9))
+                    };
+                    let (c, b) = (&w.spec.current, &w.spec.baseline);
+                    println!(
+                        "  window {} ({}): {}..{} {} vs {}..{} {}: {}{}",
+                        w.spec.id,
+                        w.spec.partner,
+                        c.0,
+                        c.1,
+                        musd(w.current.total()),
+                        b.0,
+                        b.1,
+                        musd(w.baseline.total()),
+                        w.total_change_pct()
+                            .map_or("n/a".to_string(), |p| format!("{p:+.1}%")),
+                        if w.current.complete && w.baseline.complete {
+                            ""
+                        } else {
+                            " (incomplete)"
+                        }
+                    );
+                }
                 for t in &report.tables {
                     println!("  {:<16} {:>8} rows  {}", t.table, t.rows, t.path.display());
                 }

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use patronage_aggregate::{
-    mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame, MirrorSpec,
+    compute_windows, mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame,
+    MirrorSpec, WindowResult,
 };
 use patronage_core::tables::{self, TableSpec};
 use patronage_core::{CountryRegistry, RowReject};
@@ -48,6 +49,8 @@ pub struct RunReport {
     pub tables: Vec<Written>,
     /// Accounting per source, in priority order.
     pub sources: Vec<SourceAccount>,
+    /// The windows computed, in key order.
+    pub windows: Vec<WindowResult>,
     /// The manifest written.
     pub manifest: Manifest,
 }
@@ -203,6 +206,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
     };
     let mut trade_flows = trade_flows_frame(&flows).map_err(table(&tables::TRADE_FLOWS))?;
     let mirror = mirror_rows(&trade_flows, &spec).map_err(table(&tables::MIRROR_TRADE))?;
+    let windows = compute_windows(&mirror, &p.windows);
     let mut frames: Vec<(&'static TableSpec, DataFrame)> = vec![
         (
             &tables::MIRROR_TRADE,
@@ -214,8 +218,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         ),
         (
             &tables::TRADE_WINDOWS,
-            trade_windows_frame(&mirror, &spec, &p.windows)
-                .map_err(table(&tables::TRADE_WINDOWS))?,
+            trade_windows_frame(&windows, &spec).map_err(table(&tables::TRADE_WINDOWS))?,
         ),
         (
             &tables::REJECTS,
@@ -267,6 +270,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         output_dir,
         tables: written,
         sources,
+        windows,
         manifest,
     })
 }
