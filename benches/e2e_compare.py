@@ -57,16 +57,8 @@ DEFAULT_BIN = "/var/tmp/patronage-target/release/patronage"
 YEARS = range(2010, 2021)
 PRK = 408
 
-API_COLUMNS = [
-    "typeCode", "freqCode", "refPeriodId", "refYear", "refMonth", "period", "reporterCode",
-    "reporterISO", "reporterDesc", "flowCode", "flowDesc", "partnerCode", "partnerISO",
-    "partnerDesc", "partner2Code", "partner2ISO", "partner2Desc", "classificationCode",
-    "classificationSearchCode", "isOriginalClassification", "cmdCode", "cmdDesc", "aggrLevel",
-    "isLeaf", "customsCode", "customsDesc", "mosCode", "motCode", "motDesc", "qtyUnitCode",
-    "qtyUnitAbbr", "qty", "isQtyEstimated", "altQtyUnitCode", "altQtyUnitAbbr", "altQty",
-    "isAltQtyEstimated", "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
-    "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
-]
+sys.path.insert(0, str(ROOT / "scripts"))
+from make_comtrade_fixtures import API_COLUMNS  # noqa: E402  (the one copy of the layout)
 
 DUCKDB_JOB = r"""
 import sys, duckdb
@@ -84,7 +76,7 @@ COPY (
 ''')
 """.replace("{PRK}", str(PRK))
 
-# Not the brief's job: DuckDB also writing every row patronage keeps in trade_flows
+# Not the comparison job: DuckDB also writing every row patronage keeps in trade_flows
 # (all partners and commodity codes, flows M/X/RM/RX, no breakdowns), to show how
 # much of the gap is the extra output.
 DUCKDB_KEPT_JOB = r"""

@@ -151,15 +151,20 @@ hs8542 = [
     record(2015, CN, "M", US, 11_000_000_000, cls="H4", cmd="8542", customs="C01"),
 ]
 
-files = {
-    "rus_prk_russia_reported_annual.csv": csv_text(russia_reported),
-    "rus_prk_itc_annual.tsv": bulk_text(itc),
-    "prk_kotra_mirror_annual.json": json_text(kotra),
-    "chn_prk_gacc_annual.csv": csv_text(gacc, describe=True),
-    "rus_prk_jan_feb_2016-2018.csv": csv_text(jan_feb),
-    "chn_imports_from_usa_hs8542.csv": csv_text(hs8542),
-}
-OUT.mkdir(parents=True, exist_ok=True)
-for name, text in files.items():
-    (OUT / name).write_bytes(text.encode("utf-8"))
-    print(f"wrote fixtures/comtrade/{name}")
+def main():
+    files = {
+        "rus_prk_russia_reported_annual.csv": csv_text(russia_reported),
+        "rus_prk_itc_annual.tsv": bulk_text(itc),
+        "prk_kotra_mirror_annual.json": json_text(kotra),
+        "chn_prk_gacc_annual.csv": csv_text(gacc, describe=True),
+        "rus_prk_jan_feb_2016-2018.csv": csv_text(jan_feb),
+        "chn_imports_from_usa_hs8542.csv": csv_text(hs8542),
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (OUT / name).write_bytes(text.encode("utf-8"))
+        print(f"wrote fixtures/comtrade/{name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -43,6 +43,9 @@ impl RowReject {
 
 /// Cut `s` at [`RAW_TEXT_LIMIT`] characters, marking the cut.
 pub fn bound_text(s: &str) -> String {
+    if s.len() <= RAW_TEXT_LIMIT {
+        return s.to_string();
+    }
     match s.char_indices().nth(RAW_TEXT_LIMIT) {
         None => s.to_string(),
         Some((i, _)) => format!("{}…", &s[..i]),

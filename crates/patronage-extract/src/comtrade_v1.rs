@@ -194,8 +194,10 @@ trait Fields {
     fn get(&self, name: &str) -> (&str, Option<usize>);
 }
 
+/// Where each of the fields the parser reads sits in a delimited file, by name.
+/// A short list scanned in order: cheaper per row than hashing the name.
 struct DelimitedFields<'a> {
-    index: &'a HashMap<&'static str, usize>,
+    index: &'a [(&'static str, usize)],
     fields: &'a [&'a str],
 }
 
@@ -203,14 +205,39 @@ impl Fields for DelimitedFields<'_> {
     fn get(&self, name: &str) -> (&str, Option<usize>) {
         match self
             .index
-            .get(name)
-            .and_then(|&i| Some((*self.fields.get(i)?, i)))
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|&(_, i)| Some((*self.fields.get(i)?, i)))
         {
             Some((v, i)) => (v, Some(i + 1)),
             None => ("", None),
         }
     }
 }
+
+/// The fields [`parse_record`] reads, in the order it reads them.
+const PARSED: [&str; 20] = [
+    "refYear",
+    "refMonth",
+    "freqCode",
+    "primaryValue",
+    "netWgt",
+    "qty",
+    "reporterCode",
+    "flowCode",
+    "partnerCode",
+    "partner2Code",
+    "classificationCode",
+    "cmdCode",
+    "aggrLevel",
+    "customsCode",
+    "motCode",
+    "qtyUnitCode",
+    "cifvalue",
+    "fobvalue",
+    "isQtyEstimated",
+    "isNetWgtEstimated",
+];
 
 struct JsonFields(HashMap<String, String>);
 
@@ -221,7 +248,7 @@ impl Fields for JsonFields {
 }
 
 /// The API spelling of a bulk column name.
-fn api_name(name: &str) -> &str {
+fn api_name(name: &'static str) -> &'static str {
     match name {
         "CIFValue" => "cifvalue",
         "FOBValue" => "fobvalue",
@@ -271,11 +298,14 @@ fn read_delimited(
         delimiter,
         |header| {
             let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
-            Ok(columns
+            let mut index: Vec<(&'static str, usize)> = columns
                 .iter()
                 .zip(positions)
                 .map(|(c, i)| (api_name(c), i))
-                .collect::<HashMap<&'static str, usize>>())
+                .filter(|(c, _)| PARSED.contains(c))
+                .collect();
+            index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
+            Ok(index)
         },
         |index, item| match item {
             delimited::Item::Reject(r) => rejects.push(r),
@@ -284,7 +314,7 @@ fn read_delimited(
                     index,
                     fields: row.fields,
                 };
-                match parse_record(&fields, row.line, &row.raw(delimiter)) {
+                match parse_record(&fields, row.line, row.raw(delimiter)) {
                     Ok(r) => rows.push(r),
                     Err(rej) => rejects.push(rej),
                 }
@@ -401,7 +431,7 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
                 })
                 .collect(),
         );
-        match parse_record(&fields, line, text) {
+        match parse_record(&fields, line, patronage_core::bound_text(text)) {
             Ok(r) => rows.push(r),
             Err(rej) => rejects.push(rej),
         }
@@ -414,14 +444,19 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
 }
 
 /// Parse one record from any layout.
-fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, RowReject> {
+fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, RowReject> {
+    let raw = if raw.len() > patronage_core::RAW_TEXT_LIMIT {
+        patronage_core::bound_text(&raw)
+    } else {
+        raw
+    };
     let fail = |name: &str, reason: &'static str, msg: String| {
         let (_, pos) = f.get(name);
         let at = pos.map_or_else(
             || format!("field `{name}`"),
             |p| format!("column {p} `{name}`"),
         );
-        RowReject::new(line, reason, format!("{at}: {msg}"), raw)
+        RowReject::new(line, reason, format!("{at}: {msg}"), &raw)
     };
     let number_reason = |m: &str| {
         if m.starts_with("empty") {
@@ -556,6 +591,24 @@ fn parse_record(f: &dyn Fields, line: u64, raw: &str) -> Result<ComtradeRow, Row
         cif_value_mills: opt_mills("cifvalue")?,
         fob_value_mills: opt_mills("fobvalue")?,
         is_estimated: opt_bool("isQtyEstimated")? || opt_bool("isNetWgtEstimated")?,
-        raw: patronage_core::bound_text(raw),
+        raw,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsed_fields_are_api_columns() {
+        for name in PARSED {
+            assert!(API_COLUMNS.contains(&name), "{name}");
+        }
+        for name in BULK_COLUMNS {
+            assert!(
+                API_COLUMNS.contains(&api_name(name)) || name == "datasetCode",
+                "{name}"
+            );
+        }
+    }
 }

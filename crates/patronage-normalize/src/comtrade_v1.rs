@@ -38,10 +38,12 @@ pub fn normalize(
 ) -> Normalized {
     let mut out = Normalized::default();
     let mut iso = std::collections::HashMap::<String, Arc<str>>::new();
-    let mut intern = |s: &str| {
-        iso.entry(s.to_string())
+    let mut intern = |s: &str| match iso.get(s) {
+        Some(a) => a.clone(),
+        None => iso
+            .entry(s.to_string())
             .or_insert_with(|| Arc::from(s))
-            .clone()
+            .clone(),
     };
     for row in rows {
         let Some(flow) = Flow::from_comtrade_v1(&row.flow_code) else {
