@@ -284,3 +284,111 @@ pub fn mirror_trade_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult
         column!("source_ids", |r| r.source_ids.join(",")),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (source, line, reporter, partner, flow, year, first, last, usd)
+    type Row = (
+        &'static str,
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+        i32,
+        i32,
+        f64,
+    );
+
+    fn frame(rows: &[Row]) -> DataFrame {
+        macro_rules! column {
+            ($name:literal, $f:expr) => {
+                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+            };
+        }
+        DataFrame::new_infer_height(vec![
+            column!("source_id", |r| r.0),
+            column!("source_file", |_| "f"),
+            column!("source_line", |r| r.1),
+            column!("reporter_iso3", |r| r.2),
+            column!("partner_iso3", |r| r.3),
+            column!("flow", |r| r.4),
+            column!("year", |r| r.5),
+            column!("month_first", |r| r.6),
+            column!("month_last", |r| r.7),
+            column!("commodity_code", |_| "TOTAL"),
+            column!("value_usd", |r| r.8),
+        ])
+        .unwrap()
+    }
+
+    fn spec() -> MirrorSpec {
+        MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["first".into(), "second".into()],
+        }
+    }
+
+    /// Three monthly reports by China roll up into an annual row covering 3
+    /// months; the partner's report wins over the focus country's own; the source
+    /// declared first wins over the second; an unreported direction stays null.
+    #[test]
+    fn months_roll_up_and_priorities_hold() {
+        let rows = [
+            ("second", 1, "CHN", "PRK", "import", 2019, 1, 1, 10.0),
+            ("second", 2, "CHN", "PRK", "import", 2019, 2, 2, 20.0),
+            ("second", 3, "CHN", "PRK", "import", 2019, 3, 3, 30.5),
+            // The same January from the first source: it wins.
+            ("first", 9, "CHN", "PRK", "import", 2019, 1, 1, 11.0),
+            // The DPRK's own report of exports to China: a partner report exists.
+            ("first", 5, "PRK", "CHN", "export", 2019, 1, 1, 99.0),
+            // The DPRK's own report of imports from China, which China did not report.
+            ("first", 6, "PRK", "CHN", "import", 2019, 2, 2, 7.0),
+            // Re-exports are not mirror totals.
+            ("first", 7, "CHN", "PRK", "re_export", 2019, 1, 1, 1000.0),
+        ];
+        let out = mirror_rows(&frame(&rows), &spec()).unwrap();
+        let find = |first: u32, last: u32| {
+            out.iter()
+                .find(|r| r.period.first == first && r.period.last == last)
+                .unwrap()
+        };
+        let jan = find(1, 1);
+        assert_eq!(
+            (jan.exports, jan.imports, jan.basis),
+            (Some(11_000), None, "mirror")
+        );
+        assert_eq!(jan.source_ids, ["first"]);
+        let feb = find(2, 2);
+        assert_eq!(
+            (feb.exports, feb.imports, feb.basis),
+            (Some(20_000), Some(7_000), "mixed")
+        );
+        assert_eq!(feb.source_ids, ["first", "second"]);
+        let year = find(1, 12);
+        assert!(year.rolled_up);
+        assert_eq!(year.months_covered, 3);
+        assert_eq!(year.exports, Some(11_000 + 20_000 + 30_500));
+        assert_eq!(year.imports, Some(7_000));
+        assert_eq!(year.total(), Some(68_500));
+        assert_eq!(out.len(), 4);
+    }
+
+    /// A reported annual figure is kept as it is, not replaced by a sum of months.
+    #[test]
+    fn reported_annual_rows_are_not_replaced() {
+        let rows = [
+            ("first", 1, "RUS", "PRK", "export", 2017, 1, 12, 74.2),
+            ("first", 2, "RUS", "PRK", "export", 2017, 1, 1, 5.0),
+        ];
+        let out = mirror_rows(&frame(&rows), &spec()).unwrap();
+        let year = out.iter().find(|r| r.period.months() == 12).unwrap();
+        assert_eq!(
+            (year.imports, year.months_covered, year.rolled_up),
+            (Some(74_200), 12, false)
+        );
+    }
+}
