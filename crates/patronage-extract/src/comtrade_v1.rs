@@ -599,6 +599,75 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
 mod tests {
     use super::*;
 
+    fn json(text: &str) -> Result<Extracted<ComtradeRow>, ExtractError> {
+        parse(Path::new("r.json"), text.as_bytes(), Layout::ApiJson)
+    }
+
+    const RECORD: &str = r#"{"freqCode": "A", "refYear": 2017, "refMonth": 52, "reporterCode": 643,
+        "flowCode": "X", "partnerCode": 408, "partner2Code": 0, "cmdCode": "TOTAL",
+        "customsCode": "C00", "motCode": 0, "primaryValue": 74200000.0, "fobvalue": 74200000.0}"#;
+
+    #[test]
+    fn json_envelope_checks() {
+        let ok = json(&format!(
+            "\u{feff}{{\"count\": 1, \"data\": [\n{RECORD}], \"error\": \"\"}}"
+        ))
+        .unwrap();
+        assert_eq!(ok.rows.len(), 1);
+        assert_eq!(ok.rows[0].line, 2);
+        assert_eq!(ok.rows[0].fob_value_mills, Some(74_200_000_000));
+        let e = json(r#"{"count": 0, "data": [], "error": "Too many requests"}"#).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "r.json:1: the API response carries an error: Too many requests"
+        );
+        let e = json(&format!(r#"{{"count": 2, "data": [{RECORD}]}}"#)).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("`count` says 2 records but `data` holds 1"),
+            "{e}"
+        );
+        let e = json(r#"{"elapsedTime": "0.1 secs"}"#).unwrap_err();
+        assert!(e.to_string().contains("no `data` array"), "{e}");
+        let e = json("").unwrap_err();
+        assert!(
+            e.to_string().starts_with("r.json:1: the file is empty"),
+            "{e}"
+        );
+        let x = json(&format!("{{\"data\": [{RECORD},\n 7]}}")).unwrap();
+        assert_eq!((x.rows.len(), x.rejects.len(), x.rows_read), (1, 1, 2));
+        // RECORD spans three lines, so the 7 is on line 4.
+        assert_eq!(
+            (x.rejects[0].line, x.rejects[0].reason),
+            (4, "not_a_record")
+        );
+    }
+
+    #[test]
+    fn record_problems_are_rejects_naming_the_field() {
+        let bad = |from: &str, to: &str| {
+            let x = json(&format!("{{\"data\": [{}]}}", RECORD.replace(from, to))).unwrap();
+            assert!(x.rows.is_empty());
+            let r = &x.rejects[0];
+            (r.reason, r.detail.clone())
+        };
+        assert_eq!(
+            bad("\"refMonth\": 52", "\"refMonth\": 13"),
+            ("bad_period", "field `refMonth`: refMonth 13 does not fit freqCode `A` (A needs 52, M needs 1-12)".to_string())
+        );
+        assert_eq!(bad("2017", "1850").0, "year_out_of_range");
+        assert_eq!(bad("74200000.0, \"fob", "-5.0, \"fob").0, "negative_value");
+        assert_eq!(bad("\"X\"", "\"\"").0, "missing_value");
+        assert_eq!(
+            bad("\"partnerCode\": 408", "\"partnerCode\": -408").0,
+            "bad_number"
+        );
+        assert_eq!(
+            bad("\"motCode\": 0", "\"motCode\": \"air\"").1,
+            "field `motCode`: `air` is not an integer"
+        );
+    }
+
     #[test]
     fn parsed_fields_are_api_columns() {
         for name in PARSED {
