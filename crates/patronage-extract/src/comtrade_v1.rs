@@ -290,9 +290,7 @@ fn read_delimited(
     columns: &[&'static str],
     format: &str,
 ) -> Result<Extracted<ComtradeRow>, ExtractError> {
-    let mut rows = Vec::new();
-    let mut rejects = Vec::new();
-    let rows_read = delimited::read(
+    let mut x = delimited::read(
         path,
         bytes,
         delimiter,
@@ -307,25 +305,16 @@ fn read_delimited(
             index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
             Ok(index)
         },
-        |index, item| match item {
-            delimited::Item::Reject(r) => rejects.push(r),
-            delimited::Item::Row(row) => {
-                let fields = DelimitedFields {
-                    index,
-                    fields: row.fields,
-                };
-                match parse_record(&fields, row.line, row.raw(delimiter)) {
-                    Ok(r) => rows.push(r),
-                    Err(rej) => rejects.push(rej),
-                }
-            }
+        |index, row| {
+            let fields = DelimitedFields {
+                index,
+                fields: row.fields,
+            };
+            parse_record(&fields, row.line, row.raw(delimiter))
         },
     )?;
-    Ok(Extracted {
-        rows,
-        rejects,
-        rows_read,
-    })
+    x.rejects.sort_by_key(|r| r.line);
+    Ok(x)
 }
 
 #[derive(Deserialize)]
