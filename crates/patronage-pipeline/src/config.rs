@@ -133,7 +133,9 @@ struct RawSource {
     format: Spanned<String>,
     path: Spanned<String>,
     monthly: Option<Spanned<String>>,
-    description: Option<String>,
+    /// Free text for readers of the file; not used by the run.
+    #[serde(rename = "description")]
+    _description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -143,7 +145,9 @@ struct RawWindow {
     partner: Spanned<String>,
     current: RawRange,
     baseline: RawRange,
-    description: Option<String>,
+    /// Free text for readers of the file; not used by the run.
+    #[serde(rename = "description")]
+    _description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,7 +254,6 @@ impl Pipeline {
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
-            let _ = s.description;
             sources.push(Source {
                 id,
                 format,
@@ -287,7 +290,6 @@ impl Pipeline {
                 }
                 Ok((from, to))
             };
-            let _ = w.description;
             windows.push(WindowSpec {
                 id,
                 partner,
