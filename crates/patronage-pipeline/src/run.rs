@@ -64,8 +64,10 @@ struct FileResult {
 
 fn process_file(p: &Pipeline, source: &Source, file: &Path) -> Result<FileResult, PipelineError> {
     let bytes = patronage_extract::ExtractError::read(file)?;
+    let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
     let rel = p.relative(file);
     let extracted = comtrade_v1::parse(file, &bytes, source.format.comtrade_layout())?;
+    drop(bytes); // parsed rows own what they need; free the file before normalizing
     let ctx = SourceContext {
         source_id: Arc::from(source.id.as_str()),
         source_file: Arc::from(rel.as_str()),
@@ -103,8 +105,8 @@ fn process_file(p: &Pipeline, source: &Source, file: &Path) -> Result<FileResult
             source_id: source.id.clone(),
             format: source.format.as_str(),
             file: rel,
-            bytes: bytes.len() as u64,
-            sha256: crate::sha256_hex(&bytes),
+            bytes: size,
+            sha256,
             rows: account,
         },
         flows: normalized.flows,
@@ -205,6 +207,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
     };
     let mut trade_flows = trade_flows_frame(&flows).map_err(table(&tables::TRADE_FLOWS))?;
+    drop(flows); // the frame holds them now; free the rows before aggregating
     let mirror = mirror_rows(&trade_flows, &spec).map_err(table(&tables::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
     let mut frames: Vec<(&'static TableSpec, DataFrame)> = vec![
