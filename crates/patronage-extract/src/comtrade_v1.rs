@@ -293,7 +293,7 @@ fn read_delimited(
     let mut x = delimited::read(
         path,
         bytes,
-        delimiter,
+        delimited::Dialect::new(delimiter),
         |header| {
             let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
             let mut index: Vec<(&'static str, usize)> = columns

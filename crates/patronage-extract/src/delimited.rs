@@ -76,6 +76,25 @@ impl Row<'_> {
     }
 }
 
+/// How a delimited file is cut: its delimiter, and the chunk size above which a
+/// file is parsed in parallel pieces.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    /// Field delimiter (`b','`, `b'\t'`, ...).
+    pub delimiter: u8,
+    chunk_bytes: usize,
+}
+
+impl Dialect {
+    /// A dialect with the given delimiter and the default chunk size.
+    pub const fn new(delimiter: u8) -> Self {
+        Dialect {
+            delimiter,
+            chunk_bytes: CHUNK_BYTES,
+        }
+    }
+}
+
 /// Read a delimited file already in memory. The header is the first non-blank
 /// line; `on_header` checks it and returns what `parse` needs (column indices).
 /// `parse` turns each row into a `T` or a reject. A row with one field more than
@@ -84,7 +103,7 @@ impl Row<'_> {
 pub fn read<C, T>(
     path: &Path,
     bytes: &[u8],
-    delimiter: u8,
+    dialect: Dialect,
     on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
     parse: impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
 ) -> Result<Extracted<T>, ExtractError>
@@ -92,22 +111,10 @@ where
     C: Sync,
     T: Send,
 {
-    read_in_chunks(path, bytes, delimiter, CHUNK_BYTES, on_header, parse)
-}
-
-/// [`read`], cutting files of at least two `chunk_bytes` into chunks.
-fn read_in_chunks<C, T>(
-    path: &Path,
-    bytes: &[u8],
-    delimiter: u8,
-    chunk_bytes: usize,
-    on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
-    parse: impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
-) -> Result<Extracted<T>, ExtractError>
-where
-    C: Sync,
-    T: Send,
-{
+    let Dialect {
+        delimiter,
+        chunk_bytes,
+    } = dialect;
     // The csv crate's own line numbers go wrong after CRLF and blank lines, so
     // lines are counted here from byte offsets into LF-normalized text.
     let text = lf_endings(text::strip_bom(bytes));
@@ -364,11 +371,13 @@ mod tests {
         chunk_bytes: usize,
     ) -> Result<Collected, ExtractError> {
         let mut header = None;
-        let x = read_in_chunks(
+        let x = read(
             p(),
             bytes,
-            delimiter,
-            chunk_bytes,
+            Dialect {
+                delimiter,
+                chunk_bytes,
+            },
             |h| {
                 header = Some(h.clone());
                 Ok(())
