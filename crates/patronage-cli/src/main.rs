@@ -29,7 +29,7 @@ enum Command {
         /// Pipeline file.
         #[arg(default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
-        /// Output folder (default: the pipeline's `output`, else out/<name>).
+        /// Output folder (default: the pipeline's `output`, else `out/<name>`).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print nothing on success.
