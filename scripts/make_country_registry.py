@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate crates/patronage-core/data/comtrade_countries.csv.
+"""Regenerate crates/patronage-core/data/comtrade_countries.tsv.
 
 Inputs are the official UN Comtrade reference lists, read from a folder given as
 the first argument (default: ../shared/formats/comtrade beside the checkout):
@@ -25,7 +25,7 @@ import sys
 
 here = pathlib.Path(__file__).resolve().parent.parent
 src = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else here.parent / "shared/formats/comtrade"
-out = here / "crates/patronage-core/data/comtrade_countries.csv"
+out = here / "crates/patronage-core/data/comtrade_countries.tsv"
 
 legacy = {}
 for line in (src / "comtrade_legacy_country_codes.csv").read_text(encoding="latin-1").splitlines()[1:]:
@@ -80,7 +80,9 @@ for code, leg in legacy.items():
 
 rows.sort()
 buf = io.StringIO()
-w = csv.writer(buf, lineterminator="\n")
+# Tab separated and unquoted: names hold commas but never tabs, so the binary reads
+# it with a plain split.
+w = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE)
 w.writerow(["code", "iso3", "name", "valid_from", "valid_to", "kind"])
 for code, iso3, name, vf, vt, kind in rows:
     w.writerow([code, iso3, name, "" if vf is None else vf, "" if vt is None else vt, kind])

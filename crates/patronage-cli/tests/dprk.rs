@@ -64,9 +64,7 @@ fn seed_window_reproduces_plus_73_percent() {
 /// Mirror values per partner and year, with the source that supplied each.
 #[test]
 fn mirror_trade_values_and_priority() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dprk");
-    run_ok("pipelines/dprk.toml", &out);
+    let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = table(&out, "mirror_trade");
     let annual = |partner: &str, year: i32| {
         m.clone()
@@ -134,9 +132,7 @@ fn mirror_trade_values_and_priority() {
 /// the manifest's output hashes are the files' hashes.
 #[test]
 fn manifest_accounts_for_every_row() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dprk");
-    run_ok("pipelines/dprk.toml", &out);
+    let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 5);
@@ -218,9 +214,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
 /// Provenance in every Parquet footer.
 #[test]
 fn parquet_footer_carries_provenance() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dprk");
-    run_ok("pipelines/dprk.toml", &out);
+    let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let mut f = std::fs::File::open(out.join("mirror_trade.parquet")).unwrap();
     let mut reader = ParquetReader::new(&mut f);

@@ -9,9 +9,7 @@ use polars::prelude::*;
 
 #[test]
 fn usa_focus_mirrors_chinas_imports() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("usa");
-    run_ok("pipelines/usa_chn_hs8542.toml", &out);
+    let (_tmp, out) = run_to_temp("pipelines/usa_chn_hs8542.toml");
     let m = table(&out, "mirror_trade");
     assert_eq!(m.height(), 2);
     let year = |y: i32| {

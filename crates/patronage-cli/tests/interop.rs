@@ -12,9 +12,7 @@ fn outputs_load_in_python_tools() {
         eprintln!("skipped: PATRONAGE_SKIP_INTEROP=1");
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("dprk");
-    run_ok("pipelines/dprk.toml", &out);
+    let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let o = std::process::Command::new("python3")
         .arg(root().join("tests/interop/check_outputs.py"))
         .arg(&out)

@@ -11,8 +11,8 @@
 
 use std::collections::HashMap;
 
-/// The generated registry, `code,iso3,name,valid_from,valid_to,kind`.
-const COMTRADE_COUNTRIES: &str = include_str!("../data/comtrade_countries.csv");
+/// The generated registry: tab separated `code iso3 name valid_from valid_to kind`.
+const COMTRADE_COUNTRIES: &str = include_str!("../data/comtrade_countries.tsv");
 
 /// What a code stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +96,7 @@ impl CountryRegistry {
         REGISTRY.get_or_init(|| Self::parse(COMTRADE_COUNTRIES))
     }
 
-    /// Parse the generated CSV. The data is compiled in and checked by tests, so a
+    /// Parse the generated table. The data is compiled in and checked by tests, so a
     /// malformed line is a build defect; it is skipped rather than aborting a run.
     fn parse(text: &str) -> CountryRegistry {
         let mut by_code = HashMap::new();
@@ -146,19 +146,9 @@ impl CountryRegistry {
     }
 }
 
-/// One line of the generated CSV; names may be quoted and contain commas.
+/// One line of the generated table (tab separated; names hold commas, never tabs).
 fn parse_line(line: &str) -> Option<Country> {
-    let mut fields = Vec::with_capacity(6);
-    let mut cur = String::new();
-    let mut quoted = false;
-    for ch in line.chars() {
-        match ch {
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(ch),
-        }
-    }
-    fields.push(cur);
+    let fields: Vec<String> = line.split('\t').map(str::to_string).collect();
     let [code, iso3, name, from, to, kind] = <[String; 6]>::try_from(fields).ok()?;
     let year = |s: &str| s.parse::<i32>().ok();
     Some(Country {
@@ -226,8 +216,8 @@ mod tests {
     }
 
     #[test]
-    fn quoted_names_with_commas_parse() {
-        let c = parse_line("490,TWN,\"Other Asia, nes\",,,country").unwrap();
+    fn names_with_commas_parse() {
+        let c = parse_line("490\tTWN\tOther Asia, nes\t\t\tcountry").unwrap();
         assert_eq!(c.name, "Other Asia, nes");
         assert_eq!(c.kind, CountryKind::Country);
         assert!(parse_line("1,2,3").is_none());

@@ -290,7 +290,7 @@ fn read_delimited(
     columns: &[&'static str],
     format: &str,
 ) -> Result<Extracted<ComtradeRow>, ExtractError> {
-    let mut x = delimited::read(
+    delimited::read(
         path,
         bytes,
         delimited::Dialect::new(delimiter),
@@ -312,9 +312,7 @@ fn read_delimited(
             };
             parse_record(&fields, row.line, row.raw(delimiter))
         },
-    )?;
-    x.rejects.sort_by_key(|r| r.line);
-    Ok(x)
+    )
 }
 
 #[derive(Deserialize)]

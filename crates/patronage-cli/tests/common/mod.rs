@@ -37,6 +37,15 @@ pub fn run_ok(pipeline: &str, out: &Path) -> Output {
     o
 }
 
+/// Run a pipeline into a fresh temporary folder; keep the returned guard alive
+/// while reading the outputs.
+pub fn run_to_temp(pipeline: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    run_ok(pipeline, &out);
+    (tmp, out)
+}
+
 /// Read one output table.
 pub fn table(out: &Path, name: &str) -> DataFrame {
     let f = std::fs::File::open(out.join(format!("{name}.parquet"))).expect("open table");
