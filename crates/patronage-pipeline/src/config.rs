@@ -24,6 +24,7 @@
 use std::path::{Path, PathBuf};
 
 use patronage_aggregate::WindowSpec;
+use patronage_core::tables::{self, TableSpec};
 use patronage_core::{CountryRegistry, YearMonth};
 use patronage_extract::comtrade_v1::Layout;
 use patronage_normalize::MonthlyFigures;
@@ -31,6 +32,23 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::PipelineError;
+
+/// What a source feeds: each domain has one canonical table that all its
+/// formats normalize into, and its own analysis tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// Trade flows (`trade_flows`).
+    Trade,
+}
+
+impl Domain {
+    /// The canonical table the domain's sources normalize into.
+    pub fn canonical_table(self) -> &'static TableSpec {
+        match self {
+            Domain::Trade => &tables::TRADE_FLOWS,
+        }
+    }
+}
 
 /// Source formats the runner can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +75,15 @@ impl Format {
             .iter()
             .find(|(f, _)| *f == self)
             .map_or("", |(_, n)| n)
+    }
+
+    /// The domain the format's rows belong to.
+    pub fn domain(self) -> Domain {
+        match self {
+            Format::ComtradeV1Csv | Format::ComtradeV1Json | Format::ComtradeV1Bulk => {
+                Domain::Trade
+            }
+        }
     }
 
     /// The Comtrade layout the format is read with.

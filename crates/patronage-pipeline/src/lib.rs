@@ -7,6 +7,8 @@ mod error;
 pub mod manifest;
 pub mod parquet;
 mod run;
+mod source;
+mod trade;
 
 pub use config::Pipeline;
 pub use error::PipelineError;

@@ -3,24 +3,17 @@
 //! so parallelism never changes an output byte.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use patronage_aggregate::{
-    compute_windows, mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame,
-    MirrorSpec, WindowResult,
-};
+use patronage_aggregate::WindowResult;
 use patronage_core::tables::{self, TableSpec};
-use patronage_core::{CountryRegistry, RowReject};
-use patronage_extract::comtrade_v1;
-use patronage_normalize::comtrade_v1::SourceContext;
-use patronage_normalize::{trade_flows_frame, TradeFlow};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::config::{Pipeline, Source};
-use crate::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry, RowAccount};
+use crate::config::{Domain, Pipeline};
+use crate::manifest::{Manifest, OutputEntry, PipelineEntry, RowAccount};
 use crate::parquet::{write_atomic, write_table, Provenance, Written};
-use crate::{PipelineError, TOOL_VERSION};
+use crate::source::{self, table_error, RejectRow, SourceOutput};
+use crate::{trade, PipelineError, TOOL_VERSION};
 
 /// Options a caller may set on a run.
 #[derive(Debug, Clone, Default)]
@@ -55,79 +48,20 @@ pub struct RunReport {
     pub manifest: Manifest,
 }
 
-/// One input file after extraction and normalization.
-struct FileResult {
-    entry: InputEntry,
-    flows: Vec<TradeFlow>,
-    rejects: Vec<(&'static str, RowReject)>,
-}
-
-fn process_file(p: &Pipeline, source: &Source, file: &Path) -> Result<FileResult, PipelineError> {
-    let bytes = patronage_extract::ExtractError::read(file)?;
-    let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
-    let rel = p.relative(file);
-    let extracted = comtrade_v1::parse(file, &bytes, source.format.comtrade_layout())?;
-    drop(bytes); // parsed rows own what they need; free the file before normalizing
-    let ctx = SourceContext {
-        source_id: Arc::from(source.id.as_str()),
-        source_file: Arc::from(rel.as_str()),
-        monthly: source.monthly,
-    };
-    let rows_read = extracted.rows_read;
-    let mut rejects: Vec<(&'static str, RowReject)> = extracted
-        .rejects
-        .into_iter()
-        .map(|r| ("extract", r))
-        .collect();
-    let normalized = patronage_normalize::comtrade_v1::normalize(
-        extracted.rows,
-        &ctx,
-        CountryRegistry::comtrade(),
-    );
-    rejects.extend(normalized.rejects.into_iter().map(|r| ("normalize", r)));
-    let account = RowAccount {
-        read: rows_read,
-        kept: normalized.flows.len() as u64,
-        dropped: normalized.dropped,
-        rejected: rejects.len() as u64,
-    };
-    if !account.balances() {
-        return Err(PipelineError::Accounting {
-            file: rel,
-            read: account.read,
-            kept: account.kept,
-            dropped: account.dropped_total(),
-            rejected: account.rejected,
-        });
-    }
-    Ok(FileResult {
-        entry: InputEntry {
-            source_id: source.id.clone(),
-            format: source.format.as_str(),
-            file: rel,
-            bytes: size,
-            sha256,
-            rows: account,
-        },
-        flows: normalized.flows,
-        rejects,
-    })
-}
-
-fn rejects_frame(rows: &[(String, String, &'static str, RowReject)]) -> PolarsResult<DataFrame> {
+fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
     macro_rules! column {
         ($name:literal, $f:expr) => {
             Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
         };
     }
     DataFrame::new_infer_height(vec![
-        column!("stage", |r| r.2),
-        column!("source_id", |r| r.0.clone()),
-        column!("source_file", |r| r.1.clone()),
-        column!("source_line", |r| r.3.line as i64),
-        column!("reason", |r| r.3.reason),
-        column!("detail", |r| r.3.detail.clone()),
-        column!("raw", |r| r.3.raw.clone()),
+        column!("stage", |r| r.stage),
+        column!("source_id", |r| r.source_id.clone()),
+        column!("source_file", |r| r.source_file.clone()),
+        column!("source_line", |r| r.reject.line as i64),
+        column!("reason", |r| r.reject.reason),
+        column!("detail", |r| r.reject.detail.clone()),
+        column!("raw", |r| r.reject.raw.clone()),
     ])
 }
 
@@ -140,46 +74,28 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         .or_else(|| p.output.clone())
         .unwrap_or_else(|| Path::new("out").join(&p.name));
 
-    let units: Vec<(&Source, &PathBuf)> = p
+    let outputs: Vec<SourceOutput> = p
         .sources
-        .iter()
-        .flat_map(|s| s.files.iter().map(move |f| (s, f)))
-        .collect();
-    let results: Vec<FileResult> = units
         .par_iter()
-        .map(|(s, f)| process_file(&p, s, f))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|s| source::read_source(&p, s))
+        .collect::<Result<_, _>>()?;
 
-    let mut flows: Vec<TradeFlow> = Vec::new();
-    let mut rejects: Vec<(String, String, &'static str, RowReject)> = Vec::new();
     let mut inputs = Vec::new();
     let mut sources: Vec<SourceAccount> = Vec::new();
-    for r in results {
-        match sources.last_mut() {
-            Some(acc) if acc.source_id == r.entry.source_id => {
-                acc.files += 1;
-                acc.rows.add(&r.entry.rows);
-            }
-            _ => sources.push(SourceAccount {
-                source_id: r.entry.source_id.clone(),
-                files: 1,
-                rows: r.entry.rows.clone(),
-            }),
-        }
-        flows.extend(r.flows);
-        for (stage, rej) in r.rejects {
-            rejects.push((r.entry.source_id.clone(), r.entry.file.clone(), stage, rej));
-        }
-        inputs.push(r.entry);
+    let mut rejects: Vec<&RejectRow> = Vec::new();
+    for o in &outputs {
+        inputs.extend(o.inputs.iter().cloned());
+        sources.push(o.account.clone());
+        rejects.extend(&o.rejects);
     }
-    flows.sort_by(|a, b| {
-        (&a.source_id, &a.source_file, a.source_line).cmp(&(
+    rejects.sort_by(|a, b| {
+        (a.stage, &a.source_id, &a.source_file, a.reject.line).cmp(&(
+            b.stage,
             &b.source_id,
             &b.source_file,
-            b.source_line,
+            b.reject.line,
         ))
     });
-    rejects.sort_by(|a, b| (a.2, &a.0, &a.1, a.3.line).cmp(&(b.2, &b.0, &b.1, b.3.line)));
 
     let inputs_sha256 = crate::sha256_hex(
         inputs
@@ -194,46 +110,25 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         pipeline_sha256: p.sha256.clone(),
         inputs_sha256: inputs_sha256.clone(),
     };
-    let table = |spec: &'static TableSpec| {
-        move |source| PipelineError::Table {
-            table: spec.name,
-            source,
-        }
-    };
 
-    let spec = MirrorSpec {
-        focus: p.focus.clone(),
-        commodity: p.commodity.clone(),
-        source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
-    };
-    let mut trade_flows = trade_flows_frame(&flows).map_err(table(&tables::TRADE_FLOWS))?;
-    drop(flows); // the frame holds them now; free the rows before aggregating
-    let mirror = mirror_rows(&trade_flows, &spec).map_err(table(&tables::MIRROR_TRADE))?;
-    let windows = compute_windows(&mirror, &p.windows);
-    let mut frames: Vec<(&'static TableSpec, DataFrame)> = vec![
-        (
-            &tables::MIRROR_TRADE,
-            mirror_trade_frame(&mirror, &spec).map_err(table(&tables::MIRROR_TRADE))?,
-        ),
-        (
-            &tables::PARTNER_SHARE,
-            partner_share_frame(&mirror, &spec).map_err(table(&tables::PARTNER_SHARE))?,
-        ),
-        (
-            &tables::TRADE_WINDOWS,
-            trade_windows_frame(&windows, &spec).map_err(table(&tables::TRADE_WINDOWS))?,
-        ),
-        (
-            &tables::REJECTS,
-            rejects_frame(&rejects).map_err(table(&tables::REJECTS))?,
-        ),
-    ];
-    let mut written = vec![write_table(
-        &output_dir,
-        &tables::TRADE_FLOWS,
-        &mut trade_flows,
-        &prov,
-    )?];
+    let trade_flows = source::canonical(Domain::Trade, &outputs)?;
+    let (trade_tables, windows) = trade::aggregate(&p, &trade_flows)?;
+    let mut frames: Vec<(&'static TableSpec, DataFrame)> =
+        vec![(&tables::TRADE_FLOWS, trade_flows)];
+    frames.extend(trade_tables);
+    frames.push((
+        &tables::REJECTS,
+        rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
+    ));
+    drop(outputs);
+    // Dictionary order, whatever order the domains produced them in.
+    frames.sort_by_key(|(spec, _)| {
+        tables::ALL_TABLES
+            .iter()
+            .position(|t| t.name == spec.name)
+            .unwrap_or(usize::MAX)
+    });
+    let mut written = Vec::with_capacity(frames.len());
     for (spec, df) in &mut frames {
         written.push(write_table(&output_dir, spec, df, &prov)?);
     }

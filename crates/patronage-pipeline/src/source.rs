@@ -1,0 +1,181 @@
+//! One source through extract and normalize: its files read in parallel, every
+//! file's rows accounted for, the kept rows framed as the domain's canonical
+//! table (`trade_flows`, ...). Results keep file order, so parallelism never
+//! changes an output byte.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use patronage_core::tables::TableSpec;
+use patronage_core::RowReject;
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use crate::config::{Domain, Pipeline, Source};
+use crate::manifest::{InputEntry, RowAccount};
+use crate::run::SourceAccount;
+use crate::PipelineError;
+
+/// What one file became: kept rows, rejects with the stage that made them, and
+/// the counts that must balance.
+pub(crate) struct FileOutcome<T> {
+    /// Rows kept, in file order.
+    pub rows: Vec<T>,
+    /// Rejects, each with its stage (`extract`, `normalize`).
+    pub rejects: Vec<(&'static str, RowReject)>,
+    /// Records the reader saw.
+    pub read: u64,
+    /// Rows dropped on purpose, by reason.
+    pub dropped: BTreeMap<String, u64>,
+}
+
+/// Tables a stage produced, each with its contract.
+pub(crate) type Tables = Vec<(&'static TableSpec, DataFrame)>;
+
+/// A reject with the source and file it came from.
+pub(crate) struct RejectRow {
+    pub stage: &'static str,
+    pub source_id: String,
+    pub source_file: String,
+    pub reject: RowReject,
+}
+
+/// One source after extract and normalize.
+pub(crate) struct SourceOutput {
+    /// Which canonical table `canonical` is.
+    pub domain: Domain,
+    /// The kept rows as the domain's canonical table.
+    pub canonical: DataFrame,
+    /// Rejects of every file, in file then line order.
+    pub rejects: Vec<RejectRow>,
+    /// One manifest entry per file.
+    pub inputs: Vec<InputEntry>,
+    /// Accounting summed over the files.
+    pub account: SourceAccount,
+}
+
+/// Read every file of a source with its domain's reader.
+pub(crate) fn read_source(p: &Pipeline, source: &Source) -> Result<SourceOutput, PipelineError> {
+    match source.format.domain() {
+        Domain::Trade => read_files(
+            p,
+            source,
+            crate::trade::read_file,
+            crate::trade::canonical_frame,
+        ),
+    }
+}
+
+/// The canonical table of a domain from its sources' frames, in declaration order;
+/// an empty table of the right types when no source feeds it.
+pub(crate) fn canonical(
+    domain: Domain,
+    outputs: &[SourceOutput],
+) -> Result<DataFrame, PipelineError> {
+    let spec = domain.canonical_table();
+    let mut frames = outputs.iter().filter(|o| o.domain == domain);
+    let Some(first) = frames.next() else {
+        return empty_canonical(domain).map_err(table_error(spec));
+    };
+    let mut df = first.canonical.clone();
+    for o in frames {
+        df.vstack_mut(&o.canonical).map_err(table_error(spec))?;
+    }
+    Ok(df)
+}
+
+fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
+    match domain {
+        Domain::Trade => crate::trade::canonical_frame(Vec::new()),
+    }
+}
+
+/// Wrap a polars error with the table it was building.
+pub(crate) fn table_error(
+    spec: &'static TableSpec,
+) -> impl Fn(PolarsError) -> PipelineError + Copy {
+    move |source| PipelineError::Table {
+        table: spec.name,
+        source,
+    }
+}
+
+fn read_files<T, R, F>(
+    p: &Pipeline,
+    source: &Source,
+    read: R,
+    frame: F,
+) -> Result<SourceOutput, PipelineError>
+where
+    T: Send,
+    R: Fn(&Pipeline, &Source, &Path, &str, Vec<u8>) -> Result<FileOutcome<T>, PipelineError> + Sync,
+    F: Fn(Vec<T>) -> PolarsResult<DataFrame>,
+{
+    let results: Vec<(InputEntry, FileOutcome<T>)> = source
+        .files
+        .par_iter()
+        .map(|file| {
+            let bytes = patronage_extract::ExtractError::read(file)?;
+            let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
+            let rel = p.relative(file);
+            let outcome = read(p, source, file, &rel, bytes)?;
+            let account = RowAccount {
+                read: outcome.read,
+                kept: outcome.rows.len() as u64,
+                dropped: outcome.dropped.clone(),
+                rejected: outcome.rejects.len() as u64,
+            };
+            if !account.balances() {
+                return Err(PipelineError::Accounting {
+                    file: rel,
+                    read: account.read,
+                    kept: account.kept,
+                    dropped: account.dropped_total(),
+                    rejected: account.rejected,
+                });
+            }
+            let entry = InputEntry {
+                source_id: source.id.clone(),
+                format: source.format.as_str(),
+                file: rel,
+                bytes: size,
+                sha256,
+                rows: account,
+            };
+            Ok((entry, outcome))
+        })
+        .collect::<Result<_, _>>()?;
+
+    let mut account = SourceAccount {
+        source_id: source.id.clone(),
+        files: 0,
+        rows: RowAccount::default(),
+    };
+    let (mut rows, mut rejects, mut inputs) = (Vec::new(), Vec::new(), Vec::new());
+    for (entry, outcome) in results {
+        account.files += 1;
+        account.rows.add(&entry.rows);
+        rows.extend(outcome.rows);
+        rejects.extend(
+            outcome
+                .rejects
+                .into_iter()
+                .map(|(stage, reject)| RejectRow {
+                    stage,
+                    source_id: source.id.clone(),
+                    source_file: entry.file.clone(),
+                    reject,
+                }),
+        );
+        inputs.push(entry);
+    }
+    let domain = source.format.domain();
+    let canonical = frame(rows).map_err(table_error(domain.canonical_table()))?;
+    Ok(SourceOutput {
+        domain,
+        canonical,
+        rejects,
+        inputs,
+        account,
+    })
+}

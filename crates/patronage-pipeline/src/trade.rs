@@ -1,0 +1,88 @@
+//! The trade domain: source files to `trade_flows`, and `trade_flows` to the
+//! mirror, share and window tables.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use patronage_aggregate::{
+    compute_windows, mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame,
+    MirrorSpec, WindowResult,
+};
+use patronage_core::tables;
+use patronage_core::CountryRegistry;
+use patronage_extract::comtrade_v1;
+use patronage_normalize::comtrade_v1::SourceContext;
+use patronage_normalize::{trade_flows_frame, TradeFlow};
+use polars::prelude::*;
+
+use crate::config::{Pipeline, Source};
+use crate::source::{table_error, FileOutcome, Tables};
+use crate::PipelineError;
+
+/// Extract and normalize one trade file.
+pub(crate) fn read_file(
+    _p: &Pipeline,
+    source: &Source,
+    file: &Path,
+    rel: &str,
+    bytes: Vec<u8>,
+) -> Result<FileOutcome<TradeFlow>, PipelineError> {
+    let extracted = comtrade_v1::parse(file, &bytes, source.format.comtrade_layout())?;
+    drop(bytes); // parsed rows own what they need; free the file before normalizing
+    let ctx = SourceContext {
+        source_id: Arc::from(source.id.as_str()),
+        source_file: Arc::from(rel),
+        monthly: source.monthly,
+    };
+    let mut rejects: Vec<_> = extracted
+        .rejects
+        .into_iter()
+        .map(|r| ("extract", r))
+        .collect();
+    let normalized = patronage_normalize::comtrade_v1::normalize(
+        extracted.rows,
+        &ctx,
+        CountryRegistry::comtrade(),
+    );
+    rejects.extend(normalized.rejects.into_iter().map(|r| ("normalize", r)));
+    Ok(FileOutcome {
+        rows: normalized.flows,
+        rejects,
+        read: extracted.rows_read,
+        dropped: normalized.dropped,
+    })
+}
+
+/// `trade_flows` from kept rows.
+pub(crate) fn canonical_frame(flows: Vec<TradeFlow>) -> PolarsResult<DataFrame> {
+    trade_flows_frame(&flows)
+}
+
+/// The trade analysis tables, and the windows for the run report.
+pub(crate) fn aggregate(
+    p: &Pipeline,
+    trade_flows: &DataFrame,
+) -> Result<(Tables, Vec<WindowResult>), PipelineError> {
+    let spec = MirrorSpec {
+        focus: p.focus.clone(),
+        commodity: p.commodity.clone(),
+        source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
+    };
+    let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&tables::MIRROR_TRADE))?;
+    let windows = compute_windows(&mirror, &p.windows);
+    let frames = vec![
+        (
+            &tables::MIRROR_TRADE,
+            mirror_trade_frame(&mirror, &spec).map_err(table_error(&tables::MIRROR_TRADE))?,
+        ),
+        (
+            &tables::PARTNER_SHARE,
+            partner_share_frame(&mirror, &spec).map_err(table_error(&tables::PARTNER_SHARE))?,
+        ),
+        (
+            &tables::TRADE_WINDOWS,
+            trade_windows_frame(&windows, &spec).map_err(table_error(&tables::TRADE_WINDOWS))?,
+        ),
+    ];
+    Ok((frames, windows))
+}
