@@ -291,7 +291,8 @@ fn bad_ledger_lines() {
 }
 
 /// A page whose nextLink names no file of the source stops the run (exit 2)
-/// with a message naming the page; so does an aid source without a base year.
+/// with a message naming the page; so does a base year the price index lacks, or
+/// an aid source without a base year.
 #[test]
 fn broken_next_link_chain_and_missing_base_year_are_errors() {
     let tmp = tempfile::tempdir().unwrap();
@@ -326,4 +327,17 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("p.toml:10: [aid] base_year = 1800"), "{err}");
+
+    std::fs::write(
+        &p,
+        "name = \"fts\"\nfocus = \"PSE\"\n\n[[sources]]\nid = \"f\"\nformat = \"ocha_fts\"\npath = \"*.json\"\n",
+    )
+    .unwrap();
+    let o = run(&p, &tmp.path().join("out"));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("p.toml:4: aid sources are declared but `[aid] base_year` is not"),
+        "{err}"
+    );
 }

@@ -537,4 +537,105 @@ mod tests {
         assert_eq!(to_tons(75.0, "kt"), Some(75_000.0));
         assert_eq!(to_tons(3.0, "bales"), None);
     }
+
+    fn flow(id: &str, boundary: &str, cents: i64, years: &[i32]) -> FtsFlow {
+        FtsFlow {
+            line: 1,
+            id: id.to_string(),
+            amount_usd_cents: cents,
+            status: "paid".to_string(),
+            boundary: boundary.to_string(),
+            on_boundary: None,
+            flow_type: None,
+            contribution_type: None,
+            parent_flow_id: None,
+            child_flow_ids: Vec::new(),
+            date: None,
+            description: None,
+            original_amount: None,
+            original_currency: None,
+            exchange_rate: None,
+            source: Default::default(),
+            destination: patronage_extract::ocha_fts::FtsObjects {
+                usage_years: years.to_vec(),
+                ..Default::default()
+            },
+            raw: String::new(),
+        }
+    }
+
+    /// Duplicates keep the incoming copy, a parent with listed children goes, a
+    /// multi-year flow is split to the cent, an outgoing flow goes.
+    #[test]
+    fn fts_curation() {
+        let ctx = AidContext {
+            source_id: Arc::from("f"),
+            source_file: Arc::from("p.json"),
+            base_year: 2020,
+        };
+        let mut parent = flow("10", "incoming", 90_000, &[2019, 2020]);
+        parent.child_flow_ids = vec!["11".to_string()];
+        let flows = [
+            flow("1", "internal", 500, &[2020]),
+            flow("1", "incoming", 500, &[2020]),
+            parent,
+            flow("11", "incoming", 100, &[2020]),
+            flow("12", "incoming", 1_000, &[2022, 2020, 2021]),
+            flow("13", "outgoing", 7, &[2020]),
+        ];
+        let input: Vec<_> = flows.iter().map(|f| (f, &ctx)).collect();
+        let out = fts(&input);
+        assert_eq!(out[0], FtsOutcome::Dropped("fts_duplicate_flow"));
+        assert!(matches!(&out[1], FtsOutcome::Kept(e) if e.len() == 1));
+        assert_eq!(out[2], FtsOutcome::Dropped("fts_parent_of_listed_children"));
+        assert_eq!(out[5], FtsOutcome::Dropped("fts_outgoing_boundary"));
+        let FtsOutcome::Kept(split) = &out[4] else {
+            panic!("{:?}", out[4])
+        };
+        let parts: Vec<_> = split
+            .iter()
+            .map(|e| (e.year, e.amount_usd_cents, e.event_id.as_str()))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                (2020, Some(334), "12/2020"),
+                (2021, Some(333), "12/2021"),
+                (2022, Some(333), "12/2022")
+            ]
+        );
+    }
+
+    #[test]
+    fn crs_line_without_amounts_is_dropped_and_counted() {
+        let ctx = AidContext {
+            source_id: Arc::from("c"),
+            source_file: Arc::from("crs.txt"),
+            base_year: 2020,
+        };
+        let row = |line, c: Option<i64>, d: Option<i64>| CrsRow {
+            line,
+            year: 2019,
+            donor_code: 11,
+            donor_name: "Switzerland".to_string(),
+            recipient_code: 740,
+            recipient_name: "DPRK".to_string(),
+            crs_id: None,
+            flow_name: Some("ODA Grants".to_string()),
+            purpose_name: None,
+            project_title: None,
+            commitment_cents: c,
+            disbursement_cents: d,
+            commitment_defl_cents: None,
+            disbursement_defl_cents: None,
+            raw: String::new(),
+        };
+        let out = crs(vec![row(2, Some(100), Some(50)), row(3, None, None)], &ctx);
+        assert_eq!(out.records.len(), 1);
+        assert_eq!(out.records[0].len(), 2);
+        assert_eq!(out.records[0][0].donor_iso3.as_deref(), Some("CHE"));
+        assert_eq!(out.records[0][0].recipient_iso3.as_deref(), Some("PRK"));
+        assert_eq!(out.records[0][1].stage, AidStage::Paid);
+        assert_eq!(out.dropped.get("crs_no_amount"), Some(&1));
+    }
 }

@@ -107,10 +107,9 @@ impl Format {
         match self {
             Format::ComtradeV1Csv => Layout::ApiCsv,
             Format::ComtradeV1Json => Layout::ApiJson,
+            Format::ComtradeV1Bulk => Layout::BulkTsv,
             // Aid formats are not Comtrade layouts; their readers never ask.
-            Format::ComtradeV1Bulk | Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => {
-                Layout::BulkTsv
-            }
+            Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Layout::BulkTsv,
         }
     }
 }
