@@ -69,10 +69,12 @@ fn default_run_1967_request_and_koval_totals() {
         (constant - 10_425_000.0 * 258.811 / 27.2).abs() < 0.01,
         "{constant}"
     );
-    // Old yuan of 1953 have no cited rate: no dollars, and the reason.
+    // 8 trillion old yuan of 1953 at 26,170 old yuan per dollar (2.6170 new
+    // yuan x 10,000) = $305,693,542.22, near TIME's "$317 million" for the same
+    // agreement.
     let yuan = rows_where(&events, "event_id", "cn1953_yuan_committed");
-    assert_eq!(f64_at(&yuan, "amount_usd"), None);
-    assert_eq!(str_at(&yuan, "usd_gap", 0), "no_fx_rate_for_year");
+    assert_eq!(f64_at(&yuan, "amount_usd"), Some(305_693_542.22));
+    assert_eq!(f64_at(&yuan, "fx_rate"), Some(26_170.0));
 
     // FTS 2000: the Russian Government's in-kind gift of sugar and canned food,
     // $10,500 paid (flow 1827) and $10,500 committed through EMERCOM (flow 15146),

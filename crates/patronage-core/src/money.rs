@@ -134,7 +134,8 @@ mod tests {
         assert_eq!(t.rate("RUB_1947", 1961), Err(ConversionGap::NoRateForYear));
         assert_eq!(t.rate("SUR", 1956), Err(ConversionGap::NoRateForYear));
         assert_eq!(t.rate("CNY", 1960).unwrap().units_per_usd, 2.4618);
-        assert_eq!(t.rate("CNY_1948", 1953), Err(ConversionGap::NoRateForYear));
+        assert_eq!(t.rate("CNY_1948", 1953).unwrap().units_per_usd, 26_170.0);
+        assert_eq!(t.rate("CNY_1948", 1951), Err(ConversionGap::NoRateForYear));
         assert_eq!(t.rate("XYZ", 1960), Err(ConversionGap::UnknownCurrency));
     }
 
