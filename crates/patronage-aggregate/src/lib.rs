@@ -2,15 +2,18 @@
 //!
 //! * [`mirror`] rebuilds the focus country's trade from what its partners report;
 //! * [`share`] gives each partner's share of the focus country's annual trade;
-//! * [`windows`] compares a current period with a baseline, as headline claims do.
+//! * [`windows`] compares a current period with a baseline, as headline claims do;
+//! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
 //! totals do not depend on thread count or row order.
 
+pub mod aid;
 pub mod mirror;
 pub mod share;
 pub mod windows;
 
+pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
 pub use share::partner_share_frame;
 pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};

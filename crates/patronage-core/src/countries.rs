@@ -144,6 +144,22 @@ impl CountryRegistry {
     pub fn knows_iso3(&self, iso3: &str) -> bool {
         self.by_code.values().any(|c| c.iso3 == iso3)
     }
+
+    /// Whether some code maps to this ISO3 in `year` (SUN through 1991, RUS from 1992).
+    pub fn iso3_valid_in(&self, iso3: &str, year: i32) -> bool {
+        self.by_code
+            .values()
+            .any(|c| c.iso3 == iso3 && c.valid_in(year))
+    }
+
+    /// The country whose registry name is exactly `name` in `year` (the lowest code
+    /// when several are), for sources that name countries instead of coding them.
+    pub fn by_name(&self, name: &str, year: i32) -> Option<&Country> {
+        self.by_code
+            .values()
+            .filter(|c| c.name == name && c.valid_in(year) && c.kind == CountryKind::Country)
+            .min_by_key(|c| c.code)
+    }
 }
 
 /// One line of the generated table (tab separated; names hold commas, never tabs).

@@ -2,13 +2,18 @@
 //! years, trade flows, calendar periods, and the contracts of the tables the
 //! pipeline writes. Nothing here reads files or knows about a source format.
 
+pub mod aid_stage;
 pub mod countries;
 pub mod flow;
+pub mod money;
+pub mod oecd_codes;
 pub mod period;
 pub mod tables;
 
+pub use aid_stage::AidStage;
 pub use countries::{Country, CountryKind, CountryRegistry, LookupError};
 pub use flow::Flow;
+pub use money::{ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
 
 /// Longest raw text kept for a rejected row, in characters.

@@ -221,12 +221,103 @@ pub const REJECTS: TableSpec = TableSpec {
     ],
 };
 
+/// Aid statements and flows, one row per stage of one package (archival ledgers)
+/// or per flow and usage year (OCHA FTS), or per measure (OECD CRS).
+pub const AID_EVENTS: TableSpec = TableSpec {
+    name: "aid_events",
+    key: &["source_id", "source_ref", "event_id"],
+    doc: "Every aid figure kept from every source: requests, pledges, commitments, deliveries and payments, with the document each came from and US dollar values where a cited rate allows.",
+    columns: &[
+        col("source_id", Str, false, "Source id from the pipeline file."),
+        col("source_file", Str, false, "File the figure was read from, relative to the pipeline file."),
+        col("source_line", Int64, false, "Line of the record in that file (for JSON, the line where the record starts)."),
+        col("source_ref", Str, false, "The record in its source: `fts:flow:<id>` for OCHA FTS, `<file>:<line>` for ledgers and OECD CRS."),
+        col("event_id", Str, false, "The event, unique within the source: the ledger's event_id; `<flow id>/<usage year>` for FTS; `L<line>/<measure>` for CRS (commitment or disbursement; the CrsID is in document_url)."),
+        col("package_id", Str, true, "Links the stages of one request (requested -> promised -> delivered); null when the source has no such link."),
+        col("date", Str, true, "Date as recorded: YYYY, YYYY-MM or YYYY-MM-DD."),
+        col("year", Int32, false, "Year the figure belongs to (for FTS, the usage year the flow was split to)."),
+        col("donor", Str, false, "Donor as the source names it (ISO3 in ledgers, organization name in FTS, DonorName in CRS)."),
+        col("donor_iso3", Str, true, "Donor country, ISO 3166-1 alpha-3 (SUN = USSR); null for organizations without a country."),
+        col("recipient", Str, false, "Recipient as the source names it."),
+        col("recipient_iso3", Str, true, "Recipient country, ISO3; null when the source names none or several."),
+        col("stage", Str, false, "requested, pledged, committed, delivered or paid."),
+        col("instrument", Str, true, "grant, loan, credit, in_kind or barter, when known."),
+        col("category", Str, true, "What was given: grain, coking_coal, cotton, equipment, cash, ..."),
+        col("item", Str, true, "A finer label (a plant, a project, a flow description), when recorded."),
+        col("quantity", Float64, true, "Quantity in `quantity_unit`, when recorded; null when the document gives none."),
+        col("quantity_unit", Str, true, "Unit of `quantity` as recorded (t, kt, kg, ...)."),
+        col("quantity_t", Float64, true, "Quantity in metric tons when the unit is a mass unit."),
+        col("amount_original", Float64, true, "Amount in `currency_original`."),
+        col("currency_original", Str, true, "Currency of the amount: ISO 4217, or RUB_1947 (Soviet rubles before 1961), CNY_1948 (yuan before March 1955)."),
+        col("fx_rate", Float64, true, "Units of `currency_original` per US dollar used (FTS: the flow's own exchangeRate)."),
+        col("amount_usd", Float64, true, "Amount in current US dollars; null when no cited rate covers the currency and year (see usd_gap)."),
+        col("amount_usd_constant", Float64, true, "Amount in constant US dollars of the pipeline's `[aid] base_year`, deflated by the US CPI-U."),
+        col("usd_gap", Str, true, "Why amount_usd or amount_usd_constant is null: no_amount, unknown_currency, no_fx_rate_for_year, no_price_index_for_year."),
+        col("confirmed", Bool, false, "False when the figure is not confirmed in a primary document (e.g. known only from a secondary essay)."),
+        col("document", Str, true, "Title of the document the figure comes from."),
+        col("document_date", Str, true, "Date of that document."),
+        col("archive", Str, true, "Archive, collection or publisher, with the file reference."),
+        col("document_url", Str, true, "URL or record id of the document."),
+        col("note", Str, true, "Free text recorded with the figure."),
+    ],
+};
+
+/// Requested, promised and delivered per aid package.
+pub const AID_FULFILLMENT: TableSpec = TableSpec {
+    name: "aid_fulfillment",
+    key: &["package_id", "category", "measure"],
+    doc: "Per package and category: what was requested, promised (committed, or pledged when nothing was committed) and delivered (delivered or paid), in tons or in the package's currency, and the ratios between them.",
+    columns: &[
+        col("package_id", Str, false, "Package id from the source."),
+        col("category", Str, false, "What was given (empty string when the source records none)."),
+        col("measure", Str, false, "Unit of requested/promised/delivered: `t` when quantities in tons are recorded, else the currency of the amounts (RUB_1947, USD, ...), else `none`."),
+        col("donor", Str, false, "Donor(s) of the package, comma separated."),
+        col("recipient", Str, false, "Recipient(s) of the package, comma separated."),
+        col("year", Int32, false, "Earliest year among the package's events."),
+        col("requested", Float64, true, "Sum of requested figures; null when none is recorded."),
+        col("promised", Float64, true, "Sum of committed figures, or of pledged figures when nothing was committed; null when none."),
+        col("delivered", Float64, true, "Sum of delivered and paid figures; null when none."),
+        col("promised_over_requested", Float64, true, "promised / requested; null unless both are known and requested > 0."),
+        col("delivered_over_promised", Float64, true, "delivered / promised; null unless both are known and promised > 0."),
+        col("promise_exceeds_request", Bool, false, "True when more was promised than requested (kept, flagged for review)."),
+        col("confirmed", Bool, false, "False when any figure of the package is not confirmed in a primary document."),
+        col("events", Int32, false, "aid_events rows behind this row."),
+        col("source_ids", Str, false, "Sources of those events, comma separated."),
+    ],
+};
+
+/// Aid per donor and year by status, in current and constant dollars.
+pub const AID_BY_DONOR_YEAR: TableSpec = TableSpec {
+    name: "aid_by_donor_year",
+    key: &["donor", "recipient", "year"],
+    doc: "Aid per donor, recipient and year by status: paid (paid or delivered), committed and pledged, in current and constant US dollars. Requests are not aid and are left out.",
+    columns: &[
+        col("donor", Str, false, "Donor: its ISO3 code where the sources give a country, else the name they use."),
+        col("donor_iso3", Str, true, "Donor country, when known."),
+        col("recipient", Str, false, "Recipient: its ISO3 code where known, else the name the sources use."),
+        col("recipient_iso3", Str, true, "Recipient country, when known."),
+        col("year", Int32, false, "Year (FTS: usage year)."),
+        col("paid_usd", Float64, true, "Paid or delivered, current USD; null when no such event has a dollar value."),
+        col("committed_usd", Float64, true, "Committed, current USD."),
+        col("pledged_usd", Float64, true, "Pledged, current USD."),
+        col("paid_usd_constant", Float64, true, "Paid or delivered, constant USD of the base year."),
+        col("committed_usd_constant", Float64, true, "Committed, constant USD of the base year."),
+        col("pledged_usd_constant", Float64, true, "Pledged, constant USD of the base year."),
+        col("base_year", Int32, false, "Base year of the constant-dollar columns."),
+        col("events", Int32, false, "aid_events rows summed (requests excluded)."),
+        col("events_without_usd", Int32, false, "Of those, rows with no dollar value (their figures are in no sum)."),
+    ],
+};
+
 /// Every table, in the order the data dictionary lists them.
 pub const ALL_TABLES: &[&TableSpec] = &[
     &TRADE_FLOWS,
     &MIRROR_TRADE,
     &PARTNER_SHARE,
     &TRADE_WINDOWS,
+    &AID_EVENTS,
+    &AID_FULFILLMENT,
+    &AID_BY_DONOR_YEAR,
     &REJECTS,
 ];
 

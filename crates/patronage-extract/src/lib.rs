@@ -5,9 +5,13 @@
 //! Readers never panic on input and never drop a row without saying so:
 //! `rows_read == rows.len() + rejects.len()`.
 
+pub mod archive_ledger;
 pub mod comtrade_v1;
 pub mod delimited;
 mod error;
+pub mod json;
+pub mod ocha_fts;
+pub mod oecd_crs;
 pub mod text;
 
 pub use error::ExtractError;

@@ -101,6 +101,87 @@ pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
     }
 }
 
+/// Parse a plain decimal (no exponent, no thousands separators) into an integer
+/// count of `10^-scale` units, exactly: `parse_scaled("0.123456", 8)` → `12_345_600`.
+/// Digits past `scale` decimals are rounded half away from zero. For amounts whose
+/// published precision exceeds a mill (OECD CRS: millions of USD to six places).
+pub fn parse_scaled(s: &str, scale: u32) -> Result<i64, String> {
+    let t = s.trim();
+    let bad = || format!("`{t}` is not a number");
+    if t.is_empty() {
+        return Err("empty, a number is required".to_string());
+    }
+    let (neg, body) = match t.as_bytes()[0] {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    if (int.is_empty() && frac.is_empty())
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let range = || format!("`{t}` is out of range");
+    let mut units: i64 = 0;
+    for b in int.bytes() {
+        units = units
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i64::from(b - b'0')))
+            .ok_or_else(range)?;
+    }
+    let mut f = frac.bytes().map(|b| i64::from(b - b'0'));
+    for _ in 0..scale {
+        units = units
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(f.next().unwrap_or(0)))
+            .ok_or_else(range)?;
+    }
+    if f.next().is_some_and(|d| d >= 5) {
+        units = units.checked_add(1).ok_or_else(range)?;
+    }
+    Ok(if neg { -units } else { units })
+}
+
+/// Parse an optional plain decimal (see [`parse_scaled`]); empty means absent.
+pub fn parse_opt_scaled(s: &str, scale: u32) -> Result<Option<i64>, String> {
+    if s.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse_scaled(s, scale).map(Some)
+    }
+}
+
+/// A date written `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a longer ISO timestamp is cut
+/// to its date); returns the text kept and the year.
+pub fn parse_partial_date(s: &str) -> Result<(String, i32), String> {
+    let t = s.trim();
+    let t = t
+        .get(..10)
+        .filter(|_| t.len() > 10 && t.as_bytes()[10] == b'T')
+        .unwrap_or(t);
+    let bad = || format!("`{t}` is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
+    let parts: Vec<&str> = t.split('-').collect();
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = match parts.as_slice() {
+        [y] => digits(y, 4),
+        [y, m] => digits(y, 4) && digits(m, 2) && (1..=12).contains(&m.parse::<u32>().unwrap_or(0)),
+        [y, m, d] => {
+            digits(y, 4)
+                && digits(m, 2)
+                && digits(d, 2)
+                && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
+                && (1..=31).contains(&d.parse::<u32>().unwrap_or(0))
+        }
+        _ => false,
+    };
+    if !ok {
+        return Err(bad());
+    }
+    Ok((t.to_string(), parts[0].parse().map_err(|_| bad())?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +215,25 @@ mod tests {
         assert_eq!(parse_opt_f64("0.0"), Ok(Some(0.0)));
         assert!(parse_opt_f64("NaN").is_err());
         assert_eq!(strip_bom(b"\xEF\xBB\xBFa"), b"a");
+    }
+    #[test]
+    fn scaled_decimals_and_partial_dates() {
+        assert_eq!(parse_scaled("0.123456", 8), Ok(12_345_600));
+        assert_eq!(parse_scaled("1.000000005", 8), Ok(100_000_001));
+        assert_eq!(parse_scaled("-2", 2), Ok(-200));
+        assert_eq!(parse_scaled("41700000", 0), Ok(41_700_000));
+        assert!(parse_scaled("1e5", 2).is_err());
+        assert_eq!(parse_opt_scaled(" ", 2), Ok(None));
+        assert_eq!(parse_partial_date("1967"), Ok(("1967".to_string(), 1967)));
+        assert_eq!(
+            parse_partial_date("1956-04-17"),
+            Ok(("1956-04-17".to_string(), 1956))
+        );
+        assert_eq!(
+            parse_partial_date("2018-05-17T00:00:00Z"),
+            Ok(("2018-05-17".to_string(), 2018))
+        );
+        assert!(parse_partial_date("1956-13").is_err());
+        assert!(parse_partial_date("April 1956").is_err());
     }
 }

@@ -6,6 +6,7 @@
 //! dropped and counted by reason; rows whose codes cannot be mapped are rejected
 //! with their raw text.
 
+pub mod aid_events;
 pub mod comtrade_v1;
 mod trade_flows;
 

@@ -14,6 +14,9 @@
 //! path = "../fixtures/comtrade/*.csv"   # a file or a glob
 //! monthly = "year_to_date"      # optional; monthly rows are January-to-month totals
 //!
+//! [aid]                         # needed when an aid source is declared
+//! base_year = 2020              # constant US dollars of this year (US CPI-U)
+//!
 //! [[windows]]
 //! id = "seed_2017_jan_feb"
 //! partner = "RUS"
@@ -39,6 +42,8 @@ use crate::PipelineError;
 pub enum Domain {
     /// Trade flows (`trade_flows`).
     Trade,
+    /// Aid requests, promises, deliveries and payments (`aid_events`).
+    Aid,
 }
 
 impl Domain {
@@ -46,6 +51,7 @@ impl Domain {
     pub fn canonical_table(self) -> &'static TableSpec {
         match self {
             Domain::Trade => &tables::TRADE_FLOWS,
+            Domain::Aid => &tables::AID_EVENTS,
         }
     }
 }
@@ -59,14 +65,23 @@ pub enum Format {
     ComtradeV1Json,
     /// UN Comtrade v1, bulk final TSV.
     ComtradeV1Bulk,
+    /// Archival aid ledger CSV (see README).
+    ArchiveLedger,
+    /// OCHA FTS flow API pages linked by `meta.nextLink`.
+    OchaFts,
+    /// OECD CRS bulk microdata, `|`-delimited.
+    OecdCrs,
 }
 
 impl Format {
     /// Every format, with the name used in pipeline files.
-    pub const ALL: [(Format, &'static str); 3] = [
+    pub const ALL: [(Format, &'static str); 6] = [
         (Format::ComtradeV1Csv, "comtrade_v1_csv"),
         (Format::ComtradeV1Json, "comtrade_v1_json"),
         (Format::ComtradeV1Bulk, "comtrade_v1_bulk"),
+        (Format::ArchiveLedger, "archive_ledger"),
+        (Format::OchaFts, "ocha_fts"),
+        (Format::OecdCrs, "oecd_crs"),
     ];
 
     /// The name used in pipeline files and the manifest.
@@ -83,6 +98,7 @@ impl Format {
             Format::ComtradeV1Csv | Format::ComtradeV1Json | Format::ComtradeV1Bulk => {
                 Domain::Trade
             }
+            Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Domain::Aid,
         }
     }
 
@@ -92,6 +108,8 @@ impl Format {
             Format::ComtradeV1Csv => Layout::ApiCsv,
             Format::ComtradeV1Json => Layout::ApiJson,
             Format::ComtradeV1Bulk => Layout::BulkTsv,
+            // Aid formats are not Comtrade layouts; their readers never ask.
+            Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Layout::BulkTsv,
         }
     }
 }
@@ -136,6 +154,8 @@ pub struct Pipeline {
     pub sources: Vec<Source>,
     /// Windows to compute.
     pub windows: Vec<WindowSpec>,
+    /// Base year of constant US dollars in the aid tables (`[aid] base_year`).
+    pub aid_base_year: i32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +171,15 @@ struct RawPipeline {
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
+    aid: Option<Spanned<RawAid>>,
+}
+
+/// `[aid]`: settings of the aid tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAid {
+    /// Base year of constant dollars.
+    base_year: Spanned<i32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +272,7 @@ impl Pipeline {
                 "`sources` is empty: a pipeline needs at least one".to_string(),
             ));
         }
+        let sources_span = raw.sources.span();
         let mut sources: Vec<Source> = Vec::new();
         for s in raw.sources.into_inner() {
             let id = slug(&s.id, "source id")?;
@@ -324,7 +354,29 @@ impl Pipeline {
                 baseline: range(&w.baseline)?,
             });
         }
+        let has_aid = sources.iter().any(|s| s.format.domain() == Domain::Aid);
+        let aid_base_year = match &raw.aid {
+            Some(aid) => {
+                let y = aid.get_ref().base_year.get_ref();
+                let tables = patronage_core::MoneyTables::builtin();
+                if tables.cpi(*y).is_none() {
+                    return Err(invalid(
+                        aid.get_ref().base_year.span(),
+                        format!("[aid] base_year = {y}: the US price index table has no value for that year"),
+                    ));
+                }
+                *y
+            }
+            None if has_aid => {
+                return Err(invalid(
+                    sources_span.clone(),
+                    "aid sources are declared but `[aid] base_year` is not: constant dollars need a base year".to_string(),
+                ))
+            }
+            None => 0,
+        };
         Ok(Pipeline {
+            aid_base_year,
             path: path.to_path_buf(),
             dir: dir.clone(),
             sha256: crate::sha256_hex(text.as_bytes()),

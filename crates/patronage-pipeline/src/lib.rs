@@ -2,6 +2,7 @@
 //! comparisons to make; a runner that reads every source, normalizes, aggregates
 //! and writes one Parquet file per table with a manifest of inputs and outputs.
 
+mod aid;
 pub mod config;
 mod error;
 pub mod manifest;

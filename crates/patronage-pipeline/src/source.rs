@@ -63,6 +63,7 @@ pub(crate) fn read_source(p: &Pipeline, source: &Source) -> Result<SourceOutput,
             crate::trade::read_file,
             crate::trade::canonical_frame,
         ),
+        Domain::Aid => crate::aid::read_source(p, source),
     }
 }
 
@@ -87,6 +88,7 @@ pub(crate) fn canonical(
 fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
     match domain {
         Domain::Trade => crate::trade::canonical_frame(Vec::new()),
+        Domain::Aid => crate::aid::canonical_frame(Vec::new()),
     }
 }
 
@@ -111,40 +113,76 @@ where
     R: Fn(&Pipeline, &Source, &Path, &str, Vec<u8>) -> Result<FileOutcome<T>, PipelineError> + Sync,
     F: Fn(Vec<T>) -> PolarsResult<DataFrame>,
 {
-    let results: Vec<(InputEntry, FileOutcome<T>)> = source
+    let results: Vec<(FileMeta, FileOutcome<T>)> = source
         .files
         .par_iter()
         .map(|file| {
-            let bytes = patronage_extract::ExtractError::read(file)?;
-            let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
-            let rel = p.relative(file);
-            let outcome = read(p, source, file, &rel, bytes)?;
-            let account = RowAccount {
-                read: outcome.read,
-                kept: outcome.rows.len() as u64,
-                dropped: outcome.dropped.clone(),
-                rejected: outcome.rejects.len() as u64,
-            };
-            if !account.balances() {
-                return Err(PipelineError::Accounting {
-                    file: rel,
-                    read: account.read,
-                    kept: account.kept,
-                    dropped: account.dropped_total(),
-                    rejected: account.rejected,
-                });
-            }
-            let entry = InputEntry {
-                source_id: source.id.clone(),
-                format: source.format.as_str(),
-                file: rel,
-                bytes: size,
-                sha256,
-                rows: account,
-            };
-            Ok((entry, outcome))
+            let (meta, bytes) = load_file(p, file)?;
+            let outcome = read(p, source, file, &meta.file, bytes)?;
+            Ok((meta, outcome))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, PipelineError>>()?;
+    assemble(source, results, frame)
+}
+
+/// A source file's bytes were read: its path relative to the pipeline, size and hash.
+pub(crate) struct FileMeta {
+    /// File, relative to the pipeline file.
+    pub file: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// Read a source file, with what the manifest records about it.
+pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
+    let bytes = patronage_extract::ExtractError::read(file)?;
+    let meta = FileMeta {
+        file: p.relative(file),
+        bytes: bytes.len() as u64,
+        sha256: crate::sha256_hex(&bytes),
+    };
+    Ok((meta, bytes))
+}
+
+/// Check each file's accounting, then gather the files' outcomes (in the order
+/// given) into the source's output.
+pub(crate) fn assemble<T, F>(
+    source: &Source,
+    files: Vec<(FileMeta, FileOutcome<T>)>,
+    frame: F,
+) -> Result<SourceOutput, PipelineError>
+where
+    F: Fn(Vec<T>) -> PolarsResult<DataFrame>,
+{
+    let mut results: Vec<(InputEntry, FileOutcome<T>)> = Vec::with_capacity(files.len());
+    for (meta, outcome) in files {
+        let account = RowAccount {
+            read: outcome.read,
+            kept: outcome.rows.len() as u64,
+            dropped: outcome.dropped.clone(),
+            rejected: outcome.rejects.len() as u64,
+        };
+        if !account.balances() {
+            return Err(PipelineError::Accounting {
+                file: meta.file,
+                read: account.read,
+                kept: account.kept,
+                dropped: account.dropped_total(),
+                rejected: account.rejected,
+            });
+        }
+        let entry = InputEntry {
+            source_id: source.id.clone(),
+            format: source.format.as_str(),
+            file: meta.file,
+            bytes: meta.bytes,
+            sha256: meta.sha256,
+            rows: account,
+        };
+        results.push((entry, outcome));
+    }
 
     let mut account = SourceAccount {
         source_id: source.id.clone(),
