@@ -4,6 +4,7 @@
 
 pub mod countries;
 pub mod flow;
+pub mod labor;
 pub mod period;
 pub mod tables;
 

@@ -8,6 +8,10 @@
 pub mod comtrade_v1;
 pub mod delimited;
 mod error;
+pub mod estimates_ledger;
+pub mod events_file;
+pub mod grid;
+pub mod labor_sheet;
 pub mod text;
 
 pub use error::ExtractError;

@@ -4,6 +4,8 @@
 
 pub mod config;
 mod error;
+mod events;
+pub mod labor;
 pub mod manifest;
 pub mod parquet;
 mod run;
