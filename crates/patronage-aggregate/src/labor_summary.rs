@@ -361,7 +361,18 @@ mod tests {
         assert_eq!((t.workers(), t.qualifier()), (35_000, "mixed"));
     }
 
-    fn stock(rows: &[(&str, i32, Option<&str>, &str, &str, i64, &str)]) -> DataFrame {
+    /// source, year, as_of, sector, measure, workers, qualifier.
+    type StockRow<'a> = (
+        &'a str,
+        i32,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        i64,
+        &'a str,
+    );
+
+    fn stock(rows: &[StockRow<'_>]) -> DataFrame {
         macro_rules! column {
             ($name:literal, $f:expr) => {
                 Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()

@@ -135,13 +135,16 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 5);
+    // Five trade fixtures; the labor workbook twice (two sheets), the ledger, the events.
+    assert_eq!(inputs.len(), 9);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
         assert_balanced(r);
         assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
-        kept_total += r["kept"].as_u64().unwrap();
+        if i["format"].as_str().unwrap().starts_with("comtrade") {
+            kept_total += r["kept"].as_u64().unwrap();
+        }
     }
     // The five fixtures hold 6 + 6 + 8 + 4 + 6 rows, all kept.
     assert_eq!(kept_total, 30);
@@ -167,6 +170,9 @@ fn manifest_accounts_for_every_row() {
             "mirror_trade",
             "partner_share",
             "trade_windows",
+            "labor_stock",
+            "events",
+            "labor_summary",
             "rejects"
         ]
     );
@@ -204,7 +210,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
             })
             .collect();
         files.sort();
-        assert_eq!(files.len(), 6, "five tables and the manifest");
+        assert_eq!(files.len(), 9, "eight tables and the manifest");
         runs.push(files);
     }
     assert_eq!(runs[0], runs[1]);

@@ -246,79 +246,78 @@ pub fn read(
         }
     };
 
-    let (country_col, code_col, figures): (usize, usize, Vec<(usize, Figure, Option<i32>)>) =
-        match spec.layout {
-            SheetLayout::Form2T => {
-                let year = spec.year.ok_or_else(|| {
-                    layout_error(
-                        first,
-                        "layout form_2t needs the period's `year` in the pipeline's sheet table"
-                            .to_string(),
-                    )
-                })?;
-                let mut figs = Vec::new();
-                for (leaf, fig) in FORM_2T_FIGURES {
-                    let c = one(&format!("{WORKERS_GROUP} / {leaf}"))?;
-                    figs.push((c, fig, Some(year)));
-                }
-                (one(FORM_2T_COUNTRY)?, one(OKSM)?, figs)
+    let (country_col, code_col, figures): (usize, usize, Vec<FigureColumn>) = match spec.layout {
+        SheetLayout::Form2T => {
+            let year = spec.year.ok_or_else(|| {
+                layout_error(
+                    first,
+                    "layout form_2t needs the period's `year` in the pipeline's sheet table"
+                        .to_string(),
+                )
+            })?;
+            let mut figs = Vec::new();
+            for (leaf, fig) in FORM_2T_FIGURES {
+                let c = one(&format!("{WORKERS_GROUP} / {leaf}"))?;
+                figs.push((c, fig, Some(year)));
             }
-            SheetLayout::PermitsByCitizenship => {
-                let group = PERMITS_GROUP.to_lowercase();
-                let mut figs = Vec::new();
-                for (c, n) in names.iter().enumerate() {
-                    let parts: Vec<&str> = n.split(" / ").collect();
-                    // The heading may carry a unit ("..., человек").
-                    if parts.len() >= 2 && parts[0].to_lowercase().starts_with(&group) {
-                        let leaf = parts[parts.len() - 1];
-                        figs.push((
-                            c,
-                            Figure::Measure(Measure::WorkPermitsIssued, None),
-                            year_of(leaf),
-                        ));
-                    }
-                }
-                if figs.is_empty() {
-                    return Err(layout_error(
-                        first,
-                        format!("no column under `{PERMITS_GROUP}` in header rows {first}-{last}"),
+            (one(FORM_2T_COUNTRY)?, one(OKSM)?, figs)
+        }
+        SheetLayout::PermitsByCitizenship => {
+            let group = PERMITS_GROUP.to_lowercase();
+            let mut figs = Vec::new();
+            for (c, n) in names.iter().enumerate() {
+                let parts: Vec<&str> = n.split(" / ").collect();
+                // The heading may carry a unit ("..., человек").
+                if parts.len() >= 2 && parts[0].to_lowercase().starts_with(&group) {
+                    let leaf = parts[parts.len() - 1];
+                    figs.push((
+                        c,
+                        Figure::Measure(Measure::WorkPermitsIssued, None),
+                        year_of(leaf),
                     ));
                 }
-                if let Some((c, _, _)) = figs.iter().find(|(_, _, y)| y.is_none()) {
-                    return Err(layout_error(
-                        first,
-                        format!(
-                            "column {} `{}` is under `{PERMITS_GROUP}` but its name is not a year",
-                            column_name(*c),
-                            names[*c]
-                        ),
-                    ));
-                }
-                let years: Vec<i32> = figs.iter().filter_map(|f| f.2).collect();
-                if let Some(y) = years
+            }
+            if figs.is_empty() {
+                return Err(layout_error(
+                    first,
+                    format!("no column under `{PERMITS_GROUP}` in header rows {first}-{last}"),
+                ));
+            }
+            if let Some((c, _, _)) = figs.iter().find(|(_, _, y)| y.is_none()) {
+                return Err(layout_error(
+                    first,
+                    format!(
+                        "column {} `{}` is under `{PERMITS_GROUP}` but its name is not a year",
+                        column_name(*c),
+                        names[*c]
+                    ),
+                ));
+            }
+            let years: Vec<i32> = figs.iter().filter_map(|f| f.2).collect();
+            if let Some(y) = years
+                .iter()
+                .find(|y| years.iter().filter(|z| z == y).count() > 1)
+            {
+                let cols: Vec<usize> = figs
                     .iter()
-                    .find(|y| years.iter().filter(|z| z == y).count() > 1)
-                {
-                    let cols: Vec<usize> = figs
-                        .iter()
-                        .filter(|f| f.2 == Some(*y))
-                        .map(|f| f.0)
-                        .collect();
-                    return Err(layout_error(
-                        first,
-                        format!(
-                            "columns {} are all for {y}{}",
-                            cols.iter()
-                                .map(|c| column_name(*c))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            merge_note(grid, first, last, &cols)
-                        ),
-                    ));
-                }
-                (one(CITIZENSHIP)?, one(OKSM)?, figs)
+                    .filter(|f| f.2 == Some(*y))
+                    .map(|f| f.0)
+                    .collect();
+                return Err(layout_error(
+                    first,
+                    format!(
+                        "columns {} are all for {y}{}",
+                        cols.iter()
+                            .map(|c| column_name(*c))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        merge_note(grid, first, last, &cols)
+                    ),
+                ));
             }
-        };
+            (one(CITIZENSHIP)?, one(OKSM)?, figs)
+        }
+    };
 
     let sheet_prefix = spec
         .sheet
@@ -379,6 +378,9 @@ pub fn read(
     out.rejects.sort_by_key(|r| r.line);
     Ok(out)
 }
+
+/// A figure column: its index, what it holds, its year when the header gives it.
+type FigureColumn = (usize, Figure, Option<i32>);
 
 fn grid_has_merges(grid: &Grid) -> bool {
     !grid.merged.is_empty()
