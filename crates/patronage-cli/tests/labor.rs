@@ -433,3 +433,37 @@ fn sheet_declaration_errors() {
         "{e}"
     );
 }
+
+/// Arrivals become `entries`; departures and a total row are read, counted and
+/// dropped by reason; an OKSM code the registry does not know is a reject.
+#[test]
+fn movements_total_rows_and_unknown_codes_are_accounted() {
+    let total_row = "Всего,02,,34000,…,…,11000\n";
+    let (t, p, out) = form_2t_with(",…,…,11000", ",1500,2000,11000");
+    let csv = t.path().join("2t.csv");
+    let text = std::fs::read_to_string(&csv).unwrap() + total_row + "Атлантида,03,999,5,…,…,…\n";
+    std::fs::write(&csv, text).unwrap();
+    run_ok_at(&p, &out);
+    let stock = table(&out, "labor_stock");
+    let e5 = rows_where(&stock, "source_ref", "2-T!E5");
+    assert_eq!(str_at(&e5, "measure", 0), "entries");
+    assert_eq!(i64_col(&e5, "workers"), [Some(1_500)]);
+    assert_eq!(str_at(&e5, "as_of", 0), "");
+    assert!(rows_where(&stock, "source_ref", "2-T!F5").height() == 0);
+    assert_eq!(stock.height(), 3);
+    let rows = &manifest(&out)["inputs"][0]["rows"];
+    // 3 rows x 4 figure columns. Row 5: 3 kept, 1 departure. Row 6 (total): 2
+    // figures dropped as total_row, 2 "…" not reported. Row 7: code 999 rejected,
+    // 3 "…" not reported.
+    assert_eq!(rows["read"].as_u64(), Some(12));
+    assert_eq!(rows["kept"].as_u64(), Some(3));
+    assert_eq!(rows["dropped"]["departed_not_a_measure"].as_u64(), Some(1));
+    assert_eq!(rows["dropped"]["total_row"].as_u64(), Some(2));
+    assert_eq!(rows["dropped"]["not_reported"].as_u64(), Some(5));
+    assert_eq!(rows["rejected"].as_u64(), Some(1));
+    let rejects = table(&out, "rejects");
+    assert_eq!(str_at(&rejects, "stage", 0), "normalize");
+    assert_eq!(str_at(&rejects, "reason", 0), "unknown_country_code");
+    assert_eq!(i64_col(&rejects, "source_line"), [Some(7)]);
+    assert!(str_at(&rejects, "detail", 0).starts_with("cell 2-T!D7 (`Атлантида`"));
+}
