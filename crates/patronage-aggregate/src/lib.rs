@@ -9,11 +9,15 @@
 //! totals do not depend on thread count or row order.
 
 pub mod aid;
+pub mod labor_summary;
 pub mod mirror;
 pub mod share;
 pub mod windows;
 
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
+pub use labor_summary::{
+    labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally,
+};
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
 pub use share::partner_share_frame;
 pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};

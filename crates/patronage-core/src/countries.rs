@@ -140,16 +140,17 @@ impl CountryRegistry {
         }
     }
 
-    /// Whether some code maps to this ISO3 (used to validate pipeline files).
-    pub fn knows_iso3(&self, iso3: &str) -> bool {
-        self.by_code.values().any(|c| c.iso3 == iso3)
-    }
-
-    /// Whether some code maps to this ISO3 in `year` (SUN through 1991, RUS from 1992).
+    /// Whether some code maps to this ISO3 in `year` (SUN through 1991, RUS from
+    /// 1992), for sources that write ISO3 codes themselves.
     pub fn iso3_valid_in(&self, iso3: &str, year: i32) -> bool {
         self.by_code
             .values()
             .any(|c| c.iso3 == iso3 && c.valid_in(year))
+    }
+
+    /// Whether some code maps to this ISO3 (used to validate pipeline files).
+    pub fn knows_iso3(&self, iso3: &str) -> bool {
+        self.by_code.values().any(|c| c.iso3 == iso3)
     }
 
     /// The country whose registry name is exactly `name` in `year` (the lowest code

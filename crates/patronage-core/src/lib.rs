@@ -5,6 +5,7 @@
 pub mod aid_stage;
 pub mod countries;
 pub mod flow;
+pub mod labor;
 pub mod money;
 pub mod oecd_codes;
 pub mod period;

@@ -184,6 +184,106 @@ pub const TRADE_WINDOWS: TableSpec = TableSpec {
     ],
 };
 
+/// Workers abroad, one row per published figure: each with its measure, never
+/// mixed with another measure.
+pub const LABOR_STOCK: TableSpec = TableSpec {
+    name: "labor_stock",
+    key: &["source_id", "source_file", "source_ref", "year", "host_iso3", "sector", "measure"],
+    doc: "Every figure of workers from one country in another, from statistics sheets (one row per figure cell) and the estimates ledger (one row per entry), with its measure and how exactly it was published.",
+    columns: &[
+        col("source_id", Str, false, "Source id from the pipeline file."),
+        col("source_file", Str, false, "File the figure was read from, relative to the pipeline file."),
+        col("source_line", Int64, false, "Sheet row (1-based, as the spreadsheet numbers it) or file line of the figure."),
+        col("source_ref", Str, false, "Where in the source: the cell (`2-T!E7`, sheet as declared in the pipeline) or the ledger entry's `ref`."),
+        col("year", Int32, false, "Year the figure belongs to."),
+        col("as_of", Str, true, "Date a stock refers to (YYYY-MM-DD, YYYY-MM), when the source gives one; null for counts over the year and undated stocks."),
+        col("host_iso3", Str, false, "Country where the workers work, ISO 3166-1 alpha-3."),
+        col("origin_iso3", Str, false, "Country the workers come from (citizenship), ISO 3166-1 alpha-3."),
+        col("region", Str, true, "Region of the host country, when the figure covers one region only."),
+        col("sector", Str, false, "timber, construction, agriculture, fishing, other, or all (no breakdown)."),
+        col("measure", Str, false, "work_permits_issued (in the year), workers_present (on a date), quota (for the year), entries (in the year), estimate (basis not stated). Never summed across measures."),
+        col("workers", Int64, false, "The number as published (persons)."),
+        col("qualifier", Str, false, "exact, about, more_than, at_least, almost, less_than or up_to: how the number was published (\"~8,000\" is 8000 about)."),
+        col("note", Str, true, "What the source says the figure covers, when more than the columns say."),
+        col("citation", Str, true, "Who published the figure, where (URL) and when; for sheet figures the pipeline source's description."),
+    ],
+};
+
+/// Events that explain jumps in the figures: sanctions, agreements, transport
+/// links, visits.
+pub const EVENTS: TableSpec = TableSpec {
+    name: "events",
+    key: &["date", "kind", "title"],
+    doc: "The timeline: sanctions, agreements, transport links and visits, each with its citation.",
+    columns: &[
+        col(
+            "date",
+            Str,
+            false,
+            "ISO 8601 date as precise as the source: YYYY-MM-DD, YYYY-MM or YYYY.",
+        ),
+        col("year", Int32, false, "Year of the date."),
+        col(
+            "kind",
+            Str,
+            false,
+            "sanction, agreement, transport or visit.",
+        ),
+        col("title", Str, false, "What happened, in one line."),
+        col(
+            "detail",
+            Str,
+            true,
+            "Terms that matter for the figures (deadlines, quotas, capacities).",
+        ),
+        col("source_id", Str, false, "Source id from the pipeline file."),
+        col(
+            "source_file",
+            Str,
+            false,
+            "Events file, relative to the pipeline file.",
+        ),
+        col(
+            "source_line",
+            Int64,
+            false,
+            "Line of the event in that file.",
+        ),
+        col(
+            "source_ref",
+            Str,
+            false,
+            "Citation: who published it, where (URL) and when.",
+        ),
+    ],
+};
+
+/// One number per year, host, origin and measure.
+pub const LABOR_SUMMARY: TableSpec = TableSpec {
+    name: "labor_summary",
+    key: &["year", "host_iso3", "origin_iso3", "measure"],
+    doc: "Workers per year, host, origin and measure, from labor_stock: one measure per number, always. Figures come from one source (the first declared that has the measure): counts over the year are summed across sectors; for stocks, the figures at the latest date given that year are summed across sectors.",
+    columns: &[
+        col("year", Int32, false, "Year."),
+        col("host_iso3", Str, false, "Host country."),
+        col("origin_iso3", Str, false, "Workers' country."),
+        col("measure", Str, false, "The one measure the number is (see labor_stock.measure)."),
+        col("workers", Int64, false, "The number: the `all` figure where the source gives one, else the sum of its sector figures."),
+        col("qualifier", Str, false, "The figures' qualifier when they share one (exact, about, ...), else mixed."),
+        col("as_of", Str, true, "Date of the stock figures used; null for counts over the year and undated stocks."),
+        col("figures", Int32, false, "labor_stock rows behind the number."),
+        col("source_id", Str, false, "Source the figures come from."),
+        col("share_timber", Float64, true, "Timber's share of `workers`, where the source breaks it down; else null."),
+        col("share_construction", Float64, true, "Construction's share, where known."),
+        col("share_agriculture", Float64, true, "Agriculture's share, where known."),
+        col("share_fishing", Float64, true, "Fishing's share, where known."),
+        col("share_other", Float64, true, "Other sectors' share, where known."),
+        col("previous_workers", Int64, true, "The same measure's number the year before, when there is one."),
+        col("change", Int64, true, "workers - previous_workers."),
+        col("change_pct", Float64, true, "100 * (workers / previous_workers - 1)."),
+    ],
+};
+
 /// Rows that could not be used, with the text that was read.
 pub const REJECTS: TableSpec = TableSpec {
     name: "rejects",
@@ -318,6 +418,9 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &AID_EVENTS,
     &AID_FULFILLMENT,
     &AID_BY_DONOR_YEAR,
+    &LABOR_STOCK,
+    &EVENTS,
+    &LABOR_SUMMARY,
     &REJECTS,
 ];
 

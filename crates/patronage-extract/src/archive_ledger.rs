@@ -130,7 +130,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<LedgerRow>, ExtractE
                     "column `doc_title` is empty: every figure needs its document".to_string(),
                 )
             })?;
-            let (date, year) = text::parse_partial_date(get("date"))
+            let (year, date) = text::parse_partial_date(get("date"))
                 .map_err(|m| reject("bad_date", format!("column `date`: {m}")))?;
             let donor = required("donor")?;
             let recipient = required("recipient")?;

@@ -83,6 +83,7 @@ pub struct Dialect {
     /// Field delimiter (`b','`, `b'\t'`, ...).
     pub delimiter: u8,
     chunk_bytes: usize,
+    sheet: bool,
 }
 
 impl Dialect {
@@ -91,6 +92,18 @@ impl Dialect {
         Dialect {
             delimiter,
             chunk_bytes: CHUNK_BYTES,
+            sheet: false,
+        }
+    }
+
+    /// A spreadsheet saved as text: the first line is a row like any other (a
+    /// title row's trailing empty cells are kept), a line that stops before the
+    /// last column has empty cells there, and extra fields are allowed when empty.
+    pub const fn saved_sheet(delimiter: u8) -> Self {
+        Dialect {
+            delimiter,
+            chunk_bytes: CHUNK_BYTES,
+            sheet: true,
         }
     }
 }
@@ -114,12 +127,13 @@ where
     let Dialect {
         delimiter,
         chunk_bytes,
+        sheet,
     } = dialect;
     // The csv crate's own line numbers go wrong after CRLF and blank lines, so
     // lines are counted here from byte offsets into LF-normalized text.
     let text = lf_endings(text::strip_bom(bytes));
     let text = text.as_ref();
-    let (header, data_start) = read_header(path, text, delimiter)?;
+    let (header, data_start) = read_header(path, text, delimiter, sheet)?;
     let ctx = on_header(&header)?;
     let data = &text[data_start..];
     let first_line = 1 + text[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
@@ -132,7 +146,7 @@ where
     let parts: Vec<Result<Extracted<T>, ExtractError>> = chunks
         .par_iter()
         .map(|&(chunk, line)| {
-            scan(path, chunk, line, delimiter, &header, |row| {
+            scan(path, chunk, line, (delimiter, sheet), &header, |row| {
                 parse(&ctx, row)
             })
         })
@@ -152,7 +166,12 @@ where
 }
 
 /// The header and the byte offset where the data starts.
-fn read_header(path: &Path, text: &[u8], delimiter: u8) -> Result<(Header, usize), ExtractError> {
+fn read_header(
+    path: &Path,
+    text: &[u8],
+    delimiter: u8,
+    sheet: bool,
+) -> Result<(Header, usize), ExtractError> {
     let layout = |line: u64, message: String| ExtractError::Layout {
         path: path.to_path_buf(),
         line,
@@ -181,7 +200,7 @@ fn read_header(path: &Path, text: &[u8], delimiter: u8) -> Result<(Header, usize
             .map_err(|_| layout(line, format!("header field {} is not UTF-8", i + 1)))?;
         names.push(name.trim().to_string());
     }
-    if names.len() > 1 && names.last().is_some_and(String::is_empty) {
+    if !sheet && names.len() > 1 && names.last().is_some_and(String::is_empty) {
         names.pop();
     }
     let data_start = usize::try_from(reader.position().byte())
@@ -213,7 +232,7 @@ fn scan<T>(
     path: &Path,
     chunk: &[u8],
     first_line: u64,
-    delimiter: u8,
+    (delimiter, sheet): (u8, bool),
     header: &Header,
     parse: impl Fn(Row<'_>) -> Result<T, RowReject>,
 ) -> Result<Extracted<T>, ExtractError> {
@@ -277,6 +296,12 @@ fn scan<T>(
         }
         if fields.len() == width + 1 && fields.last().is_some_and(|f| f.is_empty()) {
             fields.pop();
+        }
+        if sheet {
+            while fields.len() > width && fields.last().is_some_and(|f| f.is_empty()) {
+                fields.pop();
+            }
+            fields.resize(width.max(fields.len()), "");
         }
         if fields.len() != width {
             let detail = format!(
@@ -377,6 +402,7 @@ mod tests {
             Dialect {
                 delimiter,
                 chunk_bytes,
+                sheet: false,
             },
             |h| {
                 header = Some(h.clone());

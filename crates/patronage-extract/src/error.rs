@@ -24,6 +24,15 @@ pub enum ExtractError {
         /// What was expected and what was found.
         message: String,
     },
+    /// A workbook that cannot be opened, or lacks the sheet the pipeline names
+    /// (the message lists the sheets there are).
+    #[error("{}: {message}", path.display())]
+    Workbook {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The file is not well-formed (broken or truncated JSON).
     #[error("{}:{line}:{column}: {message}", path.display())]
     Syntax {

@@ -2,6 +2,8 @@
 //! marks. Each returns a message naming what it expected, which the caller turns
 //! into a reject naming the column.
 
+use patronage_core::labor::Qualifier;
+
 /// Remove a UTF-8 byte-order mark.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
@@ -56,6 +58,149 @@ pub fn parse_mills(s: &str) -> Result<i64, String> {
         .filter(|m| *m <= 9_000_000_000_000_000)
         .ok_or_else(|| format!("`{t}` is out of range"))?;
     Ok(if neg { -mills } else { mills })
+}
+
+/// Parse a count of people as agencies and the press write it: digits with
+/// optional thousands separators (`24,000`, `24 000`, `24 000`, `24000`; a
+/// spreadsheet's `24000.0`). Anything else is an error naming what was found.
+pub fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty, a number is required".to_string());
+    }
+    let t2 = t.strip_suffix(".0").unwrap_or(t);
+    let groups: Vec<&str> = t2.split([',', ' ', '\u{a0}', '\u{202f}', '\'']).collect();
+    let well_grouped = groups.len() == 1
+        || (!groups[0].is_empty()
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3));
+    if !well_grouped || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(
+            if t.contains('.') && t2.split('.').all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
+                format!("`{t}` is not a whole number of people")
+            } else {
+                format!("`{t}` is not a number")
+            },
+        );
+    }
+    groups
+        .concat()
+        .parse()
+        .map_err(|_| format!("`{t}` is out of range"))
+}
+
+/// Words and signs that hedge a published count, longest first, with the
+/// qualifier each means (English and Russian, as officials and Rosstat write them).
+const HEDGES: &[(&str, Qualifier)] = &[
+    ("approximately", Qualifier::About),
+    ("more than", Qualifier::MoreThan),
+    ("fewer than", Qualifier::LessThan),
+    ("less than", Qualifier::LessThan),
+    ("at least", Qualifier::AtLeast),
+    ("не менее", Qualifier::AtLeast),
+    ("roughly", Qualifier::About),
+    ("approx.", Qualifier::About),
+    ("nearly", Qualifier::Almost),
+    ("almost", Qualifier::Almost),
+    ("around", Qualifier::About),
+    ("примерно", Qualifier::About),
+    ("свыше", Qualifier::MoreThan),
+    ("больше", Qualifier::MoreThan),
+    ("более", Qualifier::MoreThan),
+    ("менее", Qualifier::LessThan),
+    ("почти", Qualifier::Almost),
+    ("около", Qualifier::About),
+    ("about", Qualifier::About),
+    ("under", Qualifier::LessThan),
+    ("up to", Qualifier::UpTo),
+    ("over", Qualifier::MoreThan),
+    ("some", Qualifier::About),
+    ("до", Qualifier::UpTo),
+    ("ca.", Qualifier::About),
+    ("c.", Qualifier::About),
+    (">=", Qualifier::AtLeast),
+    ("<=", Qualifier::UpTo),
+    ("≥", Qualifier::AtLeast),
+    ("≤", Qualifier::UpTo),
+    ("~", Qualifier::About),
+    ("≈", Qualifier::About),
+    (">", Qualifier::MoreThan),
+    ("<", Qualifier::LessThan),
+];
+
+/// Parse a count that may carry a hedge: `8000` is exact; `~8,000`, `about 8,000`
+/// and `около 8 000` are 8000 [`Qualifier::About`]; `more than 20,000` is 20000
+/// [`Qualifier::MoreThan`]; `almost 24,000`, `under 10,000`, `up to 3,000`... A
+/// hedge the list does not know, a range (`12,000-15,000`) or text after the
+/// number is an error saying what was found, never a guess.
+pub fn parse_qualified_count(s: &str) -> Result<(u64, Qualifier), String> {
+    let t = s.trim();
+    let lower = t.to_lowercase();
+    let (qualifier, rest) = HEDGES
+        .iter()
+        .find_map(|(w, q)| {
+            let rest = lower.strip_prefix(w)?;
+            // A word hedge must be followed by a space ("over 20,000", not "overtime").
+            let is_word = w.chars().last().is_some_and(char::is_alphabetic);
+            if is_word && !rest.starts_with(char::is_whitespace) {
+                return None;
+            }
+            Some((*q, rest))
+        })
+        .unwrap_or((Qualifier::Exact, lower.as_str()));
+    parse_count(rest).map(|n| (n, qualifier)).map_err(|e| {
+        if qualifier == Qualifier::Exact {
+            format!(
+                "`{t}` is neither a number nor a hedged number (\"about 8,000\", \"more than 20,000\", \"~8,000\", \"up to 3,000\")"
+            )
+        } else {
+            format!("`{t}`: after the hedge, {e}")
+        }
+    })
+}
+
+/// Parse an ISO 8601 date as precise as a source gives it — `YYYY-MM-DD`,
+/// `YYYY-MM` or `YYYY` (a longer timestamp is cut to its date) — checking month
+/// and day; returns the year and the text kept.
+pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
+    let t = s.trim();
+    let t = t
+        .get(..10)
+        .filter(|_| t.len() > 10 && t.as_bytes()[10] == b'T')
+        .unwrap_or(t);
+    let bad = || format!("`{t}` is not a date (YYYY-MM-DD, YYYY-MM or YYYY)");
+    let parts: Vec<&str> = t.split('-').collect();
+    let widths = [4, 2, 2];
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts
+            .iter()
+            .zip(widths)
+            .any(|(p, w)| p.len() != w || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(bad());
+    }
+    let year: i32 = parts[0].parse().map_err(|_| bad())?;
+    if let Some(m) = parts.get(1) {
+        let m: u32 = m.parse().map_err(|_| bad())?;
+        if !(1..=12).contains(&m) {
+            return Err(format!("`{t}`: month {m} is not 1-12"));
+        }
+        if let Some(d) = parts.get(2) {
+            let d: u32 = d.parse().map_err(|_| bad())?;
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+            let days = match m {
+                2 if leap => 29,
+                2 => 28,
+                4 | 6 | 9 | 11 => 30,
+                _ => 31,
+            };
+            if !(1..=days).contains(&d) {
+                return Err(format!("`{t}`: day {d} is not in month {m}"));
+            }
+        }
+    }
+    Ok((year, t.to_string()))
 }
 
 /// Parse an optional float; empty means absent.
@@ -153,35 +298,6 @@ pub fn parse_opt_scaled(s: &str, scale: u32) -> Result<Option<i64>, String> {
     }
 }
 
-/// A date written `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (a longer ISO timestamp is cut
-/// to its date); returns the text kept and the year.
-pub fn parse_partial_date(s: &str) -> Result<(String, i32), String> {
-    let t = s.trim();
-    let t = t
-        .get(..10)
-        .filter(|_| t.len() > 10 && t.as_bytes()[10] == b'T')
-        .unwrap_or(t);
-    let bad = || format!("`{t}` is not a date (YYYY, YYYY-MM or YYYY-MM-DD)");
-    let parts: Vec<&str> = t.split('-').collect();
-    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
-    let ok = match parts.as_slice() {
-        [y] => digits(y, 4),
-        [y, m] => digits(y, 4) && digits(m, 2) && (1..=12).contains(&m.parse::<u32>().unwrap_or(0)),
-        [y, m, d] => {
-            digits(y, 4)
-                && digits(m, 2)
-                && digits(d, 2)
-                && (1..=12).contains(&m.parse::<u32>().unwrap_or(0))
-                && (1..=31).contains(&d.parse::<u32>().unwrap_or(0))
-        }
-        _ => false,
-    };
-    if !ok {
-        return Err(bad());
-    }
-    Ok((t.to_string(), parts[0].parse().map_err(|_| bad())?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,16 +340,48 @@ mod tests {
         assert_eq!(parse_scaled("41700000", 0), Ok(41_700_000));
         assert!(parse_scaled("1e5", 2).is_err());
         assert_eq!(parse_opt_scaled(" ", 2), Ok(None));
-        assert_eq!(parse_partial_date("1967"), Ok(("1967".to_string(), 1967)));
-        assert_eq!(
-            parse_partial_date("1956-04-17"),
-            Ok(("1956-04-17".to_string(), 1956))
-        );
         assert_eq!(
             parse_partial_date("2018-05-17T00:00:00Z"),
-            Ok(("2018-05-17".to_string(), 2018))
+            Ok((2018, "2018-05-17".to_string()))
         );
-        assert!(parse_partial_date("1956-13").is_err());
         assert!(parse_partial_date("April 1956").is_err());
+    }
+
+    #[test]
+    fn counts_with_hedges() {
+        assert_eq!(parse_count("24,000"), Ok(24_000));
+        assert_eq!(parse_count("24 000"), Ok(24_000));
+        assert_eq!(parse_count("24\u{a0}000"), Ok(24_000));
+        assert_eq!(parse_count("37000.0"), Ok(37_000));
+        assert!(parse_count("24,00").is_err());
+        assert!(parse_count("8000.5").unwrap_err().contains("whole number"));
+        let q = parse_qualified_count;
+        assert_eq!(q("8000"), Ok((8_000, Qualifier::Exact)));
+        assert_eq!(q("~8,000"), Ok((8_000, Qualifier::About)));
+        assert_eq!(q("About 8,000"), Ok((8_000, Qualifier::About)));
+        assert_eq!(q("more than 20,000"), Ok((20_000, Qualifier::MoreThan)));
+        assert_eq!(q("over 20,000"), Ok((20_000, Qualifier::MoreThan)));
+        assert_eq!(q("almost 24,000"), Ok((24_000, Qualifier::Almost)));
+        assert_eq!(q("under 10,000"), Ok((10_000, Qualifier::LessThan)));
+        assert_eq!(q("up to 3,000"), Ok((3_000, Qualifier::UpTo)));
+        assert_eq!(q("at least 700"), Ok((700, Qualifier::AtLeast)));
+        assert_eq!(q("около 34 000"), Ok((34_000, Qualifier::About)));
+        assert_eq!(q("<10000"), Ok((10_000, Qualifier::LessThan)));
+        let e = q("12,000-15,000").unwrap_err();
+        assert!(e.contains("neither a number nor a hedged number"), "{e}");
+        assert!(q("overtime 5").is_err());
+        assert!(q("about eight thousand")
+            .unwrap_err()
+            .contains("after the hedge"));
+        assert!(q("").is_err());
+        assert_eq!(
+            parse_partial_date("2017-12-22"),
+            Ok((2017, "2017-12-22".into()))
+        );
+        assert_eq!(parse_partial_date("1967-03"), Ok((1967, "1967-03".into())));
+        assert_eq!(parse_partial_date("1985"), Ok((1985, "1985".into())));
+        assert!(parse_partial_date("2019-02-29").is_err());
+        assert!(parse_partial_date("2017-13").is_err());
+        assert!(parse_partial_date("22.12.2017").is_err());
     }
 }

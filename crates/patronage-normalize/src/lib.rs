@@ -8,8 +8,13 @@
 
 pub mod aid_events;
 pub mod comtrade_v1;
+pub mod estimates_ledger;
+pub mod events;
+pub mod labor_sheet;
+mod labor_stock;
 mod trade_flows;
 
+pub use labor_stock::{labor_stock_frame, LaborFigure, NormalizedLabor};
 pub use trade_flows::{trade_flows_frame, TradeFlow};
 
 use std::collections::BTreeMap;

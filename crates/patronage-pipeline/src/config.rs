@@ -16,6 +16,11 @@
 //!
 //! [aid]                         # needed when an aid source is declared
 //! base_year = 2020              # constant US dollars of this year (US CPI-U)
+//! [[sources]]                   # a labor statistics sheet (.xlsx, or the sheet saved as CSV)
+//! id = "ru_form_2t"
+//! format = "labor_sheet_xlsx"   # or labor_sheet_csv; labor_ledger_csv, events_csv need no `sheet`
+//! path = "../fixtures/labor/ru_labor_sheets.xlsx"
+//! sheet = { name = "2-T", layout = "form_2t", header_row = 3, header_rows = 2, year = 2018, host = "RUS" }
 //!
 //! [[windows]]
 //! id = "seed_2017_jan_feb"
@@ -44,6 +49,10 @@ pub enum Domain {
     Trade,
     /// Aid requests, promises, deliveries and payments (`aid_events`).
     Aid,
+    /// Workers abroad (`labor_stock`).
+    Labor,
+    /// The timeline of sanctions, agreements, transport links, visits (`events`).
+    Events,
 }
 
 impl Domain {
@@ -52,6 +61,8 @@ impl Domain {
         match self {
             Domain::Trade => &tables::TRADE_FLOWS,
             Domain::Aid => &tables::AID_EVENTS,
+            Domain::Labor => &tables::LABOR_STOCK,
+            Domain::Events => &tables::EVENTS,
         }
     }
 }
@@ -71,17 +82,29 @@ pub enum Format {
     OchaFts,
     /// OECD CRS bulk microdata, `|`-delimited.
     OecdCrs,
+    /// A labor statistics sheet in an `.xlsx` workbook (layout in `sheet`).
+    LaborSheetXlsx,
+    /// A labor statistics sheet saved as CSV (layout in `sheet`).
+    LaborSheetCsv,
+    /// The estimates ledger: officials' and press figures with citations (CSV).
+    LaborLedgerCsv,
+    /// A cited events file (CSV).
+    EventsCsv,
 }
 
 impl Format {
     /// Every format, with the name used in pipeline files.
-    pub const ALL: [(Format, &'static str); 6] = [
+    pub const ALL: [(Format, &'static str); 10] = [
         (Format::ComtradeV1Csv, "comtrade_v1_csv"),
         (Format::ComtradeV1Json, "comtrade_v1_json"),
         (Format::ComtradeV1Bulk, "comtrade_v1_bulk"),
         (Format::ArchiveLedger, "archive_ledger"),
         (Format::OchaFts, "ocha_fts"),
         (Format::OecdCrs, "oecd_crs"),
+        (Format::LaborSheetXlsx, "labor_sheet_xlsx"),
+        (Format::LaborSheetCsv, "labor_sheet_csv"),
+        (Format::LaborLedgerCsv, "labor_ledger_csv"),
+        (Format::EventsCsv, "events_csv"),
     ];
 
     /// The name used in pipeline files and the manifest.
@@ -99,17 +122,20 @@ impl Format {
                 Domain::Trade
             }
             Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Domain::Aid,
+            Format::LaborSheetXlsx | Format::LaborSheetCsv | Format::LaborLedgerCsv => {
+                Domain::Labor
+            }
+            Format::EventsCsv => Domain::Events,
         }
     }
 
-    /// The Comtrade layout the format is read with.
-    pub fn comtrade_layout(self) -> Layout {
+    /// The Comtrade v1 layout the format is read with; `None` for other formats.
+    pub fn comtrade_layout(self) -> Option<Layout> {
         match self {
-            Format::ComtradeV1Csv => Layout::ApiCsv,
-            Format::ComtradeV1Json => Layout::ApiJson,
-            Format::ComtradeV1Bulk => Layout::BulkTsv,
-            // Aid formats are not Comtrade layouts; their readers never ask.
-            Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Layout::BulkTsv,
+            Format::ComtradeV1Csv => Some(Layout::ApiCsv),
+            Format::ComtradeV1Json => Some(Layout::ApiJson),
+            Format::ComtradeV1Bulk => Some(Layout::BulkTsv),
+            _ => None,
         }
     }
 }
@@ -127,6 +153,8 @@ pub struct Source {
     pub monthly: MonthlyFigures,
     /// Files matched, sorted.
     pub files: Vec<PathBuf>,
+    /// Where a labor sheet's table sits and what it covers (sheet formats only).
+    pub sheet: Option<crate::labor::SheetSource>,
 }
 
 /// A validated pipeline.
@@ -189,6 +217,7 @@ struct RawSource {
     format: Spanned<String>,
     path: Spanned<String>,
     monthly: Option<Spanned<String>>,
+    sheet: Option<Spanned<crate::labor::RawSheet>>,
     /// Free text for readers of the file; not used by the run.
     #[serde(rename = "description")]
     _description: Option<String>,
@@ -311,12 +340,38 @@ impl Pipeline {
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            let is_sheet = matches!(format, Format::LaborSheetXlsx | Format::LaborSheetCsv);
+            let sheet = match s.sheet {
+                None if is_sheet => {
+                    return Err(invalid(
+                        s.format.span(),
+                        format!("source `{id}`: format {} needs a `sheet` table (layout, header_row, host...)", format.as_str()),
+                    ))
+                }
+                Some(sh) if !is_sheet => {
+                    return Err(invalid(
+                        sh.span(),
+                        format!("source `{id}`: `sheet` applies to labor_sheet_xlsx and labor_sheet_csv only"),
+                    ))
+                }
+                None => None,
+                Some(sh) => {
+                    let span = sh.span();
+                    let sh = sh.into_inner();
+                    let host = country(&sh.host, "sheet host")?;
+                    Some(
+                        crate::labor::sheet_source(sh, host, format == Format::LaborSheetXlsx)
+                            .map_err(|m| invalid(span, format!("source `{id}`: {m}")))?,
+                    )
+                }
+            };
             sources.push(Source {
                 id,
                 format,
                 pattern,
                 monthly,
                 files,
+                sheet,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();

@@ -5,6 +5,8 @@
 mod aid;
 pub mod config;
 mod error;
+mod events;
+pub mod labor;
 pub mod manifest;
 pub mod parquet;
 mod run;

@@ -13,7 +13,7 @@ use crate::config::{Domain, Pipeline};
 use crate::manifest::{Manifest, OutputEntry, PipelineEntry, RowAccount};
 use crate::parquet::{write_atomic, write_table, Provenance, Written};
 use crate::source::{self, table_error, RejectRow, SourceOutput};
-use crate::{aid, trade, PipelineError, TOOL_VERSION};
+use crate::{aid, labor, trade, PipelineError, TOOL_VERSION};
 
 /// Options a caller may set on a run.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +119,15 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
     let aid_events = source::canonical(Domain::Aid, &outputs)?;
     frames.extend(aid::aggregate(&p, &aid_events)?);
     frames.push((&tables::AID_EVENTS, aid_events));
+    let labor_stock = labor::sorted(
+        source::canonical(Domain::Labor, &outputs)?,
+        &tables::LABOR_STOCK,
+    )?;
+    let labor_tables = labor::aggregate(&p, &labor_stock)?;
+    frames.push((&tables::LABOR_STOCK, labor_stock));
+    frames.extend(labor_tables);
+    let events = source::canonical(Domain::Events, &outputs)?;
+    frames.push((&tables::EVENTS, labor::sorted(events, &tables::EVENTS)?));
     frames.push((
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,

@@ -64,6 +64,18 @@ pub(crate) fn read_source(p: &Pipeline, source: &Source) -> Result<SourceOutput,
             crate::trade::canonical_frame,
         ),
         Domain::Aid => crate::aid::read_source(p, source),
+        Domain::Labor => read_files(
+            p,
+            source,
+            crate::labor::read_file,
+            crate::labor::canonical_frame,
+        ),
+        Domain::Events => read_files(
+            p,
+            source,
+            crate::events::read_file,
+            crate::events::canonical_frame,
+        ),
     }
 }
 
@@ -89,6 +101,8 @@ fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
     match domain {
         Domain::Trade => crate::trade::canonical_frame(Vec::new()),
         Domain::Aid => crate::aid::canonical_frame(Vec::new()),
+        Domain::Labor => crate::labor::canonical_frame(Vec::new()),
+        Domain::Events => crate::events::canonical_frame(Vec::new()),
     }
 }
 

@@ -27,7 +27,13 @@ pub(crate) fn read_file(
     rel: &str,
     bytes: Vec<u8>,
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
-    let extracted = comtrade_v1::parse(file, &bytes, source.format.comtrade_layout())?;
+    let Some(layout) = source.format.comtrade_layout() else {
+        return Err(PipelineError::Contract {
+            table: "trade_flows",
+            message: format!("format `{}` has no trade reader", source.format.as_str()),
+        });
+    };
+    let extracted = comtrade_v1::parse(file, &bytes, layout)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
     let ctx = SourceContext {
         source_id: Arc::from(source.id.as_str()),
