@@ -2,15 +2,21 @@
 //!
 //! * [`mirror`] rebuilds the focus country's trade from what its partners report;
 //! * [`share`] gives each partner's share of the focus country's annual trade;
-//! * [`windows`] compares a current period with a baseline, as headline claims do.
+//! * [`windows`] compares a current period with a baseline, as headline claims do;
+//! * [`comparison`] sets every source's figures side by side with their spread;
+//! * [`commodity`] breaks the focus country's trade into HS chapters.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
 //! totals do not depend on thread count or row order.
 
+pub mod commodity;
+pub mod comparison;
 pub mod mirror;
 pub mod share;
 pub mod windows;
 
+pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
+pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
 pub use share::partner_share_frame;
 pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};

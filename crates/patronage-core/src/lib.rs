@@ -6,10 +6,12 @@ pub mod countries;
 pub mod flow;
 pub mod period;
 pub mod tables;
+pub mod trade_codes;
 
 pub use countries::{Country, CountryKind, CountryRegistry, LookupError};
 pub use flow::Flow;
 pub use period::{MonthRange, YearMonth};
+pub use trade_codes::{CodeError, TradeCodes};
 
 /// Longest raw text kept for a rejected row, in characters.
 pub const RAW_TEXT_LIMIT: usize = 1000;

@@ -5,9 +5,14 @@
 //! Readers never panic on input and never drop a row without saying so:
 //! `rows_read == rows.len() + rejects.len()`.
 
+pub mod baci;
+pub mod china_customs;
+pub mod comtrade_legacy;
 pub mod comtrade_v1;
 pub mod delimited;
+pub mod encoding;
 mod error;
+pub mod russia_customs;
 pub mod text;
 
 pub use error::ExtractError;

@@ -6,7 +6,12 @@
 //! dropped and counted by reason; rows whose codes cannot be mapped are rejected
 //! with their raw text.
 
+pub mod baci;
+pub mod china_customs;
+pub mod comtrade_legacy;
 pub mod comtrade_v1;
+mod intern;
+pub mod russia_customs;
 mod trade_flows;
 
 pub use trade_flows::{trade_flows_frame, TradeFlow};

@@ -10,7 +10,8 @@
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
-//! format = "comtrade_v1_csv"    # or comtrade_v1_json, comtrade_v1_bulk
+//! format = "comtrade_v1_csv"    # or comtrade_v1_json, comtrade_v1_bulk, comtrade_legacy,
+//!                               # baci, russia_customs, china_customs
 //! path = "../fixtures/comtrade/*.csv"   # a file or a glob
 //! monthly = "year_to_date"      # optional; monthly rows are January-to-month totals
 //!
@@ -59,14 +60,26 @@ pub enum Format {
     ComtradeV1Json,
     /// UN Comtrade v1, bulk final TSV.
     ComtradeV1Bulk,
+    /// Legacy UN Comtrade CSV (35-column download, 22- and 11-column bulk).
+    ComtradeLegacy,
+    /// CEPII BACI `t,i,j,k,v,q`, read streaming.
+    Baci,
+    /// Russian Federal Customs Service export `NAPR,PERIOD,STRANA,…`.
+    RussiaCustoms,
+    /// China customs (GACC) statistics download.
+    ChinaCustoms,
 }
 
 impl Format {
     /// Every format, with the name used in pipeline files.
-    pub const ALL: [(Format, &'static str); 3] = [
+    pub const ALL: [(Format, &'static str); 7] = [
         (Format::ComtradeV1Csv, "comtrade_v1_csv"),
         (Format::ComtradeV1Json, "comtrade_v1_json"),
         (Format::ComtradeV1Bulk, "comtrade_v1_bulk"),
+        (Format::ComtradeLegacy, "comtrade_legacy"),
+        (Format::Baci, "baci"),
+        (Format::RussiaCustoms, "russia_customs"),
+        (Format::ChinaCustoms, "china_customs"),
     ];
 
     /// The name used in pipeline files and the manifest.
@@ -83,16 +96,27 @@ impl Format {
             Format::ComtradeV1Csv | Format::ComtradeV1Json | Format::ComtradeV1Bulk => {
                 Domain::Trade
             }
+            Format::ComtradeLegacy
+            | Format::Baci
+            | Format::RussiaCustoms
+            | Format::ChinaCustoms => Domain::Trade,
         }
     }
 
-    /// The Comtrade layout the format is read with.
-    pub fn comtrade_layout(self) -> Layout {
+    /// The Comtrade v1 layout the format is read with; `None` for other formats.
+    pub fn comtrade_layout(self) -> Option<Layout> {
         match self {
-            Format::ComtradeV1Csv => Layout::ApiCsv,
-            Format::ComtradeV1Json => Layout::ApiJson,
-            Format::ComtradeV1Bulk => Layout::BulkTsv,
+            Format::ComtradeV1Csv => Some(Layout::ApiCsv),
+            Format::ComtradeV1Json => Some(Layout::ApiJson),
+            Format::ComtradeV1Bulk => Some(Layout::BulkTsv),
+            _ => None,
         }
+    }
+
+    /// Whether the reader streams the file itself instead of receiving its bytes
+    /// (BACI files run to hundreds of megabytes).
+    pub fn streams(self) -> bool {
+        self == Format::Baci
     }
 }
 
@@ -109,6 +133,8 @@ pub struct Source {
     pub monthly: MonthlyFigures,
     /// Files matched, sorted.
     pub files: Vec<PathBuf>,
+    /// Trade parameters (STOIM unit, declared flow and period, encoding, BACI scope).
+    pub trade: crate::trade_config::TradeOptions,
 }
 
 /// A validated pipeline.
@@ -136,6 +162,9 @@ pub struct Pipeline {
     pub sources: Vec<Source>,
     /// Windows to compute.
     pub windows: Vec<WindowSpec>,
+    /// Factor by which CIF values (partners' imports) are divided to compare them
+    /// with FOB values in `source_comparison`; `None` = no adjustment.
+    pub cif_fob_factor: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +180,7 @@ struct RawPipeline {
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
+    cif_fob_factor: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +193,12 @@ struct RawSource {
     /// Free text for readers of the file; not used by the run.
     #[serde(rename = "description")]
     _description: Option<String>,
+    stoim_unit: Option<Spanned<String>>,
+    flow: Option<Spanned<String>>,
+    period: Option<Spanned<String>>,
+    encoding: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
+    country_codes: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -278,6 +314,21 @@ impl Pipeline {
                     ));
                 }
             };
+            let trade = crate::trade_config::validate(
+                format,
+                &crate::trade_config::RawTradeOptions {
+                    stoim_unit: s.stoim_unit.as_ref(),
+                    flow: s.flow.as_ref(),
+                    period: s.period.as_ref(),
+                    encoding: s.encoding.as_ref(),
+                    scope: s.scope.as_ref(),
+                    country_codes: s.country_codes.as_ref(),
+                },
+                &dir,
+                &id,
+                s.id.span(),
+            )
+            .map_err(|(span, m)| invalid(span, m))?;
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
@@ -287,6 +338,7 @@ impl Pipeline {
                 pattern,
                 monthly,
                 files,
+                trade,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();
@@ -324,6 +376,19 @@ impl Pipeline {
                 baseline: range(&w.baseline)?,
             });
         }
+        let cif_fob_factor = match &raw.cif_fob_factor {
+            None => None,
+            Some(f) if (1.0..=1.5).contains(f.get_ref()) => Some(*f.get_ref()),
+            Some(f) => {
+                return Err(invalid(
+                    f.span(),
+                    format!(
+                        "cif_fob_factor = {}: expected a factor between 1.0 and 1.5 (CIF = FOB x factor)",
+                        f.get_ref()
+                    ),
+                ))
+            }
+        };
         Ok(Pipeline {
             path: path.to_path_buf(),
             dir: dir.clone(),
@@ -336,6 +401,7 @@ impl Pipeline {
             output: raw.output.map(|o| dir.join(o)),
             sources,
             windows,
+            cif_fob_factor,
         })
     }
 

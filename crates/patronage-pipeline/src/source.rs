@@ -115,8 +115,19 @@ where
         .files
         .par_iter()
         .map(|file| {
-            let bytes = patronage_extract::ExtractError::read(file)?;
-            let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
+            // A streaming reader opens the file itself; it is hashed in blocks.
+            let (bytes, size, sha256) = if source.format.streams() {
+                let (size, sha256) =
+                    crate::sha256_file(file).map_err(|e| patronage_extract::ExtractError::Io {
+                        path: file.clone(),
+                        source: e,
+                    })?;
+                (Vec::new(), size, sha256)
+            } else {
+                let bytes = patronage_extract::ExtractError::read(file)?;
+                let (size, sha256) = (bytes.len() as u64, crate::sha256_hex(&bytes));
+                (bytes, size, sha256)
+            };
             let rel = p.relative(file);
             let outcome = read(p, source, file, &rel, bytes)?;
             let account = RowAccount {
