@@ -180,9 +180,11 @@ pub struct BaciCountry {
 /// `country_code,country_name,country_iso2,country_iso3`. A code list must be
 /// whole: a line that does not parse is an error naming it.
 pub fn read_country_codes(path: &Path, bytes: &[u8]) -> Result<Vec<BaciCountry>, ExtractError> {
+    // V202001 is Latin-1 ("C\xf4te d'Ivoire"); later releases are UTF-8.
+    let text = crate::encoding::utf8_or(bytes, crate::encoding::TextEncoding::Windows1252);
     let x = delimited::read(
         path,
-        bytes,
+        &text,
         delimited::Dialect::new(b','),
         |h| {
             let old = [

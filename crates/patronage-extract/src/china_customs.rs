@@ -26,8 +26,9 @@ pub struct GaccRow {
     /// Commodity code (8-digit national code, or fewer digits), `TOTAL` when the
     /// file has no commodity column.
     pub commodity_code: String,
-    /// GACC partner code.
-    pub partner_code: u32,
+    /// GACC partner code; `None` when the download has no partner column (a
+    /// query for one partner), in which case the pipeline declares it.
+    pub partner_code: Option<u32>,
     /// Customs regime code, when the file breaks rows down by regime.
     pub regime_code: Option<u32>,
     /// Location of importers and exporters code, when present.
@@ -97,13 +98,6 @@ pub fn parse(
                     },
                 });
             }
-            if pos[2].is_none() {
-                return Err(ExtractError::Layout {
-                    path: path.to_path_buf(),
-                    line: h.line,
-                    message: "no `Trading partner code` (贸易伙伴编码) column: download the query with the partner shown".to_string(),
-                });
-            }
             Ok(pos)
         },
         |pos, row| {
@@ -167,7 +161,7 @@ pub fn parse(
                 line: row.line,
                 date,
                 commodity_code,
-                partner_code: code(2)?.unwrap_or_default(),
+                partner_code: code(2)?,
                 regime_code: code(3)?,
                 location_code: code(4)?,
                 quantity,
@@ -208,12 +202,9 @@ pub fn read_partner_codes(
                     "a partner code line must start with a numeric code ({m}): `{line}`"
                 ),
             })?;
-        let name = name
-            .strip_suffix(',')
-            .unwrap_or(name)
-            .trim()
-            .trim_matches('"');
-        out.push((code, name.to_string()));
+        // The published list has a NUL for a name it lacks (349).
+        let name = name.strip_suffix(',').unwrap_or(name).replace('\0', "");
+        out.push((code, name.trim().trim_matches('"').to_string()));
     }
     Ok(out)
 }
@@ -234,7 +225,7 @@ mod tests {
                 x.rows[0].commodity_code.as_str(),
                 x.rows[0].date
             ),
-            (109, "TOTAL", None)
+            (Some(109), "TOTAL", None)
         );
         assert_eq!(x.rejects[0].reason, "missing_value");
         assert_eq!(

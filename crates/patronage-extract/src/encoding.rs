@@ -17,14 +17,17 @@ pub enum TextEncoding {
     Gb18030,
     /// windows-1251 (Cyrillic).
     Windows1251,
+    /// windows-1252 (Latin-1 and its superset: older BACI and Comtrade lists).
+    Windows1252,
 }
 
 impl TextEncoding {
     /// Every encoding, with the name used in pipeline files.
-    pub const ALL: [(TextEncoding, &'static str); 3] = [
+    pub const ALL: [(TextEncoding, &'static str); 4] = [
         (TextEncoding::Utf8, "utf-8"),
         (TextEncoding::Gb18030, "gb18030"),
         (TextEncoding::Windows1251, "windows-1251"),
+        (TextEncoding::Windows1252, "windows-1252"),
     ];
 
     /// The name used in pipeline files.
@@ -48,6 +51,7 @@ impl TextEncoding {
             TextEncoding::Utf8 => encoding_rs::UTF_8,
             TextEncoding::Gb18030 => encoding_rs::GB18030,
             TextEncoding::Windows1251 => encoding_rs::WINDOWS_1251,
+            TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252,
         }
     }
 
@@ -57,6 +61,16 @@ impl TextEncoding {
             .decode_without_bom_handling_and_without_replacement(bytes)
             .map(Cow::into_owned)
     }
+}
+
+/// `bytes` as UTF-8 when they are, else decoded from `fallback` (for code lists
+/// whose releases changed encoding: BACI's V202001 country file is Latin-1).
+pub fn utf8_or(bytes: &[u8], fallback: TextEncoding) -> Cow<'_, [u8]> {
+    if std::str::from_utf8(bytes).is_ok() {
+        return Cow::Borrowed(bytes);
+    }
+    let (text, _, _) = fallback.codec().decode(bytes);
+    Cow::Owned(text.into_owned().into_bytes())
 }
 
 /// Decode `bytes`, declared to be in `declared`, to UTF-8.

@@ -21,14 +21,24 @@ use crate::{Normalized, TradeFlow};
 /// China's code in the Comtrade registry.
 const CHINA: u32 = 156;
 
-/// Normalize one file's rows. `flow` is declared per source; `period` is the
-/// declared period, required when the file has no date column.
-pub fn normalize(
-    rows: Vec<GaccRow>,
-    ctx: &SourceContext,
-    flow: Flow,
-    period: Option<MonthRange>,
-) -> Normalized {
+/// What the pipeline declares for a China customs source.
+#[derive(Debug, Clone, Copy)]
+pub struct Declared {
+    /// The flow the files hold.
+    pub flow: Flow,
+    /// The period, required when a file has no date column.
+    pub period: Option<MonthRange>,
+    /// The GACC partner code, required when a file has no partner column.
+    pub partner: Option<u32>,
+}
+
+/// Normalize one file's rows with what the source declares.
+pub fn normalize(rows: Vec<GaccRow>, ctx: &SourceContext, declared: Declared) -> Normalized {
+    let Declared {
+        flow,
+        period,
+        partner: declared_partner,
+    } = declared;
     let mut out = Normalized::default();
     let mut iso = Interner::default();
     let codes = TradeCodes::get();
@@ -69,7 +79,27 @@ pub fn normalize(
                 continue;
             }
         };
-        let partner = match codes.lookup_gacc(row.partner_code, p.year) {
+        let Some(partner_code) = row.partner_code.or(declared_partner) else {
+            out.rejects.push(RowReject::new(
+                row.line,
+                "no_partner",
+                "no Trading partner code column and no partner declared",
+                &row.raw,
+            ));
+            continue;
+        };
+        if let (Some(r), Some(d)) = (row.partner_code, declared_partner) {
+            if r != d {
+                out.rejects.push(RowReject::new(
+                    row.line,
+                    "partner_mismatch",
+                    format!("Trading partner code {r} is not the declared partner {d}"),
+                    &row.raw,
+                ));
+                continue;
+            }
+        }
+        let partner = match codes.lookup_gacc(partner_code, p.year) {
             Ok(c) => c,
             Err(e) => {
                 out.rejects.push(RowReject::new(
@@ -93,7 +123,7 @@ pub fn normalize(
                 continue;
             }
         };
-        let key = (p, row.commodity_code.clone(), row.partner_code);
+        let key = (p, row.commodity_code.clone(), partner_code);
         if let Some(&i) = index.get(&key) {
             let kept = &mut out.flows[i];
             kept.value_mills += row.value_mills;
@@ -116,7 +146,7 @@ pub fn normalize(
             period: p,
             reporter_code: CHINA,
             reporter_iso3: iso.get(&reporter.iso3),
-            partner_code: row.partner_code,
+            partner_code,
             partner_iso3: iso.get(&partner.iso3),
             flow,
             classification: match level {

@@ -199,6 +199,7 @@ struct RawSource {
     encoding: Option<Spanned<String>>,
     scope: Option<Spanned<String>>,
     country_codes: Option<Spanned<String>>,
+    partner: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,6 +324,7 @@ impl Pipeline {
                     encoding: s.encoding.as_ref(),
                     scope: s.scope.as_ref(),
                     country_codes: s.country_codes.as_ref(),
+                    partner: s.partner.as_ref(),
                 },
                 &dir,
                 &id,

@@ -29,6 +29,8 @@ pub struct TradeOptions {
     pub scope: Scope,
     /// BACI release's country code file.
     pub country_codes: Option<PathBuf>,
+    /// GACC partner code of a download without a partner column (china_customs).
+    pub partner: Option<u32>,
 }
 
 /// The raw parameters as written.
@@ -40,6 +42,7 @@ pub(crate) struct RawTradeOptions<'a> {
     pub encoding: Option<&'a Spanned<String>>,
     pub scope: Option<&'a Spanned<String>>,
     pub country_codes: Option<&'a Spanned<String>>,
+    pub partner: Option<&'a Spanned<String>>,
 }
 
 /// A validation failure: the span it points at and the message.
@@ -77,7 +80,7 @@ pub(crate) fn validate(
     let name = format.as_str();
     let allowed: &[&str] = match format {
         Format::RussiaCustoms => &["stoim_unit", "period", "encoding"],
-        Format::ChinaCustoms => &["flow", "period", "encoding"],
+        Format::ChinaCustoms => &["flow", "period", "encoding", "partner"],
         Format::Baci => &["scope", "country_codes"],
         _ => &[],
     };
@@ -88,6 +91,7 @@ pub(crate) fn validate(
         ("encoding", raw.encoding),
         ("scope", raw.scope),
         ("country_codes", raw.country_codes),
+        ("partner", raw.partner),
     ];
     for (key, v) in given {
         if let Some(v) = v {
@@ -157,6 +161,27 @@ pub(crate) fn validate(
     }
     if let Some(v) = raw.scope {
         out.scope = [Scope::All, Scope::Focus][pick(v, "scope", &["all", "focus"])?];
+    }
+    if let Some(v) = raw.partner {
+        let code: u32 = v.get_ref().trim().parse().map_err(|_| {
+            (
+                v.span(),
+                format!(
+                    "source `{id}`: partner `{}` is not a GACC partner code (109 = DPRK)",
+                    v.get_ref()
+                ),
+            )
+        })?;
+        if patronage_core::TradeCodes::get()
+            .gacc_partner(code)
+            .is_none()
+        {
+            return Err((
+                v.span(),
+                format!("source `{id}`: partner {code} is not in China customs' partner code list"),
+            ));
+        }
+        out.partner = Some(code);
     }
     if let Some(v) = raw.country_codes {
         let p = dir.join(v.get_ref());

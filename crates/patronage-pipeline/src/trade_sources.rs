@@ -85,8 +85,20 @@ pub(crate) fn read_file(
                 ))
                 .into());
             }
+            if opts.partner.is_none() && x.rows.iter().any(|r| r.partner_code.is_none()) {
+                return Err(layout(format!(
+                    "no `Trading partner code` column (a one-partner download): declare `partner` (GACC code, 109 = DPRK) for source `{}`",
+                    source.id
+                ))
+                .into());
+            }
             let flow = opts.flow.ok_or_else(|| layout("no flow declared".into()))?;
-            let n = patronage_normalize::china_customs::normalize(x.rows, &ctx, flow, opts.period);
+            let declared = patronage_normalize::china_customs::Declared {
+                flow,
+                period: opts.period,
+                partner: opts.partner,
+            };
+            let n = patronage_normalize::china_customs::normalize(x.rows, &ctx, declared);
             (x.rows_read, x.rejects, n)
         }
         Format::Baci => return read_baci(p, source, file, &ctx),
