@@ -108,8 +108,8 @@ pub fn commodity_rows(
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
     type Pick = (u8, usize, String, i32);
-    let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, BTreeMap<String, i64>>> =
-        BTreeMap::new();
+    type Chapters = BTreeMap<String, i64>;
+    let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
             sid.get(i),

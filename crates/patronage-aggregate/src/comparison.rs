@@ -292,8 +292,9 @@ pub fn source_comparison_frame(
     cif_fob_factor: Option<f64>,
 ) -> PolarsResult<DataFrame> {
     // Group statistics: (partner, period, direction) -> (count, min, max, value of the first-priority source)
-    let mut groups: BTreeMap<(String, MonthRange, &'static str), (i32, i64, i64, (usize, i64))> =
-        BTreeMap::new();
+    // (count, min, max, (priority, value) of the first-priority source)
+    type Stat = (i32, i64, i64, (usize, i64));
+    let mut groups: BTreeMap<(String, MonthRange, &'static str), Stat> = BTreeMap::new();
     for r in rows {
         let g = groups
             .entry((r.partner.clone(), r.period, r.direction))

@@ -135,7 +135,7 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 5);
+    assert_eq!(inputs.len(), 11);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
@@ -143,9 +143,10 @@ fn manifest_accounts_for_every_row() {
         assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
         kept_total += r["kept"].as_u64().unwrap();
     }
-    // The five fixtures hold 6 + 6 + 8 + 4 + 6 rows, all kept.
-    assert_eq!(kept_total, 30);
-    assert_eq!(table(&out, "trade_flows").height(), 30);
+    // The five Comtrade v1 fixtures hold 6 + 6 + 8 + 4 + 6 rows; the six in the
+    // agencies' own layouts 2 + 2 + 1 + 1 + 1 + 1; all kept.
+    assert_eq!(kept_total, 38);
+    assert_eq!(table(&out, "trade_flows").height(), 38);
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
@@ -167,6 +168,8 @@ fn manifest_accounts_for_every_row() {
             "mirror_trade",
             "partner_share",
             "trade_windows",
+            "trade_by_commodity",
+            "source_comparison",
             "rejects"
         ]
     );
@@ -204,7 +207,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
             })
             .collect();
         files.sort();
-        assert_eq!(files.len(), 6, "five tables and the manifest");
+        assert_eq!(files.len(), 8, "seven tables and the manifest");
         runs.push(files);
     }
     assert_eq!(runs[0], runs[1]);
