@@ -189,3 +189,87 @@ pub fn trade_by_commodity_frame(
         column!("source_id", |r| r.source.clone()),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (source, reporter, partner, flow, classification, code, level, usd)
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+        f64,
+    );
+
+    fn frame(rows: &[Row]) -> DataFrame {
+        macro_rules! column {
+            ($name:literal, $f:expr) => {
+                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+            };
+        }
+        DataFrame::new_infer_height(vec![
+            column!("source_id", |r| r.0),
+            column!("reporter_iso3", |r| r.1),
+            column!("partner_iso3", |r| r.2),
+            column!("flow", |r| r.3),
+            column!("classification", |r| r.4),
+            column!("commodity_code", |r| r.5),
+            column!("commodity_level", |r| r.6),
+            column!("year", |_| 2020),
+            column!("month_first", |_| 1),
+            column!("month_last", |_| 12),
+            column!("value_usd", |r| r.7),
+        ])
+        .unwrap()
+    }
+
+    /// Source "a" has 6-digit rows and a chapter row: only the 6-digit rows are
+    /// summed (27: 30 + 10 = 40; 10: 60). Source "b", declared second, is not used
+    /// for the same flow; its chapters give the other flow. An 8-digit national row
+    /// and a SITC row are left out.
+    #[test]
+    fn one_level_one_source() {
+        let rows = [
+            ("a", "CHN", "PRK", "export", "H5", "270112", 6, 30.0),
+            ("a", "CHN", "PRK", "export", "H5", "270119", 6, 10.0),
+            ("a", "CHN", "PRK", "export", "H5", "100630", 6, 60.0),
+            ("a", "CHN", "PRK", "export", "H5", "27", 2, 999.0),
+            ("b", "CHN", "PRK", "export", "H5", "27", 2, 5.0),
+            ("b", "CHN", "PRK", "import", "H5", "26", 2, 8.0),
+            ("b", "CHN", "PRK", "import", "national", "26011100", 8, 1.0),
+            ("b", "CHN", "PRK", "import", "S3", "32", 2, 1.0),
+        ];
+        let spec = MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["a".into(), "b".into()],
+        };
+        let out = commodity_rows(&frame(&rows), &spec).unwrap();
+        let got: Vec<(&str, &str, i64, f64, &str, i32)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.flow,
+                    r.hs2.as_str(),
+                    r.value,
+                    r.share,
+                    r.source.as_str(),
+                    r.level,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("export", "26", 8_000, 1.0, "b", 2),
+                ("import", "10", 60_000, 0.6, "a", 6),
+                ("import", "27", 40_000, 0.4, "a", 6),
+            ]
+        );
+    }
+}

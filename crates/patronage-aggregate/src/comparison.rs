@@ -338,3 +338,102 @@ pub fn source_comparison_frame(
         column!("vs_first_source_usd", |r| usd(r.value - stat(r).3 .1)),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (source, line, reporter, partner, flow, code, level, valuation, usd)
+    type Row = (
+        &'static str,
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+        &'static str,
+        f64,
+    );
+
+    fn frame(rows: &[Row]) -> DataFrame {
+        macro_rules! column {
+            ($name:literal, $f:expr) => {
+                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+            };
+        }
+        DataFrame::new_infer_height(vec![
+            column!("source_id", |r| r.0),
+            column!("source_file", |_| "f"),
+            column!("source_line", |r| r.1),
+            column!("reporter_iso3", |r| r.2),
+            column!("partner_iso3", |r| r.3),
+            column!("flow", |r| r.4),
+            column!("commodity_code", |r| r.5),
+            column!("commodity_level", |r| r.6),
+            column!("valuation", |r| r.7),
+            column!("year", |_| 2019),
+            column!("month_first", |_| 1),
+            column!("month_last", |_| 12),
+            column!("value_usd", |r| r.8),
+        ])
+        .unwrap()
+    }
+
+    /// A reported total, a sum of 6-digit rows (the 2-digit row beside them is not
+    /// added), a turnover, and exports plus imports; with a factor of 1.1, CIF
+    /// imports of 110 are 100 FOB.
+    #[test]
+    fn figures_spreads_and_the_cif_fob_factor() {
+        let rows = [
+            ("a", 1, "CHN", "PRK", "import", "TOTAL", 0, "CIF", 110.0),
+            ("a", 2, "CHN", "PRK", "export", "TOTAL", 0, "FOB", 300.0),
+            ("b", 1, "CHN", "PRK", "import", "270112", 6, "FOB", 40.0),
+            ("b", 2, "CHN", "PRK", "import", "270119", 6, "FOB", 50.0),
+            ("b", 3, "CHN", "PRK", "import", "27", 2, "FOB", 90.0),
+            ("c", 1, "CHN", "PRK", "total", "TOTAL", 0, "mixed", 380.0),
+            // Another focus's trade is not compared.
+            ("c", 2, "CHN", "KOR", "import", "TOTAL", 0, "CIF", 7.0),
+        ];
+        let spec = MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["a".into(), "b".into(), "c".into()],
+        };
+        let out = comparison_rows(&frame(&rows), &spec, Some(1.1)).unwrap();
+        let got: Vec<(&str, &str, i64, &str, Option<i64>)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.direction,
+                    r.source.as_str(),
+                    r.value,
+                    r.derivation.as_str(),
+                    r.value_fob,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("focus_exports", "a", 110_000, "reported", Some(100_000)),
+                ("focus_exports", "b", 90_000, "sum_of_level_6", Some(90_000)),
+                ("focus_imports", "a", 300_000, "reported", Some(300_000)),
+                ("total", "a", 410_000, "exports_plus_imports", Some(400_000)),
+                ("total", "c", 380_000, "reported", None),
+            ]
+        );
+        let df = source_comparison_frame(&out, &spec, Some(1.1)).unwrap();
+        let spread = df.column("spread_usd").unwrap().f64().unwrap();
+        let vs_first = df.column("vs_first_source_usd").unwrap().f64().unwrap();
+        assert_eq!((spread.get(0), spread.get(1)), (Some(20.0), Some(20.0)));
+        assert_eq!(
+            (vs_first.get(1), vs_first.get(4)),
+            (Some(-20.0), Some(-30.0))
+        );
+        assert_eq!(
+            df.column("cif_fob_factor").unwrap().f64().unwrap().get(0),
+            Some(1.1)
+        );
+    }
+}

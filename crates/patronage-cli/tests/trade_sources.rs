@@ -356,3 +356,29 @@ fn baci_scope_chapters_and_code_list() {
         "{e}"
     );
 }
+
+/// A parameter on a format it does not apply to, and a cif_fob_factor out of
+/// range, are errors naming their line.
+#[test]
+fn misplaced_parameters_name_their_line() {
+    let (_t, p, out) = setup(
+        &[("cn.csv", b"x\n")],
+        "[[sources]]\nid = \"cn\"\nformat = \"comtrade_v1_csv\"\npath = \"cn.csv\"\nstoim_unit = \"usd\"\n",
+    );
+    let e = failure(&run(&p, &out));
+    assert!(
+        e.contains(
+            "p.toml:8: source `cn`: `stoim_unit` does not apply to format `comtrade_v1_csv`"
+        ),
+        "{e}"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("cn.csv"), b"x\n").unwrap();
+    let p = tmp.path().join("p.toml");
+    std::fs::write(&p, "name = \"t\"\nfocus = \"PRK\"\ncif_fob_factor = 2.0\n\n[[sources]]\nid = \"cn\"\nformat = \"comtrade_v1_csv\"\npath = \"cn.csv\"\n").unwrap();
+    let e = failure(&run(&p, &tmp.path().join("out")));
+    assert!(
+        e.contains("p.toml:3: cif_fob_factor = 2: expected a factor between 1.0 and 1.5"),
+        "{e}"
+    );
+}

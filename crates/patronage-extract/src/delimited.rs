@@ -159,7 +159,7 @@ where
 /// Returns the number of data rows read.
 pub fn read_stream<C, T>(
     path: &Path,
-    mut input: impl std::io::Read,
+    input: impl std::io::Read,
     dialect: Dialect,
     on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
     parse: impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
@@ -173,6 +173,9 @@ where
         delimiter,
         chunk_bytes,
     } = dialect;
+    use std::io::Read;
+    let mut input = input;
+    let chunk_bytes = chunk_bytes.max(1);
     let block = chunk_bytes * rayon::current_num_threads().max(1);
     let mut buf: Vec<u8> = Vec::with_capacity(block + (64 << 10));
     let mut on_header = Some(on_header);
@@ -180,28 +183,28 @@ where
     let mut rows_read = 0u64;
     let mut first = true;
     loop {
-        let mut eof = false;
-        while buf.len() < block {
-            let start = buf.len();
-            buf.resize(block.max(start + (64 << 10)), 0);
-            let n = input
-                .read(&mut buf[start..])
-                .map_err(|source| ExtractError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
-            buf.truncate(start + n);
-            if n == 0 {
-                eof = true;
-                break;
-            }
-        }
+        // Fill the block (a line longer than a block grows the buffer by a
+        // chunk); fewer bytes than asked for means the end of the input.
+        let want = if buf.len() < block {
+            block - buf.len()
+        } else {
+            chunk_bytes
+        };
+        let got = (&mut input)
+            .take(want as u64)
+            .read_to_end(&mut buf)
+            .map_err(|source| ExtractError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let eof = got < want;
         let cut = if eof {
             buf.len()
         } else {
-            buf.iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(buf.len(), |p| p + 1)
+            match buf.iter().rposition(|b| *b == b'\n') {
+                Some(p) => p + 1,
+                None => continue, // no complete line yet
+            }
         };
         let piece = if first {
             text::strip_bom(&buf[..cut])
@@ -548,7 +551,7 @@ mod tests {
             }
         }
         let (whole, _) = collect(text.as_bytes(), b',').unwrap();
-        for chunk in [101, 4096] {
+        for chunk in [4, 101, 4096] {
             let mut rows = Vec::new();
             let mut rejects = Vec::new();
             let read = read_stream(
