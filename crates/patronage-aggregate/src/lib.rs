@@ -4,17 +4,23 @@
 //! * [`share`] gives each partner's share of the focus country's annual trade;
 //! * [`windows`] compares a current period with a baseline, as headline claims do;
 //! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
+//! * [`comparison`] sets every source's figures side by side with their spread;
+//! * [`commodity`] breaks the focus country's trade into HS chapters.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
 //! totals do not depend on thread count or row order.
 
 pub mod aid;
+pub mod commodity;
+pub mod comparison;
 pub mod labor_summary;
 pub mod mirror;
 pub mod share;
 pub mod windows;
 
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
+pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
+pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
 pub use labor_summary::{
     labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally,
 };

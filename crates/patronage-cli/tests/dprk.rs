@@ -135,21 +135,31 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    // Five trade files; the aid ledger, the CRS file and two FTS pages; the labor
-    // workbook twice (two sheets), the estimates ledger, the events.
-    assert_eq!(inputs.len(), 13);
+    // Eleven trade files (five in Comtrade v1 layouts, six in the agencies' own);
+    // the aid ledger, the CRS file and two FTS pages; the labor workbook twice
+    // (two sheets), the estimates ledger, the events.
+    assert_eq!(inputs.len(), 19);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
         assert_balanced(r);
         assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
-        if i["format"].as_str().unwrap().starts_with("comtrade") {
+        let trade_formats = [
+            "comtrade_v1_csv",
+            "comtrade_v1_json",
+            "comtrade_v1_bulk",
+            "comtrade_legacy",
+            "russia_customs",
+            "china_customs",
+        ];
+        if trade_formats.contains(&i["format"].as_str().unwrap()) {
             kept_total += r["kept"].as_u64().unwrap();
         }
     }
-    // The five fixtures hold 6 + 6 + 8 + 4 + 6 rows, all kept.
-    assert_eq!(kept_total, 30);
-    assert_eq!(table(&out, "trade_flows").height(), 30);
+    // The five Comtrade v1 fixtures hold 6 + 6 + 8 + 4 + 6 rows; the six in the
+    // agencies' own layouts 2 + 2 + 1 + 1 + 1 + 1; all kept.
+    assert_eq!(kept_total, 38);
+    assert_eq!(table(&out, "trade_flows").height(), 38);
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
@@ -177,6 +187,8 @@ fn manifest_accounts_for_every_row() {
             "labor_stock",
             "events",
             "labor_summary",
+            "trade_by_commodity",
+            "source_comparison",
             "rejects"
         ]
     );

@@ -15,6 +15,10 @@ pub enum Flow {
     ReImport,
     /// Foreign goods exported again (Comtrade RX, legacy 3).
     ReExport,
+    /// Imports plus exports, as customs agencies publish a turnover (China
+    /// customs' "import and export" query). Never used by the mirror tables,
+    /// which need each direction; compared across sources in `source_comparison`.
+    Total,
 }
 
 impl Flow {
@@ -25,6 +29,7 @@ impl Flow {
             Flow::Export => "export",
             Flow::ReImport => "re_import",
             Flow::ReExport => "re_export",
+            Flow::Total => "total",
         }
     }
 
@@ -39,11 +44,25 @@ impl Flow {
         }
     }
 
-    /// How Comtrade values the flow: imports CIF, exports FOB.
+    /// Map a legacy Comtrade "Trade Flow Code": 1 import, 2 export, 3 re-export,
+    /// 4 re-import; `None` for any other code.
+    pub fn from_comtrade_legacy(code: u32) -> Option<Flow> {
+        match code {
+            1 => Some(Flow::Import),
+            2 => Some(Flow::Export),
+            3 => Some(Flow::ReExport),
+            4 => Some(Flow::ReImport),
+            _ => None,
+        }
+    }
+
+    /// How Comtrade values the flow: imports CIF, exports FOB; a total of both is
+    /// `mixed`.
     pub fn valuation(self) -> &'static str {
         match self {
             Flow::Import | Flow::ReImport => "CIF",
             Flow::Export | Flow::ReExport => "FOB",
+            Flow::Total => "mixed",
         }
     }
 }

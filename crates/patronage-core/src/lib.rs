@@ -10,12 +10,14 @@ pub mod money;
 pub mod oecd_codes;
 pub mod period;
 pub mod tables;
+pub mod trade_codes;
 
 pub use aid_stage::AidStage;
 pub use countries::{Country, CountryKind, CountryRegistry, LookupError};
 pub use flow::Flow;
 pub use money::{ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
+pub use trade_codes::{CodeError, TradeCodes};
 
 /// Longest raw text kept for a rejected row, in characters.
 pub const RAW_TEXT_LIMIT: usize = 1000;

@@ -93,14 +93,14 @@ const TRADE_FLOWS_COLUMNS: [ColumnSpec; 21] = [
         col("month_last", Int32, false, "Last month the figure covers (12 for annual figures; 2 for a January-February cumulative figure)."),
         col("reporter_code", Int32, false, "Reporter's numeric code as published (UN Comtrade / M49 style)."),
         col("reporter_iso3", Str, false, "Reporter, ISO 3166-1 alpha-3 valid in `year` (SUN = USSR through 1991, RUS from 1992)."),
-        col("partner_code", Int32, false, "Partner's numeric code as published."),
+        col("partner_code", Int32, false, "Partner's numeric code as published (China customs: GACC's own codes, 109 = DPRK); for sources that publish ISO alpha-2 letters (Russian customs), the Comtrade code."),
         col("partner_iso3", Str, false, "Partner, ISO 3166-1 alpha-3 valid in `year`; WLD = world."),
-        col("flow", Str, false, "import, export, re_import or re_export, as the reporter records it."),
+        col("flow", Str, false, "import, export, re_import or re_export, as the reporter records it; total for a published turnover (imports plus exports, as China customs' import-and-export query gives it), which the mirror tables never use."),
         col("classification", Str, false, "Commodity classification as published (H0..H6, S1..S4, ...)."),
         col("commodity_code", Str, false, "Commodity code as published, leading zeros kept; TOTAL = all commodities."),
         col("commodity_level", Int32, false, "Aggregation level: 0 for TOTAL, else the number of digits of the code (2, 4, 6...). Rows of different levels are never summed together."),
         col("value_usd", Float64, false, "Trade value in current US dollars (Comtrade primaryValue)."),
-        col("valuation", Str, false, "CIF or FOB: the one of the source's CIF and FOB values that value_usd equals; where the source gives neither, CIF for imports and FOB for exports."),
+        col("valuation", Str, false, "CIF or FOB: the one of the source's CIF and FOB values that value_usd equals; where the source gives neither, CIF for imports and FOB for exports (BACI: FOB); mixed for a total of both flows."),
         col("net_weight_kg", Float64, true, "Net weight in kilograms, when published."),
         col("quantity", Float64, true, "Quantity in `quantity_unit_code` units, when published."),
         col("quantity_unit_code", Int32, true, "UN Comtrade quantity unit code (8 = kg, 5 = items, ...); null when none (-1)."),
@@ -284,6 +284,54 @@ pub const LABOR_SUMMARY: TableSpec = TableSpec {
     ],
 };
 
+/// Every source's figure for the same partner, period and direction, side by side.
+pub const SOURCE_COMPARISON: TableSpec = TableSpec {
+    name: "source_comparison",
+    key: &["focus_iso3", "partner_iso3", "year", "month_first", "month_last", "direction", "source_id"],
+    doc: "Each source's figure for the focus country's trade with a partner in a period and direction, with how far the sources are apart (mirror_trade takes the source with the lowest priority number).",
+    columns: &[
+        col("focus_iso3", Str, false, "The focus country."),
+        col("partner_iso3", Str, false, "The partner."),
+        col("year", Int32, false, "Calendar year."),
+        col("month_first", Int32, false, "First month of the period."),
+        col("month_last", Int32, false, "Last month of the period."),
+        col("direction", Str, false, "focus_exports (the partner's imports from the focus), focus_imports (its exports to the focus) or total (both)."),
+        col("source_id", Str, false, "Source id from the pipeline file."),
+        col("priority", Int32, false, "1 = declared first in the pipeline: the source mirror_trade prefers."),
+        col("basis", Str, false, "mirror (the partner's report), direct (the focus country's own, used only where the source has no partner report) or mixed."),
+        col("derivation", Str, false, "reported (the source's total row), sum_of_level_N (the sum of its N-digit commodity rows, one level only, confidential goods included) or exports_plus_imports."),
+        col("valuation", Str, false, "CIF, FOB or mixed."),
+        col("value_usd", Float64, false, "The source's figure, current US dollars."),
+        col("cif_fob_factor", Float64, true, "The pipeline's cif_fob_factor; null when none is set."),
+        col("value_fob_usd", Float64, true, "value_usd with CIF values divided by cif_fob_factor (FOB values unchanged); null without a factor or for a reported total of mixed valuation."),
+        col("sources_compared", Int32, false, "How many sources give this figure."),
+        col("min_usd", Float64, false, "Smallest value_usd among them."),
+        col("max_usd", Float64, false, "Largest value_usd among them."),
+        col("spread_usd", Float64, false, "max_usd - min_usd."),
+        col("spread_pct", Float64, true, "100 * spread_usd / min_usd; null when min_usd is 0."),
+        col("vs_first_source_usd", Float64, false, "value_usd minus the figure of the highest-priority source giving one."),
+    ],
+};
+
+/// The focus country's trade broken into HS chapters.
+pub const TRADE_BY_COMMODITY: TableSpec = TableSpec {
+    name: "trade_by_commodity",
+    key: &["focus_iso3", "partner_iso3", "year", "flow", "hs2"],
+    doc: "The focus country's annual trade with each partner per HS chapter, from 6-digit rows or from chapter rows of one source, never a mix.",
+    columns: &[
+        col("focus_iso3", Str, false, "The focus country."),
+        col("partner_iso3", Str, false, "The partner."),
+        col("year", Int32, false, "Calendar year."),
+        col("flow", Str, false, "export or import, from the focus country's side."),
+        col("hs2", Str, false, "HS chapter, two digits."),
+        col("value_usd", Float64, false, "Trade in the chapter, current US dollars."),
+        col("share_of_flow", Float64, false, "value_usd over the sum of the flow's chapters (0-1)."),
+        col("commodity_level_used", Int32, false, "6 when summed from 6-digit rows, 2 when the source gives chapters."),
+        col("basis", Str, false, "mirror (the partner's report) or direct (the focus country's own)."),
+        col("source_id", Str, false, "The one source the figure comes from (a partner report first, then the source declared first)."),
+    ],
+};
+
 /// Rows that could not be used, with the text that was read.
 pub const REJECTS: TableSpec = TableSpec {
     name: "rejects",
@@ -421,6 +469,8 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &LABOR_STOCK,
     &EVENTS,
     &LABOR_SUMMARY,
+    &TRADE_BY_COMMODITY,
+    &SOURCE_COMPARISON,
     &REJECTS,
 ];
 

@@ -6,8 +6,12 @@
 //! `rows_read == rows.len() + rejects.len()`.
 
 pub mod archive_ledger;
+pub mod baci;
+pub mod china_customs;
+pub mod comtrade_legacy;
 pub mod comtrade_v1;
 pub mod delimited;
+pub mod encoding;
 mod error;
 pub mod estimates_ledger;
 pub mod events_file;
@@ -16,6 +20,7 @@ pub mod json;
 pub mod labor_sheet;
 pub mod ocha_fts;
 pub mod oecd_crs;
+pub mod russia_customs;
 pub mod text;
 
 pub use error::ExtractError;

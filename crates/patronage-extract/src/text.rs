@@ -298,6 +298,36 @@ pub fn parse_opt_scaled(s: &str, scale: u32) -> Result<Option<i64>, String> {
     }
 }
 
+/// Whether a field marks a missing value: empty, `?` (China customs) or `NA`
+/// (CEPII BACI, right-aligned in a padded field).
+pub fn is_missing(s: &str) -> bool {
+    matches!(s.trim(), "" | "?" | "NA")
+}
+
+/// Parse an amount written with thousands separators (`17,715,334`, as China
+/// customs writes dollars) into thousandths, exactly. Separators must group
+/// three digits, so a shifted or merged field (`1,2`) is not read as a number.
+pub fn parse_grouped_mills(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if !t.contains(',') {
+        return parse_mills(t);
+    }
+    let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+    let digits = int.trim_start_matches(['-', '+']);
+    let mut groups = digits.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    if !first_ok || !groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("`{t}` is not a number with thousands separators"));
+    }
+    let joined = int.replace(',', "");
+    parse_mills(&match frac {
+        Some(f) => format!("{joined}.{f}"),
+        None => joined,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,6 +347,19 @@ mod tests {
         assert!(parse_mills("1,000").is_err());
         assert!(parse_mills("99999999999999999999").is_err());
         assert!(parse_mills("-").is_err());
+    }
+
+    #[test]
+    fn grouped_amounts_and_missing_markers() {
+        assert_eq!(parse_grouped_mills("17,715,334"), Ok(17_715_334_000));
+        assert_eq!(parse_grouped_mills("315,286"), Ok(315_286_000));
+        assert_eq!(parse_grouped_mills("4137"), Ok(4_137_000));
+        assert_eq!(parse_grouped_mills("1,234.5"), Ok(1_234_500));
+        assert!(parse_grouped_mills("1,2").is_err());
+        assert!(parse_grouped_mills("1234,567").is_err());
+        assert!(parse_grouped_mills("Kilogram").is_err());
+        assert!(is_missing("           NA") && is_missing("?") && is_missing(" "));
+        assert!(!is_missing("0"));
     }
 
     #[test]

@@ -7,11 +7,16 @@
 //! with their raw text.
 
 pub mod aid_events;
+pub mod baci;
+pub mod china_customs;
+pub mod comtrade_legacy;
 pub mod comtrade_v1;
 pub mod estimates_ledger;
 pub mod events;
+mod intern;
 pub mod labor_sheet;
 mod labor_stock;
+pub mod russia_customs;
 mod trade_flows;
 
 pub use labor_stock::{labor_stock_frame, LaborFigure, NormalizedLabor};

@@ -10,7 +10,8 @@
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
-//! format = "comtrade_v1_csv"    # or comtrade_v1_json, comtrade_v1_bulk
+//! format = "comtrade_v1_csv"    # or comtrade_v1_json, comtrade_v1_bulk, comtrade_legacy,
+//!                               # baci, russia_customs, china_customs
 //! path = "../fixtures/comtrade/*.csv"   # a file or a glob
 //! monthly = "year_to_date"      # optional; monthly rows are January-to-month totals
 //!
@@ -90,14 +91,26 @@ pub enum Format {
     LaborLedgerCsv,
     /// A cited events file (CSV).
     EventsCsv,
+    /// Legacy UN Comtrade CSV (35-column download, 22- and 11-column bulk).
+    ComtradeLegacy,
+    /// CEPII BACI `t,i,j,k,v,q`, read streaming.
+    Baci,
+    /// Russian Federal Customs Service export `NAPR,PERIOD,STRANA,…`.
+    RussiaCustoms,
+    /// China customs (GACC) statistics download.
+    ChinaCustoms,
 }
 
 impl Format {
     /// Every format, with the name used in pipeline files.
-    pub const ALL: [(Format, &'static str); 10] = [
+    pub const ALL: [(Format, &'static str); 14] = [
         (Format::ComtradeV1Csv, "comtrade_v1_csv"),
         (Format::ComtradeV1Json, "comtrade_v1_json"),
         (Format::ComtradeV1Bulk, "comtrade_v1_bulk"),
+        (Format::ComtradeLegacy, "comtrade_legacy"),
+        (Format::Baci, "baci"),
+        (Format::RussiaCustoms, "russia_customs"),
+        (Format::ChinaCustoms, "china_customs"),
         (Format::ArchiveLedger, "archive_ledger"),
         (Format::OchaFts, "ocha_fts"),
         (Format::OecdCrs, "oecd_crs"),
@@ -126,6 +139,10 @@ impl Format {
                 Domain::Labor
             }
             Format::EventsCsv => Domain::Events,
+            Format::ComtradeLegacy
+            | Format::Baci
+            | Format::RussiaCustoms
+            | Format::ChinaCustoms => Domain::Trade,
         }
     }
 
@@ -137,6 +154,12 @@ impl Format {
             Format::ComtradeV1Bulk => Some(Layout::BulkTsv),
             _ => None,
         }
+    }
+
+    /// Whether the reader streams the file itself instead of receiving its bytes
+    /// (BACI files run to hundreds of megabytes).
+    pub fn streams(self) -> bool {
+        self == Format::Baci
     }
 }
 
@@ -155,6 +178,8 @@ pub struct Source {
     pub files: Vec<PathBuf>,
     /// Where a labor sheet's table sits and what it covers (sheet formats only).
     pub sheet: Option<crate::labor::SheetSource>,
+    /// Trade parameters (STOIM unit, declared flow and period, encoding, BACI scope).
+    pub trade: crate::trade_config::TradeOptions,
 }
 
 /// A validated pipeline.
@@ -184,6 +209,9 @@ pub struct Pipeline {
     pub windows: Vec<WindowSpec>,
     /// Base year of constant US dollars in the aid tables (`[aid] base_year`).
     pub aid_base_year: i32,
+    /// Factor by which CIF values (partners' imports) are divided to compare them
+    /// with FOB values in `source_comparison`; `None` = no adjustment.
+    pub cif_fob_factor: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,6 +227,7 @@ struct RawPipeline {
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
+    cif_fob_factor: Option<Spanned<f64>>,
     aid: Option<Spanned<RawAid>>,
 }
 
@@ -221,6 +250,13 @@ struct RawSource {
     /// Free text for readers of the file; not used by the run.
     #[serde(rename = "description")]
     _description: Option<String>,
+    stoim_unit: Option<Spanned<String>>,
+    flow: Option<Spanned<String>>,
+    period: Option<Spanned<String>>,
+    encoding: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
+    country_codes: Option<Spanned<String>>,
+    partner: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,6 +373,22 @@ impl Pipeline {
                     ));
                 }
             };
+            let trade = crate::trade_config::validate(
+                format,
+                &crate::trade_config::RawTradeOptions {
+                    stoim_unit: s.stoim_unit.as_ref(),
+                    flow: s.flow.as_ref(),
+                    period: s.period.as_ref(),
+                    encoding: s.encoding.as_ref(),
+                    scope: s.scope.as_ref(),
+                    country_codes: s.country_codes.as_ref(),
+                    partner: s.partner.as_ref(),
+                },
+                &dir,
+                &id,
+                s.id.span(),
+            )
+            .map_err(|(span, m)| invalid(span, m))?;
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
@@ -372,6 +424,7 @@ impl Pipeline {
                 monthly,
                 files,
                 sheet,
+                trade,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();
@@ -430,6 +483,19 @@ impl Pipeline {
             }
             None => 0,
         };
+        let cif_fob_factor = match &raw.cif_fob_factor {
+            None => None,
+            Some(f) if (1.0..=1.5).contains(f.get_ref()) => Some(*f.get_ref()),
+            Some(f) => {
+                return Err(invalid(
+                    f.span(),
+                    format!(
+                        "cif_fob_factor = {}: expected a factor between 1.0 and 1.5 (CIF = FOB x factor)",
+                        f.get_ref()
+                    ),
+                ))
+            }
+        };
         Ok(Pipeline {
             aid_base_year,
             path: path.to_path_buf(),
@@ -443,6 +509,7 @@ impl Pipeline {
             output: raw.output.map(|o| dir.join(o)),
             sources,
             windows,
+            cif_fob_factor,
         })
     }
 

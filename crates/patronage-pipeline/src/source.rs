@@ -131,7 +131,11 @@ where
         .files
         .par_iter()
         .map(|file| {
-            let (meta, bytes) = load_file(p, file)?;
+            let (meta, bytes) = if source.format.streams() {
+                stream_meta(p, file)?
+            } else {
+                load_file(p, file)?
+            };
             let outcome = read(p, source, file, &meta.file, bytes)?;
             Ok((meta, outcome))
         })
@@ -158,6 +162,22 @@ pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>)
         sha256: crate::sha256_hex(&bytes),
     };
     Ok((meta, bytes))
+}
+
+/// What the manifest records about a file a streaming reader opens itself: the
+/// file is hashed in blocks, never held whole; the bytes returned are empty.
+fn stream_meta(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
+    let (bytes, sha256) =
+        crate::sha256_file(file).map_err(|source| patronage_extract::ExtractError::Io {
+            path: file.to_path_buf(),
+            source,
+        })?;
+    let meta = FileMeta {
+        file: p.relative(file),
+        bytes,
+        sha256,
+    };
+    Ok((meta, Vec::new()))
 }
 
 /// Check each file's accounting, then gather the files' outcomes (in the order

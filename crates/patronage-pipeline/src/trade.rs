@@ -21,17 +21,14 @@ use crate::PipelineError;
 
 /// Extract and normalize one trade file.
 pub(crate) fn read_file(
-    _p: &Pipeline,
+    p: &Pipeline,
     source: &Source,
     file: &Path,
     rel: &str,
     bytes: Vec<u8>,
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
     let Some(layout) = source.format.comtrade_layout() else {
-        return Err(PipelineError::Contract {
-            table: "trade_flows",
-            message: format!("format `{}` has no trade reader", source.format.as_str()),
-        });
+        return crate::trade_sources::read_file(p, source, file, rel, bytes);
     };
     let extracted = comtrade_v1::parse(file, &bytes, layout)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
@@ -76,7 +73,7 @@ pub(crate) fn aggregate(
     };
     let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&tables::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
-    let frames = vec![
+    let mut frames = vec![
         (
             &tables::MIRROR_TRADE,
             mirror_trade_frame(&mirror, &spec).map_err(table_error(&tables::MIRROR_TRADE))?,
@@ -90,5 +87,6 @@ pub(crate) fn aggregate(
             trade_windows_frame(&windows, &spec).map_err(table_error(&tables::TRADE_WINDOWS))?,
         ),
     ];
+    frames.extend(crate::trade_sources::aggregate(p, trade_flows, &spec)?);
     Ok((frames, windows))
 }

@@ -1,0 +1,275 @@
+//! Trade by HS chapter: the focus country's annual trade with each partner, per
+//! direction, broken into the 2-digit chapters of the Harmonized System, with each
+//! chapter's share of the flow.
+//!
+//! Only rows of an HS classification (H0..H6, or BACI's HS) at the 6-digit level
+//! or at the chapter level are used, and never both for one figure: where a source
+//! has 6-digit rows for a partner, year and direction, they are summed into their
+//! chapters; otherwise its chapter rows are used. National codes (China's 8 digits,
+//! Russia's 10) and SITC rows are not HS chapters and are left out. Each figure
+//! comes from one source: a partner's report before the focus country's own, then
+//! the source declared first.
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+
+use crate::{usd, MirrorSpec};
+
+/// One row of `trade_by_commodity`, money in thousandths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommodityRow {
+    /// Partner ISO3.
+    pub partner: String,
+    /// Year.
+    pub year: i32,
+    /// `export` or `import`, from the focus country's side.
+    pub flow: &'static str,
+    /// HS chapter, two digits.
+    pub hs2: String,
+    /// Value, mills.
+    pub value: i64,
+    /// Value over the flow's total, 0..=1.
+    pub share: f64,
+    /// Source used.
+    pub source: String,
+    /// 6 or 2: the level of the rows summed.
+    pub level: i32,
+    /// `mirror` or `direct`.
+    pub basis: &'static str,
+}
+
+/// Chapters per (partner, year, flow) for the spec's focus, in key order.
+pub fn commodity_rows(
+    trade_flows: &DataFrame,
+    spec: &MirrorSpec,
+) -> PolarsResult<Vec<CommodityRow>> {
+    let focus = spec.focus.as_str();
+    let is_mirror = col("partner_iso3").eq(lit(focus));
+    let rows = trade_flows
+        .clone()
+        .lazy()
+        .filter(
+            is_mirror
+                .clone()
+                .or(col("reporter_iso3").eq(lit(focus)))
+                .and(col("reporter_iso3").neq(col("partner_iso3")))
+                .and(
+                    col("flow")
+                        .eq(lit("import"))
+                        .or(col("flow").eq(lit("export"))),
+                )
+                .and(
+                    col("month_first")
+                        .eq(lit(1))
+                        .and(col("month_last").eq(lit(12))),
+                )
+                .and(
+                    col("commodity_level")
+                        .eq(lit(6))
+                        .or(col("commodity_level").eq(lit(2))),
+                ),
+        )
+        .select([
+            col("source_id"),
+            is_mirror.clone().alias("is_mirror"),
+            when(is_mirror.clone())
+                .then(col("reporter_iso3"))
+                .otherwise(col("partner_iso3"))
+                .alias("partner"),
+            when(is_mirror)
+                .then(col("flow").eq(lit("import")))
+                .otherwise(col("flow").eq(lit("export")))
+                .alias("focus_exports"),
+            col("year"),
+            col("classification"),
+            col("commodity_code"),
+            col("commodity_level"),
+            (col("value_usd") * lit(1000.0) + lit(0.5))
+                .cast(DataType::Int64)
+                .alias("mills"),
+        ])
+        .collect()?;
+    let sid = rows.column("source_id")?.str()?;
+    let mirror = rows.column("is_mirror")?.bool()?;
+    let partner = rows.column("partner")?.str()?;
+    let exports = rows.column("focus_exports")?.bool()?;
+    let year = rows.column("year")?.i32()?;
+    let code = rows.column("commodity_code")?.str()?;
+    let class = rows.column("classification")?.str()?;
+    let level = rows.column("commodity_level")?.i32()?;
+    let mills = rows.column("mills")?.i64()?;
+    let rank = |id: &str| {
+        spec.source_priority
+            .iter()
+            .position(|s| s == id)
+            .unwrap_or(usize::MAX)
+    };
+
+    // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
+    type Pick = (u8, usize, String, i32);
+    type Chapters = BTreeMap<String, i64>;
+    let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
+            sid.get(i),
+            mirror.get(i),
+            partner.get(i),
+            exports.get(i),
+            year.get(i),
+            code.get(i),
+            level.get(i),
+            mills.get(i),
+        ) else {
+            continue;
+        };
+        if !class.get(i).is_some_and(|k| k.starts_with('H')) {
+            continue; // SITC and national codes are not HS chapters
+        }
+        let Some(hs2) = c.get(..2).filter(|h| h.bytes().all(|b| b.is_ascii_digit())) else {
+            continue;
+        };
+        let flow = if x { "export" } else { "import" };
+        // Level 6 sorts first (a lower key) so a source's 6-digit rows win over its chapters.
+        let pick = (u8::from(!m), rank(s), s.to_string(), -l);
+        *by.entry((p.to_string(), y, flow))
+            .or_default()
+            .entry(pick)
+            .or_default()
+            .entry(hs2.to_string())
+            .or_default() += v;
+    }
+    let mut out = Vec::new();
+    for ((p, y, flow), picks) in by {
+        let Some(((basis_rank, _, source, neg_level), chapters)) = picks.into_iter().next() else {
+            continue;
+        };
+        let total: i64 = chapters.values().sum();
+        for (hs2, value) in chapters {
+            out.push(CommodityRow {
+                partner: p.clone(),
+                year: y,
+                flow,
+                hs2,
+                value,
+                share: if total > 0 {
+                    value as f64 / total as f64
+                } else {
+                    0.0
+                },
+                source: source.clone(),
+                level: -neg_level,
+                basis: if basis_rank == 0 { "mirror" } else { "direct" },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `trade_by_commodity` frame, in key order.
+pub fn trade_by_commodity_frame(
+    rows: &[CommodityRow],
+    spec: &MirrorSpec,
+) -> PolarsResult<DataFrame> {
+    macro_rules! column {
+        ($name:literal, $f:expr) => {
+            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+        };
+    }
+    DataFrame::new_infer_height(vec![
+        column!("focus_iso3", |_| spec.focus.clone()),
+        column!("partner_iso3", |r| r.partner.clone()),
+        column!("year", |r| r.year),
+        column!("flow", |r| r.flow),
+        column!("hs2", |r| r.hs2.clone()),
+        column!("value_usd", |r| usd(r.value)),
+        column!("share_of_flow", |r| r.share),
+        column!("commodity_level_used", |r| r.level),
+        column!("basis", |r| r.basis),
+        column!("source_id", |r| r.source.clone()),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (source, reporter, partner, flow, classification, code, level, usd)
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+        f64,
+    );
+
+    fn frame(rows: &[Row]) -> DataFrame {
+        macro_rules! column {
+            ($name:literal, $f:expr) => {
+                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+            };
+        }
+        DataFrame::new_infer_height(vec![
+            column!("source_id", |r| r.0),
+            column!("reporter_iso3", |r| r.1),
+            column!("partner_iso3", |r| r.2),
+            column!("flow", |r| r.3),
+            column!("classification", |r| r.4),
+            column!("commodity_code", |r| r.5),
+            column!("commodity_level", |r| r.6),
+            column!("year", |_| 2020),
+            column!("month_first", |_| 1),
+            column!("month_last", |_| 12),
+            column!("value_usd", |r| r.7),
+        ])
+        .unwrap()
+    }
+
+    /// Source "a" has 6-digit rows and a chapter row: only the 6-digit rows are
+    /// summed (27: 30 + 10 = 40; 10: 60). Source "b", declared second, is not used
+    /// for the same flow; its chapters give the other flow. An 8-digit national row
+    /// and a SITC row are left out.
+    #[test]
+    fn one_level_one_source() {
+        let rows = [
+            ("a", "CHN", "PRK", "export", "H5", "270112", 6, 30.0),
+            ("a", "CHN", "PRK", "export", "H5", "270119", 6, 10.0),
+            ("a", "CHN", "PRK", "export", "H5", "100630", 6, 60.0),
+            ("a", "CHN", "PRK", "export", "H5", "27", 2, 999.0),
+            ("b", "CHN", "PRK", "export", "H5", "27", 2, 5.0),
+            ("b", "CHN", "PRK", "import", "H5", "26", 2, 8.0),
+            ("b", "CHN", "PRK", "import", "national", "26011100", 8, 1.0),
+            ("b", "CHN", "PRK", "import", "S3", "32", 2, 1.0),
+        ];
+        let spec = MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["a".into(), "b".into()],
+        };
+        let out = commodity_rows(&frame(&rows), &spec).unwrap();
+        let got: Vec<(&str, &str, i64, f64, &str, i32)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.flow,
+                    r.hs2.as_str(),
+                    r.value,
+                    r.share,
+                    r.source.as_str(),
+                    r.level,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("export", "26", 8_000, 1.0, "b", 2),
+                ("import", "10", 60_000, 0.6, "a", 6),
+                ("import", "27", 40_000, 0.4, "a", 6),
+            ]
+        );
+    }
+}

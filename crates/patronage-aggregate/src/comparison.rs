@@ -1,0 +1,439 @@
+//! Sources side by side: for every partner, period and direction of the focus
+//! country's trade, each source's figure, the spread between them, and which
+//! source `mirror_trade` takes (the first declared).
+//!
+//! A source's figure is, in order of preference:
+//! 1. its reported total (the row of the pipeline's commodity, `TOTAL` by default);
+//! 2. for `TOTAL`, the sum of its rows at the most detailed commodity level it
+//!    has (BACI's 6-digit rows, a customs file's 8- or 10-digit rows, confidential
+//!    goods included) — never a sum across levels;
+//! 3. for direction `total`, its exports plus its imports when it gives both.
+//!
+//! The focus country's own reports (`direct`) are used only where a source has no
+//! partner report (`mirror`) for that figure, as in `mirror_trade`.
+
+use std::collections::BTreeMap;
+
+use patronage_core::MonthRange;
+use polars::prelude::*;
+
+use crate::{usd, MirrorSpec};
+
+/// One row of `source_comparison`, money in thousandths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    /// Partner ISO3.
+    pub partner: String,
+    /// Period.
+    pub period: MonthRange,
+    /// `focus_exports`, `focus_imports` or `total`.
+    pub direction: &'static str,
+    /// Source id.
+    pub source: String,
+    /// 1 = declared first.
+    pub priority: usize,
+    /// `mirror` or `direct`.
+    pub basis: &'static str,
+    /// How the figure was obtained.
+    pub derivation: String,
+    /// CIF, FOB or mixed.
+    pub valuation: &'static str,
+    /// The figure, mills.
+    pub value: i64,
+    /// The figure with CIF values divided by the factor, mills; `None` without a
+    /// factor or for a reported total of mixed valuation.
+    pub value_fob: Option<i64>,
+}
+
+#[derive(Default)]
+struct Acc {
+    // (file, line, mills) of reported rows, first wins
+    reported: Option<(String, i64, i64)>,
+    // level -> sum
+    levels: BTreeMap<i32, i64>,
+    valuations: Vec<&'static str>,
+}
+
+fn valuation_of(v: &str) -> &'static str {
+    match v {
+        "CIF" => "CIF",
+        "FOB" => "FOB",
+        _ => "mixed",
+    }
+}
+
+/// Every source's figures for the spec's focus, in key order.
+pub fn comparison_rows(
+    trade_flows: &DataFrame,
+    spec: &MirrorSpec,
+    cif_fob_factor: Option<f64>,
+) -> PolarsResult<Vec<ComparisonRow>> {
+    let focus = spec.focus.as_str();
+    let is_mirror = col("partner_iso3").eq(lit(focus));
+    let rows = trade_flows
+        .clone()
+        .lazy()
+        .filter(
+            is_mirror
+                .clone()
+                .or(col("reporter_iso3").eq(lit(focus)))
+                .and(col("reporter_iso3").neq(col("partner_iso3")))
+                .and(
+                    col("flow")
+                        .eq(lit("import"))
+                        .or(col("flow").eq(lit("export")))
+                        .or(col("flow").eq(lit("total"))),
+                ),
+        )
+        .select([
+            col("source_id"),
+            col("source_file"),
+            col("source_line"),
+            col("year"),
+            col("month_first"),
+            col("month_last"),
+            is_mirror.clone().alias("is_mirror"),
+            when(is_mirror)
+                .then(col("reporter_iso3"))
+                .otherwise(col("partner_iso3"))
+                .alias("partner"),
+            col("flow"),
+            col("commodity_code"),
+            col("commodity_level"),
+            col("valuation"),
+            // value_usd was built from exact thousandths; this recovers them.
+            (col("value_usd") * lit(1000.0) + lit(0.5))
+                .cast(DataType::Int64)
+                .alias("mills"),
+        ])
+        .collect()?;
+    let sid = rows.column("source_id")?.str()?;
+    let file = rows.column("source_file")?.str()?;
+    let line = rows.column("source_line")?.i64()?;
+    let year = rows.column("year")?.i32()?;
+    let first = rows.column("month_first")?.i32()?;
+    let last = rows.column("month_last")?.i32()?;
+    let mirror = rows.column("is_mirror")?.bool()?;
+    let partner = rows.column("partner")?.str()?;
+    let flow = rows.column("flow")?.str()?;
+    let code = rows.column("commodity_code")?.str()?;
+    let level = rows.column("commodity_level")?.i32()?;
+    let valuation = rows.column("valuation")?.str()?;
+    let mills = rows.column("mills")?.i64()?;
+    let rank = |id: &str| {
+        spec.source_priority
+            .iter()
+            .position(|s| s == id)
+            .unwrap_or(usize::MAX - 1)
+            + 1
+    };
+
+    // (partner, period, direction, source, is_mirror) -> accumulated figures
+    type Key = (String, MonthRange, &'static str, String, bool);
+    let mut acc: BTreeMap<Key, Acc> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (
+            Some(s),
+            Some(p),
+            Some(y),
+            Some(f),
+            Some(l),
+            Some(m),
+            Some(fl),
+            Some(c),
+            Some(lv),
+            Some(v),
+            Some(x),
+        ) = (
+            sid.get(i),
+            partner.get(i),
+            year.get(i),
+            first.get(i),
+            last.get(i),
+            mirror.get(i),
+            flow.get(i),
+            code.get(i),
+            level.get(i),
+            valuation.get(i),
+            mills.get(i),
+        )
+        else {
+            continue;
+        };
+        let direction = match (fl, m) {
+            ("total", _) => "total",
+            ("import", true) | ("export", false) => "focus_exports",
+            _ => "focus_imports",
+        };
+        let period = MonthRange {
+            year: y,
+            first: f as u32,
+            last: l as u32,
+        };
+        let a = acc
+            .entry((p.to_string(), period, direction, s.to_string(), m))
+            .or_default();
+        if !a.valuations.contains(&valuation_of(v)) {
+            a.valuations.push(valuation_of(v));
+        }
+        if c == spec.commodity {
+            let here = (
+                file.get(i).unwrap_or_default().to_string(),
+                line.get(i).unwrap_or_default(),
+                x,
+            );
+            if a.reported
+                .as_ref()
+                .is_none_or(|r| (&here.0, here.1) < (&r.0, r.1))
+            {
+                a.reported = Some(here);
+            }
+        } else if spec.commodity == "TOTAL" && lv > 0 {
+            *a.levels.entry(lv).or_default() += x;
+        }
+    }
+    let factor = cif_fob_factor;
+    let fob = |value: i64, valuation: &str| -> Option<i64> {
+        let f = factor?;
+        match valuation {
+            "CIF" => Some((value as f64 / f).round() as i64),
+            "FOB" => Some(value),
+            _ => None,
+        }
+    };
+    // One figure per (partner, period, direction, source): mirror before direct.
+    let mut figures: BTreeMap<(String, MonthRange, &'static str, String), ComparisonRow> =
+        BTreeMap::new();
+    for ((p, period, direction, s, is_mirror), a) in acc {
+        let valuation = if a.valuations.len() == 1 {
+            a.valuations[0]
+        } else {
+            "mixed"
+        };
+        let (value, derivation) = if let Some((_, _, x)) = a.reported {
+            (x, "reported".to_string())
+        } else if let Some((lv, x)) = a.levels.iter().next_back() {
+            (*x, format!("sum_of_level_{lv}"))
+        } else {
+            continue;
+        };
+        let key = (p.clone(), period, direction, s.clone());
+        if figures.get(&key).is_some_and(|f| f.basis == "mirror") {
+            continue;
+        }
+        figures.insert(
+            key,
+            ComparisonRow {
+                partner: p,
+                period,
+                direction,
+                priority: rank(&s),
+                source: s,
+                basis: if is_mirror { "mirror" } else { "direct" },
+                derivation,
+                valuation,
+                value,
+                value_fob: fob(value, valuation),
+            },
+        );
+    }
+    // Totals from both directions where a source gives no total of its own.
+    let mut totals = Vec::new();
+    for ((p, period, direction, s), x) in &figures {
+        if *direction != "focus_exports"
+            || figures.contains_key(&(p.clone(), *period, "total", s.clone()))
+        {
+            continue;
+        }
+        if let Some(m) = figures.get(&(p.clone(), *period, "focus_imports", s.clone())) {
+            totals.push(ComparisonRow {
+                partner: p.clone(),
+                period: *period,
+                direction: "total",
+                source: s.clone(),
+                priority: x.priority,
+                basis: if x.basis == m.basis { x.basis } else { "mixed" },
+                derivation: "exports_plus_imports".to_string(),
+                valuation: "mixed",
+                value: x.value + m.value,
+                value_fob: x.value_fob.zip(m.value_fob).map(|(a, b)| a + b),
+            });
+        }
+    }
+    for t in totals {
+        figures.insert((t.partner.clone(), t.period, "total", t.source.clone()), t);
+    }
+    let mut out: Vec<ComparisonRow> = figures.into_values().collect();
+    out.sort_by(|a, b| {
+        (
+            &a.partner,
+            a.period.year,
+            a.period.first,
+            a.period.last,
+            a.direction,
+            &a.source,
+        )
+            .cmp(&(
+                &b.partner,
+                b.period.year,
+                b.period.first,
+                b.period.last,
+                b.direction,
+                &b.source,
+            ))
+    });
+    Ok(out)
+}
+
+/// The `source_comparison` frame, in key order, with each group's spread.
+pub fn source_comparison_frame(
+    rows: &[ComparisonRow],
+    spec: &MirrorSpec,
+    cif_fob_factor: Option<f64>,
+) -> PolarsResult<DataFrame> {
+    // Group statistics: (partner, period, direction) -> (count, min, max, value of the first-priority source)
+    // (count, min, max, (priority, value) of the first-priority source)
+    type Stat = (i32, i64, i64, (usize, i64));
+    let mut groups: BTreeMap<(String, MonthRange, &'static str), Stat> = BTreeMap::new();
+    for r in rows {
+        let g = groups
+            .entry((r.partner.clone(), r.period, r.direction))
+            .or_insert((0, i64::MAX, i64::MIN, (usize::MAX, 0)));
+        g.0 += 1;
+        g.1 = g.1.min(r.value);
+        g.2 = g.2.max(r.value);
+        if r.priority < g.3 .0 {
+            g.3 = (r.priority, r.value);
+        }
+    }
+    let stat = |r: &ComparisonRow| groups[&(r.partner.clone(), r.period, r.direction)];
+    macro_rules! column {
+        ($name:literal, $f:expr) => {
+            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+        };
+    }
+    DataFrame::new_infer_height(vec![
+        column!("focus_iso3", |_| spec.focus.clone()),
+        column!("partner_iso3", |r| r.partner.clone()),
+        column!("year", |r| r.period.year),
+        column!("month_first", |r| r.period.first as i32),
+        column!("month_last", |r| r.period.last as i32),
+        column!("direction", |r| r.direction),
+        column!("source_id", |r| r.source.clone()),
+        column!("priority", |r| r.priority as i32),
+        column!("basis", |r| r.basis),
+        column!("derivation", |r| r.derivation.clone()),
+        column!("valuation", |r| r.valuation),
+        column!("value_usd", |r| usd(r.value)),
+        column!("cif_fob_factor", |_| cif_fob_factor),
+        column!("value_fob_usd", |r| r.value_fob.map(usd)),
+        column!("sources_compared", |r| stat(r).0),
+        column!("min_usd", |r| usd(stat(r).1)),
+        column!("max_usd", |r| usd(stat(r).2)),
+        column!("spread_usd", |r| usd(stat(r).2 - stat(r).1)),
+        column!("spread_pct", |r| {
+            let (_, lo, hi, _) = stat(r);
+            (lo > 0).then(|| 100.0 * (hi - lo) as f64 / lo as f64)
+        }),
+        column!("vs_first_source_usd", |r| usd(r.value - stat(r).3 .1)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// (source, line, reporter, partner, flow, code, level, valuation, usd)
+    type Row = (
+        &'static str,
+        i64,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        i32,
+        &'static str,
+        f64,
+    );
+
+    fn frame(rows: &[Row]) -> DataFrame {
+        macro_rules! column {
+            ($name:literal, $f:expr) => {
+                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
+            };
+        }
+        DataFrame::new_infer_height(vec![
+            column!("source_id", |r| r.0),
+            column!("source_file", |_| "f"),
+            column!("source_line", |r| r.1),
+            column!("reporter_iso3", |r| r.2),
+            column!("partner_iso3", |r| r.3),
+            column!("flow", |r| r.4),
+            column!("commodity_code", |r| r.5),
+            column!("commodity_level", |r| r.6),
+            column!("valuation", |r| r.7),
+            column!("year", |_| 2019),
+            column!("month_first", |_| 1),
+            column!("month_last", |_| 12),
+            column!("value_usd", |r| r.8),
+        ])
+        .unwrap()
+    }
+
+    /// A reported total, a sum of 6-digit rows (the 2-digit row beside them is not
+    /// added), a turnover, and exports plus imports; with a factor of 1.1, CIF
+    /// imports of 110 are 100 FOB.
+    #[test]
+    fn figures_spreads_and_the_cif_fob_factor() {
+        let rows = [
+            ("a", 1, "CHN", "PRK", "import", "TOTAL", 0, "CIF", 110.0),
+            ("a", 2, "CHN", "PRK", "export", "TOTAL", 0, "FOB", 300.0),
+            ("b", 1, "CHN", "PRK", "import", "270112", 6, "FOB", 40.0),
+            ("b", 2, "CHN", "PRK", "import", "270119", 6, "FOB", 50.0),
+            ("b", 3, "CHN", "PRK", "import", "27", 2, "FOB", 90.0),
+            ("c", 1, "CHN", "PRK", "total", "TOTAL", 0, "mixed", 380.0),
+            // Another focus's trade is not compared.
+            ("c", 2, "CHN", "KOR", "import", "TOTAL", 0, "CIF", 7.0),
+        ];
+        let spec = MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["a".into(), "b".into(), "c".into()],
+        };
+        let out = comparison_rows(&frame(&rows), &spec, Some(1.1)).unwrap();
+        let got: Vec<(&str, &str, i64, &str, Option<i64>)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.direction,
+                    r.source.as_str(),
+                    r.value,
+                    r.derivation.as_str(),
+                    r.value_fob,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("focus_exports", "a", 110_000, "reported", Some(100_000)),
+                ("focus_exports", "b", 90_000, "sum_of_level_6", Some(90_000)),
+                ("focus_imports", "a", 300_000, "reported", Some(300_000)),
+                ("total", "a", 410_000, "exports_plus_imports", Some(400_000)),
+                ("total", "c", 380_000, "reported", None),
+            ]
+        );
+        let df = source_comparison_frame(&out, &spec, Some(1.1)).unwrap();
+        let spread = df.column("spread_usd").unwrap().f64().unwrap();
+        let vs_first = df.column("vs_first_source_usd").unwrap().f64().unwrap();
+        assert_eq!((spread.get(0), spread.get(1)), (Some(20.0), Some(20.0)));
+        assert_eq!(
+            (vs_first.get(1), vs_first.get(4)),
+            (Some(-20.0), Some(-30.0))
+        );
+        assert_eq!(
+            df.column("cif_fob_factor").unwrap().f64().unwrap().get(0),
+            Some(1.1)
+        );
+    }
+}

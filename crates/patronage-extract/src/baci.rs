@@ -1,0 +1,266 @@
+//! CEPII BACI: `t,i,j,k,v,q` — year, exporter, importer (Comtrade-style numeric
+//! codes), HS 6-digit product read as text (leading zeros), value in thousands of
+//! current US dollars (three decimals, so exact in whole dollars), quantity in
+//! metric tons, right-aligned in a padded field with `NA` when missing.
+//!
+//! BACI files run to hundreds of megabytes, so [`stream`] reads them in blocks and
+//! hands each block's rows on; nothing holds the whole file. The country code files
+//! of both published layouts are read by [`read_country_codes`].
+
+use std::path::Path;
+
+use patronage_core::RowReject;
+
+use crate::{delimited, text, ExtractError, Extracted};
+
+/// The BACI columns, in published order.
+pub const COLUMNS: [&str; 6] = ["t", "i", "j", "k", "v", "q"];
+
+/// One BACI row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaciRow {
+    /// Line in the file.
+    pub line: u64,
+    /// Year (`t`).
+    pub year: i32,
+    /// Exporter code (`i`).
+    pub exporter: u32,
+    /// Importer code (`j`).
+    pub importer: u32,
+    /// HS 6-digit product (`k`), as text.
+    pub product: String,
+    /// Value in thousandths of a US dollar (`v` × 1,000 × 1,000).
+    pub value_mills: i64,
+    /// Quantity in metric tons (`q`); `None` for `NA`.
+    pub quantity_t: Option<f64>,
+}
+
+impl BaciRow {
+    /// The row as a BACI line (for rejects made after extraction).
+    pub fn raw(&self) -> String {
+        format!(
+            "{},{},{},{},{},{}",
+            self.year,
+            self.exporter,
+            self.importer,
+            self.product,
+            self.value_mills as f64 / 1_000_000.0,
+            self.quantity_t
+                .map_or_else(|| "NA".to_string(), |q| q.to_string())
+        )
+    }
+}
+
+fn hint(names: &[String]) -> String {
+    let has = |n: &str| names.iter().any(|h| h == n);
+    if has("Trade Value (US$)") || has("Trade Flow Code") {
+        "the header looks like a legacy Comtrade file: declare format = \"comtrade_legacy\"".into()
+    } else if has("country_code") {
+        "this is a BACI country code file, not a data file: give it as the source's `country_codes`"
+            .into()
+    } else {
+        format!(
+            "a BACI file starts `t,i,j,k,v,q` (found {} columns starting `{}`)",
+            names.len(),
+            names.first().map_or("", String::as_str)
+        )
+    }
+}
+
+fn on_header(path: &Path, h: &delimited::Header) -> Result<Vec<usize>, ExtractError> {
+    let cols = h.columns(path, &COLUMNS, &hint(&h.names))?;
+    if h.names.len() != COLUMNS.len() {
+        return Err(ExtractError::Layout {
+            path: path.to_path_buf(),
+            line: h.line,
+            message: format!(
+                "a BACI file has exactly the columns t,i,j,k,v,q; found {}",
+                h.names.join(",")
+            ),
+        });
+    }
+    Ok(cols)
+}
+
+#[allow(clippy::ptr_arg)] // the delimited reader passes its header context by reference
+fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowReject> {
+    let get = |n: usize| row.fields[cols[n]].trim();
+    let bad = |n: usize, m: String| {
+        RowReject::new(
+            row.line,
+            "bad_field",
+            format!("column {} `{}`: {m}", cols[n] + 1, COLUMNS[n]),
+            &row.raw(b','),
+        )
+    };
+    let k = get(3);
+    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(3, format!("`{k}` is not an HS product code")));
+    }
+    let thousand_usd_in_dollars = text::parse_mills(get(4)).map_err(|m| bad(4, m))?;
+    let q = get(5);
+    Ok(BaciRow {
+        line: row.line,
+        year: text::parse_int(get(0)).map_err(|m| bad(0, m))?,
+        exporter: text::parse_int(get(1)).map_err(|m| bad(1, m))?,
+        importer: text::parse_int(get(2)).map_err(|m| bad(2, m))?,
+        product: k.to_string(),
+        value_mills: thousand_usd_in_dollars
+            .checked_mul(1000)
+            .ok_or_else(|| bad(4, "out of range".to_string()))?,
+        quantity_t: if text::is_missing(q) {
+            None
+        } else {
+            text::parse_opt_f64(q).map_err(|m| bad(5, m))?
+        },
+    })
+}
+
+/// Parse a BACI file already in memory.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<BaciRow>, ExtractError> {
+    delimited::read(
+        path,
+        bytes,
+        delimited::Dialect::new(b','),
+        |h| on_header(path, h),
+        parse_row,
+    )
+}
+
+/// Stream a BACI file from `input` block by block; `sink` receives each block's
+/// rows and rejects in file order. Returns the number of data rows read.
+pub fn stream(
+    path: &Path,
+    input: impl std::io::Read,
+    sink: impl FnMut(Extracted<BaciRow>),
+) -> Result<u64, ExtractError> {
+    delimited::read_stream(
+        path,
+        input,
+        delimited::Dialect::new(b','),
+        |h| on_header(path, h),
+        parse_row,
+        sink,
+    )
+}
+
+/// The HS revision a BACI file name states (`BACI_HS17_Y2020_V202301.csv` → `H5`),
+/// as a Comtrade classification code; `HS` when the name does not say.
+pub fn classification_from_name(name: &str) -> &'static str {
+    let rev = name
+        .find("HS")
+        .and_then(|i| name.get(i + 2..i + 4))
+        .unwrap_or("");
+    match rev {
+        "92" => "H0",
+        "96" => "H1",
+        "02" => "H2",
+        "07" => "H3",
+        "12" => "H4",
+        "17" => "H5",
+        "22" => "H6",
+        _ => "HS",
+    }
+}
+
+/// One entry of a BACI country code file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaciCountry {
+    /// Numeric code as used in `i` and `j`.
+    pub code: u32,
+    /// Name (`country_name_abbreviation` or `country_name`).
+    pub name: String,
+    /// ISO3 as the file gives it; `None` for `N/A` or empty ("Other Asia, nes").
+    pub iso3: Option<String>,
+}
+
+/// Read a BACI country code file in either layout: until V202301
+/// `country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha`
+/// (V202001 unquoted, V202201 fully quoted), from V202401
+/// `country_code,country_name,country_iso2,country_iso3`. A code list must be
+/// whole: a line that does not parse is an error naming it.
+pub fn read_country_codes(path: &Path, bytes: &[u8]) -> Result<Vec<BaciCountry>, ExtractError> {
+    // V202001 is Latin-1 ("C\xf4te d'Ivoire"); later releases are UTF-8.
+    let text = crate::encoding::utf8_or(bytes, crate::encoding::TextEncoding::Windows1252);
+    let x = delimited::read(
+        path,
+        &text,
+        delimited::Dialect::new(b','),
+        |h| {
+            let old = [
+                "country_code",
+                "country_name_abbreviation",
+                "iso_3digit_alpha",
+            ];
+            let new = ["country_code", "country_name", "country_iso3"];
+            if h.names.iter().any(|n| n == "iso_3digit_alpha") {
+                h.columns(path, &old, "")
+            } else {
+                h.columns(
+                    path,
+                    &new,
+                    "not a BACI country code file (neither the V2020-V2023 nor the V2024 layout)",
+                )
+            }
+        },
+        |cols, row| {
+            let code = row.fields[cols[0]].trim();
+            let code: u32 = text::parse_int(code).map_err(|m| {
+                RowReject::new(
+                    row.line,
+                    "bad_field",
+                    format!("country_code: {m}"),
+                    &row.raw(b','),
+                )
+            })?;
+            let iso3 = row.fields[cols[2]].trim();
+            Ok(BaciCountry {
+                code,
+                name: row.fields[cols[1]].trim().to_string(),
+                iso3: (iso3.len() == 3 && iso3.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .then(|| iso3.to_string()),
+            })
+        },
+    )?;
+    if let Some(r) = x.rejects.first() {
+        return Err(ExtractError::Layout {
+            path: path.to_path_buf(),
+            line: r.line,
+            message: format!(
+                "a country code line does not parse ({}): `{}`",
+                r.detail, r.raw
+            ),
+        });
+    }
+    Ok(x.rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_quantities_and_exact_values() {
+        let t = "t,i,j,k,v,q\n2020,710,408,090111,12.345,           NA\n2020,710,408,847130,0.9,        0.021\n2020,710,408,84713,1,1\n";
+        let x = parse(Path::new("b.csv"), t.as_bytes()).unwrap();
+        assert_eq!(x.rows_read, 3);
+        assert_eq!(x.rows[0].value_mills, 12_345_000);
+        assert_eq!(x.rows[0].quantity_t, None);
+        assert_eq!(x.rows[0].product, "090111");
+        assert_eq!(x.rows[1].quantity_t, Some(0.021));
+        assert_eq!(x.rows[1].value_mills, 900_000);
+        assert_eq!(x.rows.len(), 3);
+        // A shifted row: the product in the value column.
+        let s = "t,i,j,k,v,q\n2020,710,408,,090111,12.3\n";
+        let x = parse(Path::new("b.csv"), s.as_bytes()).unwrap();
+        assert_eq!(
+            x.rejects[0].detail,
+            "column 4 `k`: `` is not an HS product code"
+        );
+        assert_eq!(
+            classification_from_name("BACI_HS17_Y2020_V202301.csv"),
+            "H5"
+        );
+        assert_eq!(classification_from_name("synthetic.csv"), "HS");
+    }
+}

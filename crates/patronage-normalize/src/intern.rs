@@ -1,0 +1,20 @@
+//! Shared text for the ISO3 codes of a file's rows: one allocation per code.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Interns ISO3 codes.
+#[derive(Debug, Default)]
+pub(crate) struct Interner(HashMap<String, Arc<str>>);
+
+impl Interner {
+    /// The shared text for `s`.
+    pub(crate) fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(s.to_string(), a.clone());
+        a
+    }
+}
