@@ -10,9 +10,23 @@ mod run;
 mod source;
 mod trade;
 
+// Reproducible, schedulable runs: stage fingerprints and cache, the output lock,
+// events for schedulers, the run log, atomic commits, verify, the JSON dictionary.
+mod cache;
+mod commit;
+pub mod dictionary;
+pub mod events;
+pub mod fingerprint;
+pub mod lock;
+pub mod runlog;
+pub mod stages;
+pub mod verify;
+
 pub use config::Pipeline;
 pub use error::PipelineError;
-pub use run::{run, RunOptions, RunReport, SourceAccount};
+pub use run::{output_dir_of, run, RunOptions, RunReport, SourceAccount};
+pub use stages::{plan, Plan};
+pub use verify::verify_outputs;
 
 /// The tool's version, written into manifests and Parquet footers.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
