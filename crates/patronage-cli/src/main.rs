@@ -111,6 +111,7 @@ fn main() -> ExitCode {
         Err(_) => report::EXIT_ERROR,
     };
     let error = result.err().map(|e| format!("{e:#}"));
+    reporter.done();
     if let Some(e) = &error {
         eprintln!("error: {e}");
     }
