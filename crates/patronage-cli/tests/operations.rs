@@ -354,3 +354,58 @@ fn help_documents_exit_codes_and_schema_prints_json() {
     assert_eq!(complete["type"], "bool");
     assert_eq!(complete["nullable"], false);
 }
+
+/// A run killed (SIGKILL) while it reads its sources: the previous outputs are
+/// untouched and still match their manifest, and the next run takes over the
+/// lock the killed run left and completes.
+#[test]
+fn run_killed_mid_way_leaves_previous_outputs_and_next_run_completes() {
+    let s = Sandbox::new();
+    s.run_json(&[]);
+    let before = output_files(&s.out);
+
+    // Synthetic input: the fixture's six rows repeated 20,000 times, so that
+    // reading it takes long enough to kill the run while it does.
+    let csv = s.fixture("rus_prk_russia_reported_annual.csv");
+    let original = std::fs::read_to_string(&csv).unwrap();
+    let (header, rows) = original.split_once('\n').unwrap();
+    let mut big = format!("{header}\n");
+    for _ in 0..20_000 {
+        big.push_str(rows);
+    }
+    std::fs::write(&csv, big).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_patronage"))
+        .args([
+            "run",
+            s.pipeline.to_str().unwrap(),
+            "--out",
+            s.out.to_str().unwrap(),
+            "-q",
+        ])
+        .spawn()
+        .unwrap();
+    let lock = s.out.join(".patronage/lock");
+    let t = Instant::now();
+    while !lock.exists() && t.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run is still going"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(lock.exists(), "a killed run leaves its lock");
+    assert_eq!(output_files(&s.out), before);
+    let v = verify(&s);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+
+    std::fs::write(&csv, original).unwrap();
+    let o = s.cmd("run", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("took over"));
+    assert!(!lock.exists());
+    assert_eq!(output_files(&s.out), before);
+}

@@ -179,3 +179,34 @@ fn unchanged_upstream_output_skips_the_aggregate_stage() {
     assert_eq!(started["reasons"][0], "pipeline file changed");
     assert_eq!(table(&s.out, "trade_windows").height(), windows_before + 1);
 }
+
+/// A source taken out of the pipeline: the other sources are not read again,
+/// its cached output is removed, and the outputs no longer list its file.
+#[test]
+fn removed_source_is_dropped_from_cache_and_outputs() {
+    let s = Sandbox::new();
+    s.run_json(&[]);
+    assert!(s.out.join(".patronage/sources/ru_itc").is_dir());
+    let toml = std::fs::read_to_string(&s.pipeline).unwrap();
+    let start = toml.find("[[sources]]\nid = \"ru_itc\"").unwrap();
+    let end = start + 1 + toml[start + 1..].find("[[sources]]").unwrap();
+    std::fs::write(&s.pipeline, format!("{}{}", &toml[..start], &toml[end..])).unwrap();
+
+    let ev = s.run_json(&[]);
+    assert_eq!(stages_with(&ev, "stage_started"), vec!["aggregate"]);
+    assert!(!s.out.join(".patronage/sources/ru_itc").exists());
+    let m = manifest(&s.out);
+    let ids: Vec<&str> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["source_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"ru_itc") && ids.contains(&"kotra"),
+        "{ids:?}"
+    );
+    let flows = table(&s.out, "trade_flows");
+    assert_eq!(rows_where(&flows, "source_id", "ru_itc").height(), 0);
+    assert_matches_manifest(&s.out);
+}

@@ -22,7 +22,7 @@ use patronage_core::RowReject;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Source;
+use crate::config::{Pipeline, Source};
 use crate::fingerprint::{AggregateFingerprint, SourceFingerprint};
 use crate::manifest::{InputEntry, RowAccount};
 use crate::parquet::write_atomic;
@@ -105,6 +105,19 @@ impl SourceRecord {
             source_id: self.source_id.clone(),
             files: self.files,
             rows: self.rows.clone(),
+        }
+    }
+}
+
+/// Remove the cached outputs of sources the pipeline no longer declares.
+pub(crate) fn prune_sources(state: &Path, p: &Pipeline) {
+    let Ok(rd) = std::fs::read_dir(state.join("sources")) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() && !p.sources.iter().any(|s| s.id == name) {
+            let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
@@ -271,7 +284,6 @@ fn frame_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
         .with_compression(ParquetCompression::Uncompressed)
         .with_statistics(StatisticsOptions::empty())
         .with_row_group_size(Some(65_536))
-        .set_parallel(false)
         .finish(&mut df)?;
     Ok(buf)
 }

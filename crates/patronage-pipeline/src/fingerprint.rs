@@ -50,10 +50,9 @@ impl SourceFingerprint {
             .files
             .par_iter()
             .map(|f| {
-                let bytes = patronage_extract::ExtractError::read(f)?;
                 Ok(FileHash {
                     file: p.relative(f),
-                    sha256: crate::sha256_hex(&bytes),
+                    sha256: sha256_file(f)?,
                 })
             })
             .collect::<Result<Vec<_>, PipelineError>>()?;
@@ -102,6 +101,24 @@ impl SourceFingerprint {
         }
         why
     }
+}
+
+/// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
+/// allows twice over).
+pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
+    use sha2::Digest;
+    let io = |source| patronage_extract::ExtractError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut hasher).map_err(io)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A source stage's parameters as text: the source declaration without its file
@@ -191,4 +208,72 @@ pub fn upstream_changes(new: &[(String, String)], old: &[(String, String)]) -> V
         why.push("source priority order changed".to_string());
     }
     why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn dprk() -> Pipeline {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/dprk.toml");
+        Pipeline::load(&path).expect("pipelines/dprk.toml loads")
+    }
+
+    #[test]
+    fn source_parameters_see_the_declaration_not_the_windows() {
+        let p = dprk();
+        let s = p.sources.iter().find(|s| s.id == "ru_customs_ytd").unwrap();
+        let base = source_params(&p, s);
+        let mut fewer_windows = p.clone();
+        fewer_windows.windows.clear();
+        fewer_windows.description = Some("another description".to_string());
+        assert_eq!(source_params(&fewer_windows, s), base);
+        let mut monthly = s.clone();
+        monthly.monthly = patronage_normalize::MonthlyFigures::Month;
+        assert_ne!(source_params(&p, &monthly), base);
+        let mut focus = p.clone();
+        focus.focus = "CHN".to_string();
+        assert_ne!(source_params(&focus, s), base);
+    }
+
+    #[test]
+    fn changes_name_each_input_and_the_version() {
+        let file = |f: &str, h: &str| FileHash {
+            file: f.to_string(),
+            sha256: h.to_string(),
+        };
+        let old = SourceFingerprint {
+            tool_version: "0.1.0".to_string(),
+            code: "aaaa".to_string(),
+            params_sha256: "p".to_string(),
+            files: vec![file("a.csv", "1"), file("b.csv", "2")],
+        };
+        assert!(old.changes_since(&old).is_empty());
+        let new = SourceFingerprint {
+            tool_version: "0.2.0".to_string(),
+            code: "bbbb".to_string(),
+            params_sha256: "q".to_string(),
+            files: vec![file("a.csv", "9"), file("c.csv", "3")],
+        };
+        assert_eq!(
+            new.changes_since(&old),
+            vec![
+                "tool version changed (0.1.0 -> 0.2.0)",
+                "parameters changed",
+                "changed input a.csv",
+                "new input c.csv",
+                "input removed b.csv",
+            ]
+        );
+        assert_ne!(new.sha256(), old.sha256());
+    }
+
+    #[test]
+    fn file_hash_streams_the_same_digest() {
+        let p = dprk();
+        let f = &p.sources[0].files[0];
+        let bytes = std::fs::read(f).unwrap();
+        assert_eq!(sha256_file(f).unwrap(), crate::sha256_hex(&bytes));
+    }
 }

@@ -186,6 +186,7 @@ fn run_stages(
         .map(|(s, c)| run_source(p, s, c, &state, events))
         .collect::<Result<_, _>>()?;
     log.extend(done.iter().map(|d| d.log.clone()));
+    cache::prune_sources(&state, p);
 
     let upstream: Vec<(String, String)> = done
         .iter()
