@@ -21,7 +21,6 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let crates = manifest_dir.join("..");
     let root = crates.join("..");
-    println!("cargo:rerun-if-changed={}", crates.display());
     println!(
         "cargo:rerun-if-changed={}",
         root.join("Cargo.lock").display()
@@ -36,6 +35,16 @@ fn main() {
         })
         .unwrap_or_default();
     names.sort();
+    // Watch what is hashed (not the CLI, so that editing it does not rebuild this
+    // crate). A new crate is seen when a watched Cargo.toml starts depending on it.
+    for name in names.iter().filter(|n| n.as_str() != "patronage-cli") {
+        for part in ["Cargo.toml", "build.rs", "src", "data"] {
+            let path = crates.join(name).join(part);
+            if path.exists() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
+        }
+    }
 
     for (var, excluded) in [
         ("PATRONAGE_CODE_SOURCE", NOT_SOURCE),

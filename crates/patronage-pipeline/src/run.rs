@@ -156,6 +156,7 @@ fn run_stages(
         .par_iter()
         .map(|s| stages::check_source(p, s, &state, options.force))
         .collect::<Result<_, _>>()?;
+    let drift = stages::output_drift(&state, output_dir);
     let upstream_now: Vec<(String, Option<String>)> = p
         .sources
         .iter()
@@ -167,7 +168,7 @@ fn run_stages(
         })
         .collect();
     let (agg_reasons, agg_unknown) =
-        stages::check_aggregate(p, &state, output_dir, options.force, &upstream_now);
+        stages::check_aggregate(p, &state, options.force, &upstream_now, &drift);
     let mut names: Vec<String> = p.sources.iter().map(|s| source_stage(&s.id)).collect();
     names.push(AGGREGATE_STAGE.to_string());
     events.emit(Event::RunStarted {
@@ -196,7 +197,7 @@ fn run_stages(
         .iter()
         .map(|(id, h)| (id.clone(), Some(h.clone())))
         .collect();
-    let (mut reasons, _) = stages::check_aggregate(p, &state, output_dir, options.force, &known);
+    let (mut reasons, _) = stages::check_aggregate(p, &state, options.force, &known, &drift);
     let fingerprint = AggregateFingerprint {
         tool_version: TOOL_VERSION.to_string(),
         code: CODE_AGGREGATE.to_string(),
@@ -235,7 +236,7 @@ fn run_stages(
     let t = Instant::now();
     let outputs: Vec<SourceOutput> = p
         .sources
-        .iter()
+        .par_iter()
         .zip(done)
         .map(|(s, d)| match d.output {
             Some(o) => Ok(o),

@@ -100,15 +100,44 @@ pub(crate) fn check_source(
     })
 }
 
+/// How the outputs on disk differ from what the aggregate stage last wrote:
+/// `manifest.json` changed or unreadable, a table missing or drifted. Computed
+/// once per run (it hashes every output).
+pub(crate) fn output_drift(state: &Path, output_dir: &Path) -> Vec<String> {
+    let Some(record) = cache::load_aggregate(state) else {
+        return Vec::new();
+    };
+    let mut reasons = Vec::new();
+    match verify_outputs(output_dir) {
+        Err(_) => reasons.push("manifest.json missing or unreadable".to_string()),
+        Ok(v) => {
+            if v.manifest_sha256 != record.manifest_sha256 {
+                reasons.push("manifest.json changed since it was written".to_string());
+            }
+            for d in v.drift {
+                match d.kind {
+                    DriftKind::Missing => reasons.push(format!("output missing: {}", d.file)),
+                    DriftKind::Changed { .. } => {
+                        reasons.push(format!("output drifted: {}", d.file))
+                    }
+                    DriftKind::Extra => {}
+                }
+            }
+        }
+    }
+    reasons
+}
+
 /// Why the aggregate stage must run, given the source stages' output hashes
-/// (`None` for a source stage that runs and whose output is not known yet).
-/// Returns the reasons and the ids of the sources whose output is not known.
+/// (`None` for a source stage that runs and whose output is not known yet) and
+/// the drift of the outputs on disk ([`output_drift`]). Returns the reasons and
+/// the ids of the sources whose output is not known.
 pub(crate) fn check_aggregate(
     p: &Pipeline,
     state: &Path,
-    output_dir: &Path,
     force: bool,
     upstream: &[(String, Option<String>)],
+    drift: &[String],
 ) -> (Vec<String>, Vec<String>) {
     let mut reasons = Vec::new();
     if force {
@@ -138,23 +167,7 @@ pub(crate) fn check_aggregate(
         upstream: known,
     };
     reasons.extend(now.changes_since(old));
-    match verify_outputs(output_dir) {
-        Err(_) => reasons.push("manifest.json missing or unreadable".to_string()),
-        Ok(v) => {
-            if v.manifest_sha256 != record.manifest_sha256 {
-                reasons.push("manifest.json changed since it was written".to_string());
-            }
-            for d in v.drift {
-                match d.kind {
-                    DriftKind::Missing => reasons.push(format!("output missing: {}", d.file)),
-                    DriftKind::Changed { .. } => {
-                        reasons.push(format!("output drifted: {}", d.file))
-                    }
-                    DriftKind::Extra => {}
-                }
-            }
-        }
-    }
+    reasons.extend(drift.iter().cloned());
     let unknown = upstream
         .iter()
         .filter(|(_, h)| h.is_none())
@@ -200,7 +213,8 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
             inputs_changed.push(format!("inputs of source:{} changed", s.id));
         }
     }
-    let (mut reasons, unknown) = check_aggregate(&p, &state, &output_dir, options.force, &upstream);
+    let drift = output_drift(&state, &output_dir);
+    let (mut reasons, unknown) = check_aggregate(&p, &state, options.force, &upstream, &drift);
     reasons.extend(inputs_changed);
     let aggregate = if !reasons.is_empty() {
         StagePlan {
