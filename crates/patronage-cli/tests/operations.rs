@@ -197,7 +197,7 @@ fn second_concurrent_run_is_refused_or_waits() {
     assert!(t.elapsed() >= Duration::from_millis(500));
     assert!(String::from_utf8_lossy(&o.stderr).contains("after waiting"));
 
-    let waiting = Command::new(env!("CARGO_BIN_EXE_patronage"))
+    let mut waiting = Command::new(env!("CARGO_BIN_EXE_patronage"))
         .args([
             "run",
             s.pipeline.to_str().unwrap(),
@@ -207,16 +207,29 @@ fn second_concurrent_run_is_refused_or_waits() {
             "--json",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // Its first event says it waits, and whom for; then the lock is released.
+    let mut stdout = std::io::BufReader::new(waiting.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(first["event"], "lock_waiting");
+    assert!(first["holder"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("pid {}", std::process::id())));
     std::fs::remove_file(&lock).unwrap();
-    let o = waiting.wait_with_output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let ev = events(&o);
-    assert_eq!(ev[0]["event"], "lock_waiting");
-    assert_eq!(ev[1]["event"], "run_started");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(waiting.wait().unwrap().code(), Some(0), "{rest}");
+    let ev: Vec<serde_json::Value> = rest
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ev[0]["event"], "run_started");
+    assert_eq!(ev.last().unwrap()["exit_code"], 0);
     assert_matches_manifest(&s.out);
 }
 
