@@ -21,8 +21,9 @@ use patronage_pipeline::{run, RunOptions, DEFAULT_PIPELINE};
 const EXIT_CODES: &str = "Exit codes:
   0  ok: the run finished (or verify found no drift)
   1  data checks failed: the run finished and wrote its outputs, but a check failed
-  2  error: nothing new was written (bad pipeline file or input, output folder
-     locked by another run, a write failed), or verify found drift";
+  2  error: the previous outputs are left as they were (bad pipeline file or
+     input, output folder locked by another run, a write failed), or verify
+     found drift";
 
 #[derive(Debug, Parser)]
 #[command(
