@@ -77,7 +77,8 @@ pub enum PipelineError {
     /// Another run holds the output folder's lock.
     #[error(
         "{}: the output folder is locked by another run ({holder}); \
-         use --wait to wait for it",
+         use --wait to wait for it (a lock from another host whose run is gone \
+         must be removed by hand)",
         path.display()
     )]
     Locked {
