@@ -109,6 +109,12 @@ fn warm_rerun_skips_every_stage() {
     };
     let mtime_before = mtime("mirror_trade.parquet");
 
+    // `plan --json`: one object per stage, every one skipped.
+    let plan = s.cmd("plan", &["--json"]);
+    let planned = events(&plan);
+    assert_eq!(planned.len(), all.len());
+    assert!(planned.iter().all(|p| p["action"] == "skip"), "{planned:?}");
+
     let warm = s.run_json(&[]);
     assert_eq!(warm[0]["to_run"], 0);
     assert_eq!(stages_with(&warm, "stage_skipped"), all);
