@@ -6,6 +6,7 @@ Usage: python3 tests/interop/check_outputs.py OUT_DIR
 Run by the Rust test crates/patronage-cli/tests/interop.rs; exits non-zero on any
 mismatch. Needs: pip install pyarrow pandas polars duckdb
 """
+import hashlib
 import json
 import pathlib
 import sys
@@ -34,6 +35,18 @@ for entry in manifest["outputs"]:
     meta = pq.read_metadata(path).metadata
     check(meta[b"patronage.table"].decode() == entry["table"], f"{path}: footer table")
     check(meta[b"patronage.inputs_sha256"].decode() == manifest["inputs_sha256"], f"{path}: footer inputs hash")
+    # Provenance in every footer, as pyarrow shows it, agrees with the manifest.
+    provenance = {
+        b"patronage.schema_version": str(manifest["schema_version"]),
+        b"patronage.tool_version": manifest["tool_version"],
+        b"patronage.pipeline": manifest["pipeline"]["name"],
+        b"patronage.pipeline_sha256": manifest["pipeline"]["sha256"],
+    }
+    for key, want in provenance.items():
+        got = meta.get(key, b"").decode()
+        check(got == want, f"{path}: footer {key.decode()} = {got!r}, manifest says {want!r}")
+    check(b"patronage.key" in meta, f"{path}: footer has no patronage.key")
+    check(hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], f"{path}: sha256 differs from the manifest")
     at = pq.read_table(path)
     pdf = pd.read_parquet(path)
     pldf = pl.read_parquet(path)

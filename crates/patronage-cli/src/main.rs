@@ -1,21 +1,36 @@
 //! `patronage`: build research-grade Parquet tables of a country's trade with its
 //! patrons from the files agencies publish.
 //!
-//! Exit codes: 0 the run finished; 2 an error stopped it (bad pipeline file, a
-//! source file in the wrong layout, an output that could not be written).
+//! Exit codes: 0 the run finished; 1 the run finished but a data check failed;
+//! 2 an error stopped it (bad pipeline file, a source file in the wrong layout,
+//! an output that could not be written, the output folder locked by another
+//! run, outputs that drifted from their manifest under `verify`).
+
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use patronage_pipeline::lock::LockWait;
 use patronage_pipeline::{run, RunOptions, DEFAULT_PIPELINE};
+
+/// Shown under `--help`: what a scheduler needs to know.
+const EXIT_CODES: &str = "Exit codes:
+  0  ok: the run finished (or verify found no drift)
+  1  data checks failed: the run finished and wrote its outputs, but a check failed
+  2  error: the previous outputs are left as they were (bad pipeline file or
+     input, output folder locked by another run, a write failed), or verify
+     found drift";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "patronage",
     version,
-    about = "Parquet tables of a country's ties to its patrons, from the raw files agencies publish."
+    about = "Parquet tables of a country's ties to its patrons, from the raw files agencies publish.",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +40,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a pipeline: read its sources, write its tables and manifest.json.
+    ///
+    /// Stages whose inputs, parameters and tool version are unchanged are
+    /// skipped (`patronage plan` says which and why); `--force` reruns them.
+    #[command(after_help = EXIT_CODES)]
     Run {
         /// Pipeline file.
         #[arg(default_value = DEFAULT_PIPELINE)]
@@ -35,32 +54,92 @@ enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Run every stage and rewrite every output, even when nothing changed.
+        #[arg(long)]
+        force: bool,
+        /// When another run holds the output folder, wait for it (at most
+        /// SECONDS, if given) instead of failing.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, require_equals = true, default_missing_value = "forever")]
+        wait: Option<String>,
+        /// Print one JSON event per line on stdout (run_started, stage_skipped,
+        /// stage_started, stage_finished, table_written, run_finished), for
+        /// schedulers.
+        #[arg(long)]
+        json: bool,
     },
-    /// Print the data dictionary (every table and column) in Markdown.
-    Schema,
+    /// Show which stages a run would run and why, without running anything.
+    Plan {
+        /// Pipeline file.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Output folder (default: the pipeline's `output`, else `out/<name>`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Plan as if `run --force` were given.
+        #[arg(long)]
+        force: bool,
+        /// One JSON object per stage on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash the outputs against manifest.json and name any drift (missing,
+    /// changed or extra files); exit code 2 on drift.
+    Verify {
+        /// Pipeline file whose output folder to check.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Output folder to check (instead of the pipeline's).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the data dictionary (every table and column) in Markdown, or JSON.
+    Schema {
+        /// JSON instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
+    let reporter = Arc::new(match &cli.command {
+        Command::Run { json, quiet, .. } => report::Reporter::for_run(*json, *quiet),
+        _ => report::Reporter::inert(),
+    });
+    let result = execute(cli, &reporter);
+    let code = match &result {
+        Ok(code) => *code,
+        Err(_) => report::EXIT_ERROR,
+    };
+    let error = result.err().map(|e| format!("{e:#}"));
+    reporter.done();
+    if let Some(e) = &error {
+        eprintln!("error: {e}");
     }
+    reporter.finish(code, error);
+    ExitCode::from(code)
 }
 
-fn execute(cli: Cli) -> anyhow::Result<()> {
+fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
     match cli.command {
         Command::Run {
             pipeline,
             out,
             quiet,
+            force,
+            wait,
+            json,
         } => {
-            let report = run(&pipeline, &RunOptions { output: out })
+            let options = RunOptions {
+                output: out,
+                force,
+                wait: lock_wait(wait.as_deref())?,
+                events: patronage_pipeline::run_events::Events::to(reporter.clone()),
+            };
+            let report = run(&pipeline, &options)
                 .with_context(|| format!("pipeline {} failed", pipeline.display()))?;
-            if !quiet {
+            reporter.done();
+            if !quiet && !json {
                 let m = &report.manifest;
                 println!(
                     "pipeline {} (focus {}) -> {}",
@@ -111,12 +190,60 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     println!("  {:<16} {:>8} rows  {}", t.table, t.rows, t.path.display());
                 }
                 println!("  manifest.json");
+                report::print_stages(&report);
             }
-            Ok(())
+            Ok(report::EXIT_OK)
         }
-        Command::Schema => {
-            print!("{}", patronage_core::tables::markdown());
-            Ok(())
+        Command::Plan {
+            pipeline,
+            out,
+            force,
+            json,
+        } => {
+            let options = RunOptions {
+                output: out,
+                force,
+                ..RunOptions::default()
+            };
+            let plan = patronage_pipeline::plan(&pipeline, &options)
+                .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
+            report::print_plan(&plan, json);
+            Ok(report::EXIT_OK)
+        }
+        Command::Verify { pipeline, out } => {
+            let dir = match out {
+                Some(dir) => dir,
+                None => {
+                    let p = patronage_pipeline::Pipeline::load(&pipeline)?;
+                    patronage_pipeline::output_dir_of(&p, None)
+                }
+            };
+            let v = patronage_pipeline::verify_outputs(&dir)?;
+            Ok(report::print_verification(&v))
+        }
+        Command::Schema { json } => {
+            if json {
+                print!("{}", patronage_pipeline::dictionary::json());
+            } else {
+                print!("{}", patronage_core::tables::markdown());
+            }
+            Ok(report::EXIT_OK)
         }
     }
+}
+
+/// `--wait` (no limit) or `--wait=SECONDS`.
+fn lock_wait(arg: Option<&str>) -> anyhow::Result<LockWait> {
+    Ok(match arg {
+        None => LockWait::Fail,
+        Some("forever") => LockWait::Wait(None),
+        Some(s) => {
+            let secs: f64 = s
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+                .with_context(|| format!("--wait={s}: expected a number of seconds"))?;
+            LockWait::Wait(Some(std::time::Duration::from_secs_f64(secs)))
+        }
+    })
 }

@@ -74,4 +74,44 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// Another run holds the output folder's lock.
+    #[error(
+        "{}: the output folder is locked by another run ({holder}); \
+         use --wait to wait for it (a lock from another host whose run is gone \
+         must be removed by hand)",
+        path.display()
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it.
+        holder: String,
+    },
+    /// The lock was still held when `--wait`'s time limit ran out.
+    #[error(
+        "{}: still locked by another run ({holder}) after waiting {waited_s:.1} s",
+        path.display()
+    )]
+    LockTimeout {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it.
+        holder: String,
+        /// Seconds waited.
+        waited_s: f64,
+    },
+    /// An input file changed between its fingerprint and its read.
+    #[error("{file}: the file changed while the run was reading it; run again")]
+    InputChanged {
+        /// The input file, relative to the pipeline file.
+        file: String,
+    },
+    /// An output folder cannot be checked against its manifest.
+    #[error("{}: {message}", path.display())]
+    Verify {
+        /// The manifest.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }

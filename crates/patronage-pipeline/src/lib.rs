@@ -15,9 +15,23 @@ mod trade;
 pub mod trade_config;
 mod trade_sources;
 
+// Reproducible, schedulable runs: stage fingerprints and cache, the output lock,
+// events for schedulers, the run log, atomic commits, verify, the JSON dictionary.
+mod cache;
+mod commit;
+pub mod dictionary;
+pub mod fingerprint;
+pub mod lock;
+pub mod run_events;
+pub mod runlog;
+pub mod stages;
+pub mod verify;
+
 pub use config::Pipeline;
 pub use error::PipelineError;
-pub use run::{run, RunOptions, RunReport, SourceAccount};
+pub use run::{output_dir_of, run, RunOptions, RunReport, SourceAccount};
+pub use stages::{plan, Plan};
+pub use verify::verify_outputs;
 
 /// The tool's version, written into manifests and Parquet footers.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

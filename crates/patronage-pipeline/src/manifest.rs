@@ -56,7 +56,7 @@ pub struct InputEntry {
 }
 
 /// Rows read = kept + dropped (by reason) + rejected.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct RowAccount {
     /// Data rows read.
     pub read: u64,

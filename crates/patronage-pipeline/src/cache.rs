@@ -1,0 +1,302 @@
+//! The stage cache under `<out>/.patronage/`: what each source stage produced,
+//! kept so that an unchanged source is not read again.
+//!
+//! ```text
+//! .patronage/sources/<id>/canonical.parquet   the source's canonical frame
+//! .patronage/sources/<id>/rejects.json        its rejects
+//! .patronage/sources/<id>/record.json         fingerprint, inputs, accounting, hashes
+//! .patronage/aggregate.json                   what the outputs were built from
+//! ```
+//!
+//! The cache stores a source's output whatever its domain (any canonical table,
+//! its rejects, its input entries and accounting), so a new domain is cached
+//! without code of its own. Every file is written atomically and `record.json`
+//! last; a record whose files do not hash to what it says is a cache miss.
+
+use std::collections::BTreeSet;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use patronage_core::RowReject;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Pipeline, Source};
+use crate::fingerprint::{AggregateFingerprint, SourceFingerprint};
+use crate::manifest::{InputEntry, RowAccount};
+use crate::parquet::write_atomic;
+use crate::run::SourceAccount;
+use crate::source::{RejectRow, SourceOutput};
+use crate::PipelineError;
+
+/// The state folder of an output folder.
+pub fn state_dir(output_dir: &Path) -> PathBuf {
+    output_dir.join(".patronage")
+}
+
+fn source_dir(state: &Path, id: &str) -> PathBuf {
+    state.join("sources").join(id)
+}
+
+/// One input file's manifest entry, as cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CachedInput {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub rows: RowAccount,
+}
+
+/// One reject, as cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CachedReject {
+    stage: String,
+    source_file: String,
+    line: u64,
+    reason: String,
+    detail: String,
+    raw: String,
+}
+
+/// What a source stage produced, and from what.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SourceRecord {
+    /// Source id.
+    pub source_id: String,
+    /// What the output was built from.
+    pub fingerprint: SourceFingerprint,
+    /// SHA-256 of `canonical.parquet`.
+    pub canonical_sha256: String,
+    /// Rows of the canonical frame.
+    pub canonical_rows: u64,
+    /// SHA-256 of `rejects.json`.
+    pub rejects_sha256: String,
+    /// Files read, with their accounting.
+    pub inputs: Vec<CachedInput>,
+    /// Files read.
+    pub files: usize,
+    /// Accounting summed over the files.
+    pub rows: RowAccount,
+    /// Hash of the whole output (frame, rejects, inputs, accounting): what the
+    /// aggregate stage's fingerprint records.
+    pub output_sha256: String,
+}
+
+impl SourceRecord {
+    /// The manifest entries of the source's inputs.
+    pub fn input_entries(&self, source: &Source) -> Vec<InputEntry> {
+        self.inputs
+            .iter()
+            .map(|i| InputEntry {
+                source_id: source.id.clone(),
+                format: source.format.as_str(),
+                file: i.file.clone(),
+                bytes: i.bytes,
+                sha256: i.sha256.clone(),
+                rows: i.rows.clone(),
+            })
+            .collect()
+    }
+
+    /// The source's accounting.
+    pub fn account(&self) -> SourceAccount {
+        SourceAccount {
+            source_id: self.source_id.clone(),
+            files: self.files,
+            rows: self.rows.clone(),
+        }
+    }
+}
+
+/// Remove the cached outputs of sources the pipeline no longer declares.
+pub(crate) fn prune_sources(state: &Path, p: &Pipeline) {
+    let Ok(rd) = std::fs::read_dir(state.join("sources")) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.path().is_dir() && !p.sources.iter().any(|s| s.id == name) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// The cached record of a source, if there is a readable one.
+pub(crate) fn load_record(state: &Path, id: &str) -> Option<SourceRecord> {
+    let bytes = std::fs::read(source_dir(state, id).join("record.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Whether the record's files are on disk with the bytes it says; the reason
+/// when not.
+pub(crate) fn check_files(state: &Path, record: &SourceRecord) -> Result<(), String> {
+    let dir = source_dir(state, &record.source_id);
+    for (name, want) in [
+        ("canonical.parquet", &record.canonical_sha256),
+        ("rejects.json", &record.rejects_sha256),
+    ] {
+        match std::fs::read(dir.join(name)) {
+            Err(_) => return Err(format!("cached output missing ({name})")),
+            Ok(b) if &crate::sha256_hex(&b) != want => {
+                return Err(format!("cached output drifted ({name})"))
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Store a source stage's output; returns its record.
+pub(crate) fn store(
+    state: &Path,
+    source: &Source,
+    fingerprint: &SourceFingerprint,
+    output: &SourceOutput,
+) -> Result<SourceRecord, PipelineError> {
+    let dir = source_dir(state, &source.id);
+    let spec = output.domain.canonical_table();
+    let canonical = frame_bytes(&output.canonical).map_err(crate::source::table_error(spec))?;
+    let rejects: Vec<CachedReject> = output
+        .rejects
+        .iter()
+        .map(|r| CachedReject {
+            stage: r.stage.to_string(),
+            source_file: r.source_file.clone(),
+            line: r.reject.line,
+            reason: r.reject.reason.to_string(),
+            detail: r.reject.detail.clone(),
+            raw: r.reject.raw.clone(),
+        })
+        .collect();
+    let rejects = serde_json::to_vec(&rejects).unwrap_or_default();
+    let inputs: Vec<CachedInput> = output
+        .inputs
+        .iter()
+        .map(|i| CachedInput {
+            file: i.file.clone(),
+            bytes: i.bytes,
+            sha256: i.sha256.clone(),
+            rows: i.rows.clone(),
+        })
+        .collect();
+    let (canonical_sha256, rejects_sha256) =
+        (crate::sha256_hex(&canonical), crate::sha256_hex(&rejects));
+    let output_sha256 = crate::sha256_hex(
+        format!(
+            "{canonical_sha256}\n{rejects_sha256}\n{}\n{}\n{}",
+            serde_json::to_string(&inputs).unwrap_or_default(),
+            output.account.files,
+            serde_json::to_string(&output.account.rows).unwrap_or_default(),
+        )
+        .as_bytes(),
+    );
+    let record = SourceRecord {
+        source_id: source.id.clone(),
+        fingerprint: fingerprint.clone(),
+        canonical_sha256,
+        canonical_rows: output.canonical.height() as u64,
+        rejects_sha256,
+        inputs,
+        files: output.account.files,
+        rows: output.account.rows.clone(),
+        output_sha256,
+    };
+    write_atomic(&dir.join("canonical.parquet"), &canonical)?;
+    write_atomic(&dir.join("rejects.json"), &rejects)?;
+    let mut json = serde_json::to_vec_pretty(&record).unwrap_or_default();
+    json.push(b'\n');
+    write_atomic(&dir.join("record.json"), &json)?;
+    Ok(record)
+}
+
+/// A source's output read back from the cache; `None` when the files are gone
+/// or differ from the record.
+pub(crate) fn load_output(
+    state: &Path,
+    source: &Source,
+    record: &SourceRecord,
+) -> Option<SourceOutput> {
+    let dir = source_dir(state, &source.id);
+    let canonical = std::fs::read(dir.join("canonical.parquet")).ok()?;
+    let rejects = std::fs::read(dir.join("rejects.json")).ok()?;
+    if crate::sha256_hex(&canonical) != record.canonical_sha256
+        || crate::sha256_hex(&rejects) != record.rejects_sha256
+    {
+        return None;
+    }
+    let canonical = ParquetReader::new(Cursor::new(canonical)).finish().ok()?;
+    let rejects: Vec<CachedReject> = serde_json::from_slice(&rejects).ok()?;
+    let rejects = rejects
+        .into_iter()
+        .map(|r| RejectRow {
+            stage: intern(&r.stage),
+            source_id: source.id.clone(),
+            source_file: r.source_file,
+            reject: RowReject {
+                line: r.line,
+                reason: intern(&r.reason),
+                detail: r.detail,
+                raw: r.raw,
+            },
+        })
+        .collect();
+    Some(SourceOutput {
+        domain: source.format.domain(),
+        canonical,
+        rejects,
+        inputs: record.input_entries(source),
+        account: record.account(),
+    })
+}
+
+/// What the outputs in the folder were built from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct AggregateRecord {
+    /// The aggregate stage's fingerprint.
+    pub fingerprint: AggregateFingerprint,
+    /// SHA-256 of the `manifest.json` written.
+    pub manifest_sha256: String,
+}
+
+/// The aggregate stage's record, if there is a readable one.
+pub(crate) fn load_aggregate(state: &Path) -> Option<AggregateRecord> {
+    let bytes = std::fs::read(state.join("aggregate.json")).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Store the aggregate stage's record.
+pub(crate) fn store_aggregate(state: &Path, record: &AggregateRecord) -> Result<(), PipelineError> {
+    let mut json = serde_json::to_vec_pretty(record).unwrap_or_default();
+    json.push(b'\n');
+    write_atomic(&state.join("aggregate.json"), &json)
+}
+
+/// A frame as Parquet bytes with fixed options, so that the same frame always
+/// gives the same bytes (the output hash depends on it). Uncompressed: the cache
+/// is written on every cold run and read on partial reruns, and codecs cost more
+/// time than the disk space they save here.
+fn frame_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut df = df.clone();
+    df.rechunk_mut();
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf)
+        .with_compression(ParquetCompression::Uncompressed)
+        .with_statistics(StatisticsOptions::empty())
+        .with_row_group_size(Some(65_536))
+        .finish(&mut df)?;
+    Ok(buf)
+}
+
+/// A `'static` copy of a short code read back from the cache (stage names and
+/// reason codes: a handful of distinct values, each leaked once).
+pub(crate) fn intern(s: &str) -> &'static str {
+    static SEEN: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = seen.get(s) {
+        return v;
+    }
+    let v: &'static str = Box::leak(s.to_string().into_boxed_str());
+    seen.insert(v);
+    v
+}

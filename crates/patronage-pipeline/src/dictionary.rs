@@ -1,0 +1,81 @@
+//! The data dictionary as JSON (`patronage schema --json`), generated from the
+//! same table contracts as the Markdown one, for tools that load the tables and
+//! want the column types, units and keys without parsing prose.
+
+use patronage_core::tables::{TableSpec, ALL_TABLES, SCHEMA_VERSION};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Dictionary {
+    schema_version: u32,
+    tables: Vec<Table>,
+}
+
+#[derive(Serialize)]
+struct Table {
+    name: &'static str,
+    file: String,
+    doc: &'static str,
+    key: &'static [&'static str],
+    columns: Vec<Column>,
+}
+
+#[derive(Serialize)]
+struct Column {
+    name: &'static str,
+    #[serde(rename = "type")]
+    dtype: &'static str,
+    nullable: bool,
+    doc: &'static str,
+}
+
+fn table(t: &TableSpec) -> Table {
+    Table {
+        name: t.name,
+        file: format!("{}.parquet", t.name),
+        doc: t.doc,
+        key: t.key,
+        columns: t
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name,
+                dtype: c.dtype.as_str(),
+                nullable: c.nullable,
+                doc: c.doc,
+            })
+            .collect(),
+    }
+}
+
+/// Every table contract as pretty-printed JSON, ending in a newline:
+/// `{"schema_version": N, "tables": [{"name", "file", "doc", "key", "columns":
+/// [{"name", "type", "nullable", "doc"}]}]}`, tables in dictionary order.
+pub fn json() -> String {
+    let d = Dictionary {
+        schema_version: SCHEMA_VERSION,
+        tables: ALL_TABLES.iter().map(|t| table(t)).collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&d).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lists_every_contract_with_its_columns() {
+        let v: serde_json::Value = serde_json::from_str(&super::json()).unwrap();
+        let tables = v["tables"].as_array().unwrap();
+        assert_eq!(tables.len(), super::ALL_TABLES.len());
+        for (t, spec) in tables.iter().zip(super::ALL_TABLES) {
+            assert_eq!(t["name"], spec.name);
+            assert_eq!(t["columns"].as_array().unwrap().len(), spec.columns.len());
+        }
+        let flows = &tables[0];
+        assert_eq!(flows["name"], "trade_flows");
+        assert_eq!(flows["columns"][3]["name"], "year");
+        assert_eq!(flows["columns"][3]["type"], "int32");
+        assert_eq!(flows["columns"][4]["nullable"], true);
+    }
+}

@@ -1,0 +1,279 @@
+//! Stage fingerprints: what a stage's output depends on, hashed. A stage whose
+//! fingerprint is unchanged and whose cached output is intact is skipped (as
+//! DVC's `dvc.lock` and Dagster's code versions do).
+//!
+//! - A source stage depends on its input files' bytes (SHA-256), its parameters
+//!   (the source declaration, and the pipeline-level settings a reader can see),
+//!   the tool version and the code of the crates that read and normalize.
+//! - The aggregate stage depends on the pipeline file (its hash is in every
+//!   footer), the source stages' outputs (early cutoff: a source stage that ran
+//!   again but produced the same bytes does not make it run), the tool version and
+//!   the code of the crates that aggregate and write.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Pipeline, Source};
+use crate::{PipelineError, TOOL_VERSION};
+
+/// Hash of the code that reads and normalizes sources (see `build.rs`).
+pub const CODE_SOURCE: &str = env!("PATRONAGE_CODE_SOURCE");
+/// Hash of the code that aggregates and writes tables (see `build.rs`).
+pub const CODE_AGGREGATE: &str = env!("PATRONAGE_CODE_AGGREGATE");
+
+/// One input file and the SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileHash {
+    /// Path relative to the pipeline file.
+    pub file: String,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// What a source stage's output depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFingerprint {
+    /// Tool version.
+    pub tool_version: String,
+    /// Code version of the read and normalize crates.
+    pub code: String,
+    /// SHA-256 of the stage's parameters.
+    pub params_sha256: String,
+    /// Input files in path order.
+    pub files: Vec<FileHash>,
+}
+
+impl SourceFingerprint {
+    /// Hash the parts of the fingerprint of `source`, reading its files.
+    pub fn of(p: &Pipeline, source: &Source) -> Result<Self, PipelineError> {
+        let files = source
+            .files
+            .par_iter()
+            .map(|f| {
+                Ok(FileHash {
+                    file: p.relative(f),
+                    sha256: sha256_file(f)?,
+                })
+            })
+            .collect::<Result<Vec<_>, PipelineError>>()?;
+        Ok(SourceFingerprint {
+            tool_version: TOOL_VERSION.to_string(),
+            code: CODE_SOURCE.to_string(),
+            params_sha256: crate::sha256_hex(source_params(p, source).as_bytes()),
+            files,
+        })
+    }
+
+    /// The fingerprint: one hash over every part.
+    pub fn sha256(&self) -> String {
+        crate::sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+    }
+
+    /// Why a stage with fingerprint `self` must run when `old` produced the cached
+    /// output; empty when nothing changed.
+    pub fn changes_since(&self, old: &SourceFingerprint) -> Vec<String> {
+        let mut why = Vec::new();
+        if self.tool_version != old.tool_version {
+            why.push(format!(
+                "tool version changed ({} -> {})",
+                old.tool_version, self.tool_version
+            ));
+        } else if self.code != old.code {
+            why.push(format!(
+                "tool code changed (build {} -> {})",
+                old.code, self.code
+            ));
+        }
+        if self.params_sha256 != old.params_sha256 {
+            why.push("parameters changed".to_string());
+        }
+        for f in &self.files {
+            match old.files.iter().find(|o| o.file == f.file) {
+                None => why.push(format!("new input {}", f.file)),
+                Some(o) if o.sha256 != f.sha256 => why.push(format!("changed input {}", f.file)),
+                Some(_) => {}
+            }
+        }
+        for o in &old.files {
+            if !self.files.iter().any(|f| f.file == o.file) {
+                why.push(format!("input removed {}", o.file));
+            }
+        }
+        why
+    }
+}
+
+/// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
+/// allows twice over).
+pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
+    use sha2::Digest;
+    let io = |source| patronage_extract::ExtractError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut f, &mut hasher).map_err(io)?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A source stage's parameters as text: the source declaration without its file
+/// list (the files are hashed by content), and the pipeline-level settings a
+/// reader is handed, without the sources, windows and names that only the
+/// aggregate stage or the output location use. Fields added to `Source` or
+/// `Pipeline` later count as parameters without further code.
+pub fn source_params(p: &Pipeline, source: &Source) -> String {
+    let source = Source {
+        pattern: String::new(),
+        files: Vec::new(),
+        ..source.clone()
+    };
+    let pipeline = Pipeline {
+        path: Default::default(),
+        dir: Default::default(),
+        sha256: String::new(),
+        name: String::new(),
+        description: None,
+        output: None,
+        sources: Vec::new(),
+        windows: Vec::new(),
+        ..p.clone()
+    };
+    format!("{source:?}\n{pipeline:?}")
+}
+
+/// What the aggregate stage's output depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateFingerprint {
+    /// Tool version.
+    pub tool_version: String,
+    /// Code version of the aggregate and write crates.
+    pub code: String,
+    /// SHA-256 of the pipeline file (parameters, and provenance in every footer).
+    pub pipeline_sha256: String,
+    /// Each source stage's output hash, in declaration order.
+    pub upstream: Vec<(String, String)>,
+}
+
+impl AggregateFingerprint {
+    /// The fingerprint: one hash over every part.
+    pub fn sha256(&self) -> String {
+        crate::sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+    }
+
+    /// Why the stage must run, compared with the fingerprint of the outputs on
+    /// disk; empty when nothing changed.
+    pub fn changes_since(&self, old: &AggregateFingerprint) -> Vec<String> {
+        let mut why = Vec::new();
+        if self.tool_version != old.tool_version {
+            why.push(format!(
+                "tool version changed ({} -> {})",
+                old.tool_version, self.tool_version
+            ));
+        } else if self.code != old.code {
+            why.push(format!(
+                "tool code changed (build {} -> {})",
+                old.code, self.code
+            ));
+        }
+        if self.pipeline_sha256 != old.pipeline_sha256 {
+            why.push("pipeline file changed".to_string());
+        }
+        why.extend(upstream_changes(&self.upstream, &old.upstream));
+        why
+    }
+}
+
+/// How the source stages' outputs differ from those the outputs were built from.
+pub fn upstream_changes(new: &[(String, String)], old: &[(String, String)]) -> Vec<String> {
+    let mut why = Vec::new();
+    for (id, h) in new {
+        match old.iter().find(|(o, _)| o == id) {
+            None => why.push(format!("new source {id}")),
+            Some((_, oh)) if oh != h => why.push(format!("output of source:{id} changed")),
+            Some(_) => {}
+        }
+    }
+    for (id, _) in old {
+        if !new.iter().any(|(n, _)| n == id) {
+            why.push(format!("source {id} removed"));
+        }
+    }
+    let order = |v: &[(String, String)]| v.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>();
+    if why.is_empty() && order(new) != order(old) {
+        why.push("source priority order changed".to_string());
+    }
+    why
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn dprk() -> Pipeline {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/dprk.toml");
+        Pipeline::load(&path).expect("pipelines/dprk.toml loads")
+    }
+
+    #[test]
+    fn source_parameters_see_the_declaration_not_the_windows() {
+        let p = dprk();
+        let s = p.sources.iter().find(|s| s.id == "ru_customs_ytd").unwrap();
+        let base = source_params(&p, s);
+        let mut fewer_windows = p.clone();
+        fewer_windows.windows.clear();
+        fewer_windows.description = Some("another description".to_string());
+        assert_eq!(source_params(&fewer_windows, s), base);
+        let mut monthly = s.clone();
+        monthly.monthly = patronage_normalize::MonthlyFigures::Month;
+        assert_ne!(source_params(&p, &monthly), base);
+        let mut focus = p.clone();
+        focus.focus = "CHN".to_string();
+        assert_ne!(source_params(&focus, s), base);
+    }
+
+    #[test]
+    fn changes_name_each_input_and_the_version() {
+        let file = |f: &str, h: &str| FileHash {
+            file: f.to_string(),
+            sha256: h.to_string(),
+        };
+        let old = SourceFingerprint {
+            tool_version: "0.1.0".to_string(),
+            code: "aaaa".to_string(),
+            params_sha256: "p".to_string(),
+            files: vec![file("a.csv", "1"), file("b.csv", "2")],
+        };
+        assert!(old.changes_since(&old).is_empty());
+        let new = SourceFingerprint {
+            tool_version: "0.2.0".to_string(),
+            code: "bbbb".to_string(),
+            params_sha256: "q".to_string(),
+            files: vec![file("a.csv", "9"), file("c.csv", "3")],
+        };
+        assert_eq!(
+            new.changes_since(&old),
+            vec![
+                "tool version changed (0.1.0 -> 0.2.0)",
+                "parameters changed",
+                "changed input a.csv",
+                "new input c.csv",
+                "input removed b.csv",
+            ]
+        );
+        assert_ne!(new.sha256(), old.sha256());
+    }
+
+    #[test]
+    fn file_hash_streams_the_same_digest() {
+        let p = dprk();
+        let f = &p.sources[0].files[0];
+        let bytes = std::fs::read(f).unwrap();
+        assert_eq!(sha256_file(f).unwrap(), crate::sha256_hex(&bytes));
+    }
+}

@@ -1,0 +1,256 @@
+//! The stages of a run and whether each must run: one stage per source (extract
+//! and normalize into its canonical frame), then one aggregate stage (analysis
+//! tables, rejects, the write of every table and `manifest.json`). `patronage
+//! plan` shows the same decisions without running anything.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::cache::{self, SourceRecord};
+use crate::config::{Pipeline, Source};
+use crate::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
+use crate::run::output_dir_of;
+use crate::verify::{verify_outputs, DriftKind};
+use crate::{PipelineError, RunOptions, TOOL_VERSION};
+
+/// The name of a source's stage.
+pub fn source_stage(id: &str) -> String {
+    format!("source:{id}")
+}
+
+/// The name of the aggregate stage.
+pub const AGGREGATE_STAGE: &str = "aggregate";
+
+/// What a stage will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// It runs.
+    Run,
+    /// It is skipped: nothing it depends on changed and its output is intact.
+    Skip,
+    /// It runs only if a source stage that runs produces a different output.
+    RunIfUpstreamChanges,
+}
+
+/// One stage of a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct StagePlan {
+    /// Stage name (`source:<id>`, `aggregate`).
+    pub stage: String,
+    /// What it will do.
+    pub action: Action,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// What a run would do.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Pipeline name.
+    pub pipeline: String,
+    /// Output folder.
+    pub output_dir: PathBuf,
+    /// Stages in order.
+    pub stages: Vec<StagePlan>,
+    /// The run holding the folder's lock now, if any.
+    pub locked_by: Option<String>,
+}
+
+/// What a source stage depends on now, and what it produced last time.
+pub(crate) struct SourceCheck {
+    /// The fingerprint now.
+    pub fingerprint: SourceFingerprint,
+    /// The cached output's record, when there is one.
+    pub record: Option<SourceRecord>,
+    /// Why the stage must run; empty when it can be skipped.
+    pub reasons: Vec<String>,
+}
+
+/// Decide whether a source stage runs.
+pub(crate) fn check_source(
+    p: &Pipeline,
+    source: &Source,
+    state: &Path,
+    force: bool,
+) -> Result<SourceCheck, PipelineError> {
+    let fingerprint = SourceFingerprint::of(p, source)?;
+    let record = cache::load_record(state, &source.id);
+    let mut reasons = Vec::new();
+    if force {
+        reasons.push("--force".to_string());
+    }
+    match &record {
+        None => reasons.push("no cached output (first run of this source here)".to_string()),
+        Some(r) => {
+            reasons.extend(fingerprint.changes_since(&r.fingerprint));
+            if reasons.is_empty() {
+                if let Err(why) = cache::check_files(state, r) {
+                    reasons.push(why);
+                }
+            }
+        }
+    }
+    Ok(SourceCheck {
+        fingerprint,
+        record,
+        reasons,
+    })
+}
+
+/// How the outputs on disk differ from what the aggregate stage last wrote:
+/// `manifest.json` changed or unreadable, a table missing or drifted. Computed
+/// once per run (it hashes every output).
+pub(crate) fn output_drift(state: &Path, output_dir: &Path) -> Vec<String> {
+    let Some(record) = cache::load_aggregate(state) else {
+        return Vec::new();
+    };
+    let mut reasons = Vec::new();
+    match verify_outputs(output_dir) {
+        Err(_) => reasons.push("manifest.json missing or unreadable".to_string()),
+        Ok(v) => {
+            if v.manifest_sha256 != record.manifest_sha256 {
+                reasons.push("manifest.json changed since it was written".to_string());
+            }
+            for d in v.drift {
+                match d.kind {
+                    DriftKind::Missing => reasons.push(format!("output missing: {}", d.file)),
+                    DriftKind::Changed { .. } => {
+                        reasons.push(format!("output drifted: {}", d.file))
+                    }
+                    DriftKind::Extra => {}
+                }
+            }
+        }
+    }
+    reasons
+}
+
+/// Why the aggregate stage must run, given the source stages' output hashes
+/// (`None` for a source stage that runs and whose output is not known yet) and
+/// the drift of the outputs on disk ([`output_drift`]). Returns the reasons and
+/// the ids of the sources whose output is not known.
+pub(crate) fn check_aggregate(
+    p: &Pipeline,
+    state: &Path,
+    force: bool,
+    upstream: &[(String, Option<String>)],
+    drift: &[String],
+) -> (Vec<String>, Vec<String>) {
+    let mut reasons = Vec::new();
+    if force {
+        reasons.push("--force".to_string());
+    }
+    let Some(record) = cache::load_aggregate(state) else {
+        reasons.push("no outputs built here yet".to_string());
+        return (reasons, Vec::new());
+    };
+    let old = &record.fingerprint;
+    let known: Vec<(String, String)> = upstream
+        .iter()
+        .map(|(id, h)| {
+            let h = h.clone().or_else(|| {
+                old.upstream
+                    .iter()
+                    .find(|(o, _)| o == id)
+                    .map(|(_, h)| h.clone())
+            });
+            (id.clone(), h.unwrap_or_default())
+        })
+        .collect();
+    let now = AggregateFingerprint {
+        tool_version: TOOL_VERSION.to_string(),
+        code: CODE_AGGREGATE.to_string(),
+        pipeline_sha256: p.sha256.clone(),
+        upstream: known,
+    };
+    reasons.extend(now.changes_since(old));
+    reasons.extend(drift.iter().cloned());
+    let unknown = upstream
+        .iter()
+        .filter(|(_, h)| h.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    (reasons, unknown)
+}
+
+/// What `patronage run` would do with these options, without running anything
+/// or taking the lock.
+pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, PipelineError> {
+    let p = Pipeline::load(pipeline_path)?;
+    let output_dir = output_dir_of(&p, options.output.as_deref());
+    let state = cache::state_dir(&output_dir);
+    let checks: Vec<SourceCheck> = p
+        .sources
+        .par_iter()
+        .map(|s| check_source(&p, s, &state, options.force))
+        .collect::<Result<_, _>>()?;
+    let mut stages = Vec::new();
+    let mut upstream = Vec::new();
+    let mut inputs_changed = Vec::new();
+    for (s, c) in p.sources.iter().zip(&checks) {
+        let run = !c.reasons.is_empty();
+        stages.push(StagePlan {
+            stage: source_stage(&s.id),
+            action: if run { Action::Run } else { Action::Skip },
+            reasons: if run {
+                c.reasons.clone()
+            } else {
+                vec![skip_reason().to_string()]
+            },
+        });
+        let cached = c.record.as_ref().map(|r| r.output_sha256.clone());
+        upstream.push((s.id.clone(), if run { None } else { cached }));
+        // Input hashes are part of a source's output (they go into the manifest
+        // and the footers), so a changed input always changes it.
+        let files_changed = c
+            .record
+            .as_ref()
+            .is_none_or(|r| r.fingerprint.files != c.fingerprint.files);
+        if run && files_changed {
+            inputs_changed.push(format!("inputs of source:{} changed", s.id));
+        }
+    }
+    let drift = output_drift(&state, &output_dir);
+    let (mut reasons, unknown) = check_aggregate(&p, &state, options.force, &upstream, &drift);
+    reasons.extend(inputs_changed);
+    let aggregate = if !reasons.is_empty() {
+        StagePlan {
+            stage: AGGREGATE_STAGE.to_string(),
+            action: Action::Run,
+            reasons,
+        }
+    } else if !unknown.is_empty() {
+        StagePlan {
+            stage: AGGREGATE_STAGE.to_string(),
+            action: Action::RunIfUpstreamChanges,
+            reasons: unknown
+                .iter()
+                .map(|id| format!("source:{id} runs; skipped if its output comes out unchanged"))
+                .collect(),
+        }
+    } else {
+        StagePlan {
+            stage: AGGREGATE_STAGE.to_string(),
+            action: Action::Skip,
+            reasons: vec![
+                "unchanged: pipeline file, source outputs and tool version; outputs match manifest.json"
+                    .to_string(),
+            ],
+        }
+    };
+    stages.push(aggregate);
+    Ok(Plan {
+        pipeline: p.name.clone(),
+        locked_by: crate::lock::holder(&state).map(|h| h.to_string()),
+        output_dir,
+        stages,
+    })
+}
+
+/// Why a source stage is skipped.
+pub(crate) fn skip_reason() -> &'static str {
+    "unchanged: inputs, parameters and tool version; cached output intact"
+}
