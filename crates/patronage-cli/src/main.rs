@@ -1,7 +1,8 @@
 //! `patronage`: build research-grade Parquet tables of a country's trade with its
 //! patrons from the files agencies publish.
 //!
-//! Exit codes: 0 the run finished; 2 an error stopped it (bad pipeline file, a
+//! Exit codes: 0 the run finished; 1 the run finished and wrote every table, but a
+//! data check of error severity failed; 2 an error stopped it (bad pipeline file, a
 //! source file in the wrong layout, an output that could not be written).
 
 use std::path::PathBuf;
@@ -46,6 +47,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if e.is::<patronage_pipeline::ChecksFailed>() {
+                return ExitCode::from(1);
+            }
             ExitCode::from(2)
         }
     }
@@ -111,6 +115,19 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     println!("  {:<16} {:>8} rows  {}", t.table, t.rows, t.path.display());
                 }
                 println!("  manifest.json");
+                for line in patronage_pipeline::check_summary(&report.checks) {
+                    println!("  {line}");
+                }
+            }
+            let blocking = report.blocking_checks();
+            if !blocking.is_empty() {
+                for c in &blocking {
+                    if quiet {
+                        eprintln!("{c}");
+                    }
+                }
+                let names = blocking.iter().map(|c| c.check.clone()).collect();
+                return Err(patronage_pipeline::ChecksFailed { names }.into());
             }
             Ok(())
         }

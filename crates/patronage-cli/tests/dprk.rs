@@ -167,7 +167,8 @@ fn manifest_accounts_for_every_row() {
             "mirror_trade",
             "partner_share",
             "trade_windows",
-            "rejects"
+            "rejects",
+            "check_results"
         ]
     );
 }
@@ -204,7 +205,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
             })
             .collect();
         files.sort();
-        assert_eq!(files.len(), 6, "five tables and the manifest");
+        assert_eq!(files.len(), 7, "six tables and the manifest");
         runs.push(files);
     }
     assert_eq!(runs[0], runs[1]);

@@ -144,6 +144,14 @@ impl CountryRegistry {
     pub fn knows_iso3(&self, iso3: &str) -> bool {
         self.by_code.values().any(|c| c.iso3 == iso3)
     }
+
+    /// Whether some code maps to this ISO3 in `year` (SUN through 1991, RUS from
+    /// 1992); used by data checks on tables that hold ISO3 codes.
+    pub fn iso3_valid_in(&self, iso3: &str, year: i32) -> bool {
+        self.by_code
+            .values()
+            .any(|c| c.iso3 == iso3 && c.valid_in(year))
+    }
 }
 
 /// One line of the generated table (tab separated; names hold commas, never tabs).
@@ -183,6 +191,9 @@ mod tests {
             r.lookup(643, 1991).unwrap_err().reason(),
             "country_code_not_valid_in_year"
         );
+        assert!(r.iso3_valid_in("SUN", 1991) && !r.iso3_valid_in("SUN", 1995));
+        assert!(r.iso3_valid_in("RUS", 1992) && !r.iso3_valid_in("RUS", 1991));
+        assert!(!r.iso3_valid_in("XYZ", 2000));
     }
 
     #[test]

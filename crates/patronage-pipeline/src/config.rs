@@ -136,6 +136,8 @@ pub struct Pipeline {
     pub sources: Vec<Source>,
     /// Windows to compute.
     pub windows: Vec<WindowSpec>,
+    /// Data checks on the built tables (`[[checks]]`).
+    pub checks: Vec<crate::checks::CheckSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,10 +149,16 @@ struct RawPipeline {
     #[serde(default)]
     patrons: Vec<Spanned<String>>,
     commodity: Option<String>,
-    output: Option<String>,
+    output: Option<Spanned<String>>,
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
+    #[serde(default)]
+    checks: Vec<crate::checks::RawCheck>,
+    /// The folder paths must stay in (see `paths`).
+    root: Option<Spanned<String>>,
+    /// Lifts the limit on paths.
+    allow_outside_paths: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +251,12 @@ impl Pipeline {
                 "`sources` is empty: a pipeline needs at least one".to_string(),
             ));
         }
+        let policy = crate::paths::PathPolicy::new(
+            &dir,
+            raw.root.as_ref().map(|r| r.get_ref().as_str()),
+            raw.allow_outside_paths.unwrap_or(false),
+        )
+        .map_err(|m| invalid(raw.root.as_ref().map_or(0..0, Spanned::span), m))?;
         let mut sources: Vec<Source> = Vec::new();
         for s in raw.sources.into_inner() {
             let id = slug(&s.id, "source id")?;
@@ -281,6 +295,11 @@ impl Pipeline {
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            for f in &files {
+                policy
+                    .check_file(f)
+                    .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            }
             sources.push(Source {
                 id,
                 format,
@@ -324,6 +343,17 @@ impl Pipeline {
                 baseline: range(&w.baseline)?,
             });
         }
+        let checks = crate::checks::validate(raw.checks, &invalid)?;
+        let output = match raw.output {
+            None => None,
+            Some(o) => {
+                let out = dir.join(o.get_ref());
+                policy
+                    .check_output(&out)
+                    .map_err(|m| invalid(o.span(), format!("output: {m}")))?;
+                Some(out)
+            }
+        };
         Ok(Pipeline {
             path: path.to_path_buf(),
             dir: dir.clone(),
@@ -333,9 +363,10 @@ impl Pipeline {
             focus,
             patrons,
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
-            output: raw.output.map(|o| dir.join(o)),
+            output,
             sources,
             windows,
+            checks,
         })
     }
 

@@ -2,17 +2,21 @@
 //! comparisons to make; a runner that reads every source, normalizes, aggregates
 //! and writes one Parquet file per table with a manifest of inputs and outputs.
 
+mod check_run;
+pub mod checks;
 pub mod config;
 mod error;
 pub mod manifest;
 pub mod parquet;
+mod paths;
 mod run;
 mod source;
 mod trade;
 
+pub use check_run::{check_summary, CheckResult, Status as CheckStatus};
 pub use config::Pipeline;
 pub use error::PipelineError;
-pub use run::{run, RunOptions, RunReport, SourceAccount};
+pub use run::{run, ChecksFailed, RunOptions, RunReport, SourceAccount};
 
 /// The tool's version, written into manifests and Parquet footers.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");

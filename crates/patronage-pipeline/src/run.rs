@@ -46,6 +46,25 @@ pub struct RunReport {
     pub windows: Vec<WindowResult>,
     /// The manifest written.
     pub manifest: Manifest,
+    /// Data check results, by check name.
+    pub checks: Vec<crate::CheckResult>,
+}
+
+impl RunReport {
+    /// The checks of error severity that failed: the run's exit code is 1 when
+    /// there is one (every table is written all the same).
+    pub fn blocking_checks(&self) -> Vec<&crate::CheckResult> {
+        self.checks.iter().filter(|c| c.is_blocking()).collect()
+    }
+}
+
+/// A run that finished, wrote every table, and failed data checks of error
+/// severity (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{} data check(s) of error severity failed: {}; every table was written (see check_results)", names.len(), names.join(", "))]
+pub struct ChecksFailed {
+    /// The failed checks' names.
+    pub names: Vec<String>,
 }
 
 fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
@@ -120,6 +139,11 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
     ));
+    let checks = crate::check_run::evaluate(&p, &frames, &sources)?;
+    frames.push((
+        &tables::CHECK_RESULTS,
+        crate::check_run::results_frame(&checks).map_err(table_error(&tables::CHECK_RESULTS))?,
+    ));
     drop(outputs);
     // Dictionary order, whatever order the domains produced them in.
     frames.sort_by_key(|(spec, _)| {
@@ -170,5 +194,6 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         sources,
         windows,
         manifest,
+        checks,
     })
 }
