@@ -669,3 +669,200 @@ pub(crate) fn results_frame(results: &[CheckResult]) -> PolarsResult<DataFrame> 
         column!("sample", |r| r.sample.clone()),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Five trade_flows-like rows (columns a check needs only): line 4 repeats
+    /// line 3's key, line 5 is a USSR row dated 1995 with a negative value and an
+    /// unknown flow, line 6 has no value.
+    fn frame() -> DataFrame {
+        DataFrame::new_infer_height(vec![
+            Series::new("source_id".into(), ["a", "a", "a", "a", "b"]).into_column(),
+            Series::new("source_file".into(), ["f", "f", "f", "f", "g"]).into_column(),
+            Series::new("source_line".into(), [2i64, 3, 3, 5, 6]).into_column(),
+            Series::new("year".into(), [1991i32, 1992, 1992, 1995, 1995]).into_column(),
+            Series::new("partner_iso3".into(), ["SUN", "RUS", "RUS", "SUN", "RUS"]).into_column(),
+            Series::new("flow".into(), ["import", "export", "export", "barter", "import"])
+                .into_column(),
+            Series::new(
+                "value_usd".into(),
+                [Some(10.0), Some(20.0), Some(22.0), Some(-1.0), None],
+            )
+            .into_column(),
+        ])
+        .unwrap()
+    }
+
+    fn check(kind: Kind, filter: Vec<(String, Vec<Literal>)>) -> CheckResult {
+        let spec = CheckSpec {
+            name: "c".to_string(),
+            table: &tables::TRADE_FLOWS,
+            severity: Severity::Error,
+            filter,
+            kind,
+        };
+        evaluate_one(&spec, &frame()).unwrap()
+    }
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn unique_counts_the_rows_of_duplicated_keys() {
+        let r = check(
+            Kind::Unique {
+                columns: s(&["source_id", "source_file", "source_line"]),
+            },
+            vec![],
+        );
+        assert_eq!((r.status, r.failing_rows), (Status::Fail, 2));
+        assert_eq!(r.sample, "source_id=a, source_file=f, source_line=3 (2 rows)");
+        assert!(r.is_blocking());
+    }
+
+    #[test]
+    fn not_null_accepted_values_and_range_find_their_rows() {
+        let r = check(
+            Kind::NotNull {
+                columns: s(&["value_usd"]),
+            },
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert!(r.sample.starts_with("source_id=b, source_file=g, source_line=6,"));
+        let r = check(
+            Kind::AcceptedValues {
+                column: "flow".into(),
+                values: vec![Literal::Str("import".into()), Literal::Str("export".into())],
+            },
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert!(r.sample.contains("flow=barter"), "{}", r.sample);
+        // Nulls pass a range; -1 fails min 0.
+        let r = check(
+            Kind::Range {
+                column: "value_usd".into(),
+                min: Some(0.0),
+                max: None,
+            },
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert!(r.sample.contains("value_usd=-1"), "{}", r.sample);
+        // SUN only through 1991: the 1995 row fails.
+        let r = check(
+            Kind::Range {
+                column: "year".into(),
+                min: None,
+                max: Some(1991.0),
+            },
+            vec![("partner_iso3".into(), vec![Literal::Str("SUN".into())])],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert_eq!(r.detail, "year <= 1991 where partner_iso3 in [\"SUN\"]");
+        assert!(r.sample.contains("source_line=5"), "{}", r.sample);
+    }
+
+    #[test]
+    fn relationships_use_the_registry_years() {
+        let r = check(
+            Kind::Relationships {
+                column: "partner_iso3".into(),
+                year_column: Some("year".into()),
+            },
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert_eq!(
+            r.sample,
+            "partner_iso3=SUN, year=1995: not valid in that year (1 rows)"
+        );
+        let r = check(
+            Kind::Relationships {
+                column: "partner_iso3".into(),
+                year_column: None,
+            },
+            vec![],
+        );
+        assert_eq!(r.status, Status::Pass);
+    }
+
+    #[test]
+    fn row_counts_and_group_sums() {
+        let r = check(Kind::RowCountMin { min: 6 }, vec![]);
+        assert_eq!((r.status, r.failing_rows), (Status::Fail, 0));
+        assert_eq!(check(Kind::RowCountMin { min: 5 }, vec![]).status, Status::Pass);
+        let r = check(
+            Kind::RowCountMax { max: 0 },
+            vec![("flow".into(), vec![Literal::Str("barter".into())])],
+        );
+        assert_eq!(r.failing_rows, 1);
+        // Sums per year: 1991 = 10, 1992 = 42, 1995 = -1 (the null is not summed).
+        let r = check(
+            Kind::GroupSum {
+                group_by: s(&["year"]),
+                column: "value_usd".into(),
+                denominators: None,
+                min: None,
+                max: Some(40.0),
+            },
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 2);
+        assert_eq!(r.sample, "year=1992: sum(value_usd) = 42 (2 rows)");
+        // Against declared denominators: 42 / 28 = 1.5; 1991 has none, not checked.
+        let r = check(
+            Kind::GroupSum {
+                group_by: s(&["year"]),
+                column: "value_usd".into(),
+                denominators: Some(BTreeMap::from([
+                    ("1992".to_string(), 28.0),
+                    ("1995".to_string(), 100.0),
+                ])),
+                min: Some(0.0),
+                max: Some(1.0),
+            },
+            vec![],
+        );
+        assert_eq!(
+            r.sample,
+            "year=1992: sum(value_usd) = 42 over declared 28 = 1.5000 (2 rows)\nyear=1995: sum(value_usd) = -1 over declared 100 = -0.0100 (2 rows)"
+        );
+        assert!(r.detail.ends_with("2 of 2 group(s) fail"), "{}", r.detail);
+    }
+
+    #[test]
+    fn source_agreement_compares_sources_of_one_figure() {
+        // 1995 import: only source b (null value) -> not compared. 1992 export:
+        // source a twice (summed, 42) and no other source -> not compared.
+        let r = check(
+            Kind::SourceAgreement {
+                group_by: s(&["year", "flow"]),
+                column: "value_usd".into(),
+                source_column: "source_id".into(),
+                tolerance_pct: 5.0,
+            },
+            vec![],
+        );
+        assert_eq!(r.status, Status::Pass);
+        assert!(r.detail.ends_with("0 of 0 figure(s) reported twice differ more"));
+        // Any numeric column compares: years per partner. RUS has source a
+        // (1992 twice) and source b (1995); SUN has source a only.
+        let r = check(
+            Kind::SourceAgreement {
+                group_by: s(&["partner_iso3"]),
+                column: "year".into(),
+                source_column: "source_id".into(),
+                tolerance_pct: 0.0,
+            },
+            vec![],
+        );
+        // RUS years: a 1992 + 1992 = 3984, b 1995: 100 * (3984 - 1995) / 3984 = 49.9%.
+        assert_eq!(r.failing_rows, 3);
+        assert_eq!(r.sample, "partner_iso3=RUS: a 3984 vs b 1995 (49.9% apart)");
+    }
+}
