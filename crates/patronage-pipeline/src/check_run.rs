@@ -684,8 +684,11 @@ mod tests {
             Series::new("source_line".into(), [2i64, 3, 3, 5, 6]).into_column(),
             Series::new("year".into(), [1991i32, 1992, 1992, 1995, 1995]).into_column(),
             Series::new("partner_iso3".into(), ["SUN", "RUS", "RUS", "SUN", "RUS"]).into_column(),
-            Series::new("flow".into(), ["import", "export", "export", "barter", "import"])
-                .into_column(),
+            Series::new(
+                "flow".into(),
+                ["import", "export", "export", "barter", "import"],
+            )
+            .into_column(),
             Series::new(
                 "value_usd".into(),
                 [Some(10.0), Some(20.0), Some(22.0), Some(-1.0), None],
@@ -719,7 +722,10 @@ mod tests {
             vec![],
         );
         assert_eq!((r.status, r.failing_rows), (Status::Fail, 2));
-        assert_eq!(r.sample, "source_id=a, source_file=f, source_line=3 (2 rows)");
+        assert_eq!(
+            r.sample,
+            "source_id=a, source_file=f, source_line=3 (2 rows)"
+        );
         assert!(r.is_blocking());
     }
 
@@ -732,7 +738,9 @@ mod tests {
             vec![],
         );
         assert_eq!(r.failing_rows, 1);
-        assert!(r.sample.starts_with("source_id=b, source_file=g, source_line=6,"));
+        assert!(r
+            .sample
+            .starts_with("source_id=b, source_file=g, source_line=6,"));
         let r = check(
             Kind::AcceptedValues {
                 column: "flow".into(),
@@ -795,7 +803,10 @@ mod tests {
     fn row_counts_and_group_sums() {
         let r = check(Kind::RowCountMin { min: 6 }, vec![]);
         assert_eq!((r.status, r.failing_rows), (Status::Fail, 0));
-        assert_eq!(check(Kind::RowCountMin { min: 5 }, vec![]).status, Status::Pass);
+        assert_eq!(
+            check(Kind::RowCountMin { min: 5 }, vec![]).status,
+            Status::Pass
+        );
         let r = check(
             Kind::RowCountMax { max: 0 },
             vec![("flow".into(), vec![Literal::Str("barter".into())])],
@@ -849,7 +860,9 @@ mod tests {
             vec![],
         );
         assert_eq!(r.status, Status::Pass);
-        assert!(r.detail.ends_with("0 of 0 figure(s) reported twice differ more"));
+        assert!(r
+            .detail
+            .ends_with("0 of 0 figure(s) reported twice differ more"));
         // Any numeric column compares: years per partner. RUS has source a
         // (1992 twice) and source b (1995); SUN has source a only.
         let r = check(
