@@ -99,7 +99,7 @@ fn seeds() -> &'static [(String, Vec<u8>)] {
         files.sort();
         let seeds: Vec<(String, Vec<u8>)> = files
             .into_iter()
-            .filter(|p| !p.extension().is_some_and(|e| e == "md"))
+            .filter(|p| p.extension().is_none_or(|e| e != "md"))
             .filter_map(|p| {
                 let mut b = std::fs::read(&p).ok()?;
                 b.truncate(SEED_BYTES);

@@ -538,7 +538,9 @@ fn source_agreement(
     let rows = rows.u64()?;
     let sources = per_source.column(source_column)?;
     // Consecutive rows with the same key are the sources of one figure.
-    let mut figures: Vec<(String, Vec<(String, f64, u64)>)> = Vec::new();
+    // (key, [(source, value, rows)]).
+    type Figure = (String, Vec<(String, f64, u64)>);
+    let mut figures: Vec<Figure> = Vec::new();
     for i in 0..per_source.height() {
         let key = render_key(&per_source, group_by, i)?;
         let entry = (
