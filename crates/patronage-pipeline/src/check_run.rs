@@ -422,7 +422,8 @@ fn relationships(
         let year = years.as_ref().and_then(|y| y.get(i));
         let ok = match year {
             Some(y) => i32::try_from(y).is_ok_and(|y| registry.iso3_valid_in(code, y)),
-            None => years.is_none() && registry.knows_iso3(code),
+            // No year to check it against: the code must be known.
+            None => registry.knows_iso3(code),
         };
         if !ok {
             let n = rows.get(i).unwrap_or(0);

@@ -7,6 +7,8 @@
 //! patrons = ["SUN", "RUS", "CHN"]
 //! commodity = "TOTAL"           # optional; commodity code the mirror tables use
 //! output = "out/dprk"           # optional; default out/<name> under the working directory
+//! root = ".."                   # optional; the folder paths must stay in (see `paths`)
+//! allow_outside_paths = false   # optional; true lifts that limit
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
@@ -19,6 +21,13 @@
 //! partner = "RUS"
 //! current = { from = "2017-01", to = "2017-02" }
 //! baseline = { from = "2016-01", to = "2016-02" }
+//!
+//! [[checks]]                    # data checks on the built tables (see `checks`)
+//! name = "trade_value_not_negative"
+//! kind = "range"
+//! table = "trade_flows"
+//! column = "value_usd"
+//! min = 0
 //! ```
 
 use std::path::{Path, PathBuf};

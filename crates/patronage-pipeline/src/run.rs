@@ -139,6 +139,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
     ));
+    // Checks see every table: keep this after the last table is added to `frames`.
     let checks = crate::check_run::evaluate(&p, &frames, &sources)?;
     frames.push((
         &tables::CHECK_RESULTS,
