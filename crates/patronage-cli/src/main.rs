@@ -1,10 +1,11 @@
 //! `patronage`: build research-grade Parquet tables of a country's trade with its
 //! patrons from the files agencies publish.
 //!
-//! Exit codes: 0 the run finished; 1 the run finished but a data check failed;
-//! 2 an error stopped it (bad pipeline file, a source file in the wrong layout,
-//! an output that could not be written, the output folder locked by another
-//! run, outputs that drifted from their manifest under `verify`).
+//! Exit codes: 0 the run finished; 1 the run finished and wrote every table, but a
+//! data check of error severity failed; 2 an error stopped it (bad pipeline file, a
+//! source file in the wrong layout, an output that could not be written, the
+//! output folder locked by another run, outputs that drifted from their manifest
+//! under `verify`).
 
 mod report;
 
@@ -191,6 +192,20 @@ fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
                 }
                 println!("  manifest.json");
                 report::print_stages(&report);
+                for line in patronage_pipeline::check_summary(&report.checks) {
+                    println!("  {line}");
+                }
+            }
+            let blocking = report.blocking_checks();
+            if !blocking.is_empty() {
+                if quiet || json {
+                    for c in &blocking {
+                        eprintln!("{c}");
+                    }
+                }
+                let names = blocking.iter().map(|c| c.check.clone()).collect();
+                eprintln!("error: {}", patronage_pipeline::ChecksFailed { names });
+                return Ok(report::EXIT_CHECKS_FAILED);
             }
             Ok(report::EXIT_OK)
         }

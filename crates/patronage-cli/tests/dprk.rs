@@ -189,7 +189,8 @@ fn manifest_accounts_for_every_row() {
             "labor_summary",
             "trade_by_commodity",
             "source_comparison",
-            "rejects"
+            "rejects",
+            "check_results"
         ]
     );
 }

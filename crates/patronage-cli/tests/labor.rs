@@ -25,13 +25,14 @@ fn abs(path: &str) -> String {
     root().join(path).to_str().unwrap().replace('\\', "/")
 }
 
-/// A pipeline in a temp folder with the given `[[sources]]` blocks.
+/// A pipeline in a temp folder with the given `[[sources]]` blocks, reading the
+/// repository's fixtures where they are (so it allows paths outside its folder).
 fn pipeline(sources: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p.toml");
     std::fs::write(
         &p,
-        format!("name = \"labor\"\nfocus = \"PRK\"\n\n{sources}"),
+        format!("name = \"labor\"\nfocus = \"PRK\"\nallow_outside_paths = true\n\n{sources}"),
     )
     .unwrap();
     let out = tmp.path().join("out");
@@ -418,7 +419,7 @@ fn sheet_declaration_errors() {
     let (_t, p, out) = pipeline(&source("s", "labor_sheet_xlsx", &abs(XLSX), None));
     let e = stderr(&run(&p, &out));
     assert!(
-        e.contains("p.toml:6: source `s`: format labor_sheet_xlsx needs a `sheet` table"),
+        e.contains("p.toml:7: source `s`: format labor_sheet_xlsx needs a `sheet` table"),
         "{e}"
     );
     let (_t, p, out) = pipeline(&source(

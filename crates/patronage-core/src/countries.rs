@@ -200,6 +200,9 @@ mod tests {
             r.lookup(643, 1991).unwrap_err().reason(),
             "country_code_not_valid_in_year"
         );
+        assert!(r.iso3_valid_in("SUN", 1991) && !r.iso3_valid_in("SUN", 1995));
+        assert!(r.iso3_valid_in("RUS", 1992) && !r.iso3_valid_in("RUS", 1991));
+        assert!(!r.iso3_valid_in("XYZ", 2000));
     }
 
     #[test]

@@ -457,6 +457,23 @@ pub const AID_BY_DONOR_YEAR: TableSpec = TableSpec {
     ],
 };
 
+/// The outcome of every data check of a run.
+pub const CHECK_RESULTS: TableSpec = TableSpec {
+    name: "check_results",
+    key: &["check"],
+    doc: "One row per data check of the run: those the pipeline file declares and the row accounting check of every source.",
+    columns: &[
+        col("check", Str, false, "Check name from the pipeline file; `conservation_<source id>` for the built-in row accounting check of a source."),
+        col("kind", Str, false, "unique, not_null, accepted_values, range, relationships, row_count_min, row_count_max, group_sum, source_agreement or conservation."),
+        col("table", Str, false, "The table checked."),
+        col("severity", Str, false, "error (a failure makes `patronage run` exit with code 1) or warn."),
+        col("status", Str, false, "pass, fail, or skipped (the table is not built by this run)."),
+        col("failing_rows", Int64, false, "Rows that fail: for a group check, the rows of the failing groups; 0 for a row_count_min failure."),
+        col("detail", Str, false, "What was tested and what was found."),
+        col("sample", Str, false, "Up to 5 failing rows or groups as `column=value` text, one per line, each cut at 1,000 characters; empty when the check passes."),
+    ],
+};
+
 /// Every table, in the order the data dictionary lists them.
 pub const ALL_TABLES: &[&TableSpec] = &[
     &TRADE_FLOWS,
@@ -472,6 +489,7 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &TRADE_BY_COMMODITY,
     &SOURCE_COMPARISON,
     &REJECTS,
+    &CHECK_RESULTS,
 ];
 
 /// The data dictionary in Markdown, generated from the contracts: README.md

@@ -329,6 +329,7 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         line,
         message,
     };
+    text::refuse_utf16(path, bytes)?;
     let bytes = text::strip_bom(bytes);
     let json = std::str::from_utf8(bytes).map_err(|e| {
         let line = 1 + bytes[..e.valid_up_to()]
@@ -396,11 +397,19 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         let text = raw.get();
         let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
             Ok(o) => o,
-            Err(_) => {
+            Err(e) => {
+                // serde_json refuses a number beyond f64 (a 400-digit value) as
+                // the record's error: say it is a number that is wrong.
+                let why = e.to_string();
+                let reason = if why.starts_with("number out of range") {
+                    "bad_number"
+                } else {
+                    "not_a_record"
+                };
                 rejects.push(RowReject::new(
                     line,
-                    "not_a_record",
-                    "a `data` element is not a JSON object",
+                    reason,
+                    format!("a `data` element is not a JSON object of values: {why}"),
                     text,
                 ));
                 continue;

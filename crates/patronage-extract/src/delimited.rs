@@ -42,11 +42,20 @@ impl Header {
             .map(|m| format!("`{m}`"))
             .collect();
         if !missing.is_empty() {
+            // A header read as one field is usually another delimiter.
+            let delimiter = match self.names.as_slice() {
+                [one] => [';', ',', '\t', '|']
+                    .into_iter()
+                    .find(|d| one.contains(*d))
+                    .map(|d| format!(" (the header is one field: is the file delimited by {d:?}?)"))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             return Err(ExtractError::Layout {
                 path: path.to_path_buf(),
                 line: self.line,
                 message: format!(
-                    "missing column{} {}; {hint}",
+                    "missing column{} {}{delimiter}; {hint}",
                     if missing.len() > 1 { "s" } else { "" },
                     missing.join(", "),
                 ),
@@ -129,6 +138,7 @@ where
         chunk_bytes,
         sheet,
     } = dialect;
+    text::refuse_utf16(path, bytes)?;
     // The csv crate's own line numbers go wrong after CRLF and blank lines, so
     // lines are counted here from byte offsets into LF-normalized text.
     let text = lf_endings(text::strip_bom(bytes));

@@ -9,6 +9,31 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
+/// The UTF-16 encoding `bytes` are in, if they look like one: by byte-order mark,
+/// or by the NUL byte every ASCII character carries in UTF-16. Readers refuse such
+/// a file with this name rather than report its header as garbage.
+pub fn utf16_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, ..] => Some("UTF-16 LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16 BE"),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some("UTF-16 LE"),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some("UTF-16 BE"),
+        _ => None,
+    }
+}
+
+/// The layout error for a file in UTF-16, naming the encoding found.
+pub fn refuse_utf16(path: &std::path::Path, bytes: &[u8]) -> Result<(), crate::ExtractError> {
+    match utf16_encoding(bytes) {
+        None => Ok(()),
+        Some(enc) => Err(crate::ExtractError::Layout {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("the file is {enc} text; expected UTF-8 (convert it to UTF-8)"),
+        }),
+    }
+}
+
 /// Parse a decimal amount into thousandths (mills), exactly: `4982.402` →
 /// `4_982_402`. Summing integers keeps totals independent of order and thread
 /// count. Digits past the third decimal are rounded half away from zero; a value

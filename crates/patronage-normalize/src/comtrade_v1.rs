@@ -9,7 +9,9 @@
 //! * `breakdown_transport_mode` — motCode ≠ 0.
 //!
 //! Rejected: reporter or partner codes that are unknown or not valid in the row's
-//! year. Commodity rows of every aggregation level are kept, each tagged with its
+//! year; a second row for the same figure (reporter, partner, period, flow,
+//! classification, commodity) in one file, `duplicate_figure`, which would
+//! otherwise be counted twice by anyone summing `trade_flows`. Commodity rows of every aggregation level are kept, each tagged with its
 //! level, and nothing downstream sums across levels.
 
 use std::sync::Arc;
@@ -45,6 +47,9 @@ pub fn normalize(
             .or_insert_with(|| Arc::from(s))
             .clone(),
     };
+    // Each kept figure's key, with the line that gave it first.
+    type FigureKey = (u32, u32, MonthRange, Flow, String, String);
+    let mut seen = std::collections::HashMap::<FigureKey, u64>::new();
     for row in rows {
         let Some(flow) = Flow::from_comtrade_v1(&row.flow_code) else {
             *out.dropped
@@ -103,6 +108,24 @@ pub fn normalize(
                 last: row.ref_month,
             }
         };
+        let key = (
+            row.reporter_code,
+            row.partner_code,
+            period,
+            flow,
+            row.classification.clone(),
+            row.cmd_code.clone(),
+        );
+        if let Some(first) = seen.get(&key) {
+            out.rejects.push(RowReject::new(
+                row.line,
+                "duplicate_figure",
+                format!("the same reporter, partner, period, flow, classification and commodity as line {first}"),
+                &row.raw,
+            ));
+            continue;
+        }
+        seen.insert(key, row.line);
         let valuation = valuation(&row, flow);
         let commodity_level = row
             .aggr_level
@@ -228,6 +251,25 @@ mod tests {
         assert_eq!(n.rejects[0].line, 6);
         assert_eq!(n.rejects[0].reason, "country_code_not_valid_in_year");
         assert_eq!(n.rejects[0].raw, "raw 6");
+    }
+
+    #[test]
+    fn a_second_row_for_the_same_figure_is_rejected() {
+        // Lines 1 and 3 are the same figure (the value differs: it is still one
+        // figure reported twice); line 2 is another commodity.
+        let mut rows: Vec<ComtradeRow> = (1..=3).map(row).collect();
+        rows[1].cmd_code = "27".into();
+        rows[2].primary_value_mills = 2_000;
+        let n = normalize(
+            rows,
+            &ctx(MonthlyFigures::Month),
+            CountryRegistry::comtrade(),
+        );
+        assert_eq!(n.flows.len(), 2);
+        assert_eq!(n.rejects.len(), 1);
+        assert_eq!(n.rejects[0].line, 3);
+        assert_eq!(n.rejects[0].reason, "duplicate_figure");
+        assert!(n.rejects[0].detail.ends_with("as line 1"));
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! patrons = ["SUN", "RUS", "CHN"]
 //! commodity = "TOTAL"           # optional; commodity code the mirror tables use
 //! output = "out/dprk"           # optional; default out/<name> under the working directory
+//! root = ".."                   # optional; the folder paths must stay in (see `paths`)
+//! allow_outside_paths = false   # optional; true lifts that limit
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
@@ -28,6 +30,13 @@
 //! partner = "RUS"
 //! current = { from = "2017-01", to = "2017-02" }
 //! baseline = { from = "2016-01", to = "2016-02" }
+//!
+//! [[checks]]                    # data checks on the built tables (see `checks`)
+//! name = "trade_value_not_negative"
+//! kind = "range"
+//! table = "trade_flows"
+//! column = "value_usd"
+//! min = 0
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -212,6 +221,8 @@ pub struct Pipeline {
     /// Factor by which CIF values (partners' imports) are divided to compare them
     /// with FOB values in `source_comparison`; `None` = no adjustment.
     pub cif_fob_factor: Option<f64>,
+    /// Data checks on the built tables (`[[checks]]`).
+    pub checks: Vec<crate::checks::CheckSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,10 +234,16 @@ struct RawPipeline {
     #[serde(default)]
     patrons: Vec<Spanned<String>>,
     commodity: Option<String>,
-    output: Option<String>,
+    output: Option<Spanned<String>>,
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
+    #[serde(default)]
+    checks: Vec<crate::checks::RawCheck>,
+    /// The folder paths must stay in (see `paths`).
+    root: Option<Spanned<String>>,
+    /// Lifts the limit on paths.
+    allow_outside_paths: Option<bool>,
     cif_fob_factor: Option<Spanned<f64>>,
     aid: Option<Spanned<RawAid>>,
 }
@@ -338,6 +355,12 @@ impl Pipeline {
             ));
         }
         let sources_span = raw.sources.span();
+        let policy = crate::paths::PathPolicy::new(
+            &dir,
+            raw.root.as_ref().map(|r| r.get_ref().as_str()),
+            raw.allow_outside_paths.unwrap_or(false),
+        )
+        .map_err(|m| invalid(raw.root.as_ref().map_or(0..0, Spanned::span), m))?;
         let mut sources: Vec<Source> = Vec::new();
         for s in raw.sources.into_inner() {
             let id = slug(&s.id, "source id")?;
@@ -417,6 +440,11 @@ impl Pipeline {
                     )
                 }
             };
+            for f in &files {
+                policy
+                    .check_file(f)
+                    .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            }
             sources.push(Source {
                 id,
                 format,
@@ -496,6 +524,17 @@ impl Pipeline {
                 ))
             }
         };
+        let checks = crate::checks::validate(raw.checks, &invalid)?;
+        let output = match raw.output {
+            None => None,
+            Some(o) => {
+                let out = dir.join(o.get_ref());
+                policy
+                    .check_output(&out)
+                    .map_err(|m| invalid(o.span(), format!("output: {m}")))?;
+                Some(out)
+            }
+        };
         Ok(Pipeline {
             aid_base_year,
             path: path.to_path_buf(),
@@ -506,10 +545,11 @@ impl Pipeline {
             focus,
             patrons,
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
-            output: raw.output.map(|o| dir.join(o)),
+            output,
             sources,
             windows,
             cif_fob_factor,
+            checks,
         })
     }
 

@@ -3,12 +3,15 @@
 //! and writes one Parquet file per table with a manifest of inputs and outputs.
 
 mod aid;
+mod check_run;
+pub mod checks;
 pub mod config;
 mod error;
 mod events;
 pub mod labor;
 pub mod manifest;
 pub mod parquet;
+mod paths;
 mod run;
 mod source;
 mod trade;
@@ -27,9 +30,10 @@ pub mod runlog;
 pub mod stages;
 pub mod verify;
 
+pub use check_run::{check_summary, CheckResult, Status as CheckStatus};
 pub use config::Pipeline;
 pub use error::PipelineError;
-pub use run::{output_dir_of, run, RunOptions, RunReport, SourceAccount};
+pub use run::{output_dir_of, run, ChecksFailed, RunOptions, RunReport, SourceAccount};
 pub use stages::{plan, Plan};
 pub use verify::verify_outputs;
 

@@ -68,6 +68,25 @@ pub struct RunReport {
     pub manifest: Manifest,
     /// Every stage, in order: ran or skipped, why, how long.
     pub stages: Vec<StageLog>,
+    /// Data check results, by check name.
+    pub checks: Vec<crate::CheckResult>,
+}
+
+impl RunReport {
+    /// The checks of error severity that failed: the run's exit code is 1 when
+    /// there is one (every table is written all the same).
+    pub fn blocking_checks(&self) -> Vec<&crate::CheckResult> {
+        self.checks.iter().filter(|c| c.is_blocking()).collect()
+    }
+}
+
+/// A run that finished, wrote every table, and failed data checks of error
+/// severity (exit code 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{} data check(s) of error severity failed: {}; every table was written (see check_results)", names.len(), names.join(", "))]
+pub struct ChecksFailed {
+    /// The failed checks' names.
+    pub names: Vec<String>,
 }
 
 fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
@@ -346,6 +365,7 @@ struct Built {
     sources: Vec<SourceAccount>,
     inputs_sha256: String,
     prov: Provenance,
+    checks: Vec<crate::CheckResult>,
 }
 
 /// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
@@ -407,6 +427,12 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
     ));
+    // Checks see every table: keep this after the last table is added to `frames`.
+    let checks = crate::check_run::evaluate(p, &frames, &sources)?;
+    frames.push((
+        &tables::CHECK_RESULTS,
+        crate::check_run::results_frame(&checks).map_err(table_error(&tables::CHECK_RESULTS))?,
+    ));
     drop(outputs);
     // Dictionary order, whatever order the domains produced them in.
     frames.sort_by_key(|(spec, _)| {
@@ -422,6 +448,7 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         sources,
         inputs_sha256,
         prov,
+        checks,
     })
 }
 
@@ -468,6 +495,7 @@ fn write_outputs(
         sources,
         inputs_sha256,
         prov,
+        checks,
     } = built;
     let mut written = Vec::with_capacity(frames.len());
     let mut pending = Vec::with_capacity(frames.len() + 1);
@@ -522,6 +550,7 @@ fn write_outputs(
         windows,
         manifest,
         stages: Vec::new(),
+        checks,
     })
 }
 
@@ -567,6 +596,7 @@ fn skipped_report(
         tables,
         sources,
         windows: Vec::new(),
+        checks: crate::check_run::results_from_disk(output_dir)?,
         manifest,
         stages: Vec::new(),
     })

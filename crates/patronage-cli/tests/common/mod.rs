@@ -99,3 +99,17 @@ pub fn assert_balanced(rows: &serde_json::Value) {
         "{rows}"
     );
 }
+
+/// Copy a folder and everything under it (a test's private copy of the fixtures).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::common::{patronage, root};
+use crate::common::{copy_tree, patronage, root};
 
 /// A copy of `pipelines/dprk.toml` and `fixtures/` in a temporary folder, laid
 /// out as in the repository, and an output folder beside them.
@@ -51,20 +51,6 @@ impl Sandbox {
         let o = self.cmd("run", &args);
         assert_eq!(o.status.code(), Some(0), "{}", text(&o));
         events(&o)
-    }
-}
-
-/// Copy a folder and everything under it.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_tree(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
     }
 }
 
