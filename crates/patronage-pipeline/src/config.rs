@@ -191,6 +191,14 @@ pub struct Source {
     pub trade: crate::trade_config::TradeOptions,
 }
 
+impl Source {
+    /// Files the source's reader consults besides its inputs (a BACI country-code
+    /// list): their content is part of the source stage's fingerprint.
+    pub fn auxiliary_files(&self) -> impl Iterator<Item = &Path> {
+        self.trade.country_codes.as_deref().into_iter()
+    }
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct Pipeline {

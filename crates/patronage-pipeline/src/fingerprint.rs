@@ -56,10 +56,15 @@ impl SourceFingerprint {
                 })
             })
             .collect::<Result<Vec<_>, PipelineError>>()?;
+        // Files a reader consults besides its inputs (a code list) count by content.
+        let mut params = source_params(p, source);
+        for aux in source.auxiliary_files() {
+            params.push_str(&format!("\n{}", sha256_file(aux)?));
+        }
         Ok(SourceFingerprint {
             tool_version: TOOL_VERSION.to_string(),
             code: CODE_SOURCE.to_string(),
-            params_sha256: crate::sha256_hex(source_params(p, source).as_bytes()),
+            params_sha256: crate::sha256_hex(params.as_bytes()),
             files,
         })
     }
@@ -106,19 +111,15 @@ impl SourceFingerprint {
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
 /// allows twice over).
 pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
-    use sha2::Digest;
-    let io = |source| patronage_extract::ExtractError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut f, &mut hasher).map_err(io)?;
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    crate::sha256_file(path)
+        .map(|(_, sha256)| sha256)
+        .map_err(|source| {
+            patronage_extract::ExtractError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into()
+        })
 }
 
 /// A source stage's parameters as text: the source declaration without its file
@@ -141,6 +142,7 @@ pub fn source_params(p: &Pipeline, source: &Source) -> String {
         output: None,
         sources: Vec::new(),
         windows: Vec::new(),
+        checks: Vec::new(),
         ..p.clone()
     };
     format!("{source:?}\n{pipeline:?}")
