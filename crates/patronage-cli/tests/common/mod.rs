@@ -113,3 +113,21 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A folder of real published samples in `../shared/formats/` beside the checkout.
+/// Those files may not be redistributed, so they are not in the repository: when
+/// the folder is absent the caller's test says so and passes, except under CI
+/// (`CI=true`), where the folder is always laid out and its absence is a failure.
+pub fn shared_formats(sub: &str) -> Option<PathBuf> {
+    let dir = root().join("../shared/formats").join(sub);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI must provide {}",
+        dir.display()
+    );
+    eprintln!("skipped: {} is not here", dir.display());
+    None
+}
