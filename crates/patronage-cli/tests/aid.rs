@@ -232,7 +232,7 @@ fn bad_ledger_lines() {
         "d,p4,Doc,,,,1960,SUN,PRK,requested,,grain,,1,t,,,1,\n",
     ));
     let o = run_quiet(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let rejects = table(&out, "rejects");
     let got: Vec<(String, i64)> = (0..rejects.height())
         .map(|i| {
@@ -294,7 +294,7 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
     .unwrap();
     let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("custom-search-locationid-171-year-2020.json:1: broken page chain")
             && err.contains("page-2.json"),
@@ -308,7 +308,7 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
     .unwrap();
     let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(err.contains("p.toml:10: [aid] base_year = 1800"), "{err}");
 
     std::fs::write(
@@ -318,7 +318,7 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
     .unwrap();
     let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("p.toml:4: aid sources are declared but `[aid] base_year` is not"),
         "{err}"

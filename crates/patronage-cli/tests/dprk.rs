@@ -20,7 +20,7 @@ fn seed_window_reproduces_plus_73_percent() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("dprk");
     let o = patronage(&["run", "--out", out.to_str().unwrap()], &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     for t in [
         "trade_flows",
         "mirror_trade",
@@ -209,7 +209,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
                 ("RAYON_NUM_THREADS", threads),
             ],
         );
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", stderr(&o));
         let files = output_files(&out);
         let tables = manifest(&out)["outputs"].as_array().unwrap().len();
         assert!(tables >= 8, "every table of the default run");

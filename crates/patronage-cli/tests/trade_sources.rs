@@ -169,7 +169,7 @@ fn russian_customs_rejects_and_confidential_rows() {
         ИМ,2021,KP,0306110000,,300,1,1\n";
     let (_t, p, out) = setup(&[("ru_2021-01.csv", text.as_bytes())], RU_SOURCE);
     let o = run_quiet(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(
@@ -227,7 +227,7 @@ fn china_customs_in_utf8() {
         &format!("{src}encoding = \"utf-8\"\n"),
     );
     let o = run_quiet(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let flows = table(&out, "trade_flows");
     assert_eq!(f64_at(&flows, "value_usd"), Some(1000.0));
     assert_eq!(str_at(&flows, "partner_iso3", 0), "PRK");
@@ -246,7 +246,7 @@ fn china_customs_regimes_and_rejects() {
     let src = "[[sources]]\nid = \"cn\"\nformat = \"china_customs\"\npath = \"cn.csv\"\nflow = \"export\"\nperiod = \"2019\"\n";
     let (_t, p, out) = setup(&[("cn.csv", &bytes)], src);
     let o = run_quiet(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(rows["dropped"]["summed_over_regime_and_location"], 1);
@@ -281,7 +281,7 @@ fn baci_scope_chapters_and_code_list() {
         src,
     );
     let o = run_quiet(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(
