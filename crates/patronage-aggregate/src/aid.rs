@@ -220,34 +220,32 @@ pub fn fulfillment_rows(aid_events: &DataFrame) -> PolarsResult<Vec<Fulfillment>
 
 /// The `aid_fulfillment` frame.
 pub fn aid_fulfillment_frame(rows: &[Fulfillment]) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("package_id", |r| r.package_id.as_str()),
-        column!("category", |r| r.category.as_str()),
-        column!("measure", |r| r.measure.as_str()),
-        column!("donor", |r| r.donor.as_str()),
-        column!("recipient", |r| r.recipient.as_str()),
-        column!("year", |r| r.year),
-        column!("requested", |r| r.requested),
-        column!("promised", |r| r.promised),
-        column!("delivered", |r| r.delivered),
-        column!(
-            "promised_over_requested",
-            Fulfillment::promised_over_requested
-        ),
-        column!(
-            "delivered_over_promised",
-            Fulfillment::delivered_over_promised
-        ),
-        column!("promise_exceeds_request", |r| r.promise_exceeds_request),
-        column!("confirmed", |r| r.confirmed),
-        column!("events", |r| r.events),
-        column!("source_ids", |r| r.source_ids.as_str()),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("package_id", |r| r.package_id.as_str()),
+            column!("category", |r| r.category.as_str()),
+            column!("measure", |r| r.measure.as_str()),
+            column!("donor", |r| r.donor.as_str()),
+            column!("recipient", |r| r.recipient.as_str()),
+            column!("year", |r| r.year),
+            column!("requested", |r| r.requested),
+            column!("promised", |r| r.promised),
+            column!("delivered", |r| r.delivered),
+            column!(
+                "promised_over_requested",
+                Fulfillment::promised_over_requested
+            ),
+            column!(
+                "delivered_over_promised",
+                Fulfillment::delivered_over_promised
+            ),
+            column!("promise_exceeds_request", |r| r.promise_exceeds_request),
+            column!("confirmed", |r| r.confirmed),
+            column!("events", |r| r.events),
+            column!("source_ids", |r| r.source_ids.as_str()),
+        ]
+    )
 }
 
 #[derive(Default)]
@@ -297,25 +295,23 @@ pub fn aid_by_donor_year_frame(aid_events: &DataFrame, base_year: i32) -> Polars
     let rows: Vec<_> = groups.into_iter().collect();
     let one = |s: &BTreeSet<String>| (s.len() == 1).then(|| s.iter().next().cloned()).flatten();
     let usd = |v: Option<i64>| v.map(|c| c as f64 / 100.0);
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("donor", |((d, _, _), _)| d.as_str()),
-        column!("donor_iso3", |(_, g)| one(&g.donor_iso3)),
-        column!("recipient", |((_, r, _), _)| r.as_str()),
-        column!("recipient_iso3", |(_, g)| one(&g.recipient_iso3)),
-        column!("year", |((_, _, y), _)| *y),
-        column!("paid_usd", |(_, g)| usd(g.sums[0].0)),
-        column!("committed_usd", |(_, g)| usd(g.sums[1].0)),
-        column!("pledged_usd", |(_, g)| usd(g.sums[2].0)),
-        column!("paid_usd_constant", |(_, g)| usd(g.sums[0].1)),
-        column!("committed_usd_constant", |(_, g)| usd(g.sums[1].1)),
-        column!("pledged_usd_constant", |(_, g)| usd(g.sums[2].1)),
-        column!("base_year", |_| base_year),
-        column!("events", |(_, g)| g.events),
-        column!("events_without_usd", |(_, g)| g.without_usd),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("donor", |((d, _, _), _)| d.as_str()),
+            column!("donor_iso3", |(_, g)| one(&g.donor_iso3)),
+            column!("recipient", |((_, r, _), _)| r.as_str()),
+            column!("recipient_iso3", |(_, g)| one(&g.recipient_iso3)),
+            column!("year", |((_, _, y), _)| *y),
+            column!("paid_usd", |(_, g)| usd(g.sums[0].0)),
+            column!("committed_usd", |(_, g)| usd(g.sums[1].0)),
+            column!("pledged_usd", |(_, g)| usd(g.sums[2].0)),
+            column!("paid_usd_constant", |(_, g)| usd(g.sums[0].1)),
+            column!("committed_usd_constant", |(_, g)| usd(g.sums[1].1)),
+            column!("pledged_usd_constant", |(_, g)| usd(g.sums[2].1)),
+            column!("base_year", |_| base_year),
+            column!("events", |(_, g)| g.events),
+            column!("events_without_usd", |(_, g)| g.without_usd),
+        ]
+    )
 }

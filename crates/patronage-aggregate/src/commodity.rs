@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use crate::focus::focus_rows;
 use crate::{usd, MirrorSpec};
 
 /// One row of `trade_by_commodity`, money in thousandths.
@@ -44,52 +45,27 @@ pub fn commodity_rows(
     trade_flows: &DataFrame,
     spec: &MirrorSpec,
 ) -> PolarsResult<Vec<CommodityRow>> {
-    let focus = spec.focus.as_str();
-    let is_mirror = col("partner_iso3").eq(lit(focus));
-    let rows = trade_flows
-        .clone()
-        .lazy()
-        .filter(
-            is_mirror
-                .clone()
-                .or(col("reporter_iso3").eq(lit(focus)))
-                .and(col("reporter_iso3").neq(col("partner_iso3")))
-                .and(
-                    col("flow")
-                        .eq(lit("import"))
-                        .or(col("flow").eq(lit("export"))),
-                )
-                .and(
-                    col("month_first")
-                        .eq(lit(1))
-                        .and(col("month_last").eq(lit(12))),
-                )
-                .and(
-                    col("commodity_level")
-                        .eq(lit(6))
-                        .or(col("commodity_level").eq(lit(2))),
-                ),
-        )
-        .select([
-            col("source_id"),
-            is_mirror.clone().alias("is_mirror"),
-            when(is_mirror.clone())
-                .then(col("reporter_iso3"))
-                .otherwise(col("partner_iso3"))
-                .alias("partner"),
-            when(is_mirror)
-                .then(col("flow").eq(lit("import")))
-                .otherwise(col("flow").eq(lit("export")))
-                .alias("focus_exports"),
-            col("year"),
-            col("classification"),
-            col("commodity_code"),
-            col("commodity_level"),
-            (col("value_usd") * lit(1000.0) + lit(0.5))
-                .cast(DataType::Int64)
-                .alias("mills"),
-        ])
-        .collect()?;
+    let annual_hs_levels = col("month_first")
+        .eq(lit(1))
+        .and(col("month_last").eq(lit(12)))
+        .and(
+            col("commodity_level")
+                .eq(lit(6))
+                .or(col("commodity_level").eq(lit(2))),
+        );
+    let rows = focus_rows(
+        trade_flows,
+        &spec.focus,
+        &["import", "export"],
+        annual_hs_levels,
+        &[
+            "source_id",
+            "year",
+            "classification",
+            "commodity_code",
+            "commodity_level",
+        ],
+    )?;
     let sid = rows.column("source_id")?.str()?;
     let mirror = rows.column("is_mirror")?.bool()?;
     let partner = rows.column("partner")?.str()?;
@@ -99,12 +75,7 @@ pub fn commodity_rows(
     let class = rows.column("classification")?.str()?;
     let level = rows.column("commodity_level")?.i32()?;
     let mills = rows.column("mills")?.i64()?;
-    let rank = |id: &str| {
-        spec.source_priority
-            .iter()
-            .position(|s| s == id)
-            .unwrap_or(usize::MAX)
-    };
+    let rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
     type Pick = (u8, usize, String, i32);
@@ -171,28 +142,27 @@ pub fn trade_by_commodity_frame(
     rows: &[CommodityRow],
     spec: &MirrorSpec,
 ) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("focus_iso3", |_| spec.focus.clone()),
-        column!("partner_iso3", |r| r.partner.clone()),
-        column!("year", |r| r.year),
-        column!("flow", |r| r.flow),
-        column!("hs2", |r| r.hs2.clone()),
-        column!("value_usd", |r| usd(r.value)),
-        column!("share_of_flow", |r| r.share),
-        column!("commodity_level_used", |r| r.level),
-        column!("basis", |r| r.basis),
-        column!("source_id", |r| r.source.clone()),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("focus_iso3", |_| spec.focus.clone()),
+            column!("partner_iso3", |r| r.partner.clone()),
+            column!("year", |r| r.year),
+            column!("flow", |r| r.flow),
+            column!("hs2", |r| r.hs2.clone()),
+            column!("value_usd", |r| usd(r.value)),
+            column!("share_of_flow", |r| r.share),
+            column!("commodity_level_used", |r| r.level),
+            column!("basis", |r| r.basis),
+            column!("source_id", |r| r.source.clone()),
+        ]
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_flows::{trade_flows, Flow};
 
     /// (source, reporter, partner, flow, classification, code, level, usd)
     type Row = (
@@ -207,25 +177,18 @@ mod tests {
     );
 
     fn frame(rows: &[Row]) -> DataFrame {
-        macro_rules! column {
-            ($name:literal, $f:expr) => {
-                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-            };
-        }
-        DataFrame::new_infer_height(vec![
-            column!("source_id", |r| r.0),
-            column!("reporter_iso3", |r| r.1),
-            column!("partner_iso3", |r| r.2),
-            column!("flow", |r| r.3),
-            column!("classification", |r| r.4),
-            column!("commodity_code", |r| r.5),
-            column!("commodity_level", |r| r.6),
-            column!("year", |_| 2020),
-            column!("month_first", |_| 1),
-            column!("month_last", |_| 12),
-            column!("value_usd", |r| r.7),
-        ])
-        .unwrap()
+        trade_flows(rows.iter().map(|r| Flow {
+            source: r.0,
+            reporter: r.1,
+            partner: r.2,
+            flow: r.3,
+            classification: r.4,
+            code: r.5,
+            level: r.6,
+            year: 2020,
+            usd: r.7,
+            ..Flow::default()
+        }))
     }
 
     /// Source "a" has 6-digit rows and a chapter row: only the 6-digit rows are

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
+use crate::focus::focus_rows;
 use crate::{usd, MirrorSpec};
 
 /// One row of `source_comparison`, money in thousandths.
@@ -68,45 +69,24 @@ pub fn comparison_rows(
     spec: &MirrorSpec,
     cif_fob_factor: Option<f64>,
 ) -> PolarsResult<Vec<ComparisonRow>> {
-    let focus = spec.focus.as_str();
-    let is_mirror = col("partner_iso3").eq(lit(focus));
-    let rows = trade_flows
-        .clone()
-        .lazy()
-        .filter(
-            is_mirror
-                .clone()
-                .or(col("reporter_iso3").eq(lit(focus)))
-                .and(col("reporter_iso3").neq(col("partner_iso3")))
-                .and(
-                    col("flow")
-                        .eq(lit("import"))
-                        .or(col("flow").eq(lit("export")))
-                        .or(col("flow").eq(lit("total"))),
-                ),
-        )
-        .select([
-            col("source_id"),
-            col("source_file"),
-            col("source_line"),
-            col("year"),
-            col("month_first"),
-            col("month_last"),
-            is_mirror.clone().alias("is_mirror"),
-            when(is_mirror)
-                .then(col("reporter_iso3"))
-                .otherwise(col("partner_iso3"))
-                .alias("partner"),
-            col("flow"),
-            col("commodity_code"),
-            col("commodity_level"),
-            col("valuation"),
-            // value_usd was built from exact thousandths; this recovers them.
-            (col("value_usd") * lit(1000.0) + lit(0.5))
-                .cast(DataType::Int64)
-                .alias("mills"),
-        ])
-        .collect()?;
+    let rows = focus_rows(
+        trade_flows,
+        &spec.focus,
+        &["import", "export", "total"],
+        lit(true),
+        &[
+            "source_id",
+            "source_file",
+            "source_line",
+            "year",
+            "month_first",
+            "month_last",
+            "flow",
+            "commodity_code",
+            "commodity_level",
+            "valuation",
+        ],
+    )?;
     let sid = rows.column("source_id")?.str()?;
     let file = rows.column("source_file")?.str()?;
     let line = rows.column("source_line")?.i64()?;
@@ -120,13 +100,7 @@ pub fn comparison_rows(
     let level = rows.column("commodity_level")?.i32()?;
     let valuation = rows.column("valuation")?.str()?;
     let mills = rows.column("mills")?.i64()?;
-    let rank = |id: &str| {
-        spec.source_priority
-            .iter()
-            .position(|s| s == id)
-            .unwrap_or(usize::MAX - 1)
-            + 1
-    };
+    let rank = |id: &str| spec.position(id).map_or(usize::MAX, |p| p + 1);
 
     // (partner, period, direction, source, is_mirror) -> accumulated figures
     type Key = (String, MonthRange, &'static str, String, bool);
@@ -307,41 +281,40 @@ pub fn source_comparison_frame(
         }
     }
     let stat = |r: &ComparisonRow| groups[&(r.partner.clone(), r.period, r.direction)];
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("focus_iso3", |_| spec.focus.clone()),
-        column!("partner_iso3", |r| r.partner.clone()),
-        column!("year", |r| r.period.year),
-        column!("month_first", |r| r.period.first as i32),
-        column!("month_last", |r| r.period.last as i32),
-        column!("direction", |r| r.direction),
-        column!("source_id", |r| r.source.clone()),
-        column!("priority", |r| r.priority as i32),
-        column!("basis", |r| r.basis),
-        column!("derivation", |r| r.derivation.clone()),
-        column!("valuation", |r| r.valuation),
-        column!("value_usd", |r| usd(r.value)),
-        column!("cif_fob_factor", |_| cif_fob_factor),
-        column!("value_fob_usd", |r| r.value_fob.map(usd)),
-        column!("sources_compared", |r| stat(r).0),
-        column!("min_usd", |r| usd(stat(r).1)),
-        column!("max_usd", |r| usd(stat(r).2)),
-        column!("spread_usd", |r| usd(stat(r).2 - stat(r).1)),
-        column!("spread_pct", |r| {
-            let (_, lo, hi, _) = stat(r);
-            (lo > 0).then(|| 100.0 * (hi - lo) as f64 / lo as f64)
-        }),
-        column!("vs_first_source_usd", |r| usd(r.value - stat(r).3 .1)),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("focus_iso3", |_| spec.focus.clone()),
+            column!("partner_iso3", |r| r.partner.clone()),
+            column!("year", |r| r.period.year),
+            column!("month_first", |r| r.period.first as i32),
+            column!("month_last", |r| r.period.last as i32),
+            column!("direction", |r| r.direction),
+            column!("source_id", |r| r.source.clone()),
+            column!("priority", |r| r.priority as i32),
+            column!("basis", |r| r.basis),
+            column!("derivation", |r| r.derivation.clone()),
+            column!("valuation", |r| r.valuation),
+            column!("value_usd", |r| usd(r.value)),
+            column!("cif_fob_factor", |_| cif_fob_factor),
+            column!("value_fob_usd", |r| r.value_fob.map(usd)),
+            column!("sources_compared", |r| stat(r).0),
+            column!("min_usd", |r| usd(stat(r).1)),
+            column!("max_usd", |r| usd(stat(r).2)),
+            column!("spread_usd", |r| usd(stat(r).2 - stat(r).1)),
+            column!("spread_pct", |r| {
+                let (_, lo, hi, _) = stat(r);
+                (lo > 0).then(|| 100.0 * (hi - lo) as f64 / lo as f64)
+            }),
+            column!("vs_first_source_usd", |r| usd(r.value - stat(r).3 .1)),
+        ]
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_flows::{trade_flows, Flow};
 
     /// (source, line, reporter, partner, flow, code, level, valuation, usd)
     type Row = (
@@ -357,27 +330,18 @@ mod tests {
     );
 
     fn frame(rows: &[Row]) -> DataFrame {
-        macro_rules! column {
-            ($name:literal, $f:expr) => {
-                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-            };
-        }
-        DataFrame::new_infer_height(vec![
-            column!("source_id", |r| r.0),
-            column!("source_file", |_| "f"),
-            column!("source_line", |r| r.1),
-            column!("reporter_iso3", |r| r.2),
-            column!("partner_iso3", |r| r.3),
-            column!("flow", |r| r.4),
-            column!("commodity_code", |r| r.5),
-            column!("commodity_level", |r| r.6),
-            column!("valuation", |r| r.7),
-            column!("year", |_| 2019),
-            column!("month_first", |_| 1),
-            column!("month_last", |_| 12),
-            column!("value_usd", |r| r.8),
-        ])
-        .unwrap()
+        trade_flows(rows.iter().map(|r| Flow {
+            source: r.0,
+            line: r.1,
+            reporter: r.2,
+            partner: r.3,
+            flow: r.4,
+            code: r.5,
+            level: r.6,
+            valuation: r.7,
+            usd: r.8,
+            ..Flow::default()
+        }))
     }
 
     /// A reported total, a sum of 6-digit rows (the 2-digit row beside them is not

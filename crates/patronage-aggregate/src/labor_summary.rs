@@ -294,36 +294,34 @@ pub fn labor_summary_frame(
     source_priority: &[String],
 ) -> PolarsResult<DataFrame> {
     let rows = labor_summary_rows(labor_stock, source_priority)?;
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
     let share = |s: Sector| move |r: &SummaryRow| r.shares.get(&s).copied();
-    DataFrame::new_infer_height(vec![
-        column!("year", |r| r.year),
-        column!("host_iso3", |r| r.host_iso3.as_str()),
-        column!("origin_iso3", |r| r.origin_iso3.as_str()),
-        column!("measure", |r| r.total.measure().as_str()),
-        column!("workers", |r| r.total.workers() as i64),
-        column!("qualifier", |r| r.total.qualifier()),
-        column!("as_of", |r| r.as_of.as_deref()),
-        column!("figures", |r| r.total.figures() as i32),
-        column!("source_id", |r| r.source_id.as_str()),
-        column!("share_timber", share(Sector::Timber)),
-        column!("share_construction", share(Sector::Construction)),
-        column!("share_agriculture", share(Sector::Agriculture)),
-        column!("share_fishing", share(Sector::Fishing)),
-        column!("share_other", share(Sector::Other)),
-        column!("previous_workers", |r| r.previous.map(|p| p as i64)),
-        column!("change", |r| r
-            .previous
-            .map(|p| r.total.workers() as i64 - p as i64)),
-        column!("change_pct", |r| r
-            .previous
-            .filter(|p| *p > 0)
-            .map(|p| 100.0 * (r.total.workers() as f64 / p as f64 - 1.0))),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("year", |r| r.year),
+            column!("host_iso3", |r| r.host_iso3.as_str()),
+            column!("origin_iso3", |r| r.origin_iso3.as_str()),
+            column!("measure", |r| r.total.measure().as_str()),
+            column!("workers", |r| r.total.workers() as i64),
+            column!("qualifier", |r| r.total.qualifier()),
+            column!("as_of", |r| r.as_of.as_deref()),
+            column!("figures", |r| r.total.figures() as i32),
+            column!("source_id", |r| r.source_id.as_str()),
+            column!("share_timber", share(Sector::Timber)),
+            column!("share_construction", share(Sector::Construction)),
+            column!("share_agriculture", share(Sector::Agriculture)),
+            column!("share_fishing", share(Sector::Fishing)),
+            column!("share_other", share(Sector::Other)),
+            column!("previous_workers", |r| r.previous.map(|p| p as i64)),
+            column!("change", |r| r
+                .previous
+                .map(|p| r.total.workers() as i64 - p as i64)),
+            column!("change_pct", |r| r
+                .previous
+                .filter(|p| *p > 0)
+                .map(|p| 100.0 * (r.total.workers() as f64 / p as f64 - 1.0))),
+        ]
+    )
 }
 
 #[cfg(test)]
@@ -373,22 +371,20 @@ mod tests {
     );
 
     fn stock(rows: &[StockRow<'_>]) -> DataFrame {
-        macro_rules! column {
-            ($name:literal, $f:expr) => {
-                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-            };
-        }
-        DataFrame::new_infer_height(vec![
-            column!("source_id", |r| r.0),
-            column!("year", |r| r.1),
-            column!("as_of", |r| r.2),
-            column!("host_iso3", |_| "RUS"),
-            column!("origin_iso3", |_| "PRK"),
-            column!("sector", |r| r.3),
-            column!("measure", |r| r.4),
-            column!("workers", |r| r.5),
-            column!("qualifier", |r| r.6),
-        ])
+        patronage_core::frame!(
+            rows,
+            [
+                column!("source_id", |r| r.0),
+                column!("year", |r| r.1),
+                column!("as_of", |r| r.2),
+                column!("host_iso3", |_| "RUS"),
+                column!("origin_iso3", |_| "PRK"),
+                column!("sector", |r| r.3),
+                column!("measure", |r| r.4),
+                column!("workers", |r| r.5),
+                column!("qualifier", |r| r.6),
+            ]
+        )
         .unwrap()
     }
 

@@ -13,10 +13,14 @@
 pub mod aid;
 pub mod commodity;
 pub mod comparison;
+mod focus;
 pub mod labor_summary;
 pub mod mirror;
 pub mod share;
 pub mod windows;
+
+#[cfg(test)]
+mod test_flows;
 
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
 pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
+use crate::focus::focus_rows;
 use crate::usd;
 
 /// What to rebuild.
@@ -30,6 +31,13 @@ pub struct MirrorSpec {
     pub commodity: String,
     /// Source ids in priority order (first wins).
     pub source_priority: Vec<String>,
+}
+
+impl MirrorSpec {
+    /// Where a source stands in `source_priority` (0 = declared first).
+    pub fn position(&self, source_id: &str) -> Option<usize> {
+        self.source_priority.iter().position(|s| s == source_id)
+    }
 }
 
 /// One row of `mirror_trade`, with money in thousandths of a dollar.
@@ -71,52 +79,22 @@ struct Figure {
 
 /// Build the mirror rows for the spec's focus, sorted by partner and period.
 pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<Vec<MirrorRow>> {
-    let focus = spec.focus.as_str();
-    let is_mirror = col("partner_iso3").eq(lit(focus));
-    let rows = trade_flows
-        .clone()
-        .lazy()
-        .filter(
-            col("commodity_code")
-                .eq(lit(spec.commodity.as_str()))
-                .and(
-                    col("flow")
-                        .eq(lit("import"))
-                        .or(col("flow").eq(lit("export"))),
-                )
-                .and(is_mirror.clone().or(col("reporter_iso3").eq(lit(focus))))
-                .and(col("reporter_iso3").neq(col("partner_iso3"))),
-        )
-        .select([
-            col("source_id"),
-            col("source_file"),
-            col("source_line"),
-            col("year"),
-            col("month_first"),
-            col("month_last"),
-            is_mirror.clone().alias("is_mirror"),
-            when(is_mirror.clone())
-                .then(col("reporter_iso3"))
-                .otherwise(col("partner_iso3"))
-                .alias("partner"),
-            // The focus exports when a partner imports from it, or when it exports.
-            when(is_mirror)
-                .then(col("flow").eq(lit("import")))
-                .otherwise(col("flow").eq(lit("export")))
-                .alias("focus_exports"),
-            // value_usd was built from exact thousandths; this recovers them.
-            (col("value_usd") * lit(1000.0) + lit(0.5))
-                .cast(DataType::Int64)
-                .alias("mills"),
-        ])
-        .collect()?;
+    let rows = focus_rows(
+        trade_flows,
+        &spec.focus,
+        &["import", "export"],
+        col("commodity_code").eq(lit(spec.commodity.as_str())),
+        &[
+            "source_id",
+            "source_file",
+            "source_line",
+            "year",
+            "month_first",
+            "month_last",
+        ],
+    )?;
 
-    let source_rank = |id: &str| {
-        spec.source_priority
-            .iter()
-            .position(|s| s == id)
-            .unwrap_or(usize::MAX)
-    };
+    let source_rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
     let source_id = rows.column("source_id")?.str()?;
     let source_file = rows.column("source_file")?.str()?;
     let line = rows.column("source_line")?.i64()?;
@@ -262,32 +240,31 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
 
 /// The `mirror_trade` frame, in key order.
 pub fn mirror_trade_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("focus_iso3", |_| spec.focus.clone()),
-        column!("partner_iso3", |r| r.partner.clone()),
-        column!("year", |r| r.period.year),
-        column!("month", |r| r.period.single_month().map(|m| m as i32)),
-        column!("month_first", |r| r.period.first as i32),
-        column!("month_last", |r| r.period.last as i32),
-        column!("commodity_code", |_| spec.commodity.clone()),
-        column!("focus_exports_usd", |r| r.exports.map(usd)),
-        column!("focus_imports_usd", |r| r.imports.map(usd)),
-        column!("total_usd", |r| r.total().map(usd)),
-        column!("balance_usd", |r| Some(usd(r.exports? - r.imports?))),
-        column!("months_covered", |r| r.months_covered as i32),
-        column!("basis", |r| r.basis),
-        column!("source_ids", |r| r.source_ids.join(",")),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("focus_iso3", |_| spec.focus.clone()),
+            column!("partner_iso3", |r| r.partner.clone()),
+            column!("year", |r| r.period.year),
+            column!("month", |r| r.period.single_month().map(|m| m as i32)),
+            column!("month_first", |r| r.period.first as i32),
+            column!("month_last", |r| r.period.last as i32),
+            column!("commodity_code", |_| spec.commodity.clone()),
+            column!("focus_exports_usd", |r| r.exports.map(usd)),
+            column!("focus_imports_usd", |r| r.imports.map(usd)),
+            column!("total_usd", |r| r.total().map(usd)),
+            column!("balance_usd", |r| Some(usd(r.exports? - r.imports?))),
+            column!("months_covered", |r| r.months_covered as i32),
+            column!("basis", |r| r.basis),
+            column!("source_ids", |r| r.source_ids.join(",")),
+        ]
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_flows::{trade_flows, Flow};
 
     /// (source, line, reporter, partner, flow, year, first, last, usd)
     type Row = (
@@ -303,25 +280,18 @@ mod tests {
     );
 
     fn frame(rows: &[Row]) -> DataFrame {
-        macro_rules! column {
-            ($name:literal, $f:expr) => {
-                Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-            };
-        }
-        DataFrame::new_infer_height(vec![
-            column!("source_id", |r| r.0),
-            column!("source_file", |_| "f"),
-            column!("source_line", |r| r.1),
-            column!("reporter_iso3", |r| r.2),
-            column!("partner_iso3", |r| r.3),
-            column!("flow", |r| r.4),
-            column!("year", |r| r.5),
-            column!("month_first", |r| r.6),
-            column!("month_last", |r| r.7),
-            column!("commodity_code", |_| "TOTAL"),
-            column!("value_usd", |r| r.8),
-        ])
-        .unwrap()
+        trade_flows(rows.iter().map(|r| Flow {
+            source: r.0,
+            line: r.1,
+            reporter: r.2,
+            partner: r.3,
+            flow: r.4,
+            year: r.5,
+            first: r.6,
+            last: r.7,
+            usd: r.8,
+            ..Flow::default()
+        }))
     }
 
     fn spec() -> MirrorSpec {

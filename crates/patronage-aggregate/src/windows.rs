@@ -135,39 +135,37 @@ pub fn trade_windows_frame(results: &[WindowResult], spec: &MirrorSpec) -> Polar
         .iter()
         .map(|r| (&r.spec, r.current, r.baseline))
         .collect();
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), computed.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("window_id", |(w, _, _)| w.id.clone()),
-        column!("focus_iso3", |_| spec.focus.clone()),
-        column!("partner_iso3", |(w, _, _)| w.partner.clone()),
-        column!("current_from", |(w, _, _)| w.current.0.to_string()),
-        column!("current_to", |(w, _, _)| w.current.1.to_string()),
-        column!("baseline_from", |(w, _, _)| w.baseline.0.to_string()),
-        column!("baseline_to", |(w, _, _)| w.baseline.1.to_string()),
-        column!("current_total_usd", |(_, c, _)| c.total().map(usd)),
-        column!("baseline_total_usd", |(_, _, b)| b.total().map(usd)),
-        column!("total_change_pct", |(_, c, b)| change_pct(
-            c.total(),
-            b.total()
-        )),
-        column!("current_exports_usd", |(_, c, _)| c.exports.map(usd)),
-        column!("baseline_exports_usd", |(_, _, b)| b.exports.map(usd)),
-        column!("exports_change_pct", |(_, c, b)| change_pct(
-            c.exports, b.exports
-        )),
-        column!("current_imports_usd", |(_, c, _)| c.imports.map(usd)),
-        column!("baseline_imports_usd", |(_, _, b)| b.imports.map(usd)),
-        column!("imports_change_pct", |(_, c, b)| change_pct(
-            c.imports, b.imports
-        )),
-        column!("current_months_covered", |(_, c, _)| c.months as i32),
-        column!("baseline_months_covered", |(_, _, b)| b.months as i32),
-        column!("complete", |(_, c, b)| c.complete && b.complete),
-    ])
+    patronage_core::frame!(
+        computed,
+        [
+            column!("window_id", |(w, _, _)| w.id.clone()),
+            column!("focus_iso3", |_| spec.focus.clone()),
+            column!("partner_iso3", |(w, _, _)| w.partner.clone()),
+            column!("current_from", |(w, _, _)| w.current.0.to_string()),
+            column!("current_to", |(w, _, _)| w.current.1.to_string()),
+            column!("baseline_from", |(w, _, _)| w.baseline.0.to_string()),
+            column!("baseline_to", |(w, _, _)| w.baseline.1.to_string()),
+            column!("current_total_usd", |(_, c, _)| c.total().map(usd)),
+            column!("baseline_total_usd", |(_, _, b)| b.total().map(usd)),
+            column!("total_change_pct", |(_, c, b)| change_pct(
+                c.total(),
+                b.total()
+            )),
+            column!("current_exports_usd", |(_, c, _)| c.exports.map(usd)),
+            column!("baseline_exports_usd", |(_, _, b)| b.exports.map(usd)),
+            column!("exports_change_pct", |(_, c, b)| change_pct(
+                c.exports, b.exports
+            )),
+            column!("current_imports_usd", |(_, c, _)| c.imports.map(usd)),
+            column!("baseline_imports_usd", |(_, _, b)| b.imports.map(usd)),
+            column!("imports_change_pct", |(_, c, b)| change_pct(
+                c.imports, b.imports
+            )),
+            column!("current_months_covered", |(_, c, _)| c.months as i32),
+            column!("baseline_months_covered", |(_, _, b)| b.months as i32),
+            column!("complete", |(_, c, b)| c.complete && b.complete),
+        ]
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
 use polars::prelude::*;
@@ -229,28 +229,9 @@ fn fts_totals_by_status_match_an_independent_computation() {
 const LEDGER_HEADER: &str = "event_id,package_id,doc_title,doc_date,archive,doc_url,date,donor,recipient,stage,instrument,category,item,quantity,unit,amount,currency,confirmed,note\n";
 
 fn ledger_pipeline(body: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("l.csv"), format!("{LEDGER_HEADER}{body}")).unwrap();
-    let p = tmp.path().join("p.toml");
-    std::fs::write(
-        &p,
+    temp_pipeline(
+        &[("l.csv", format!("{LEDGER_HEADER}{body}").as_bytes())],
         "name = \"aid\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"l\"\nformat = \"archive_ledger\"\npath = \"l.csv\"\n\n[aid]\nbase_year = 2020\n",
-    )
-    .unwrap();
-    let out = tmp.path().join("out");
-    (tmp, p, out)
-}
-
-fn run(pipeline: &Path, out: &Path) -> std::process::Output {
-    patronage(
-        &[
-            "run",
-            pipeline.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
     )
 }
 
@@ -267,8 +248,8 @@ fn bad_ledger_lines() {
         "e,p3,Doc,,,,1960,SUN,PRK,committed,,grain,,150,t,,,1,\n",
         "d,p4,Doc,,,,1960,SUN,PRK,requested,,grain,,1,t,,,1,\n",
     ));
-    let o = run(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
     let rejects = table(&out, "rejects");
     let got: Vec<(String, i64)> = (0..rejects.height())
         .map(|i| {
@@ -328,9 +309,9 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
         "name = \"fts\"\nfocus = \"PSE\"\n\n[[sources]]\nid = \"f\"\nformat = \"ocha_fts\"\npath = \"*.json\"\n\n[aid]\nbase_year = 2020\n",
     )
     .unwrap();
-    let o = run(&p, &tmp.path().join("out"));
+    let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("flow-prk-2000.json:64: broken page chain") && err.contains("page=2"),
         "{err}"
@@ -341,9 +322,9 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
         "name = \"fts\"\nfocus = \"PSE\"\n\n[[sources]]\nid = \"f\"\nformat = \"ocha_fts\"\npath = \"*.json\"\n\n[aid]\nbase_year = 1800\n",
     )
     .unwrap();
-    let o = run(&p, &tmp.path().join("out"));
+    let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(err.contains("p.toml:10: [aid] base_year = 1800"), "{err}");
 
     std::fs::write(
@@ -351,9 +332,9 @@ fn broken_next_link_chain_and_missing_base_year_are_errors() {
         "name = \"fts\"\nfocus = \"PSE\"\n\n[[sources]]\nid = \"f\"\nformat = \"ocha_fts\"\npath = \"*.json\"\n",
     )
     .unwrap();
-    let o = run(&p, &tmp.path().join("out"));
+    let o = run_quiet(&p, &tmp.path().join("out"));
     assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = stderr(&o);
     assert!(
         err.contains("p.toml:4: aid sources are declared but `[aid] base_year` is not"),
         "{err}"

@@ -15,37 +15,14 @@ const ITC_TSV: &str = "fixtures/comtrade/rus_prk_itc_annual.tsv";
 
 /// A pipeline in a temp folder reading `file_name` (with `content`) as `format`.
 fn setup(format: &str, file_name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join(file_name), content).unwrap();
-    let pipeline = tmp.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        format!("name = \"bad\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"src\"\nformat = \"{format}\"\npath = \"{file_name}\"\n"),
+    temp_pipeline(
+        &[(file_name, content)],
+        &format!("name = \"bad\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"src\"\nformat = \"{format}\"\npath = \"{file_name}\"\n"),
     )
-    .unwrap();
-    let out = tmp.path().join("out");
-    (tmp, pipeline, out)
 }
 
 fn fixture(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap()
-}
-
-fn run(pipeline: &Path, out: &Path) -> std::process::Output {
-    patronage(
-        &[
-            "run",
-            pipeline.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
-    )
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The one reject, and the manifest's accounting for the one input.
@@ -79,7 +56,7 @@ fn missing_column_is_an_error_naming_file_and_line() {
         })
         .collect();
     let (_tmp, p, out) = setup("comtrade_v1_csv", "ru.csv", text.as_bytes());
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("ru.csv:1: missing column `primaryValue`"), "{e}");
@@ -93,7 +70,7 @@ fn missing_column_is_an_error_naming_file_and_line() {
 fn non_numeric_value_is_a_reject_naming_file_line_and_column() {
     let text = fixture(RU_CSV).replacen("14500000.0,0,True", "14.5M,0,True", 1);
     let (_tmp, p, out) = setup("comtrade_v1_csv", "ru.csv", text.as_bytes());
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert!(o.status.success(), "{}", stderr(&o));
     let (rej, rows) = only_reject(&out);
     assert_eq!(str_at(&rej, "stage", 0), "extract");
@@ -113,7 +90,7 @@ fn unknown_country_code_is_a_reject() {
     // Partner 408 -> 999 on the first data row (line 2).
     let text = fixture(RU_CSV).replacen(",643,,,X,,408,", ",643,,,X,,999,", 1);
     let (_tmp, p, out) = setup("comtrade_v1_csv", "ru.csv", text.as_bytes());
-    assert!(run(&p, &out).status.success());
+    assert!(run_quiet(&p, &out).status.success());
     let (rej, _) = only_reject(&out);
     assert_eq!(str_at(&rej, "stage", 0), "normalize");
     assert_eq!(str_at(&rej, "reason", 0), "unknown_country_code");
@@ -129,7 +106,7 @@ fn ussr_row_dated_after_1991_is_a_reject() {
     // Reporter 643 -> 810 (USSR) on the 2011 export row.
     let text = fixture(RU_CSV).replacen(",2011,643,", ",2011,810,", 1);
     let (_tmp, p, out) = setup("comtrade_v1_csv", "ru.csv", text.as_bytes());
-    assert!(run(&p, &out).status.success());
+    assert!(run_quiet(&p, &out).status.success());
     let (rej, _) = only_reject(&out);
     assert_eq!(str_at(&rej, "reason", 0), "country_code_not_valid_in_year");
     assert_eq!(line_of(&rej), 2);
@@ -141,7 +118,7 @@ fn truncated_csv_last_line_is_a_reject() {
     let full = fixture(RU_CSV);
     let cut = &full[..full.len() - 40];
     let (_tmp, p, out) = setup("comtrade_v1_csv", "ru.csv", cut.as_bytes());
-    assert!(run(&p, &out).status.success());
+    assert!(run_quiet(&p, &out).status.success());
     let (rej, rows) = only_reject(&out);
     assert_eq!(str_at(&rej, "reason", 0), "field_count");
     assert_eq!(line_of(&rej), 7);
@@ -158,7 +135,7 @@ fn truncated_json_is_an_error_naming_file_line_and_column() {
     let full = fixture(KOTRA_JSON);
     let cut = &full[..full.len() / 2];
     let (_tmp, p, out) = setup("comtrade_v1_json", "kotra.json", cut.as_bytes());
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     let lines = cut.lines().count();
@@ -170,18 +147,18 @@ fn truncated_json_is_an_error_naming_file_line_and_column() {
 fn file_in_the_wrong_layout_is_an_error() {
     // A bulk TSV declared as the API CSV.
     let (_tmp, p, out) = setup("comtrade_v1_csv", "itc.tsv", fixture(ITC_TSV).as_bytes());
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(e.contains("itc.tsv:1: missing columns"), "{e}");
     assert!(e.contains("wrong delimiter?"), "{e}");
     // The API CSV declared as the bulk TSV.
     let (_tmp, p, out) = setup("comtrade_v1_bulk", "ru.csv", fixture(RU_CSV).as_bytes());
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(e.contains("ru.csv:1: missing columns"), "{e}");
     // A CSV declared as JSON.
     let (_tmp, p, out) = setup("comtrade_v1_json", "ru.csv", fixture(RU_CSV).as_bytes());
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(
         e.contains("ru.csv:1:2: not a Comtrade v1 API response: expected ident"),
         "{e}"
@@ -191,7 +168,7 @@ fn file_in_the_wrong_layout_is_an_error() {
 #[test]
 fn empty_file_is_an_error() {
     let (_tmp, p, out) = setup("comtrade_v1_csv", "empty.csv", b"");
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("empty.csv:1: the file is empty"),
@@ -206,20 +183,20 @@ fn pipeline_file_errors_name_the_line() {
     let text = std::fs::read_to_string(&p).unwrap();
     // An unknown key.
     std::fs::write(&p, text.replace("focus = ", "focal = \"PRK\"\nfocus = ")).unwrap();
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(
         e.contains("unknown field `focal`") && e.contains("line 2"),
         "{e}"
     );
     // A glob that matches nothing.
     std::fs::write(&p, text.replace("ru.csv", "nothing*.csv")).unwrap();
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(
         e.contains("p.toml:7: source `src`: `nothing*.csv` matches no file"),
         "{e}"
     );
     // A focus the registry does not know.
     std::fs::write(&p, text.replace("\"PRK\"", "\"XYZ\"")).unwrap();
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(e.contains("p.toml:2: focus `XYZ`"), "{e}");
 }

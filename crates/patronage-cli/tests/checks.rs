@@ -34,17 +34,6 @@ fn project_copy(damage: Option<(&str, &str, &str)>) -> (tempfile::TempDir, PathB
     (tmp, p)
 }
 
-fn run_into(pipeline: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "run",
-        pipeline.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend(extra);
-    patronage(&args, &[])
-}
-
 fn check_row(out: &Path, name: &str) -> DataFrame {
     let df = rows_where(&table(out, "check_results"), "check", name);
     assert_eq!(df.height(), 1, "no check {name}");
@@ -109,7 +98,7 @@ fn a_share_above_one_fails_the_run_with_exit_code_1() {
         "1011390000.0",
     )));
     let out = tmp.path().join("out");
-    let o = run_into(&pipeline, &out, &[]);
+    let o = run_pipeline(&pipeline, &out, &[]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
@@ -142,7 +131,7 @@ fn a_ussr_row_dated_1995_fails_the_run_with_exit_code_1() {
         "C,A,19950101,1995,52,1995,810,,,X,",
     )));
     let out = tmp.path().join("out");
-    let o = run_into(&pipeline, &out, &["-q"]);
+    let o = run_pipeline(&pipeline, &out, &["-q"]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
     // Quiet, yet the failure is shown.
@@ -189,72 +178,62 @@ fn small_pipeline(extra: &str) -> (tempfile::TempDir, PathBuf) {
 
 fn load_error(extra: &str) -> String {
     let (tmp, p) = small_pipeline(extra);
-    let o = run_into(&p, &tmp.path().join("out"), &[]);
+    let o = run_pipeline(&p, &tmp.path().join("out"), &[]);
     assert_eq!(o.status.code(), Some(2), "{extra}");
     assert!(!tmp.path().join("out").exists());
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    stderr(&o)
 }
 
 #[test]
 fn checks_in_the_pipeline_file_are_validated_with_their_line() {
     // The check starts on line 9; each error names the line of the bad value.
     let check = |body: &str| format!("\n[[checks]]\nname = \"c\"\n{body}");
-    let e = load_error(&check(
-        "kind = \"uniq\"\ntable = \"trade_flows\"\ncolumns = [\"year\"]\n",
-    ));
-    assert!(
-        e.contains("p.toml:11: check `c`: unknown kind `uniq`; known: unique"),
-        "{e}"
-    );
-    let e = load_error(&check(
-        "kind = \"unique\"\ntable = \"trade_flow\"\ncolumns = [\"year\"]\n",
-    ));
-    assert!(
-        e.contains("p.toml:12: check `c`: unknown table `trade_flow`"),
-        "{e}"
-    );
-    let e = load_error(&check(
-        "kind = \"unique\"\ntable = \"trade_flows\"\ncolumns = [\"yr\"]\n",
-    ));
-    assert!(
-        e.contains("p.toml:13: check `c`: table `trade_flows` has no column `yr`"),
-        "{e}"
-    );
-    let e = load_error(&check(
-        "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"flow\"\nmin = 0\n",
-    ));
-    assert!(
-        e.contains("p.toml:13: check `c`: column `flow` is string, not a number"),
-        "{e}"
-    );
-    let e = load_error(&check(
-        "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nvalues = [1]\n",
-    ));
-    assert!(
-        e.contains("p.toml:14: check `c`: `values` does not apply to kind `range`"),
-        "{e}"
-    );
-    let e = load_error(&check(
-        "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\n",
-    ));
-    assert!(
-        e.contains("p.toml:11: check `c`: kind `range` needs `min` or `max`"),
-        "{e}"
-    );
-    let e = load_error(&check("kind = \"accepted_values\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nvalues = [\"1995\"]\n"));
-    assert!(
-        e.contains("p.toml:14: check `c`: values: `\"1995\"` is a string but the column is int32"),
-        "{e}"
-    );
-    // A wrong type and an unknown key are reported by the TOML reader with their line.
-    let e = load_error(&check(
-        "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = \"low\"\n",
-    ));
-    assert!(e.contains("line 14"), "{e}");
-    let e = load_error(&check("kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = 0\nseverty = \"warn\"\n"));
-    assert!(e.contains("line 15") && e.contains("severty"), "{e}");
-    let e = load_error(&check("kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = 0\nseverity = \"fatal\"\n"));
-    assert!(e.contains("p.toml:15: check `c`: severity `fatal`"), "{e}");
+    for (body, expected) in [
+        (
+            "kind = \"uniq\"\ntable = \"trade_flows\"\ncolumns = [\"year\"]\n",
+            &["p.toml:11: check `c`: unknown kind `uniq`; known: unique"][..],
+        ),
+        (
+            "kind = \"unique\"\ntable = \"trade_flow\"\ncolumns = [\"year\"]\n",
+            &["p.toml:12: check `c`: unknown table `trade_flow`"][..],
+        ),
+        (
+            "kind = \"unique\"\ntable = \"trade_flows\"\ncolumns = [\"yr\"]\n",
+            &["p.toml:13: check `c`: table `trade_flows` has no column `yr`"][..],
+        ),
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"flow\"\nmin = 0\n",
+            &["p.toml:13: check `c`: column `flow` is string, not a number"][..],
+        ),
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nvalues = [1]\n",
+            &["p.toml:14: check `c`: `values` does not apply to kind `range`"][..],
+        ),
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\n",
+            &["p.toml:11: check `c`: kind `range` needs `min` or `max`"][..],
+        ),
+        (
+            "kind = \"accepted_values\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nvalues = [\"1995\"]\n",
+            &["p.toml:14: check `c`: values: `\"1995\"` is a string but the column is int32"][..],
+        ),
+        // A wrong type and an unknown key are reported by the TOML reader with their line.
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = \"low\"\n",
+            &["line 14"][..],
+        ),
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = 0\nseverty = \"warn\"\n",
+            &["line 15", "severty"][..],
+        ),
+        (
+            "kind = \"range\"\ntable = \"trade_flows\"\ncolumn = \"year\"\nmin = 0\nseverity = \"fatal\"\n",
+            &["p.toml:15: check `c`: severity `fatal`"][..],
+        ),
+    ] {
+        let e = load_error(&check(body));
+        assert!(expected.iter().all(|x| e.contains(x)), "{e}");
+    }
     let twice = check("kind = \"row_count_min\"\ntable = \"trade_flows\"\nmin = 1\n");
     let e = load_error(&format!("{twice}{twice}"));
     assert!(e.contains("p.toml:16: check `c` is declared twice"), "{e}");
@@ -266,7 +245,7 @@ fn warn_failures_keep_exit_code_0_and_skipped_tables_are_reported() {
         "\n[[checks]]\nname = \"few_rows\"\nkind = \"row_count_min\"\ntable = \"trade_flows\"\nmin = 100\nseverity = \"warn\"\n",
     );
     let out = tmp.path().join("out");
-    let o = run_into(&p, &out, &[]);
+    let o = run_pipeline(&p, &out, &[]);
     assert_eq!(
         o.status.code(),
         Some(0),
@@ -294,7 +273,7 @@ fn paths_outside_the_pipeline_root_are_refused_unless_allowed() {
     let body = "name = \"small\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"itc\"\nformat = \"comtrade_v1_bulk\"\npath = \"../../itc.tsv\"\n";
     std::fs::write(&p, body).unwrap();
     let out = tmp.path().join("out");
-    let o = run_into(&p, &out, &[]);
+    let o = run_pipeline(&p, &out, &[]);
     let e = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{e}");
     assert!(
@@ -305,7 +284,7 @@ fn paths_outside_the_pipeline_root_are_refused_unless_allowed() {
     std::fs::copy(outer.join("itc.tsv"), project.join("pipelines/itc.tsv")).unwrap();
     let inside = body.replace("../../itc.tsv", "itc.tsv");
     std::fs::write(&p, format!("output = \"/tmp/elsewhere\"\n{inside}")).unwrap();
-    let o = run_into(&p, &out, &[]);
+    let o = run_pipeline(&p, &out, &[]);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
         e.contains("p.toml:1: output: `/tmp/elsewhere` is outside"),
@@ -314,7 +293,7 @@ fn paths_outside_the_pipeline_root_are_refused_unless_allowed() {
     // Declaring a wider root, or lifting the limit, allows it.
     for header in ["root = \"../..\"\n", "allow_outside_paths = true\n"] {
         std::fs::write(&p, format!("{header}{body}")).unwrap();
-        let o = run_into(&p, &out, &[]);
+        let o = run_pipeline(&p, &out, &[]);
         assert_eq!(
             o.status.code(),
             Some(0),

@@ -20,7 +20,7 @@ fn seed_window_reproduces_plus_73_percent() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("dprk");
     let o = patronage(&["run", "--out", out.to_str().unwrap()], &[]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     for t in [
         "trade_flows",
         "mirror_trade",
@@ -69,13 +69,7 @@ fn mirror_trade_values_and_priority() {
     let annual = |partner: &str, year: i32| {
         m.clone()
             .lazy()
-            .filter(
-                col("partner_iso3")
-                    .eq(lit(partner))
-                    .and(col("year").eq(lit(year)))
-                    .and(col("month_first").eq(lit(1)))
-                    .and(col("month_last").eq(lit(12))),
-            )
+            .filter(annual(partner, year))
             .collect()
             .unwrap()
     };
@@ -215,20 +209,8 @@ fn outputs_are_byte_identical_across_thread_counts() {
                 ("RAYON_NUM_THREADS", threads),
             ],
         );
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            // `.patronage/` holds the stage cache and run log, not outputs.
-            .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-            .map(|p| {
-                (
-                    p.file_name().unwrap().to_string_lossy().into_owned(),
-                    std::fs::read(&p).unwrap(),
-                )
-            })
-            .collect();
-        files.sort();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let files = output_files(&out);
         let tables = manifest(&out)["outputs"].as_array().unwrap().len();
         assert!(tables >= 8, "every table of the default run");
         assert_eq!(files.len(), tables + 1, "the tables and the manifest");

@@ -28,15 +28,10 @@ fn abs(path: &str) -> String {
 /// A pipeline in a temp folder with the given `[[sources]]` blocks, reading the
 /// repository's fixtures where they are (so it allows paths outside its folder).
 fn pipeline(sources: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("p.toml");
-    std::fs::write(
-        &p,
-        format!("name = \"labor\"\nfocus = \"PRK\"\nallow_outside_paths = true\n\n{sources}"),
+    temp_pipeline(
+        &[],
+        &format!("name = \"labor\"\nfocus = \"PRK\"\nallow_outside_paths = true\n\n{sources}"),
     )
-    .unwrap();
-    let out = tmp.path().join("out");
-    (tmp, p, out)
 }
 
 fn source(id: &str, format: &str, path: &str, sheet: Option<String>) -> String {
@@ -44,25 +39,8 @@ fn source(id: &str, format: &str, path: &str, sheet: Option<String>) -> String {
     format!("[[sources]]\nid = \"{id}\"\nformat = \"{format}\"\npath = \"{path}\"\n{sheet}\n")
 }
 
-fn run(p: &Path, out: &Path) -> std::process::Output {
-    patronage(
-        &[
-            "run",
-            p.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
-    )
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 fn run_ok_at(p: &Path, out: &Path) {
-    let o = run(p, out);
+    let o = run_quiet(p, out);
     assert!(o.status.success(), "{}", stderr(&o));
     for input in manifest(out)["inputs"].as_array().unwrap() {
         assert_balanced(&input["rows"]);
@@ -329,7 +307,7 @@ fn missing_sheet_lists_the_sheets() {
         &abs(XLSX),
         Some(format!("name = \"2-T 2019\", {FORM_2T_SHEET}")),
     ));
-    let o = run(&p, &out);
+    let o = run_quiet(&p, &out);
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
     assert!(
@@ -360,7 +338,7 @@ fn merged_cells_that_hide_a_column_are_errors() {
             &abs(BAD_XLSX),
             Some(format!("name = \"{sheet}\", {FORM_2T_SHEET}")),
         ));
-        let o = run(&p, &out);
+        let o = run_quiet(&p, &out);
         assert_eq!(o.status.code(), Some(2));
         let e = stderr(&o);
         assert!(e.contains(expected), "{e}");
@@ -417,7 +395,7 @@ fn unknown_measure_is_a_reject() {
 #[test]
 fn sheet_declaration_errors() {
     let (_t, p, out) = pipeline(&source("s", "labor_sheet_xlsx", &abs(XLSX), None));
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(
         e.contains("p.toml:7: source `s`: format labor_sheet_xlsx needs a `sheet` table"),
         "{e}"
@@ -428,7 +406,7 @@ fn sheet_declaration_errors() {
         &abs(XLSX),
         Some("name = \"2-T\", layout = \"form_3t\", host = \"RUS\"".into()),
     ));
-    let e = stderr(&run(&p, &out));
+    let e = stderr(&run_quiet(&p, &out));
     assert!(
         e.contains("unknown sheet layout `form_3t`; known: form_2t, permits_by_citizenship"),
         "{e}"

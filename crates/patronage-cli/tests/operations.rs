@@ -132,14 +132,8 @@ fn killed_run_leftovers_are_cleaned_and_its_stale_lock_taken_over() {
         t
     })
     .unwrap();
-    let mut waiting = Command::new(env!("CARGO_BIN_EXE_patronage"))
-        .args([
-            "run",
-            s.pipeline.to_str().unwrap(),
-            "--out",
-            s.out.to_str().unwrap(),
-            "--wait",
-        ])
+    let mut waiting = s
+        .run_command(&["--wait"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -197,15 +191,8 @@ fn second_concurrent_run_is_refused_or_waits() {
     assert!(t.elapsed() >= Duration::from_millis(500));
     assert!(String::from_utf8_lossy(&o.stderr).contains("after waiting"));
 
-    let mut waiting = Command::new(env!("CARGO_BIN_EXE_patronage"))
-        .args([
-            "run",
-            s.pipeline.to_str().unwrap(),
-            "--out",
-            s.out.to_str().unwrap(),
-            "--wait",
-            "--json",
-        ])
+    let mut waiting = s
+        .run_command(&["--wait", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -239,16 +226,7 @@ fn second_concurrent_run_is_refused_or_waits() {
 fn two_runs_started_together_take_turns() {
     let s = Sandbox::new();
     let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_patronage"))
-            .args([
-                "run",
-                s.pipeline.to_str().unwrap(),
-                "--out",
-                s.out.to_str().unwrap(),
-                "--force",
-                "--wait=60",
-                "-q",
-            ])
+        s.run_command(&["--force", "--wait=60", "-q"])
             .stderr(Stdio::piped())
             .spawn()
             .unwrap()
@@ -388,16 +366,7 @@ fn run_killed_mid_way_leaves_previous_outputs_and_next_run_completes() {
     }
     std::fs::write(&csv, big).unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_patronage"))
-        .args([
-            "run",
-            s.pipeline.to_str().unwrap(),
-            "--out",
-            s.out.to_str().unwrap(),
-            "-q",
-        ])
-        .spawn()
-        .unwrap();
+    let mut child = s.run_command(&["-q"]).spawn().unwrap();
     let lock = s.out.join(".patronage/lock");
     let t = Instant::now();
     while !lock.exists() && t.elapsed() < Duration::from_secs(30) {

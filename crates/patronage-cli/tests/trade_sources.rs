@@ -19,14 +19,7 @@ fn compared(
 ) -> (Vec<(String, f64, String)>, f64) {
     let df = table(out, "source_comparison")
         .lazy()
-        .filter(
-            col("partner_iso3")
-                .eq(lit(partner))
-                .and(col("year").eq(lit(year)))
-                .and(col("month_first").eq(lit(1)))
-                .and(col("month_last").eq(lit(12)))
-                .and(col("direction").eq(lit(direction))),
-        )
+        .filter(annual(partner, year).and(col("direction").eq(lit(direction))))
         .collect()
         .unwrap();
     let v = df.column("value_usd").unwrap().f64().unwrap();
@@ -132,30 +125,9 @@ fn default_run_compares_sources() {
 
 /// A pipeline in a temp folder with the given files and `[[sources]]` text.
 fn setup(files: &[(&str, &[u8])], sources: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    for (name, bytes) in files {
-        std::fs::write(tmp.path().join(name), bytes).unwrap();
-    }
-    let pipeline = tmp.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        format!("name = \"t\"\nfocus = \"PRK\"\n\n{sources}"),
-    )
-    .unwrap();
-    let out = tmp.path().join("out");
-    (tmp, pipeline, out)
-}
-
-fn run(pipeline: &Path, out: &Path) -> std::process::Output {
-    patronage(
-        &[
-            "run",
-            pipeline.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        &[],
+    temp_pipeline(
+        files,
+        &format!("name = \"t\"\nfocus = \"PRK\"\n\n{sources}"),
     )
 }
 
@@ -166,7 +138,7 @@ fn failure(o: &std::process::Output) -> String {
         "expected an error:\n{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    stderr(o)
 }
 
 const RU_SOURCE: &str = "[[sources]]\nid = \"ru\"\nformat = \"russia_customs\"\npath = \"ru_2021-01.csv\"\nstoim_unit = \"usd\"\n";
@@ -177,7 +149,7 @@ fn russian_customs_in_windows_1251() {
     let text = "NAPR,PERIOD,STRANA,TNVED,EDIZM,STOIM,NETTO,KOL\nЭК,2021,KP,2701120000,,10,1,1\n";
     let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(text);
     let (_t, p, out) = setup(&[("ru_2021-01.csv", &bytes)], RU_SOURCE);
-    let e = failure(&run(&p, &out));
+    let e = failure(&run_quiet(&p, &out));
     assert!(
         e.contains("ru_2021-01.csv:2:") && e.contains("declare encoding = \"windows-1251\""),
         "{e}"
@@ -196,8 +168,8 @@ fn russian_customs_rejects_and_confidential_rows() {
         ЭК,2021,ZZ,2701120000,,5,1,1\n\
         ИМ,2021,KP,0306110000,,300,1,1\n";
     let (_t, p, out) = setup(&[("ru_2021-01.csv", text.as_bytes())], RU_SOURCE);
-    let o = run(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(
@@ -230,7 +202,7 @@ fn russian_customs_needs_a_stoim_unit() {
         &[("ru_2021-01.csv", b"NAPR,PERIOD,STRANA,STOIM\n")],
         "[[sources]]\nid = \"ru\"\nformat = \"russia_customs\"\npath = \"ru_2021-01.csv\"\n",
     );
-    let e = failure(&run(&p, &out));
+    let e = failure(&run_quiet(&p, &out));
     assert!(
         e.contains("p.toml:5: source `ru`") && e.contains("needs `stoim_unit`"),
         "{e}"
@@ -244,7 +216,7 @@ fn china_customs_in_utf8() {
     let text = "\"贸易伙伴编码\",\"贸易伙伴名称\",\"美元\",\n\"109\",\"朝鲜\",\"1,000\",\n";
     let src = "[[sources]]\nid = \"cn\"\nformat = \"china_customs\"\npath = \"cn.csv\"\nflow = \"export\"\nperiod = \"2019\"\n";
     let (_t, p, out) = setup(&[("cn.csv", text.as_bytes())], src);
-    let e = failure(&run(&p, &out));
+    let e = failure(&run_quiet(&p, &out));
     assert!(
         e.contains("cn.csv:1: the file is UTF-8, not gb18030")
             && e.contains("declare encoding = \"utf-8\""),
@@ -254,8 +226,8 @@ fn china_customs_in_utf8() {
         &[("cn.csv", text.as_bytes())],
         &format!("{src}encoding = \"utf-8\"\n"),
     );
-    let o = run(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
     let flows = table(&out, "trade_flows");
     assert_eq!(f64_at(&flows, "value_usd"), Some(1000.0));
     assert_eq!(str_at(&flows, "partner_iso3", 0), "PRK");
@@ -273,8 +245,8 @@ fn china_customs_regimes_and_rejects() {
     let (bytes, _, _) = encoding_rs::GB18030.encode(text);
     let src = "[[sources]]\nid = \"cn\"\nformat = \"china_customs\"\npath = \"cn.csv\"\nflow = \"export\"\nperiod = \"2019\"\n";
     let (_t, p, out) = setup(&[("cn.csv", &bytes)], src);
-    let o = run(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(rows["dropped"]["summed_over_regime_and_location"], 1);
@@ -308,8 +280,8 @@ fn baci_scope_chapters_and_code_list() {
         ],
         src,
     );
-    let o = run(&p, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
     let rows = manifest(&out)["inputs"][0]["rows"].clone();
     assert_balanced(&rows);
     assert_eq!(
@@ -350,7 +322,7 @@ fn baci_scope_chapters_and_code_list() {
         ],
         src,
     );
-    let e = failure(&run(&p, &out));
+    let e = failure(&run_quiet(&p, &out));
     assert!(
         e.contains("codes.csv:3: a country code line does not parse"),
         "{e}"
@@ -365,7 +337,7 @@ fn misplaced_parameters_name_their_line() {
         &[("cn.csv", b"x\n")],
         "[[sources]]\nid = \"cn\"\nformat = \"comtrade_v1_csv\"\npath = \"cn.csv\"\nstoim_unit = \"usd\"\n",
     );
-    let e = failure(&run(&p, &out));
+    let e = failure(&run_quiet(&p, &out));
     assert!(
         e.contains(
             "p.toml:8: source `cn`: `stoim_unit` does not apply to format `comtrade_v1_csv`"
@@ -376,7 +348,7 @@ fn misplaced_parameters_name_their_line() {
     std::fs::write(tmp.path().join("cn.csv"), b"x\n").unwrap();
     let p = tmp.path().join("p.toml");
     std::fs::write(&p, "name = \"t\"\nfocus = \"PRK\"\ncif_fob_factor = 2.0\n\n[[sources]]\nid = \"cn\"\nformat = \"comtrade_v1_csv\"\npath = \"cn.csv\"\n").unwrap();
-    let e = failure(&run(&p, &tmp.path().join("out")));
+    let e = failure(&run_quiet(&p, &tmp.path().join("out")));
     assert!(
         e.contains("p.toml:3: cif_fob_factor = 2: expected a factor between 1.0 and 1.5"),
         "{e}"

@@ -59,3 +59,16 @@ pub fn bound_text(s: &str) -> String {
         Some((i, _)) => format!("{}…", &s[..i]),
     }
 }
+
+/// A polars `DataFrame` with one column per `column!(name, |row| value)`, each
+/// column taken from the items of `rows` in order: how the crates that build
+/// tables turn their rows into frames. The caller depends on polars and has
+/// `polars::prelude::*` in scope (this crate does not use polars itself).
+#[macro_export]
+macro_rules! frame {
+    ($rows:expr, [$(column!($name:literal, $f:expr)),* $(,)?]) => {
+        DataFrame::new_infer_height(vec![$(
+            Series::new($name.into(), $rows.iter().map($f).collect::<Vec<_>>()).into_column()
+        ),*])
+    };
+}

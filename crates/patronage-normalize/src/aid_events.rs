@@ -478,46 +478,44 @@ fn dollars(c: Option<i64>) -> Option<f64> {
 
 /// Build the `aid_events` frame (columns in contract order, not yet sorted).
 pub fn aid_events_frame(events: &[AidEvent]) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), events.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("source_id", |e| e.source_id.as_ref()),
-        column!("source_file", |e| e.source_file.as_ref()),
-        column!("source_line", |e| e.source_line as i64),
-        column!("source_ref", |e| e.source_ref.as_str()),
-        column!("event_id", |e| e.event_id.as_str()),
-        column!("package_id", |e| e.package_id.as_deref()),
-        column!("date", |e| e.date.as_deref()),
-        column!("year", |e| e.year),
-        column!("donor", |e| e.donor.as_str()),
-        column!("donor_iso3", |e| e.donor_iso3.as_deref()),
-        column!("recipient", |e| e.recipient.as_str()),
-        column!("recipient_iso3", |e| e.recipient_iso3.as_deref()),
-        column!("stage", |e| e.stage.as_str()),
-        column!("instrument", |e| e.instrument.as_deref()),
-        column!("category", |e| e.category.as_deref()),
-        column!("item", |e| e.item.as_deref()),
-        column!("quantity", |e| e.quantity),
-        column!("quantity_unit", |e| e.quantity_unit.as_deref()),
-        column!("quantity_t", |e| e.quantity_t),
-        column!("amount_original", |e| e.amount_original),
-        column!("currency_original", |e| e.currency_original.as_deref()),
-        column!("fx_rate", |e| e.fx_rate),
-        column!("amount_usd", |e| dollars(e.amount_usd_cents)),
-        column!("amount_usd_constant", |e| dollars(
-            e.amount_usd_constant_cents
-        )),
-        column!("usd_gap", |e| e.usd_gap),
-        column!("confirmed", |e| e.confirmed),
-        column!("document", |e| e.document.as_deref()),
-        column!("document_date", |e| e.document_date.as_deref()),
-        column!("archive", |e| e.archive.as_deref()),
-        column!("document_url", |e| e.document_url.as_deref()),
-        column!("note", |e| e.note.as_deref()),
-    ])
+    patronage_core::frame!(
+        events,
+        [
+            column!("source_id", |e| e.source_id.as_ref()),
+            column!("source_file", |e| e.source_file.as_ref()),
+            column!("source_line", |e| e.source_line as i64),
+            column!("source_ref", |e| e.source_ref.as_str()),
+            column!("event_id", |e| e.event_id.as_str()),
+            column!("package_id", |e| e.package_id.as_deref()),
+            column!("date", |e| e.date.as_deref()),
+            column!("year", |e| e.year),
+            column!("donor", |e| e.donor.as_str()),
+            column!("donor_iso3", |e| e.donor_iso3.as_deref()),
+            column!("recipient", |e| e.recipient.as_str()),
+            column!("recipient_iso3", |e| e.recipient_iso3.as_deref()),
+            column!("stage", |e| e.stage.as_str()),
+            column!("instrument", |e| e.instrument.as_deref()),
+            column!("category", |e| e.category.as_deref()),
+            column!("item", |e| e.item.as_deref()),
+            column!("quantity", |e| e.quantity),
+            column!("quantity_unit", |e| e.quantity_unit.as_deref()),
+            column!("quantity_t", |e| e.quantity_t),
+            column!("amount_original", |e| e.amount_original),
+            column!("currency_original", |e| e.currency_original.as_deref()),
+            column!("fx_rate", |e| e.fx_rate),
+            column!("amount_usd", |e| dollars(e.amount_usd_cents)),
+            column!("amount_usd_constant", |e| dollars(
+                e.amount_usd_constant_cents
+            )),
+            column!("usd_gap", |e| e.usd_gap),
+            column!("confirmed", |e| e.confirmed),
+            column!("document", |e| e.document.as_deref()),
+            column!("document_date", |e| e.document_date.as_deref()),
+            column!("archive", |e| e.archive.as_deref()),
+            column!("document_url", |e| e.document_url.as_deref()),
+            column!("note", |e| e.note.as_deref()),
+        ]
+    )
 }
 
 #[cfg(test)]

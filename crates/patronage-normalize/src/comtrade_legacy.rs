@@ -7,12 +7,13 @@
 //! unknown or not valid in the row's year. Rows of every aggregation level are
 //! kept with their level; nothing downstream sums across levels.
 
-use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
+use patronage_core::{CountryRegistry, Flow};
 use patronage_extract::comtrade_legacy::LegacyRow;
 
+use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
 use crate::comtrade_v1::{commodity_level, SourceContext};
 use crate::intern::Interner;
-use crate::{MonthlyFigures, Normalized, TradeFlow};
+use crate::{Normalized, TradeFlow};
 
 /// Normalize one file's rows.
 pub fn normalize(
@@ -29,61 +30,30 @@ pub fn normalize(
                 .or_default() += 1;
             continue;
         };
-        let breakdown = if row.partner2_code.is_some_and(|c| c != 0) {
-            Some("breakdown_second_partner")
-        } else if !row.customs_code.is_empty() && row.customs_code != "C00" {
-            Some("breakdown_customs_procedure")
-        } else if !row.mot_code.is_empty() && row.mot_code != "0" {
-            Some("breakdown_transport_mode")
-        } else {
-            None
-        };
-        if let Some(reason) = breakdown {
+        if let Some(reason) = breakdown_reason(
+            row.partner2_code.is_some_and(|c| c != 0),
+            !row.customs_code.is_empty() && row.customs_code != "C00",
+            !row.mot_code.is_empty() && row.mot_code != "0",
+        ) {
             *out.dropped.entry(reason.to_string()).or_default() += 1;
             continue;
         }
-        let (reporter, partner) = match (
-            registry.lookup(row.reporter_code, row.year),
-            registry.lookup(row.partner_code, row.year),
+        let (reporter, partner) = match reporter_and_partner(
+            registry,
+            (row.reporter_code, row.partner_code),
+            row.year,
+            ("Reporter Code", "Partner Code"),
+            row.line,
+            &row.raw,
         ) {
-            (Ok(r), Ok(p)) => (r, p),
-            (Err(e), _) => {
-                out.rejects.push(RowReject::new(
-                    row.line,
-                    e.reason(),
-                    format!("Reporter Code: {e}"),
-                    &row.raw,
-                ));
-                continue;
-            }
-            (_, Err(e)) => {
-                out.rejects.push(RowReject::new(
-                    row.line,
-                    e.reason(),
-                    format!("Partner Code: {e}"),
-                    &row.raw,
-                ));
+            Ok(pair) => pair,
+            Err(reject) => {
+                out.rejects.push(reject);
                 continue;
             }
         };
-        let period = match row.month {
-            None => MonthRange::annual(row.year),
-            Some(m) => MonthRange {
-                year: row.year,
-                first: if ctx.monthly == MonthlyFigures::YearToDate {
-                    1
-                } else {
-                    m
-                },
-                last: m,
-            },
-        };
-        let v = Some(row.value_mills);
-        let valuation = match (row.cif_mills == v, row.fob_mills == v) {
-            (true, false) => "CIF",
-            (false, true) => "FOB",
-            _ => flow.valuation(),
-        };
+        let period = period(row.year, row.month, ctx.monthly);
+        let valuation = valuation(row.value_mills, row.cif_mills, row.fob_mills, flow);
         out.flows.push(TradeFlow {
             source_id: ctx.source_id.clone(),
             source_file: ctx.source_file.clone(),

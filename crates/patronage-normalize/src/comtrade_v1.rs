@@ -19,6 +19,8 @@ use std::sync::Arc;
 use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
 use patronage_extract::comtrade_v1::{ComtradeRow, ANNUAL_REF_MONTH};
 
+use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
+use crate::intern::Interner;
 use crate::{MonthlyFigures, Normalized, TradeFlow};
 
 /// Where the rows came from, for provenance.
@@ -39,14 +41,7 @@ pub fn normalize(
     registry: &CountryRegistry,
 ) -> Normalized {
     let mut out = Normalized::default();
-    let mut iso = std::collections::HashMap::<String, Arc<str>>::new();
-    let mut intern = |s: &str| match iso.get(s) {
-        Some(a) => a.clone(),
-        None => iso
-            .entry(s.to_string())
-            .or_insert_with(|| Arc::from(s))
-            .clone(),
-    };
+    let mut iso = Interner::default();
     // Each kept figure's key, with the line that gave it first.
     type FigureKey = (u32, u32, MonthRange, Flow, String, String);
     let mut seen = std::collections::HashMap::<FigureKey, u64>::new();
@@ -57,57 +52,31 @@ pub fn normalize(
                 .or_default() += 1;
             continue;
         };
-        let breakdown = if row.partner2_code != 0 {
-            Some("breakdown_second_partner")
-        } else if row.customs_code != "C00" {
-            Some("breakdown_customs_procedure")
-        } else if row.mot_code != 0 {
-            Some("breakdown_transport_mode")
-        } else {
-            None
-        };
-        if let Some(reason) = breakdown {
+        if let Some(reason) = breakdown_reason(
+            row.partner2_code != 0,
+            row.customs_code != "C00",
+            row.mot_code != 0,
+        ) {
             *out.dropped.entry(reason.to_string()).or_default() += 1;
             continue;
         }
         let year = row.ref_year;
-        let (reporter, partner) = match (
-            registry.lookup(row.reporter_code, year),
-            registry.lookup(row.partner_code, year),
+        let (reporter, partner) = match reporter_and_partner(
+            registry,
+            (row.reporter_code, row.partner_code),
+            year,
+            ("reporterCode", "partnerCode"),
+            row.line,
+            &row.raw,
         ) {
-            (Ok(r), Ok(p)) => (r, p),
-            (Err(e), _) => {
-                out.rejects.push(RowReject::new(
-                    row.line,
-                    e.reason(),
-                    format!("reporterCode: {e}"),
-                    &row.raw,
-                ));
-                continue;
-            }
-            (_, Err(e)) => {
-                out.rejects.push(RowReject::new(
-                    row.line,
-                    e.reason(),
-                    format!("partnerCode: {e}"),
-                    &row.raw,
-                ));
+            Ok(pair) => pair,
+            Err(reject) => {
+                out.rejects.push(reject);
                 continue;
             }
         };
-        let period = if row.ref_month == ANNUAL_REF_MONTH {
-            MonthRange::annual(year)
-        } else {
-            let first = match ctx.monthly {
-                MonthlyFigures::Month => row.ref_month,
-                MonthlyFigures::YearToDate => 1,
-            };
-            MonthRange {
-                year,
-                first,
-                last: row.ref_month,
-            }
-        };
+        let month = (row.ref_month != ANNUAL_REF_MONTH).then_some(row.ref_month);
+        let period = period(year, month, ctx.monthly);
         let key = (
             row.reporter_code,
             row.partner_code,
@@ -126,7 +95,12 @@ pub fn normalize(
             continue;
         }
         seen.insert(key, row.line);
-        let valuation = valuation(&row, flow);
+        let valuation = valuation(
+            row.primary_value_mills,
+            row.cif_value_mills,
+            row.fob_value_mills,
+            flow,
+        );
         let commodity_level = row
             .aggr_level
             .unwrap_or_else(|| commodity_level(&row.cmd_code));
@@ -136,9 +110,9 @@ pub fn normalize(
             source_line: row.line,
             period,
             reporter_code: row.reporter_code,
-            reporter_iso3: intern(&reporter.iso3),
+            reporter_iso3: iso.get(&reporter.iso3),
             partner_code: row.partner_code,
-            partner_iso3: intern(&partner.iso3),
+            partner_iso3: iso.get(&partner.iso3),
             flow,
             classification: row.classification,
             commodity_code: row.cmd_code,
@@ -152,18 +126,6 @@ pub fn normalize(
         });
     }
     out
-}
-
-/// Which valuation `primaryValue` is: the one of `cifvalue`/`fobvalue` it equals
-/// (Comtrade takes it from whichever the reporter gave), else the convention for
-/// the flow (imports CIF, exports FOB).
-fn valuation(row: &ComtradeRow, flow: Flow) -> &'static str {
-    let v = Some(row.primary_value_mills);
-    match (row.cif_value_mills == v, row.fob_value_mills == v) {
-        (true, false) => "CIF",
-        (false, true) => "FOB",
-        _ => flow.valuation(),
-    }
 }
 
 /// Aggregation level of a commodity code when the file does not state it

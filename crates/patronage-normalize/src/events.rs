@@ -37,20 +37,18 @@ pub fn events_frame(events: &[Event]) -> PolarsResult<DataFrame> {
                 b.entry.line,
             ))
     });
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("date", |r| r.entry.date.as_str()),
-        column!("year", |r| r.entry.year),
-        column!("kind", |r| r.entry.kind.as_str()),
-        column!("title", |r| r.entry.title.as_str()),
-        column!("detail", |r| r.entry.detail.as_deref()),
-        column!("source_id", |r| r.source_id.as_ref()),
-        column!("source_file", |r| r.source_file.as_ref()),
-        column!("source_line", |r| r.entry.line as i64),
-        column!("source_ref", |r| r.entry.citation.as_str()),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("date", |r| r.entry.date.as_str()),
+            column!("year", |r| r.entry.year),
+            column!("kind", |r| r.entry.kind.as_str()),
+            column!("title", |r| r.entry.title.as_str()),
+            column!("detail", |r| r.entry.detail.as_deref()),
+            column!("source_id", |r| r.source_id.as_ref()),
+            column!("source_file", |r| r.source_file.as_ref()),
+            column!("source_line", |r| r.entry.line as i64),
+            column!("source_ref", |r| r.entry.citation.as_str()),
+        ]
+    )
 }

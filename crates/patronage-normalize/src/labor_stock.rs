@@ -74,49 +74,41 @@ pub(crate) fn check_iso3(
     }
 }
 
+/// The `labor_stock` key a figure sorts by.
+fn sort_key(f: &LaborFigure) -> (&str, &str, &str, i32, &str, &str, &str) {
+    (
+        &f.source_id,
+        &f.source_file,
+        &f.source_ref,
+        f.year,
+        &f.host_iso3,
+        f.sector.as_str(),
+        f.measure.as_str(),
+    )
+}
+
 /// Build the `labor_stock` frame, sorted by its key.
 pub fn labor_stock_frame(figures: &[LaborFigure]) -> PolarsResult<DataFrame> {
     let mut rows: Vec<&LaborFigure> = figures.iter().collect();
-    rows.sort_by(|a, b| {
-        (
-            &a.source_id,
-            &a.source_file,
-            &a.source_ref,
-            a.year,
-            &a.host_iso3,
-            a.sector.as_str(),
-            a.measure.as_str(),
-        )
-            .cmp(&(
-                &b.source_id,
-                &b.source_file,
-                &b.source_ref,
-                b.year,
-                &b.host_iso3,
-                b.sector.as_str(),
-                b.measure.as_str(),
-            ))
-    });
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("source_id", |r| r.source_id.as_ref()),
-        column!("source_file", |r| r.source_file.as_ref()),
-        column!("source_line", |r| r.source_line as i64),
-        column!("source_ref", |r| r.source_ref.as_str()),
-        column!("year", |r| r.year),
-        column!("as_of", |r| r.as_of.as_deref()),
-        column!("host_iso3", |r| r.host_iso3.as_str()),
-        column!("origin_iso3", |r| r.origin_iso3.as_str()),
-        column!("region", |r| r.region.as_deref()),
-        column!("sector", |r| r.sector.as_str()),
-        column!("measure", |r| r.measure.as_str()),
-        column!("workers", |r| r.workers as i64),
-        column!("qualifier", |r| r.qualifier.as_str()),
-        column!("note", |r| r.note.as_deref()),
-        column!("citation", |r| r.citation.as_deref()),
-    ])
+    rows.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    patronage_core::frame!(
+        rows,
+        [
+            column!("source_id", |r| r.source_id.as_ref()),
+            column!("source_file", |r| r.source_file.as_ref()),
+            column!("source_line", |r| r.source_line as i64),
+            column!("source_ref", |r| r.source_ref.as_str()),
+            column!("year", |r| r.year),
+            column!("as_of", |r| r.as_of.as_deref()),
+            column!("host_iso3", |r| r.host_iso3.as_str()),
+            column!("origin_iso3", |r| r.origin_iso3.as_str()),
+            column!("region", |r| r.region.as_deref()),
+            column!("sector", |r| r.sector.as_str()),
+            column!("measure", |r| r.measure.as_str()),
+            column!("workers", |r| r.workers as i64),
+            column!("qualifier", |r| r.qualifier.as_str()),
+            column!("note", |r| r.note.as_deref()),
+            column!("citation", |r| r.citation.as_deref()),
+        ]
+    )
 }

@@ -10,6 +10,7 @@ pub mod aid_events;
 pub mod baci;
 pub mod china_customs;
 pub mod comtrade_legacy;
+mod comtrade_rules;
 pub mod comtrade_v1;
 pub mod estimates_ledger;
 pub mod events;

@@ -54,32 +54,30 @@ pub fn usd(mills: i64) -> f64 {
 
 /// Build the `trade_flows` frame (columns in contract order, not yet sorted).
 pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), flows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("source_id", |r| r.source_id.as_ref()),
-        column!("source_file", |r| r.source_file.as_ref()),
-        column!("source_line", |r| r.source_line as i64),
-        column!("year", |r| r.period.year),
-        column!("month", |r| r.period.single_month().map(|m| m as i32)),
-        column!("month_first", |r| r.period.first as i32),
-        column!("month_last", |r| r.period.last as i32),
-        column!("reporter_code", |r| r.reporter_code as i32),
-        column!("reporter_iso3", |r| r.reporter_iso3.as_ref()),
-        column!("partner_code", |r| r.partner_code as i32),
-        column!("partner_iso3", |r| r.partner_iso3.as_ref()),
-        column!("flow", |r| r.flow.as_str()),
-        column!("classification", |r| r.classification.as_str()),
-        column!("commodity_code", |r| r.commodity_code.as_str()),
-        column!("commodity_level", |r| r.commodity_level),
-        column!("value_usd", |r| usd(r.value_mills)),
-        column!("valuation", |r| r.valuation),
-        column!("net_weight_kg", |r| r.net_weight_kg),
-        column!("quantity", |r| r.quantity),
-        column!("quantity_unit_code", |r| r.quantity_unit_code),
-        column!("is_estimated", |r| r.is_estimated),
-    ])
+    patronage_core::frame!(
+        flows,
+        [
+            column!("source_id", |r| r.source_id.as_ref()),
+            column!("source_file", |r| r.source_file.as_ref()),
+            column!("source_line", |r| r.source_line as i64),
+            column!("year", |r| r.period.year),
+            column!("month", |r| r.period.single_month().map(|m| m as i32)),
+            column!("month_first", |r| r.period.first as i32),
+            column!("month_last", |r| r.period.last as i32),
+            column!("reporter_code", |r| r.reporter_code as i32),
+            column!("reporter_iso3", |r| r.reporter_iso3.as_ref()),
+            column!("partner_code", |r| r.partner_code as i32),
+            column!("partner_iso3", |r| r.partner_iso3.as_ref()),
+            column!("flow", |r| r.flow.as_str()),
+            column!("classification", |r| r.classification.as_str()),
+            column!("commodity_code", |r| r.commodity_code.as_str()),
+            column!("commodity_level", |r| r.commodity_level),
+            column!("value_usd", |r| usd(r.value_mills)),
+            column!("valuation", |r| r.valuation),
+            column!("net_weight_kg", |r| r.net_weight_kg),
+            column!("quantity", |r| r.quantity),
+            column!("quantity_unit_code", |r| r.quantity_unit_code),
+            column!("is_estimated", |r| r.is_estimated),
+        ]
+    )
 }

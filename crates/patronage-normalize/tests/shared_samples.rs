@@ -4,40 +4,21 @@
 //! the folder is absent these tests say so and pass, except under CI (`CI=true`),
 //! where the folder is always laid out and its absence is a failure.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use patronage_core::CountryRegistry;
 use patronage_extract::comtrade_v1::{self, Layout};
-use patronage_normalize::comtrade_v1::{normalize, SourceContext};
-use patronage_normalize::MonthlyFigures;
+use patronage_normalize::comtrade_v1::normalize;
 
-fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/formats/comtrade");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI must provide {}",
-        dir.display()
-    );
-    eprintln!("skipped: {} is not here", dir.display());
-    None
-}
-
-fn ctx() -> SourceContext {
-    SourceContext {
-        source_id: "sample".into(),
-        source_file: "sample".into(),
-        monthly: MonthlyFigures::Month,
-    }
-}
+use common::{ctx, samples};
 
 /// The recorded API response: China's 2010 imports from and exports to Argentina
 /// and Germany, four records starting on lines 5, 54, 103 and 152.
 #[test]
 fn api_json_sample() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = samples("comtrade") else {
+        return;
+    };
     let x = comtrade_v1::read(
         &dir.join("comtrade_v1_api_response_CHN_2010_TOTAL.json"),
         Layout::ApiJson,
@@ -79,7 +60,9 @@ fn api_json_sample() {
 /// breakdowns — so every row is dropped, each for its reason.
 #[test]
 fn bulk_final_sample() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = samples("comtrade") else {
+        return;
+    };
     let x = comtrade_v1::read(
         &dir.join("comtrade_v1_bulk_final_sample_BGR_2023_H6.tsv"),
         Layout::BulkTsv,
@@ -125,7 +108,9 @@ fn bulk_final_sample() {
 /// legacy list's validity years hold for the Cold War states.
 #[test]
 fn registry_matches_the_reference_lists() {
-    let Some(dir) = samples() else { return };
+    let Some(dir) = samples("comtrade") else {
+        return;
+    };
     let bytes = std::fs::read(dir.join("comtrade_v1_ref_partner_country.csv")).unwrap();
     // The list is latin-1; codes and ISO3 are ASCII, so a lossy read is exact for them.
     let text = String::from_utf8_lossy(&bytes);

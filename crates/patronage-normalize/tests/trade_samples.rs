@@ -3,38 +3,16 @@
 //! `../shared/formats/` beside the checkout. When the folder is absent these tests
 //! say so and pass, except under CI (`CI=true`), where its absence is a failure.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use patronage_core::{CountryRegistry, Flow, MonthRange, TradeCodes};
 use patronage_extract::encoding::TextEncoding;
 use patronage_extract::{baci, china_customs, russia_customs};
-use patronage_normalize::comtrade_v1::SourceContext;
 use patronage_normalize::russia_customs::StoimUnit;
-use patronage_normalize::MonthlyFigures;
 
-fn samples(sub: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/formats")
-        .join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI must provide {}",
-        dir.display()
-    );
-    eprintln!("skipped: {} is not here", dir.display());
-    None
-}
-
-fn ctx() -> SourceContext {
-    SourceContext {
-        source_id: "sample".into(),
-        source_file: "sample".into(),
-        monthly: MonthlyFigures::Month,
-    }
-}
+use common::{ctx, samples};
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap()

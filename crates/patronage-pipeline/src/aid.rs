@@ -77,17 +77,13 @@ fn read_file(
                 (x.rows_read, x.rejects, aid_events::ledger(x.rows, &ctx))
             }
         };
-    let mut rejects: Vec<_> = extract_rejects
-        .into_iter()
-        .map(|r| ("extract", r))
-        .collect();
-    rejects.extend(normalized.rejects.into_iter().map(|r| ("normalize", r)));
-    Ok(FileOutcome {
-        rows: normalized.records,
-        rejects,
+    Ok(FileOutcome::new(
         read,
-        dropped: normalized.dropped,
-    })
+        extract_rejects,
+        normalized.records,
+        normalized.rejects,
+        normalized.dropped,
+    ))
 }
 
 /// All pages of an FTS source, chained, curated together, counted per page.

@@ -681,21 +681,19 @@ fn render_rows(df: &DataFrame, names: &[String], count: Option<&str>) -> PolarsR
 
 /// The `check_results` frame, in check name order.
 pub(crate) fn results_frame(results: &[CheckResult]) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), results.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("check", |r| r.check.clone()),
-        column!("kind", |r| r.kind),
-        column!("table", |r| r.table),
-        column!("severity", |r| r.severity.as_str()),
-        column!("status", |r| r.status.as_str()),
-        column!("failing_rows", |r| r.failing_rows as i64),
-        column!("detail", |r| r.detail.clone()),
-        column!("sample", |r| r.sample.clone()),
-    ])
+    patronage_core::frame!(
+        results,
+        [
+            column!("check", |r| r.check.clone()),
+            column!("kind", |r| r.kind),
+            column!("table", |r| r.table),
+            column!("severity", |r| r.severity.as_str()),
+            column!("status", |r| r.status.as_str()),
+            column!("failing_rows", |r| r.failing_rows as i64),
+            column!("detail", |r| r.detail.clone()),
+            column!("sample", |r| r.sample.clone()),
+        ]
+    )
 }
 
 /// The results recorded in `<dir>/check_results.parquet`, read back when the

@@ -71,41 +71,89 @@ impl SourceFingerprint {
 
     /// The fingerprint: one hash over every part.
     pub fn sha256(&self) -> String {
-        crate::sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+        json_sha256(self)
     }
 
     /// Why a stage with fingerprint `self` must run when `old` produced the cached
     /// output; empty when nothing changed.
     pub fn changes_since(&self, old: &SourceFingerprint) -> Vec<String> {
-        let mut why = Vec::new();
-        if self.tool_version != old.tool_version {
-            why.push(format!(
-                "tool version changed ({} -> {})",
-                old.tool_version, self.tool_version
-            ));
-        } else if self.code != old.code {
-            why.push(format!(
-                "tool code changed (build {} -> {})",
-                old.code, self.code
-            ));
-        }
+        let mut why = tool_change(
+            (&old.tool_version, &old.code),
+            (&self.tool_version, &self.code),
+        );
         if self.params_sha256 != old.params_sha256 {
             why.push("parameters changed".to_string());
         }
-        for f in &self.files {
-            match old.files.iter().find(|o| o.file == f.file) {
-                None => why.push(format!("new input {}", f.file)),
-                Some(o) if o.sha256 != f.sha256 => why.push(format!("changed input {}", f.file)),
-                Some(_) => {}
-            }
-        }
-        for o in &old.files {
-            if !self.files.iter().any(|f| f.file == o.file) {
-                why.push(format!("input removed {}", o.file));
-            }
-        }
+        let hashes = |files: &[FileHash]| -> Vec<(String, String)> {
+            files
+                .iter()
+                .map(|f| (f.file.clone(), f.sha256.clone()))
+                .collect()
+        };
+        why.extend(named_changes(
+            &hashes(&self.files),
+            &hashes(&old.files),
+            |change, file| match change {
+                Change::New => format!("new input {file}"),
+                Change::Changed => format!("changed input {file}"),
+                Change::Removed => format!("input removed {file}"),
+            },
+        ));
         why
     }
+}
+
+/// Hex SHA-256 of a fingerprint's JSON text.
+fn json_sha256(fingerprint: &impl Serialize) -> String {
+    crate::sha256_hex(
+        serde_json::to_string(fingerprint)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+}
+
+/// Why a stage must run because the tool changed between the `old` and `new`
+/// (version, code) pairs: the version when it differs, else the build.
+fn tool_change(old: (&str, &str), new: (&str, &str)) -> Vec<String> {
+    if new.0 != old.0 {
+        vec![format!("tool version changed ({} -> {})", old.0, new.0)]
+    } else if new.1 != old.1 {
+        vec![format!("tool code changed (build {} -> {})", old.1, new.1)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// How a named part (an input file, a source's output) differs between two
+/// fingerprints.
+enum Change {
+    New,
+    Changed,
+    Removed,
+}
+
+/// The differences between two lists of (name, hash), each described by
+/// `describe`: new and changed names in `new`'s order, then removed ones in
+/// `old`'s order.
+fn named_changes(
+    new: &[(String, String)],
+    old: &[(String, String)],
+    describe: impl Fn(Change, &str) -> String,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    for (name, hash) in new {
+        match old.iter().find(|(o, _)| o == name) {
+            None => why.push(describe(Change::New, name)),
+            Some((_, old_hash)) if old_hash != hash => why.push(describe(Change::Changed, name)),
+            Some(_) => {}
+        }
+    }
+    for (name, _) in old {
+        if !new.iter().any(|(n, _)| n == name) {
+            why.push(describe(Change::Removed, name));
+        }
+    }
+    why
 }
 
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
@@ -164,24 +212,16 @@ pub struct AggregateFingerprint {
 impl AggregateFingerprint {
     /// The fingerprint: one hash over every part.
     pub fn sha256(&self) -> String {
-        crate::sha256_hex(serde_json::to_string(self).unwrap_or_default().as_bytes())
+        json_sha256(self)
     }
 
     /// Why the stage must run, compared with the fingerprint of the outputs on
     /// disk; empty when nothing changed.
     pub fn changes_since(&self, old: &AggregateFingerprint) -> Vec<String> {
-        let mut why = Vec::new();
-        if self.tool_version != old.tool_version {
-            why.push(format!(
-                "tool version changed ({} -> {})",
-                old.tool_version, self.tool_version
-            ));
-        } else if self.code != old.code {
-            why.push(format!(
-                "tool code changed (build {} -> {})",
-                old.code, self.code
-            ));
-        }
+        let mut why = tool_change(
+            (&old.tool_version, &old.code),
+            (&self.tool_version, &self.code),
+        );
         if self.pipeline_sha256 != old.pipeline_sha256 {
             why.push("pipeline file changed".to_string());
         }
@@ -192,19 +232,11 @@ impl AggregateFingerprint {
 
 /// How the source stages' outputs differ from those the outputs were built from.
 pub fn upstream_changes(new: &[(String, String)], old: &[(String, String)]) -> Vec<String> {
-    let mut why = Vec::new();
-    for (id, h) in new {
-        match old.iter().find(|(o, _)| o == id) {
-            None => why.push(format!("new source {id}")),
-            Some((_, oh)) if oh != h => why.push(format!("output of source:{id} changed")),
-            Some(_) => {}
-        }
-    }
-    for (id, _) in old {
-        if !new.iter().any(|(n, _)| n == id) {
-            why.push(format!("source {id} removed"));
-        }
-    }
+    let mut why = named_changes(new, old, |change, id| match change {
+        Change::New => format!("new source {id}"),
+        Change::Changed => format!("output of source:{id} changed"),
+        Change::Removed => format!("source {id} removed"),
+    });
     let order = |v: &[(String, String)]| v.iter().map(|(i, _)| i.clone()).collect::<Vec<_>>();
     if why.is_empty() && order(new) != order(old) {
         why.push("source priority order changed".to_string());

@@ -157,17 +157,13 @@ pub(crate) fn read_file(
             (x.rows_read, x.rejects, n)
         }
     };
-    let mut rejects: Vec<_> = extract_rejects
-        .into_iter()
-        .map(|r| ("extract", r))
-        .collect();
-    rejects.extend(normalized.rejects.into_iter().map(|r| ("normalize", r)));
-    Ok(FileOutcome {
-        rows: normalized.figures,
-        rejects,
+    Ok(FileOutcome::new(
         read,
-        dropped: normalized.dropped,
-    })
+        extract_rejects,
+        normalized.figures,
+        normalized.rejects,
+        normalized.dropped,
+    ))
 }
 
 /// `labor_stock` from kept rows.

@@ -90,20 +90,18 @@ pub struct ChecksFailed {
 }
 
 fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
-    macro_rules! column {
-        ($name:literal, $f:expr) => {
-            Series::new($name.into(), rows.iter().map($f).collect::<Vec<_>>()).into_column()
-        };
-    }
-    DataFrame::new_infer_height(vec![
-        column!("stage", |r| r.stage),
-        column!("source_id", |r| r.source_id.clone()),
-        column!("source_file", |r| r.source_file.clone()),
-        column!("source_line", |r| r.reject.line as i64),
-        column!("reason", |r| r.reject.reason),
-        column!("detail", |r| r.reject.detail.clone()),
-        column!("raw", |r| r.reject.raw.clone()),
-    ])
+    patronage_core::frame!(
+        rows,
+        [
+            column!("stage", |r| r.stage),
+            column!("source_id", |r| r.source_id.clone()),
+            column!("source_file", |r| r.source_file.clone()),
+            column!("source_line", |r| r.reject.line as i64),
+            column!("reason", |r| r.reject.reason),
+            column!("detail", |r| r.reject.detail.clone()),
+            column!("raw", |r| r.reject.raw.clone()),
+        ]
+    )
 }
 
 /// The output folder: `output` when given, else the pipeline's, else `out/<name>`.

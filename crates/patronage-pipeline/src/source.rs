@@ -29,6 +29,30 @@ pub(crate) struct FileOutcome<T> {
     pub dropped: BTreeMap<String, u64>,
 }
 
+impl<T> FileOutcome<T> {
+    /// A file's outcome from what its reader and its normalizer returned: the
+    /// reader's rejects first, then the normalizer's, each tagged with its stage.
+    pub(crate) fn new(
+        read: u64,
+        extract_rejects: Vec<RowReject>,
+        rows: Vec<T>,
+        normalize_rejects: Vec<RowReject>,
+        dropped: BTreeMap<String, u64>,
+    ) -> Self {
+        let rejects = extract_rejects
+            .into_iter()
+            .map(|r| ("extract", r))
+            .chain(normalize_rejects.into_iter().map(|r| ("normalize", r)))
+            .collect();
+        FileOutcome {
+            rows,
+            rejects,
+            read,
+            dropped,
+        }
+    }
+}
+
 /// Tables a stage produced, each with its contract.
 pub(crate) type Tables = Vec<(&'static TableSpec, DataFrame)>;
 

@@ -2,7 +2,6 @@
 //! mirror, share and window tables.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use patronage_aggregate::{
     compute_windows, mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame,
@@ -11,7 +10,6 @@ use patronage_aggregate::{
 use patronage_core::tables;
 use patronage_core::CountryRegistry;
 use patronage_extract::comtrade_v1;
-use patronage_normalize::comtrade_v1::SourceContext;
 use patronage_normalize::{trade_flows_frame, TradeFlow};
 use polars::prelude::*;
 
@@ -32,28 +30,18 @@ pub(crate) fn read_file(
     };
     let extracted = comtrade_v1::parse(file, &bytes, layout)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
-    let ctx = SourceContext {
-        source_id: Arc::from(source.id.as_str()),
-        source_file: Arc::from(rel),
-        monthly: source.monthly,
-    };
-    let mut rejects: Vec<_> = extracted
-        .rejects
-        .into_iter()
-        .map(|r| ("extract", r))
-        .collect();
     let normalized = patronage_normalize::comtrade_v1::normalize(
         extracted.rows,
-        &ctx,
+        &crate::trade_sources::context(source, rel),
         CountryRegistry::comtrade(),
     );
-    rejects.extend(normalized.rejects.into_iter().map(|r| ("normalize", r)));
-    Ok(FileOutcome {
-        rows: normalized.flows,
-        rejects,
-        read: extracted.rows_read,
-        dropped: normalized.dropped,
-    })
+    Ok(FileOutcome::new(
+        extracted.rows_read,
+        extracted.rejects,
+        normalized.flows,
+        normalized.rejects,
+        normalized.dropped,
+    ))
 }
 
 /// `trade_flows` from kept rows.

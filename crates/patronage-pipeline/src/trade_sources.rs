@@ -19,6 +19,22 @@ use crate::config::{Format, Pipeline, Source};
 use crate::source::FileOutcome;
 use crate::PipelineError;
 
+/// The provenance a trade source's file is normalized with.
+pub(crate) fn context(source: &Source, rel: &str) -> SourceContext {
+    SourceContext {
+        source_id: Arc::from(source.id.as_str()),
+        source_file: Arc::from(rel),
+        monthly: source.monthly,
+    }
+}
+
+/// The file name of `file` (its last component), as text.
+fn file_name(file: &Path) -> String {
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Extract and normalize one file of a non-v1 trade format.
 pub(crate) fn read_file(
     p: &Pipeline,
@@ -27,11 +43,7 @@ pub(crate) fn read_file(
     rel: &str,
     bytes: Vec<u8>,
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
-    let ctx = SourceContext {
-        source_id: Arc::from(source.id.as_str()),
-        source_file: Arc::from(rel),
-        monthly: source.monthly,
-    };
+    let ctx = context(source, rel);
     let opts = &source.trade;
     let layout = |message: String| ExtractError::Layout {
         path: file.to_path_buf(),
@@ -53,10 +65,7 @@ pub(crate) fn read_file(
             let enc = opts.encoding.unwrap_or(TextEncoding::Utf8);
             let x = russia_customs::parse(file, &bytes, enc)?;
             drop(bytes);
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
+            let name = file_name(file);
             let period = match (opts.period, russia_customs::month_from_name(&name)) {
                 (Some(p), _) => p,
                 (None, Some((year, m))) => patronage_core::MonthRange { year, first: m, last: m },
@@ -114,17 +123,7 @@ pub(crate) fn read_file(
 }
 
 fn outcome(read: u64, extract_rejects: Vec<RowReject>, n: Normalized) -> FileOutcome<TradeFlow> {
-    let mut rejects: Vec<(&'static str, RowReject)> = extract_rejects
-        .into_iter()
-        .map(|r| ("extract", r))
-        .collect();
-    rejects.extend(n.rejects.into_iter().map(|r| ("normalize", r)));
-    FileOutcome {
-        rows: n.flows,
-        rejects,
-        read,
-        dropped: n.dropped,
-    }
+    FileOutcome::new(read, extract_rejects, n.flows, n.rejects, n.dropped)
 }
 
 /// Stream a BACI file: each block is normalized as it arrives, so only kept rows
@@ -146,10 +145,7 @@ fn read_baci(
             Some(codes)
         }
     };
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(file);
     let registry = CountryRegistry::comtrade();
     let mut normalizer = BaciNormalizer::new(
         BaciOptions {

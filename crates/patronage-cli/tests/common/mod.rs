@@ -131,3 +131,68 @@ pub fn shared_formats(sub: &str) -> Option<PathBuf> {
     eprintln!("skipped: {} is not here", dir.display());
     None
 }
+
+/// Run the pipeline file `pipeline` into `out` with `extra` arguments after
+/// `--out`, whatever the outcome.
+pub fn run_pipeline(pipeline: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    patronage(&args, &[])
+}
+
+/// Run the pipeline file `pipeline` into `out` quietly (`-q`), whatever the
+/// outcome.
+pub fn run_quiet(pipeline: &Path, out: &Path) -> Output {
+    run_pipeline(pipeline, out, &["-q"])
+}
+
+/// What a run wrote on stderr.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A pipeline file `p.toml` with the text `toml` in a fresh temporary folder,
+/// beside the input `files` (name, bytes); returns the folder's guard, the
+/// pipeline file and the output folder (`out`, not created).
+pub fn temp_pipeline(files: &[(&str, &[u8])], toml: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(tmp.path().join(name), bytes).unwrap();
+    }
+    let pipeline = tmp.path().join("p.toml");
+    std::fs::write(&pipeline, toml).unwrap();
+    let out = tmp.path().join("out");
+    (tmp, pipeline, out)
+}
+
+/// Rows of the annual (January to December) figures of `partner` in `year`.
+pub fn annual(partner: &str, year: i32) -> Expr {
+    col("partner_iso3")
+        .eq(lit(partner))
+        .and(col("year").eq(lit(year)))
+        .and(col("month_first").eq(lit(1)))
+        .and(col("month_last").eq(lit(12)))
+}
+
+/// Every output file (not hidden: `.patronage/` holds the stage cache and run
+/// log, not outputs) of a folder with its bytes, sorted by name.
+pub fn output_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}

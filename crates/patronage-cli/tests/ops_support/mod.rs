@@ -44,6 +44,20 @@ impl Sandbox {
         patronage(&args, &[])
     }
 
+    /// `patronage run <pipeline> --out <out> <extra...>` as a command to spawn
+    /// (a run to watch, kill or start beside another).
+    pub fn run_command(&self, extra: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_patronage"));
+        cmd.args([
+            "run",
+            self.pipeline.to_str().unwrap(),
+            "--out",
+            self.out.to_str().unwrap(),
+        ])
+        .args(extra);
+        cmd
+    }
+
     /// A run that must succeed; returns its JSON events.
     pub fn run_json(&self, extra: &[&str]) -> Vec<serde_json::Value> {
         let mut args = vec!["--json"];
@@ -81,23 +95,6 @@ pub fn stages_with(events: &[serde_json::Value], kind: &str) -> Vec<String> {
         .collect();
     v.sort();
     v
-}
-
-/// Every output file (not hidden) of a folder with its bytes, sorted by name.
-pub fn output_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 /// The SHA-256 of every output listed in the manifest, as the manifest says.
