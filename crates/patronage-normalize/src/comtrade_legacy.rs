@@ -4,7 +4,9 @@
 //! counted by reason: `flow_not_carried:<code>` for any other flow code, and the
 //! breakdown rows of the 35-column download (`breakdown_second_partner`,
 //! `breakdown_customs_procedure`, `breakdown_transport_mode`). Rejected: codes
-//! unknown or not valid in the row's year. Rows of every aggregation level are
+//! unknown or not valid in the row's year; a second row for the same figure
+//! (reporter, partner, period, flow, classification, commodity) in one file,
+//! `duplicate_figure`, as for Comtrade v1. Rows of every aggregation level are
 //! kept with their level; nothing downstream sums across levels.
 
 use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
@@ -22,6 +24,7 @@ pub fn normalize(
 ) -> Normalized {
     let mut out = Normalized::default();
     let mut iso = Interner::default();
+    let mut seen = std::collections::HashMap::new();
     for row in rows {
         let Some(flow) = Flow::from_comtrade_legacy(row.flow_code) else {
             *out.dropped
@@ -78,6 +81,24 @@ pub fn normalize(
                 last: m,
             },
         };
+        let key = (
+            row.reporter_code,
+            row.partner_code,
+            period,
+            flow,
+            row.classification.clone(),
+            row.commodity_code.clone(),
+        );
+        if let Some(first) = seen.get(&key) {
+            out.rejects.push(RowReject::new(
+                row.line,
+                "duplicate_figure",
+                format!("the same reporter, partner, period, flow, classification and commodity as line {first}"),
+                &row.raw,
+            ));
+            continue;
+        }
+        seen.insert(key, row.line);
         let v = Some(row.value_mills);
         let valuation = match (row.cif_mills == v, row.fob_mills == v) {
             (true, false) => "CIF",
