@@ -67,8 +67,10 @@ fn assert_all_tables_written(out: &Path) {
 fn default_checks_pass_except_the_known_source_disagreement() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let results = table(&out, "check_results");
-    // 18 declared in pipelines/dprk.toml + one conservation check per source (18).
-    assert_eq!(results.height(), 18 + 18);
+    // 38 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
+    // labor, events and source_comparison tables) + one conservation check per
+    // source (18).
+    assert_eq!(results.height(), 38 + 18);
     let failed = rows_where(&results, "status", "fail");
     assert_eq!(failed.height(), 1, "{failed}");
     assert_eq!(str_at(&failed, "check", 0), "sources_agree_within_10pct");
@@ -120,6 +122,39 @@ fn a_share_above_one_fails_the_run_with_exit_code_1() {
         stdout.contains("FAIL error partners_within_published_total"),
         "{stdout}"
     );
+}
+
+#[test]
+fn an_event_listed_twice_fails_the_run_with_exit_code_1() {
+    // The 2017 labor migration agreement listed twice in the timeline: the events
+    // reader keeps both lines (an events file has no id column), and the default
+    // check on the events table's key catches the pair.
+    let timeline =
+        std::fs::read_to_string(root().join("fixtures/events/dprk_russia_timeline.csv")).unwrap();
+    let line = timeline
+        .lines()
+        .find(|l| l.starts_with("2017-03,agreement,"))
+        .unwrap();
+    let next = "\n2017-05,transport,";
+    let twice = format!("\n{line}{next}");
+    let (tmp, pipeline) = project_copy(Some(("../events/dprk_russia_timeline.csv", next, &twice)));
+    let out = tmp.path().join("out");
+    let o = run_pipeline(&pipeline, &out, &["-q"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("FAIL error events_key_unique"), "{stderr}");
+    assert_all_tables_written(&out);
+    let row = check_row(&out, "events_key_unique");
+    assert_eq!(str_at(&row, "status", 0), "fail");
+    // Both rows of the pair fail.
+    assert_eq!(failing_rows(&row), 2);
+    assert_eq!(
+        str_at(&row, "sample", 0),
+        "date=2017-03, kind=agreement, title=Russia-DPRK labor migration agreement (2 rows)"
+    );
+    // Both lines are accounted for: read 8 = kept 8.
+    let cons = check_row(&out, "conservation_timeline");
+    assert!(str_at(&cons, "detail", 0).starts_with("read 8 = kept 8 + dropped 0 + rejected 0"));
 }
 
 #[test]

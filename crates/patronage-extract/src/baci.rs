@@ -99,9 +99,18 @@ fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowR
     }
     let thousand_usd_in_dollars = text::parse_mills(get(4)).map_err(|m| bad(4, m))?;
     let q = get(5);
+    let year: i32 = text::parse_int(get(0)).map_err(|m| bad(0, m))?;
+    let reject = |n: usize, reason: &'static str, m: String| {
+        let mut r = bad(n, m);
+        r.reason = reason;
+        r
+    };
+    text::check_year(i64::from(year)).map_err(|m| reject(0, "year_out_of_range", m))?;
+    text::check_not_negative(thousand_usd_in_dollars)
+        .map_err(|m| reject(4, "negative_value", m))?;
     Ok(BaciRow {
         line: row.line,
-        year: text::parse_int(get(0)).map_err(|m| bad(0, m))?,
+        year,
         exporter: text::parse_int(get(1)).map_err(|m| bad(1, m))?,
         importer: text::parse_int(get(2)).map_err(|m| bad(2, m))?,
         product: k.to_string(),

@@ -169,7 +169,15 @@ pub fn parse(
                     .map(|(v, _)| v)
                     .filter(|v| !text::is_missing(v))
                     .map(str::to_string),
-                value_mills: text::parse_grouped_mills(usd).map_err(|m| bad(7, m))?,
+                value_mills: text::parse_grouped_mills(usd)
+                    .map_err(|m| bad(7, m))
+                    .and_then(|v| {
+                        text::check_not_negative(v).map(|()| v).map_err(|m| {
+                            let mut r = bad(7, m);
+                            r.reason = "negative_value";
+                            r
+                        })
+                    })?,
                 raw: raw.clone(),
             })
         },

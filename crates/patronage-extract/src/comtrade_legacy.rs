@@ -244,6 +244,12 @@ fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, Ro
         }
     };
     let year: i32 = text::parse_int(f("year")).map_err(|m| bad("year", m))?;
+    let reject = |role: &str, reason: &'static str, m: String| {
+        let mut r = bad(role, m);
+        r.reason = reason;
+        r
+    };
+    text::check_year(i64::from(year)).map_err(|m| reject("year", "year_out_of_range", m))?;
     let month = match f("period") {
         "" => None,
         p if p.len() == 6 => {
@@ -269,6 +275,7 @@ fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, Ro
         ));
     }
     let value_mills = text::parse_mills(f("value")).map_err(|m| bad("value", m))?;
+    text::check_not_negative(value_mills).map_err(|m| reject("value", "negative_value", m))?;
     let unit = text::parse_opt_int::<i32>(f("unit")).map_err(|m| bad("unit", m))?;
     let flag = text::parse_opt_int::<i32>(f("flag")).map_err(|m| bad("flag", m))?;
     Ok(LegacyRow {

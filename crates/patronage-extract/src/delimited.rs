@@ -232,6 +232,7 @@ where
             }
         };
         let piece = if first {
+            text::refuse_utf16(path, &buf[..cut])?;
             text::strip_bom(&buf[..cut])
         } else {
             &buf[..cut]
@@ -369,6 +370,9 @@ fn scan<T>(
     let mut record = csv::ByteRecord::new();
     let width = header.names.len();
     let sep = char::from(delimiter).to_string();
+    // The csv crate ends a quoted field left open at the end of the text there,
+    // as if closed: a file cut inside a quoted field would lose its tail silently.
+    let open_record = open_quote_record(chunk, delimiter);
     let mut out = Extracted {
         rows: Vec::new(),
         rejects: Vec::new(),
@@ -414,6 +418,16 @@ fn scan<T>(
             ));
             continue;
         }
+        if open_record.is_some_and(|at| record.position().is_some_and(|p| p.byte() >= at)) {
+            out.rejects.push(RowReject::new(
+                line,
+                "unterminated_quote",
+                "a quoted field is not closed before the end of the file (a truncated file?)"
+                    .to_string(),
+                &fields.join(&sep),
+            ));
+            continue;
+        }
         if fields.len() == width + 1 && fields.last().is_some_and(|f| f.is_empty()) {
             fields.pop();
         }
@@ -450,6 +464,33 @@ fn scan<T>(
         }
     }
     Ok(out)
+}
+
+/// Byte offset where the record starts whose quoted field is still open at the
+/// end of `text` (RFC 4180: a quote opens a field only at its start; `""` inside
+/// is an escaped quote), if one is.
+fn open_quote_record(text: &[u8], delimiter: u8) -> Option<u64> {
+    let (mut record_start, mut field_start, mut quoted) = (0usize, true, false);
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if quoted {
+            if b == b'"' {
+                if text.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+        } else if b == b'"' && field_start {
+            quoted = true;
+        } else if b == b'\n' || b == b'\r' {
+            record_start = i + 1;
+        }
+        field_start = !quoted && (b == delimiter || b == b'\n' || b == b'\r');
+        i += 1;
+    }
+    quoted.then_some(record_start as u64)
 }
 
 /// Turns the csv crate's byte offsets into 1-based line numbers, counting once.
@@ -541,6 +582,28 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn a_quoted_field_open_at_the_end_is_a_reject() {
+        // The last line cut inside its quoted citation: a reject naming line 3,
+        // the line above kept (its quoted field holds a comma and an escaped quote).
+        let text = b"date,title,citation\n2017-03,a,\"x, \"\"y\"\"\"\n2019-12,b,\"UNSCR 2397 par";
+        let x = read(
+            Path::new("t.csv"),
+            text,
+            Dialect::new(b','),
+            |_| Ok(()),
+            |_, row| Ok(row.fields.join("|")),
+        )
+        .unwrap();
+        assert_eq!(x.rows, ["2017-03|a|x, \"y\""]);
+        assert_eq!(
+            (x.rejects[0].reason, x.rejects[0].line, x.rows_read),
+            ("unterminated_quote", 3, 2)
+        );
+        assert_eq!(open_quote_record(b"a,\"b\"\"\"\n", b','), None);
+        assert_eq!(open_quote_record(b"a,5'6\",x\n", b','), None);
     }
 
     #[test]

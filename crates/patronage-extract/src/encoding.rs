@@ -97,6 +97,8 @@ pub fn decode<'a>(
         line,
         message,
     };
+    // UTF-16 decodes "successfully" as GB18030 or windows-1251 (into garbage).
+    crate::text::refuse_utf16(path, bytes)?;
     let utf8 = std::str::from_utf8(crate::text::strip_bom(bytes));
     match declared {
         TextEncoding::Utf8 => match utf8 {

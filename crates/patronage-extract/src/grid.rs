@@ -102,6 +102,25 @@ pub fn from_xlsx(path: &Path, bytes: Vec<u8>, sheet: &str) -> Result<Grid, Extra
         path: path.to_path_buf(),
         message,
     };
+    crate::xlsx_guard::check(&bytes)
+        .map_err(|m| workbook_error(format!("not a readable .xlsx workbook: {m}")))?;
+    // calamine is third-party code: should it still panic on some damaged part,
+    // the panic is this workbook's error, not the end of the run.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_xlsx(path, bytes, sheet)
+    }))
+    .unwrap_or_else(|_| {
+        Err(workbook_error(
+            "not a readable .xlsx workbook: the xlsx parser failed on a damaged part".to_string(),
+        ))
+    })
+}
+
+fn read_xlsx(path: &Path, bytes: Vec<u8>, sheet: &str) -> Result<Grid, ExtractError> {
+    let workbook_error = |message: String| ExtractError::Workbook {
+        path: path.to_path_buf(),
+        message,
+    };
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| workbook_error(format!("not a readable .xlsx workbook: {e}")))?;
     let names = wb.sheet_names();

@@ -160,12 +160,28 @@ pub fn read(
         .filter(|r| (first..=last).contains(&r.line))
         .collect();
     if header.is_empty() {
-        return Err(layout_error(
-            first,
-            format!(
-                "row {first} is blank or past the end: no header where the pipeline says it starts (header_row = {first})"
+        // Past the end: name the sheet's last row (a line of the file), not a
+        // row that does not exist.
+        return Err(match grid.rows.last().map(|r| r.line).filter(|l| *l < first) {
+            Some(end) => layout_error(
+                end,
+                format!(
+                    "the sheet ends at row {end}: no header where the pipeline says it starts (header_row = {first})"
+                ),
             ),
-        ));
+            None if grid.rows.is_empty() => layout_error(
+                1,
+                format!(
+                    "the sheet is empty: no header where the pipeline says it starts (header_row = {first})"
+                ),
+            ),
+            None => layout_error(
+                first,
+                format!(
+                    "row {first} is blank: no header where the pipeline says it starts (header_row = {first})"
+                ),
+            ),
+        });
     }
     if let Some(r) = grid.rejects.iter().find(|r| r.line <= last) {
         return Err(layout_error(

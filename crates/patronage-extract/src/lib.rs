@@ -22,6 +22,7 @@ pub mod ocha_fts;
 pub mod oecd_crs;
 pub mod russia_customs;
 pub mod text;
+pub mod xlsx_guard;
 
 pub use error::ExtractError;
 pub use patronage_core::RowReject;

@@ -195,11 +195,14 @@ fn objects(v: Option<&Value>) -> Result<FtsObjects, String> {
             "Location" => out
                 .locations
                 .push((o.get("id").and_then(id_text).unwrap_or_default(), name)),
-            "UsageYear" => out.usage_years.push(
-                name.trim()
+            "UsageYear" => out.usage_years.push({
+                let year: i32 = name
+                    .trim()
                     .parse()
-                    .map_err(|_| format!("UsageYear `{name}` is not a year"))?,
-            ),
+                    .map_err(|_| format!("UsageYear `{name}` is not a year"))?;
+                crate::text::check_year(i64::from(year)).map_err(|m| format!("UsageYear {m}"))?;
+                year
+            }),
             "Plan" => out.plans.push(name),
             _ => {}
         }

@@ -95,6 +95,8 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<CrsRow>, ExtractErro
             let opt = |i: usize| Some(get(i).to_string()).filter(|s| !s.is_empty());
             let year = text::parse_int(get(0))
                 .map_err(|m| reject("bad_number", format!("column `Year`: {m}")))?;
+            text::check_year(i64::from(year))
+                .map_err(|m| reject("year_out_of_range", format!("column `Year`: {m}")))?;
             Ok(CrsRow {
                 line: row.line,
                 year,

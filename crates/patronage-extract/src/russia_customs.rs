@@ -175,7 +175,12 @@ pub fn parse(
                 tnved,
                 unit_code,
                 stoim_mills: text::parse_mills(field(req[3]))
-                    .map_err(|m| bad(req[3], "STOIM", "bad_number", m))?,
+                    .map_err(|m| bad(req[3], "STOIM", "bad_number", m))
+                    .and_then(|v| {
+                        text::check_not_negative(v)
+                            .map(|()| v)
+                            .map_err(|m| bad(req[3], "STOIM", "negative_value", m))
+                    })?,
                 netto_kg: opt_f64(2, "NETTO")?,
                 kol: opt_f64(3, "KOL")?,
                 raw: raw.clone(),

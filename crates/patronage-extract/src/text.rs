@@ -353,6 +353,33 @@ pub fn parse_grouped_mills(s: &str) -> Result<i64, String> {
     })
 }
 
+/// Years a published trade or aid figure may carry: a wider span is a typo (2911)
+/// or a shifted column, and reads as a reject `year_out_of_range`.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1900..=2100;
+
+/// `Err` with the reason's detail when `year` is outside [`YEARS`].
+pub fn check_year(year: i64) -> Result<(), String> {
+    if YEARS.contains(&year) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{year} is outside {}..={}",
+            YEARS.start(),
+            YEARS.end()
+        ))
+    }
+}
+
+/// `Err` with the reason's detail when a trade value is negative (a customs value
+/// cannot be: a minus sign is a typo or a netted figure that is not a trade flow).
+pub fn check_not_negative(mills: i64) -> Result<(), String> {
+    if mills < 0 {
+        Err("trade values cannot be negative".to_string())
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,12 @@ use std::path::{Path, PathBuf};
 
 use patronage_extract::comtrade_v1::{self, Layout};
 use patronage_extract::delimited::{self, Dialect};
+use patronage_extract::encoding::TextEncoding;
+use patronage_extract::labor_sheet::{self, SheetLayout, SheetSpec};
+use patronage_extract::{
+    archive_ledger, baci, china_customs, comtrade_legacy, estimates_ledger, events_file, grid,
+    ocha_fts, oecd_crs, russia_customs,
+};
 use patronage_extract::{ExtractError, Extracted, RowReject};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -35,6 +41,56 @@ fn summary<T>(r: Result<Extracted<T>, ExtractError>) -> Result<Summary, ExtractE
         rejects: x.rejects,
         rows_read: x.rows_read,
     })
+}
+
+/// A code list read whole (no rejects: a bad line is an error).
+fn list<T>(r: Result<Vec<T>, ExtractError>) -> Result<Summary, ExtractError> {
+    r.map(|v| Summary {
+        rows: v.len(),
+        rejects: Vec::new(),
+        rows_read: v.len() as u64,
+    })
+}
+
+/// BACI's streaming reader, in blocks, reduced to one summary.
+fn baci_stream(path: &Path, bytes: &[u8]) -> Result<Summary, ExtractError> {
+    let mut s = Summary {
+        rows: 0,
+        rejects: Vec::new(),
+        rows_read: 0,
+    };
+    s.rows_read = baci::stream(path, bytes, |x| {
+        s.rows += x.rows.len();
+        s.rejects.extend(x.rejects);
+    })?;
+    Ok(s)
+}
+
+/// The sheet layouts as the default pipeline declares them (header on rows 3-4).
+fn sheet_spec(layout: SheetLayout, sheet: &str) -> SheetSpec {
+    SheetSpec {
+        layout,
+        sheet: Some(sheet.to_string()),
+        header_row: 3,
+        header_rows: 2,
+        year: (layout == SheetLayout::Form2T).then_some(2018),
+    }
+}
+
+/// A labor sheet saved as CSV, through the grid and the sheet reader.
+fn labor_csv(path: &Path, bytes: &[u8], layout: SheetLayout) -> Result<Summary, ExtractError> {
+    let g = grid::from_delimited(path, bytes, Dialect::saved_sheet(b','))?;
+    summary(labor_sheet::read(path, &g, &sheet_spec(layout, "2-T")))
+}
+
+/// A labor workbook (`.xlsx`, a zip of XML parts), through calamine and the sheet reader.
+fn labor_xlsx(path: &Path, bytes: &[u8], layout: SheetLayout) -> Result<Summary, ExtractError> {
+    let sheet = match layout {
+        SheetLayout::Form2T => "2-T",
+        SheetLayout::PermitsByCitizenship => "permits",
+    };
+    let g = grid::from_xlsx(path, bytes.to_vec(), sheet)?;
+    summary(labor_sheet::read(path, &g, &sheet_spec(layout, sheet)))
 }
 
 /// The shared delimited reader alone, with a parse that keeps every row whose
@@ -69,19 +125,135 @@ fn delimited_digits(path: &Path, bytes: &[u8], delimiter: u8) -> Result<Summary,
     ))
 }
 
+/// How a reader numbers the places it reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    /// Lines of the text (a reject's or error's line lies inside the file).
+    Text,
+    /// Rows of a workbook's sheet (unrelated to the zip's bytes).
+    Sheet,
+}
+
 /// Every reader, by name. Add a reader here with one line.
-const READERS: &[(&str, Reader)] = &[
-    ("comtrade_v1_csv", |p, b| {
-        summary(comtrade_v1::parse(p, b, Layout::ApiCsv))
-    }),
-    ("comtrade_v1_json", |p, b| {
-        summary(comtrade_v1::parse(p, b, Layout::ApiJson))
-    }),
-    ("comtrade_v1_bulk", |p, b| {
-        summary(comtrade_v1::parse(p, b, Layout::BulkTsv))
-    }),
-    ("delimited_comma", |p, b| delimited_digits(p, b, b',')),
-    ("delimited_tab", |p, b| delimited_digits(p, b, b'\t')),
+const READERS: &[(&str, Reader, Lines)] = &[
+    (
+        "comtrade_v1_csv",
+        |p, b| summary(comtrade_v1::parse(p, b, Layout::ApiCsv)),
+        Lines::Text,
+    ),
+    (
+        "comtrade_v1_json",
+        |p, b| summary(comtrade_v1::parse(p, b, Layout::ApiJson)),
+        Lines::Text,
+    ),
+    (
+        "comtrade_v1_bulk",
+        |p, b| summary(comtrade_v1::parse(p, b, Layout::BulkTsv)),
+        Lines::Text,
+    ),
+    (
+        "delimited_comma",
+        |p, b| delimited_digits(p, b, b','),
+        Lines::Text,
+    ),
+    (
+        "delimited_tab",
+        |p, b| delimited_digits(p, b, b'\t'),
+        Lines::Text,
+    ),
+    (
+        "comtrade_legacy",
+        |p, b| summary(comtrade_legacy::parse(p, b)),
+        Lines::Text,
+    ),
+    ("baci", |p, b| summary(baci::parse(p, b)), Lines::Text),
+    ("baci_stream", baci_stream, Lines::Text),
+    (
+        "baci_country_codes",
+        |p, b| list(baci::read_country_codes(p, b)),
+        Lines::Text,
+    ),
+    (
+        "russia_customs_utf8",
+        |p, b| summary(russia_customs::parse(p, b, TextEncoding::Utf8)),
+        Lines::Text,
+    ),
+    (
+        "russia_customs_1251",
+        |p, b| summary(russia_customs::parse(p, b, TextEncoding::Windows1251)),
+        Lines::Text,
+    ),
+    (
+        "china_customs_utf8",
+        |p, b| summary(china_customs::parse(p, b, TextEncoding::Utf8)),
+        Lines::Text,
+    ),
+    (
+        "china_customs_gb18030",
+        |p, b| summary(china_customs::parse(p, b, TextEncoding::Gb18030)),
+        Lines::Text,
+    ),
+    (
+        "china_partner_codes_utf8",
+        |p, b| list(china_customs::read_partner_codes(p, b, TextEncoding::Utf8)),
+        Lines::Text,
+    ),
+    (
+        "china_partner_codes_gb18030",
+        |p, b| {
+            list(china_customs::read_partner_codes(
+                p,
+                b,
+                TextEncoding::Gb18030,
+            ))
+        },
+        Lines::Text,
+    ),
+    (
+        "ocha_fts_page",
+        |p, b| summary(ocha_fts::parse_page(p, b).map(|pg| pg.flows)),
+        Lines::Text,
+    ),
+    (
+        "oecd_crs",
+        |p, b| summary(oecd_crs::parse(p, b)),
+        Lines::Text,
+    ),
+    (
+        "archive_ledger",
+        |p, b| summary(archive_ledger::parse(p, b)),
+        Lines::Text,
+    ),
+    (
+        "labor_sheet_csv_form_2t",
+        |p, b| labor_csv(p, b, SheetLayout::Form2T),
+        Lines::Text,
+    ),
+    (
+        "labor_sheet_csv_permits",
+        |p, b| labor_csv(p, b, SheetLayout::PermitsByCitizenship),
+        Lines::Text,
+    ),
+    (
+        "labor_sheet_xlsx_form_2t",
+        |p, b| labor_xlsx(p, b, SheetLayout::Form2T),
+        Lines::Sheet,
+    ),
+    (
+        "labor_sheet_xlsx_permits",
+        |p, b| labor_xlsx(p, b, SheetLayout::PermitsByCitizenship),
+        Lines::Sheet,
+    ),
+    (
+        "estimates_ledger",
+        |p, b| summary(estimates_ledger::parse(p, b)),
+        Lines::Text,
+    ),
+    (
+        "events_file",
+        |p, b| summary(events_file::parse(p, b)),
+        Lines::Text,
+    ),
 ];
 
 /// Largest seed kept (longer samples are cut): keeps every case fast.
@@ -139,9 +311,20 @@ fn line_count(bytes: &[u8]) -> u64 {
 
 /// Run every reader on `bytes` and check the contract.
 fn check_all(bytes: &[u8]) {
+    check_readers(bytes, |_| true);
+}
+
+/// Run the readers `wanted` picks on `bytes` and check the contract.
+fn check_readers(bytes: &[u8], wanted: impl Fn(Lines) -> bool) {
     let path = Path::new("case.bin");
     let lines = line_count(bytes);
-    for (name, read) in READERS {
+    for (name, read, numbering) in READERS.iter().filter(|r| wanted(r.2)) {
+        // A workbook's rows are not the zip's lines: any row number will do.
+        let lines = if *numbering == Lines::Sheet {
+            u64::MAX
+        } else {
+            lines
+        };
         match read(path, bytes) {
             Ok(s) => {
                 assert_eq!(
@@ -310,7 +493,90 @@ const TOKENS: &[&str] = &[
     "\"error\"",
     "datasetCode",
     "CIFValue",
+    // The other formats' delimiters, columns and values.
+    "|",
+    ";",
+    "NAPR",
+    "PERIOD",
+    "STRANA",
+    "STOIM",
+    "ЭК",
+    "ИМ",
+    "KP",
+    "\"Trading partner code\"",
+    "\"US dollar\"",
+    "\"1,720,000,000\"",
+    "109",
+    "Trade Value (US$)",
+    "Reporter Code",
+    "Partner Code",
+    "Year",
+    "t,i,j,k,v,q",
+    "2017",
+    "1953-09",
+    "2019-13",
+    "USD_Disbursement",
+    "DonorCode",
+    "RecipientCode",
+    "740",
+    "amount",
+    "stage",
+    "committed",
+    "delivered",
+    "SUN",
+    "PRK",
+    "RUS",
+    "workers_present",
+    "about 8,000",
+    "more than 20,000",
+    "на начало периода",
+    "…",
+    "КНДР",
+    "\"flows\"",
+    "\"meta\"",
+    "\"nextLink\"",
+    "\"amountUSD\"",
+    "\"sourceObjects\"",
 ];
+
+/// A workbook's parts: (name in the zip, bytes).
+type Parts = Vec<(String, Vec<u8>)>;
+
+/// The parts (XML files) of the project's `.xlsx` samples, by workbook.
+fn workbooks() -> &'static [Parts] {
+    static BOOKS: std::sync::OnceLock<Vec<Parts>> = std::sync::OnceLock::new();
+    BOOKS.get_or_init(|| {
+        let books: Vec<Parts> = seeds()
+            .iter()
+            .filter(|(name, _)| name.ends_with(".xlsx"))
+            .map(|(_, bytes)| {
+                let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+                (0..zip.len())
+                    .map(|i| {
+                        let mut f = zip.by_index(i).unwrap();
+                        let mut part = Vec::new();
+                        std::io::Read::read_to_end(&mut f, &mut part).unwrap();
+                        (f.name().to_string(), part)
+                    })
+                    .collect()
+            })
+            .collect();
+        assert!(books.len() >= 2, "the .xlsx samples are missing");
+        books
+    })
+}
+
+/// A workbook zipped again from `parts`.
+fn zip_parts(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in parts {
+        w.start_file(name.as_str(), opts).unwrap();
+        std::io::Write::write_all(&mut w, bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
@@ -330,6 +596,41 @@ proptest! {
         let seeds = seeds();
         let (_, original) = &seeds[seed.index(seeds.len())];
         check_all(&apply(original.clone(), &edits));
+    }
+
+    /// A real workbook with one of its XML parts damaged and zipped again
+    /// (damage to the zip itself mostly stops at the zip's checksums; this reaches
+    /// calamine's XML and the sheet reader).
+    #[test]
+    fn mutated_workbook_parts(
+        book in any::<Index>(),
+        part in any::<Index>(),
+        edits in prop::collection::vec(edit(), 1..8),
+    ) {
+        let books = workbooks();
+        let mut parts = books[book.index(books.len())].clone();
+        // Half the cases damage a worksheet, the others any part.
+        let sheets: Vec<usize> = (0..parts.len())
+            .filter(|i| parts[*i].0.starts_with("xl/worksheets/"))
+            .collect();
+        let i = if part.index(2) == 0 {
+            sheets[part.index(sheets.len())]
+        } else {
+            part.index(parts.len())
+        };
+        parts[i].1 = apply(std::mem::take(&mut parts[i].1), &edits);
+        check_readers(&zip_parts(&parts), |l| l == Lines::Sheet);
+    }
+
+    /// A real workbook's bytes damaged as they are (the zip's own structure).
+    #[test]
+    fn mutated_workbook_bytes(book in any::<Index>(), edits in prop::collection::vec(edit(), 1..8)) {
+        let books: Vec<&Vec<u8>> = seeds()
+            .iter()
+            .filter(|(name, _)| name.ends_with(".xlsx"))
+            .map(|(_, b)| b)
+            .collect();
+        check_readers(&apply(books[book.index(books.len())].clone(), &edits), |l| l == Lines::Sheet);
     }
 
     /// A real sample's header with random rows of the formats' tokens below it:
@@ -361,7 +662,7 @@ fn every_reader_reads_its_own_sample() {
         ("comtrade_v1_json", "prk_kotra_mirror_annual.json", 8),
         ("comtrade_v1_bulk", "rus_prk_itc_annual.tsv", 6),
     ] {
-        let read = READERS.iter().find(|(n, _)| *n == name).unwrap().1;
+        let read = READERS.iter().find(|(n, _, _)| *n == name).unwrap().1;
         let s = read(Path::new(file), &std::fs::read(dir.join(file)).unwrap())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -369,5 +670,132 @@ fn every_reader_reads_its_own_sample() {
             (rows, 0, rows as u64),
             "{name}"
         );
+    }
+    // And every other reader reads its own fixture, rows counted in the files:
+    // data lines (the GACC download is one partner line; the first FTS page holds
+    // one flow, its second page the next; the code lists' lines below their header:
+    // 238 BACI countries, 243 GACC partners), figure cells for the sheets (form 2-T: one country, four figure
+    // columns; the permits sheet: one citizenship, two years).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    for (name, file, rows, rejects) in [
+        (
+            "comtrade_legacy",
+            "comtrade_legacy/rus_prk_2011_download.csv",
+            2,
+            0,
+        ),
+        (
+            "russia_customs_utf8",
+            "russia_customs/rus_prk_2017.csv",
+            2,
+            0,
+        ),
+        (
+            "china_customs_utf8",
+            "china_customs/chn_prk_2017_import.csv",
+            1,
+            0,
+        ),
+        ("archive_ledger", "aid/ledger/dprk_aid_ledger.csv", 30, 0),
+        ("oecd_crs", "aid/oecd_crs/crs_prk_2019_sample.txt", 4, 0),
+        (
+            "ocha_fts_page",
+            "aid/ocha_fts/prk_2000/flow-prk-2000.json",
+            1,
+            0,
+        ),
+        ("estimates_ledger", "labor/dprk_estimates_ledger.csv", 8, 0),
+        ("events_file", "events/dprk_russia_timeline.csv", 7, 0),
+        ("labor_sheet_csv_form_2t", "labor/ru_form_2t_2018.csv", 4, 0),
+        ("labor_sheet_csv_permits", "labor/ru_mvd_permits.csv", 2, 0),
+        (
+            "labor_sheet_xlsx_form_2t",
+            "labor/ru_labor_sheets.xlsx",
+            4,
+            0,
+        ),
+        (
+            "labor_sheet_xlsx_permits",
+            "labor/ru_labor_sheets.xlsx",
+            2,
+            0,
+        ),
+        (
+            "baci_country_codes",
+            "../../shared/formats/baci/baci_country_codes_V202201.csv",
+            238,
+            0,
+        ),
+        (
+            "china_partner_codes_gb18030",
+            "../../shared/formats/gacc/gacc_partners_en-TradingPartner.csv",
+            243,
+            0,
+        ),
+    ] {
+        let read = READERS.iter().find(|(n, _, _)| *n == name).unwrap().1;
+        let s = read(Path::new(file), &std::fs::read(dir.join(file)).unwrap())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            (s.rows, s.rejects.len(), s.rows_read),
+            (rows, rejects, (rows + rejects) as u64),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn hostile_workbooks_are_errors_naming_the_part() {
+    // The fuzzer's finding, and its relatives: the real workbook with one cell
+    // reference past Excel's last row (calamine's u32 row overflowed: a panic),
+    // with a cell at XFD1048576 (calamine would allocate the 17 billion cells
+    // between it and A1) and with a shared-string count of 10^14 (calamine would
+    // reserve memory for them). Each is an error naming the part, never a crash.
+    let book = workbooks()[0].clone();
+    let sheet = book
+        .iter()
+        .position(|(n, _)| n == "xl/worksheets/sheet1.xml")
+        .unwrap();
+    let with_sheet = |from: &str, to: &str| {
+        let mut parts = book.clone();
+        let xml = String::from_utf8(parts[sheet].1.clone()).unwrap();
+        assert!(xml.contains(from), "{from}");
+        parts[sheet].1 = xml.replacen(from, to, 1).into_bytes();
+        parts
+    };
+    let mut strings = book.clone();
+    strings.push((
+        "xl/sharedStrings.xml".to_string(),
+        br#"<sst count="1" uniqueCount="99999999999999"><si><t>a</t></si></sst>"#.to_vec(),
+    ));
+    for (parts, says) in [
+        (
+            with_sheet("r=\"A1\"", "r=\"A11111111111\""),
+            "part `xl/worksheets/sheet1.xml`: cell reference `A11111111111` is beyond",
+        ),
+        (
+            with_sheet("r=\"A1\"", "r=\"XFD1048576\""),
+            // Row 1's one cell moved away: the others start on row 2.
+            "part `xl/worksheets/sheet1.xml`: cells span rows 2-1048576 and 16384 columns",
+        ),
+        (
+            strings,
+            "part `xl/sharedStrings.xml`: uniqueCount=\"99999999999999\"",
+        ),
+    ] {
+        let bytes = zip_parts(&parts);
+        for (name, read, _) in READERS.iter().filter(|r| r.2 == Lines::Sheet) {
+            match read(Path::new("book.xlsx"), &bytes) {
+                Err(e @ ExtractError::Workbook { .. }) => {
+                    let msg = e.to_string();
+                    assert!(
+                        msg.starts_with("book.xlsx: ") && msg.contains(says),
+                        "{name}: {msg}"
+                    );
+                }
+                Err(e) => panic!("{name}: {e}"),
+                Ok(_) => panic!("{name}: read"),
+            }
+        }
     }
 }

@@ -4,13 +4,17 @@
 //! counted by reason: `flow_not_carried:<code>` for any other flow code, and the
 //! breakdown rows of the 35-column download (`breakdown_second_partner`,
 //! `breakdown_customs_procedure`, `breakdown_transport_mode`). Rejected: codes
-//! unknown or not valid in the row's year. Rows of every aggregation level are
+//! unknown or not valid in the row's year; a second row for the same figure
+//! (reporter, partner, period, flow, classification, commodity) in one file,
+//! `duplicate_figure`, as for Comtrade v1. Rows of every aggregation level are
 //! kept with their level; nothing downstream sums across levels.
 
 use patronage_core::{CountryRegistry, Flow};
 use patronage_extract::comtrade_legacy::LegacyRow;
 
-use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
+use crate::comtrade_rules::{
+    breakdown_reason, period, reporter_and_partner, valuation, FigureKey, Figures,
+};
 use crate::comtrade_v1::{commodity_level, SourceContext};
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
@@ -23,6 +27,7 @@ pub fn normalize(
 ) -> Normalized {
     let mut out = Normalized::default();
     let mut iso = Interner::default();
+    let mut figures = Figures::default();
     for row in rows {
         let Some(flow) = Flow::from_comtrade_legacy(row.flow_code) else {
             *out.dropped
@@ -53,6 +58,17 @@ pub fn normalize(
             }
         };
         let period = period(row.year, row.month, ctx.monthly);
+        let key = FigureKey::new(
+            (row.reporter_code, row.partner_code),
+            period,
+            flow,
+            &row.classification,
+            &row.commodity_code,
+        );
+        if let Err(reject) = figures.first(key, row.line, &row.raw) {
+            out.rejects.push(reject);
+            continue;
+        }
         let valuation = valuation(row.value_mills, row.cif_mills, row.fob_mills, flow);
         out.flows.push(TradeFlow {
             source_id: ctx.source_id.clone(),

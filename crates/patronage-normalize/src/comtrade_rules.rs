@@ -1,6 +1,7 @@
 //! The rules both Comtrade layouts (v1 and legacy) follow: which breakdown rows
 //! are dropped, how reporter and partner codes are looked up, how a row's month
-//! becomes a period and which valuation its value is.
+//! becomes a period and which valuation its value is, and that one file gives
+//! each figure once.
 
 use patronage_core::{Country, CountryRegistry, Flow, MonthRange, RowReject};
 
@@ -85,5 +86,56 @@ pub(crate) fn valuation(
         (true, false) => "CIF",
         (false, true) => "FOB",
         _ => flow.valuation(),
+    }
+}
+
+/// What one figure is: reporter and partner codes, period, flow, classification
+/// and commodity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct FigureKey((u32, u32), MonthRange, Flow, String, String);
+
+impl FigureKey {
+    /// The key of a row's figure.
+    pub(crate) fn new(
+        codes: (u32, u32),
+        period: MonthRange,
+        flow: Flow,
+        classification: &str,
+        commodity: &str,
+    ) -> Self {
+        FigureKey(
+            codes,
+            period,
+            flow,
+            classification.to_string(),
+            commodity.to_string(),
+        )
+    }
+}
+
+/// The figures a file has given so far, each with the line that gave it: a
+/// second row for the same figure would double count it, so it is rejected as
+/// `duplicate_figure` naming the first line.
+#[derive(Debug, Default)]
+pub(crate) struct Figures(std::collections::HashMap<FigureKey, u64>);
+
+impl Figures {
+    /// Record the figure of `line`, or the reject when the file gave it before.
+    pub(crate) fn first(&mut self, key: FigureKey, line: u64, raw: &str) -> Result<(), RowReject> {
+        match self.0.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => Err(RowReject::new(
+                line,
+                "duplicate_figure",
+                format!(
+                    "the same reporter, partner, period, flow, classification and commodity as line {}",
+                    first.get()
+                ),
+                raw,
+            )),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+                Ok(())
+            }
+        }
     }
 }

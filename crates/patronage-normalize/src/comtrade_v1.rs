@@ -16,10 +16,12 @@
 
 use std::sync::Arc;
 
-use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
+use patronage_core::{CountryRegistry, Flow};
 use patronage_extract::comtrade_v1::{ComtradeRow, ANNUAL_REF_MONTH};
 
-use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
+use crate::comtrade_rules::{
+    breakdown_reason, period, reporter_and_partner, valuation, FigureKey, Figures,
+};
 use crate::intern::Interner;
 use crate::{MonthlyFigures, Normalized, TradeFlow};
 
@@ -42,9 +44,7 @@ pub fn normalize(
 ) -> Normalized {
     let mut out = Normalized::default();
     let mut iso = Interner::default();
-    // Each kept figure's key, with the line that gave it first.
-    type FigureKey = (u32, u32, MonthRange, Flow, String, String);
-    let mut seen = std::collections::HashMap::<FigureKey, u64>::new();
+    let mut figures = Figures::default();
     for row in rows {
         let Some(flow) = Flow::from_comtrade_v1(&row.flow_code) else {
             *out.dropped
@@ -77,24 +77,17 @@ pub fn normalize(
         };
         let month = (row.ref_month != ANNUAL_REF_MONTH).then_some(row.ref_month);
         let period = period(year, month, ctx.monthly);
-        let key = (
-            row.reporter_code,
-            row.partner_code,
+        let key = FigureKey::new(
+            (row.reporter_code, row.partner_code),
             period,
             flow,
-            row.classification.clone(),
-            row.cmd_code.clone(),
+            &row.classification,
+            &row.cmd_code,
         );
-        if let Some(first) = seen.get(&key) {
-            out.rejects.push(RowReject::new(
-                row.line,
-                "duplicate_figure",
-                format!("the same reporter, partner, period, flow, classification and commodity as line {first}"),
-                &row.raw,
-            ));
+        if let Err(reject) = figures.first(key, row.line, &row.raw) {
+            out.rejects.push(reject);
             continue;
         }
-        seen.insert(key, row.line);
         let valuation = valuation(
             row.primary_value_mills,
             row.cif_value_mills,
@@ -141,6 +134,7 @@ pub fn commodity_level(code: &str) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use patronage_core::MonthRange;
 
     fn row(line: u64) -> ComtradeRow {
         ComtradeRow {
