@@ -329,36 +329,9 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         line,
         message,
     };
-    text::refuse_utf16(path, bytes)?;
-    let bytes = text::strip_bom(bytes);
-    let json = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        layout(line, "the file is not UTF-8".to_string())
-    })?;
-    if json.trim().is_empty() {
-        return Err(layout(
-            1,
-            "the file is empty: expected a Comtrade v1 API response".to_string(),
-        ));
-    }
-    let env: Envelope = serde_json::from_str(json).map_err(|e| ExtractError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: {
-            // serde_json appends " at line L column C", which the error already carries.
-            let text = e.to_string();
-            let text = text
-                .split(" at line ")
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            format!("not a Comtrade v1 API response: {text}")
-        },
-    })?;
+    const WHAT: &str = "a Comtrade v1 API response";
+    let json = crate::json::document(path, bytes, WHAT)?;
+    let env: Envelope = crate::json::from_str(path, json, WHAT)?;
     if let Some(serde_json::Value::String(msg)) = &env.error {
         if !msg.trim().is_empty() {
             return Err(layout(
@@ -381,19 +354,11 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
             ));
         }
     }
-    let base = json.as_ptr() as usize;
-    let (mut line, mut scanned) = (1u64, 0usize);
+    let mut lines = crate::json::LineTracker::new(json);
     let mut rows = Vec::with_capacity(data.len());
     let mut rejects = Vec::new();
     for raw in &data {
-        let offset = (raw.get().as_ptr() as usize)
-            .saturating_sub(base)
-            .min(json.len());
-        line += json.as_bytes()[scanned..offset]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count() as u64;
-        scanned = offset;
+        let line = lines.line_of(raw);
         let text = raw.get();
         let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
             Ok(o) => o,

@@ -9,8 +9,10 @@ use serde_json::value::RawValue;
 
 use crate::{text, ExtractError};
 
-/// The text of a JSON file: BOM removed, UTF-8 checked, non-empty.
+/// The text of a JSON file: UTF-16 refused by name, BOM removed, UTF-8 checked,
+/// non-empty.
 pub fn document<'a>(path: &Path, bytes: &'a [u8], what: &str) -> Result<&'a str, ExtractError> {
+    text::refuse_utf16(path, bytes)?;
     let layout = |line: u64, message: String| ExtractError::Layout {
         path: path.to_path_buf(),
         line,

@@ -721,10 +721,10 @@ fn fts_cases(original: &[u8]) -> Vec<Case> {
             line: 7,
             says: "not an OCHA FTS flow API response",
         },
-        // A JSON text must be UTF-8 (RFC 8259): the file is refused.
+        // A JSON text must be UTF-8 (RFC 8259): the file is refused, by name.
         "UTF-16" => Expect::Error {
             line: 1,
-            says: "the file is not UTF-8",
+            says: "the file is UTF-16 LE text; expected UTF-8",
         },
         "GB18030 bytes" => Expect::Error {
             line: 13,
