@@ -733,8 +733,20 @@ fn every_reader_reads_its_own_sample() {
             0,
         ),
     ] {
+        let path = dir.join(file);
+        // The published code lists live in ../shared/formats beside the checkout,
+        // not in the repository: skipped where absent, except under CI.
+        if file.starts_with("../../shared/") && !path.is_file() {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI must provide {}",
+                path.display()
+            );
+            eprintln!("skipped {name}: {} is not here", path.display());
+            continue;
+        }
         let read = READERS.iter().find(|(n, _, _)| *n == name).unwrap().1;
-        let s = read(Path::new(file), &std::fs::read(dir.join(file)).unwrap())
+        let s = read(Path::new(file), &std::fs::read(&path).unwrap())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
             (s.rows, s.rejects.len(), s.rows_read),
