@@ -17,6 +17,7 @@ use std::sync::Arc;
 use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
 use patronage_extract::baci::BaciRow;
 
+use crate::comtrade_rules::{FigureKey, Figures};
 use crate::comtrade_v1::SourceContext;
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
@@ -50,6 +51,7 @@ pub struct BaciNormalizer {
     opts: BaciOptions,
     focus_codes: HashSet<u32>,
     iso: Interner,
+    figures: Figures,
 }
 
 impl BaciNormalizer {
@@ -62,6 +64,7 @@ impl BaciNormalizer {
             opts,
             focus_codes,
             iso: Interner::default(),
+            figures: Figures::default(),
         }
     }
 
@@ -125,11 +128,23 @@ impl BaciNormalizer {
             } else {
                 (exporter, row.exporter, importer, row.importer, Flow::Export)
             };
+            let period = MonthRange::annual(row.year);
+            let key = FigureKey::new(
+                (reporter_code, partner_code),
+                period,
+                flow,
+                &self.opts.classification,
+                &row.product,
+            );
+            if let Err(reject) = self.figures.first(key, row.line, || row.raw()) {
+                out.rejects.push(reject);
+                continue;
+            }
             out.flows.push(TradeFlow {
                 source_id: ctx.source_id.clone(),
                 source_file: ctx.source_file.clone(),
                 source_line: row.line,
-                period: MonthRange::annual(row.year),
+                period,
                 reporter_code,
                 reporter_iso3: self.iso.get(&reporter.iso3),
                 partner_code,

@@ -65,7 +65,7 @@ pub fn normalize(
             &row.classification,
             &row.commodity_code,
         );
-        if let Err(reject) = figures.first(key, row.line, &row.raw) {
+        if let Err(reject) = figures.first(key, row.line, || &row.raw) {
             out.rejects.push(reject);
             continue;
         }

@@ -115,13 +115,20 @@ impl FigureKey {
 
 /// The figures a file has given so far, each with the line that gave it: a
 /// second row for the same figure would double count it, so it is rejected as
-/// `duplicate_figure` naming the first line.
+/// `duplicate_figure` naming the first line. Every trade normalizer whose layout
+/// names one figure per row uses it (Comtrade v1 and legacy, BACI, Russian customs).
 #[derive(Debug, Default)]
 pub(crate) struct Figures(std::collections::HashMap<FigureKey, u64>);
 
 impl Figures {
-    /// Record the figure of `line`, or the reject when the file gave it before.
-    pub(crate) fn first(&mut self, key: FigureKey, line: u64, raw: &str) -> Result<(), RowReject> {
+    /// Record the figure of `line`, or the reject when the file gave it before
+    /// (`raw` is asked for only then).
+    pub(crate) fn first<R: AsRef<str>>(
+        &mut self,
+        key: FigureKey,
+        line: u64,
+        raw: impl FnOnce() -> R,
+    ) -> Result<(), RowReject> {
         match self.0.entry(key) {
             std::collections::hash_map::Entry::Occupied(first) => Err(RowReject::new(
                 line,
@@ -130,7 +137,7 @@ impl Figures {
                     "the same reporter, partner, period, flow, classification and commodity as line {}",
                     first.get()
                 ),
-                raw,
+                raw().as_ref(),
             )),
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(line);

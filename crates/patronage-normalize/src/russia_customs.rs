@@ -15,6 +15,7 @@
 use patronage_core::{Flow, MonthRange, RowReject, TradeCodes};
 use patronage_extract::russia_customs::{FtsRow, Napr};
 
+use crate::comtrade_rules::{FigureKey, Figures};
 use crate::comtrade_v1::SourceContext;
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
@@ -57,6 +58,7 @@ pub fn normalize(
     let mut iso = Interner::default();
     let codes = TradeCodes::get();
     let registry = patronage_core::CountryRegistry::comtrade();
+    let mut figures = Figures::default();
     for row in rows {
         if row.year != period.year {
             out.rejects.push(RowReject::new(
@@ -111,6 +113,22 @@ pub fn normalize(
             Napr::Import => Flow::Import,
             Napr::Export => Flow::Export,
         };
+        let classification = if row.tnved == "TOTAL" {
+            "TOTAL"
+        } else {
+            "TNVED"
+        };
+        let key = FigureKey::new(
+            (RUSSIA, partner.code),
+            period,
+            flow,
+            classification,
+            &row.tnved,
+        );
+        if let Err(reject) = figures.first(key, row.line, || &row.raw) {
+            out.rejects.push(reject);
+            continue;
+        }
         let unit_code = row.unit_code.and_then(comtrade_unit);
         out.flows.push(TradeFlow {
             source_id: ctx.source_id.clone(),
@@ -122,11 +140,7 @@ pub fn normalize(
             partner_code: partner.code,
             partner_iso3: iso.get(&partner.iso3),
             flow,
-            classification: if row.tnved == "TOTAL" {
-                "TOTAL".to_string()
-            } else {
-                "TNVED".to_string()
-            },
+            classification: classification.to_string(),
             commodity_level: if row.tnved == "TOTAL" { 0 } else { 10 },
             commodity_code: row.tnved,
             value_mills,

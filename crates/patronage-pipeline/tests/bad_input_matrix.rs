@@ -501,8 +501,7 @@ const BACI: Table = Table {
         common(case, 2, 4).unwrap_or_else(|| match case {
             "huge field" | "non-numeric number" => one("bad_field", 2),
             "negative value" => one("negative_value", 2),
-            // Not detected: a repeated (t, i, j, k) is kept twice.
-            "duplicated row" => Expect::Same,
+            "duplicated row" => one("duplicate_figure", 3),
             "unknown code" => one("unknown_country_code", 2),
             "date out of range" => one("year_out_of_range", 2),
             c => panic!("{c}"),
@@ -522,8 +521,7 @@ const RUSSIA: Table = Table {
         common(case, 2, 3).unwrap_or_else(|| match case {
             "huge field" | "non-numeric number" => one("bad_number", 2),
             "negative value" => one("negative_value", 2),
-            // Not detected: a repeated row is kept twice.
-            "duplicated row" => Expect::Same,
+            "duplicated row" => one("duplicate_figure", 3),
             "unknown code" => one("unknown_country_code", 2),
             // PERIOD must be the pipeline's `period`.
             "date out of range" => one("bad_field", 2),
