@@ -189,6 +189,7 @@ mod tests {
             usd: r.7,
             ..Flow::default()
         }))
+        .unwrap()
     }
 
     /// Source "a" has 6-digit rows and a chapter row: only the 6-digit rows are

@@ -342,6 +342,7 @@ mod tests {
             usd: r.8,
             ..Flow::default()
         }))
+        .unwrap()
     }
 
     /// A reported total, a sum of 6-digit rows (the 2-digit row beside them is not

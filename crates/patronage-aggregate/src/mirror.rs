@@ -292,6 +292,7 @@ mod tests {
             usd: r.8,
             ..Flow::default()
         }))
+        .unwrap()
     }
 
     fn spec() -> MirrorSpec {

@@ -41,7 +41,7 @@ impl Default for Flow {
 }
 
 /// The frame of `rows`, with the `trade_flows` columns the aggregates read.
-pub(crate) fn trade_flows(rows: impl IntoIterator<Item = Flow>) -> DataFrame {
+pub(crate) fn trade_flows(rows: impl IntoIterator<Item = Flow>) -> PolarsResult<DataFrame> {
     let rows: Vec<Flow> = rows.into_iter().collect();
     patronage_core::frame!(
         rows,
@@ -62,5 +62,4 @@ pub(crate) fn trade_flows(rows: impl IntoIterator<Item = Flow>) -> DataFrame {
             column!("value_usd", |r| r.usd),
         ]
     )
-    .unwrap()
 }
