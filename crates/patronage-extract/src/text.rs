@@ -52,37 +52,11 @@ pub fn parse_mills(s: &str) -> Result<i64, String> {
         }
         return Ok(m as i64);
     }
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty())
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
+    let mills = parse_scaled(t, 3)?;
+    if mills.abs() > 9_000_000_000_000_000 {
+        return Err(format!("`{t}` is out of range"));
     }
-    let mut mills: i64 = 0;
-    for b in int.bytes() {
-        mills = mills
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(i64::from(b - b'0')))
-            .ok_or_else(|| format!("`{t}` is out of range"))?;
-    }
-    let mut f = frac.bytes().map(|b| i64::from(b - b'0'));
-    let mut thousandths = 0;
-    for _ in 0..3 {
-        thousandths = thousandths * 10 + f.next().unwrap_or(0);
-    }
-    let round_up = f.next().is_some_and(|d| d >= 5);
-    mills = mills
-        .checked_mul(1000)
-        .and_then(|m| m.checked_add(thousandths + i64::from(round_up)))
-        .filter(|m| *m <= 9_000_000_000_000_000)
-        .ok_or_else(|| format!("`{t}` is out of range"))?;
-    Ok(if neg { -mills } else { mills })
+    Ok(mills)
 }
 
 /// Parse a count of people as agencies and the press write it: digits with
