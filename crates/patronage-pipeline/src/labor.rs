@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use patronage_aggregate::labor_summary_frame;
 use patronage_core::labor::Sector;
-use patronage_core::tables::{self, TableSpec};
+use patronage_core::tables;
 use patronage_core::CountryRegistry;
 use patronage_extract::delimited::Dialect;
 use patronage_extract::labor_sheet::{SheetLayout, SheetSpec};
@@ -169,16 +169,6 @@ pub(crate) fn read_file(
 /// `labor_stock` from kept rows.
 pub(crate) fn canonical_frame(figures: Vec<LaborFigure>) -> PolarsResult<DataFrame> {
     labor_stock_frame(&figures)
-}
-
-/// A canonical table of several sources sorted by its key, as every table is
-/// written.
-pub(crate) fn sorted(df: DataFrame, spec: &'static TableSpec) -> Result<DataFrame, PipelineError> {
-    df.sort(
-        spec.key.iter().copied(),
-        SortMultipleOptions::default().with_maintain_order(true),
-    )
-    .map_err(table_error(spec))
 }
 
 /// The labor analysis tables.

@@ -412,15 +412,12 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
     let aid_events = source::canonical(Domain::Aid, &outputs)?;
     frames.extend(aid::aggregate(p, &aid_events)?);
     frames.push((&tables::AID_EVENTS, aid_events));
-    let labor_stock = labor::sorted(
-        source::canonical(Domain::Labor, &outputs)?,
-        &tables::LABOR_STOCK,
-    )?;
+    let labor_stock = source::canonical(Domain::Labor, &outputs)?;
     let labor_tables = labor::aggregate(p, &labor_stock)?;
     frames.push((&tables::LABOR_STOCK, labor_stock));
     frames.extend(labor_tables);
     let events = source::canonical(Domain::Events, &outputs)?;
-    frames.push((&tables::EVENTS, labor::sorted(events, &tables::EVENTS)?));
+    frames.push((&tables::EVENTS, events));
     frames.push((
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,

@@ -118,7 +118,13 @@ pub(crate) fn canonical(
     for o in frames {
         df.vstack_mut(&o.canonical).map_err(table_error(spec))?;
     }
-    Ok(df)
+    // Sorted by the table's key, as every table is written: the order the sources
+    // are declared in does not show in the output.
+    df.sort(
+        spec.key.iter().copied(),
+        SortMultipleOptions::default().with_maintain_order(true),
+    )
+    .map_err(table_error(spec))
 }
 
 fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
