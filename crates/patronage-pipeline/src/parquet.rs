@@ -149,23 +149,3 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
-
-/// Check a frame against its contract and write it as `<dir>/<table>.parquet`.
-pub fn write_table(
-    dir: &Path,
-    spec: &'static TableSpec,
-    df: &mut DataFrame,
-    prov: &Provenance,
-) -> Result<Written, PipelineError> {
-    check_contract(df, spec)?;
-    let bytes = to_parquet_bytes(df, spec, prov)?;
-    let path = dir.join(format!("{}.parquet", spec.name));
-    write_atomic(&path, &bytes)?;
-    Ok(Written {
-        table: spec.name,
-        path,
-        rows: df.height(),
-        bytes: bytes.len() as u64,
-        sha256: crate::sha256_hex(&bytes),
-    })
-}
