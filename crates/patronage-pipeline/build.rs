@@ -2,10 +2,11 @@
 //! what a stage produces, so that a rebuilt tool with changed code reruns the
 //! stages it affects and nothing else.
 //!
-//! - `PATRONAGE_CODE_SOURCE`: every workspace crate but the CLI and the aggregates
-//!   (the per-source stage: extract and normalize).
-//! - `PATRONAGE_CODE_AGGREGATE`: every workspace crate but the CLI and the readers
-//!   (the aggregate stage: analysis tables, rejects, the writer, the manifest).
+//! - `PATRONAGE_CODE_SOURCE`: every workspace crate but the CLI, the report and the
+//!   aggregates (the per-source stage: extract and normalize).
+//! - `PATRONAGE_CODE_AGGREGATE`: every workspace crate but the CLI, the report and
+//!   the readers (the aggregate stage: analysis tables, rejects, the writer, the
+//!   manifest).
 //!
 //! Both also cover `Cargo.lock` (a new polars may write other bytes). A crate added
 //! later counts for both stages until it is listed here. The hash is FNV-1a over
@@ -14,8 +15,9 @@
 use std::path::{Path, PathBuf};
 
 /// Crates whose code never changes a stage's output.
-const NOT_SOURCE: &[&str] = &["patronage-cli", "patronage-aggregate"];
-const NOT_AGGREGATE: &[&str] = &["patronage-cli", "patronage-extract"];
+/// (The report reads the tables a run wrote; it never changes them.)
+const NOT_SOURCE: &[&str] = &["patronage-cli", "patronage-report", "patronage-aggregate"];
+const NOT_AGGREGATE: &[&str] = &["patronage-cli", "patronage-report", "patronage-extract"];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -37,7 +39,10 @@ fn main() {
     names.sort();
     // Watch what is hashed (not the CLI, so that editing it does not rebuild this
     // crate). A new crate is seen when a watched Cargo.toml starts depending on it.
-    for name in names.iter().filter(|n| n.as_str() != "patronage-cli") {
+    for name in names
+        .iter()
+        .filter(|n| !["patronage-cli", "patronage-report"].contains(&n.as_str()))
+    {
         for part in ["Cargo.toml", "build.rs", "src", "data"] {
             let path = crates.join(name).join(part);
             if path.exists() {

@@ -7,6 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
+use crate::columns::{floats, ints, strs};
+
 /// The `aid_events` columns the aggregates read, one row.
 #[derive(Debug, Clone)]
 struct Event {
@@ -27,16 +29,6 @@ struct Event {
     confirmed: bool,
 }
 
-fn strs(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<String>>> {
-    let c = df.column(name)?.str()?;
-    Ok((0..c.len()).map(|i| c.get(i).map(str::to_string)).collect())
-}
-
-fn floats(df: &DataFrame, name: &str) -> PolarsResult<Vec<Option<f64>>> {
-    let c = df.column(name)?.f64()?;
-    Ok((0..c.len()).map(|i| c.get(i)).collect())
-}
-
 fn cents(v: Option<f64>) -> Option<i64> {
     v.map(|d| (d * 100.0).round() as i64)
 }
@@ -49,8 +41,7 @@ fn events(df: &DataFrame) -> PolarsResult<Vec<Event>> {
         strs(df, "event_id")?,
     );
     let (pkg, cat) = (strs(df, "package_id")?, strs(df, "category")?);
-    let years = df.column("year")?.i32()?;
-    let years: Vec<Option<i32>> = (0..years.len()).map(|i| years.get(i)).collect();
+    let years = ints(df, "year")?;
     let (donor, donor_iso3) = (strs(df, "donor")?, strs(df, "donor_iso3")?);
     let (recipient, recipient_iso3) = (strs(df, "recipient")?, strs(df, "recipient_iso3")?);
     let stage = strs(df, "stage")?;

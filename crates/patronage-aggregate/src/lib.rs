@@ -5,15 +5,18 @@
 //! * [`windows`] compares a current period with a baseline, as headline claims do;
 //! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
 //! * [`comparison`] sets every source's figures side by side with their spread;
-//! * [`commodity`] breaks the focus country's trade into HS chapters.
+//! * [`commodity`] breaks the focus country's trade into HS chapters;
+//! * [`influence`] sets the patrons side by side per year and names the lead one.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
 //! totals do not depend on thread count or row order.
 
 pub mod aid;
+pub mod columns;
 pub mod commodity;
 pub mod comparison;
 mod focus;
+pub mod influence;
 pub mod labor_summary;
 pub mod mirror;
 pub mod share;
@@ -25,6 +28,7 @@ mod test_flows;
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
 pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
 pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
+pub use influence::{patron_influence_frame, InfluenceInputs};
 pub use labor_summary::{
     labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally,
 };

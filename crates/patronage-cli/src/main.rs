@@ -93,6 +93,31 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Check the pipeline's published claims (`[[claims]]`) against its tables and
+    /// print the verdicts. Runs the pipeline first; unchanged stages are skipped.
+    Claims {
+        /// Pipeline file.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Output folder (default: the pipeline's `output`, else `out/<name>`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write one self-contained HTML report (charts and the claims table, nothing
+    /// fetched when it is opened). Runs the pipeline first; unchanged stages are
+    /// skipped.
+    Report {
+        /// Pipeline file.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Output folder (default: the pipeline's `output`, else `out/<name>`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The HTML file to write (default: `<output folder>-report.html`, beside
+        /// the output folder, so `verify` does not count it as an extra file).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Print the data dictionary (every table and column) in Markdown, or JSON.
     Schema {
         /// JSON instead of Markdown.
@@ -236,6 +261,30 @@ fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
             let v = patronage_pipeline::verify_outputs(&dir)?;
             Ok(report::print_verification(&v))
         }
+        Command::Claims { pipeline, out } => {
+            let tables = built_tables(&pipeline, out)?;
+            print!("{}", patronage_report::claims_text(&tables)?);
+            Ok(report::EXIT_OK)
+        }
+        Command::Report {
+            pipeline,
+            out,
+            output,
+        } => {
+            let tables = built_tables(&pipeline, out)?;
+            let html = patronage_report::html(&tables)?;
+            let path = output.unwrap_or_else(|| {
+                let mut name = tables.dir.file_name().unwrap_or_default().to_os_string();
+                name.push("-report.html");
+                tables.dir.with_file_name(name)
+            });
+            let tmp = path.with_extension("html.tmp");
+            std::fs::write(&tmp, html.as_bytes())
+                .and_then(|()| std::fs::rename(&tmp, &path))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!("report: {} ({} bytes)", path.display(), html.len());
+            Ok(report::EXIT_OK)
+        }
         Command::Schema { json } => {
             if json {
                 print!("{}", patronage_pipeline::dictionary::json());
@@ -245,6 +294,21 @@ fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
             Ok(report::EXIT_OK)
         }
     }
+}
+
+/// Run the pipeline without output (stages whose inputs are unchanged are
+/// skipped) and read the tables the report commands show.
+fn built_tables(
+    pipeline: &std::path::Path,
+    out: Option<PathBuf>,
+) -> anyhow::Result<patronage_report::Tables> {
+    let options = RunOptions {
+        output: out,
+        ..RunOptions::default()
+    };
+    let report = run(pipeline, &options)
+        .with_context(|| format!("pipeline {} failed", pipeline.display()))?;
+    Ok(patronage_report::Tables::load(&report.output_dir)?)
 }
 
 /// `--wait` (no limit) or `--wait=SECONDS`.

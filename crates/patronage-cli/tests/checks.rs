@@ -67,10 +67,10 @@ fn assert_all_tables_written(out: &Path) {
 fn default_checks_pass_except_the_known_source_disagreement() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let results = table(&out, "check_results");
-    // 38 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
-    // labor, events and source_comparison tables) + one conservation check per
-    // source (18).
-    assert_eq!(results.height(), 38 + 18);
+    // 42 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
+    // labor, events and source_comparison tables, 4 on patron_influence and
+    // claims) + one conservation check per source (18).
+    assert_eq!(results.height(), 42 + 18);
     let failed = rows_where(&results, "status", "fail");
     assert_eq!(failed.height(), 1, "{failed}");
     assert_eq!(str_at(&failed, "check", 0), "sources_agree_within_10pct");

@@ -183,6 +183,8 @@ fn manifest_accounts_for_every_row() {
             "labor_summary",
             "trade_by_commodity",
             "source_comparison",
+            "patron_influence",
+            "claims",
             "rejects",
             "check_results"
         ]

@@ -83,6 +83,38 @@ impl LookupError {
     }
 }
 
+/// A state and the state that continued it under another code, so that a series
+/// over time can run across the change and say where it happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Succession {
+    /// The earlier state's ISO3.
+    pub before: &'static str,
+    /// The successor's ISO3.
+    pub after: &'static str,
+    /// Last year of the earlier state; the successor's codes start the year after.
+    pub last_year: i32,
+    /// The joint series name, `<before>-<after>`.
+    pub series: &'static str,
+}
+
+/// Successions the tables join into one series. Only the continuator states are
+/// here: the USSR's international obligations passed to Russia (1991-12); the
+/// other successor states start series of their own.
+pub const SUCCESSIONS: &[Succession] = &[Succession {
+    before: "SUN",
+    after: "RUS",
+    last_year: 1991,
+    series: "SUN-RUS",
+}];
+
+/// The series `iso3` belongs to: a succession's joint name, else `iso3` itself.
+pub fn series_of(iso3: &str) -> &str {
+    SUCCESSIONS
+        .iter()
+        .find(|s| s.before == iso3 || s.after == iso3)
+        .map_or(iso3, |s| s.series)
+}
+
 /// Numeric code → ISO3 with validity years.
 #[derive(Debug, Clone)]
 pub struct CountryRegistry {

@@ -13,7 +13,9 @@ pub mod tables;
 pub mod trade_codes;
 
 pub use aid_stage::AidStage;
-pub use countries::{Country, CountryKind, CountryRegistry, LookupError};
+pub use countries::{
+    series_of, Country, CountryKind, CountryRegistry, LookupError, Succession, SUCCESSIONS,
+};
 pub use flow::Flow;
 pub use money::{ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};

@@ -457,6 +457,58 @@ pub const AID_BY_DONOR_YEAR: TableSpec = TableSpec {
     ],
 };
 
+/// Each patron's weight with the focus country, year by year, and who led.
+pub const PATRON_INFLUENCE: TableSpec = TableSpec {
+    name: "patron_influence",
+    key: &["focus_iso3", "year", "patron_iso3"],
+    doc: "The focus country's ties to each declared patron per year, for every year in which any trade, aid or labor figure exists: full-year trade from mirror_trade, aid in constant dollars from aid_by_donor_year, workers from labor_summary, and the year's lead patron. A patron is listed only in years its code is valid (SUN through 1991, RUS from 1992); `patron_series` joins a state and its successor into one series.",
+    columns: &[
+        col("focus_iso3", Str, false, "The focus country."),
+        col("year", Int32, false, "Calendar year."),
+        col("patron_iso3", Str, false, "The patron, as valid that year."),
+        col("patron_series", Str, false, "The series the patron belongs to: `SUN-RUS` for the USSR (through 1991) and Russia (from 1992), else the patron's ISO3. Charts and comparisons over time use it, and say where it changes hands."),
+        col("trade_usd", Float64, true, "Full-year trade with the focus (mirror_trade.total_usd, 12 months covered); null when no full-year figure exists."),
+        col("trade_source_ids", Str, true, "mirror_trade.source_ids of that figure."),
+        col("trade_share", Float64, true, "trade_usd over the sum of trade_usd of the patrons with a full-year figure that year (see `trade_patrons`); not a share of the focus country's world trade."),
+        col("trade_patrons", Int32, false, "Patrons with a full-year trade figure that year."),
+        col("aid_usd_constant", Float64, true, "Aid to the focus in constant US dollars of the pipeline's `[aid] base_year`, at the furthest stage recorded (`aid_stage`); null when no record has a dollar value."),
+        col("aid_stage", Str, true, "paid, committed or pledged: which column of aid_by_donor_year `aid_usd_constant` is (paid when recorded, else committed, else pledged)."),
+        col("aid_records", Int32, false, "aid_events rows of the patron to the focus that year, any stage, priced or not (requests included)."),
+        col("workers", Int64, true, "Workers from the focus in the patron's country (labor_summary.workers) in the best measure held: workers_present, else work_permits_issued, else estimate, else any other."),
+        col("workers_measure", Str, true, "The measure `workers` is."),
+        col("workers_qualifier", Str, true, "Its qualifier (exact, about, more_than, ...)."),
+        col("lead_patron", Str, true, "The year's lead patron: highest trade_usd where any patron has a full-year figure, else highest aid_usd_constant, else most workers, else most aid records; null when no patron has any figure that year. Ties go to the first in alphabetical order."),
+        col("lead_basis", Str, false, "What decided the lead: trade, aid, workers, aid_records, or none."),
+        col("patrons_compared", Int32, false, "Patrons with a figure on that basis that year: 1 means the lead is uncontested in the data, not measured against a rival."),
+    ],
+};
+
+/// Published statements checked against this build's tables.
+pub const CLAIMS: TableSpec = TableSpec {
+    name: "claims",
+    key: &["claim_id"],
+    doc: "One row per `[[claims]]` entry of the pipeline file: a published statement, the figure it states, the figure this build computes from its tables, and the verdict.",
+    columns: &[
+        col("claim_id", Str, false, "Claim id from the pipeline file."),
+        col("text", Str, false, "The statement, as published."),
+        col("source", Str, false, "Who published it, where and when."),
+        col("table_name", Str, false, "The table the figure is computed from."),
+        col("filter", Str, false, "The rows used (`column in [values]` and ...); empty for every row."),
+        col("column", Str, false, "The column computed on; empty for `count`."),
+        col("measure", Str, false, "value (the one matching row), sum, min, max, count, ratio (sum over `numerator` rows / sum over `denominator` rows) or max_ratio (the largest such ratio over the groups of `per` having both)."),
+        col("expected", Float64, false, "The figure the statement gives, in `unit`."),
+        col("computed", Float64, true, "The figure computed from the tables; null when not computable."),
+        col("unit", Str, false, "Unit of expected, computed and tolerance."),
+        col("comparison", Str, false, "about (|deviation| <= tolerance), at_most (computed <= expected + tolerance) or at_least (computed >= expected - tolerance)."),
+        col("tolerance", Float64, false, "Allowed deviation, in `unit`."),
+        col("deviation", Float64, true, "computed - expected."),
+        col("deviation_pct", Float64, true, "100 * deviation / expected; null when expected is 0."),
+        col("status", Str, false, "reproduced, deviates or not_computable."),
+        col("reason", Str, true, "Why not computable, or what the computation found (the rows or groups behind it)."),
+        col("rows_matched", Int32, false, "Rows of the table the filter kept."),
+    ],
+};
+
 /// The outcome of every data check of a run.
 pub const CHECK_RESULTS: TableSpec = TableSpec {
     name: "check_results",
@@ -488,6 +540,8 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &LABOR_SUMMARY,
     &TRADE_BY_COMMODITY,
     &SOURCE_COMPARISON,
+    &PATRON_INFLUENCE,
+    &CLAIMS,
     &REJECTS,
     &CHECK_RESULTS,
 ];

@@ -9,7 +9,7 @@ use patronage_core::tables::{self, TableSpec};
 use patronage_core::{bound_text, CountryRegistry};
 use polars::prelude::*;
 
-use crate::checks::{CheckSpec, Kind, Literal, Severity, CONSERVATION_PREFIX};
+use crate::checks::{CheckSpec, Kind, Severity, CONSERVATION_PREFIX};
 use crate::config::Pipeline;
 use crate::run::SourceAccount;
 use crate::source::table_error;
@@ -247,37 +247,11 @@ fn conservation(
     }
 }
 
-fn lit_expr(l: &Literal) -> Expr {
-    match l {
-        Literal::Str(s) => lit(s.clone()),
-        Literal::Int(i) => lit(*i),
-        Literal::Float(x) => lit(*x),
-        Literal::Bool(b) => lit(*b),
-    }
-}
-
-/// `column` equals one of `values`.
-fn one_of(column: &str, values: &[Literal]) -> Expr {
-    values
-        .iter()
-        .map(|v| col(column).eq(lit_expr(v)))
-        .reduce(Expr::or)
-        .unwrap_or(lit(false))
-}
-
 fn describe_filter(c: &CheckSpec) -> String {
     if c.filter.is_empty() {
         return String::new();
     }
-    let parts: Vec<String> = c
-        .filter
-        .iter()
-        .map(|(col, vals)| {
-            let v: Vec<String> = vals.iter().map(ToString::to_string).collect();
-            format!("{col} in [{}]", v.join(", "))
-        })
-        .collect();
-    format!(" where {}", parts.join(" and "))
+    format!(" where {}", crate::filter::describe(&c.filter))
 }
 
 fn fmt_bound(min: Option<f64>, max: Option<f64>) -> String {
@@ -296,10 +270,7 @@ fn outside(v: f64, min: Option<f64>, max: Option<f64>) -> bool {
 }
 
 fn evaluate_one(c: &CheckSpec, df: &DataFrame) -> PolarsResult<CheckResult> {
-    let mut lf = df.clone().lazy();
-    for (column, values) in &c.filter {
-        lf = lf.filter(one_of(column, values));
-    }
+    let lf = crate::filter::apply(df.clone().lazy(), &c.filter);
     let key: Vec<&str> = c.table.key.to_vec();
     let filter = describe_filter(c);
     let (failing, detail, sample, fail_anyway) = match &c.kind {
@@ -334,7 +305,7 @@ fn evaluate_one(c: &CheckSpec, df: &DataFrame) -> PolarsResult<CheckResult> {
                 .filter(
                     col(column.as_str())
                         .is_not_null()
-                        .and(one_of(column, values).not()),
+                        .and(crate::filter::one_of(column, values).not()),
                 )
                 .collect()?;
             let v: Vec<String> = values.iter().map(ToString::to_string).collect();
@@ -749,6 +720,7 @@ pub(crate) fn results_from_disk(dir: &std::path::Path) -> Option<Vec<CheckResult
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::Literal;
 
     /// Five trade_flows-like rows (columns a check needs only): line 4 repeats
     /// line 3's key, line 5 is a USSR row dated 1995 with a negative value and an

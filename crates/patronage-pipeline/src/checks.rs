@@ -184,7 +184,7 @@ pub struct CheckSpec {
     /// What a failure counts as.
     pub severity: Severity,
     /// Only rows whose column values are among the listed ones (every column).
-    pub filter: Vec<(String, Vec<Literal>)>,
+    pub filter: crate::filter::Filter,
     /// What is tested.
     pub kind: Kind,
 }
@@ -285,19 +285,9 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
             ))
         }
     };
-    let column_of = |col: &str, span: Range<usize>| {
-        table.column(col).ok_or_else(|| {
-            let known: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-            invalid(
-                span,
-                format!(
-                    "check `{name}`: table `{}` has no column `{col}`; columns: {}",
-                    table.name,
-                    known.join(", ")
-                ),
-            )
-        })
-    };
+    let owner = format!("check `{name}`");
+    let column_of =
+        |col: &str, span: Range<usize>| crate::filter::column_of(table, col, &owner, span, invalid);
     let numeric = |col: &str, span: Range<usize>| -> Result<String, PipelineError> {
         let c = column_of(col, span.clone())?;
         if matches!(
@@ -316,22 +306,10 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
         }
     };
 
-    let mut filter = Vec::new();
-    if let Some(w) = &r.filter {
-        for (col, v) in w.get_ref() {
-            let c = column_of(col, w.span())?;
-            let items = match v {
-                toml::Value::Array(a) => a.clone(),
-                one => vec![one.clone()],
-            };
-            let lits = items
-                .iter()
-                .map(|v| literal(v, c.dtype))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|m| invalid(w.span(), format!("check `{name}`: where `{col}`: {m}")))?;
-            filter.push((col.clone(), lits));
-        }
-    }
+    let filter = match &r.filter {
+        Some(w) => crate::filter::parse(w, table, &format!("check `{name}`"), invalid)?,
+        None => Vec::new(),
+    };
 
     // Keys each kind uses; any other key given is an error.
     let given: [(&str, Option<Range<usize>>); 10] = [
@@ -433,7 +411,7 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
             let values = v
                 .get_ref()
                 .iter()
-                .map(|x| literal(x, spec.dtype))
+                .map(|x| crate::filter::literal(x, spec.dtype))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|m| invalid(v.span(), format!("check `{name}`: values: {m}")))?;
             Kind::AcceptedValues {
@@ -559,19 +537,3 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
 
 /// Names of the built-in row accounting checks start with this, then the source id.
 pub const CONSERVATION_PREFIX: &str = "conservation_";
-
-/// A TOML value as a literal for a column of type `t`.
-fn literal(v: &toml::Value, t: ColumnType) -> Result<Literal, String> {
-    match (t, v) {
-        (ColumnType::Str, toml::Value::String(s)) => Ok(Literal::Str(s.clone())),
-        (ColumnType::Int32 | ColumnType::Int64, toml::Value::Integer(i)) => Ok(Literal::Int(*i)),
-        (ColumnType::Float64, toml::Value::Integer(i)) => Ok(Literal::Float(*i as f64)),
-        (ColumnType::Float64, toml::Value::Float(x)) => Ok(Literal::Float(*x)),
-        (ColumnType::Bool, toml::Value::Boolean(b)) => Ok(Literal::Bool(*b)),
-        (t, v) => Err(format!(
-            "`{v}` is a {} but the column is {}",
-            v.type_str(),
-            t.as_str()
-        )),
-    }
-}

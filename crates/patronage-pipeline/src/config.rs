@@ -37,6 +37,17 @@
 //! table = "trade_flows"
 //! column = "value_usd"
 //! min = 0
+//!
+//! [[claims]]                    # published statements checked against the tables (see `claims`)
+//! id = "ru_prk_trade_jan_feb_2017"
+//! text = "Trade ... increased by 73-percent during the first two months of 2017"
+//! source = "H. Kim, Wilson Center, 2017"
+//! table = "trade_windows"
+//! where = { window_id = "seed_2017_jan_feb" }
+//! column = "total_change_pct"
+//! expected = 73
+//! unit = "percent"
+//! tolerance = 2
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -231,6 +242,8 @@ pub struct Pipeline {
     pub cif_fob_factor: Option<f64>,
     /// Data checks on the built tables (`[[checks]]`).
     pub checks: Vec<crate::checks::CheckSpec>,
+    /// Published statements to check against the built tables (`[[claims]]`).
+    pub claims: Vec<crate::claims::ClaimSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,6 +261,8 @@ struct RawPipeline {
     windows: Vec<RawWindow>,
     #[serde(default)]
     checks: Vec<crate::checks::RawCheck>,
+    #[serde(default)]
+    claims: Vec<crate::claims::RawClaim>,
     /// The folder paths must stay in (see `paths`).
     root: Option<Spanned<String>>,
     /// Lifts the limit on paths.
@@ -533,6 +548,7 @@ impl Pipeline {
             }
         };
         let checks = crate::checks::validate(raw.checks, &invalid)?;
+        let claims = crate::claims::validate(raw.claims, &invalid)?;
         let output = match raw.output {
             None => None,
             Some(o) => {
@@ -558,6 +574,7 @@ impl Pipeline {
             windows,
             cif_fob_factor,
             checks,
+            claims,
         })
     }
 

@@ -5,9 +5,12 @@
 mod aid;
 mod check_run;
 pub mod checks;
+mod claim_run;
+pub mod claims;
 pub mod config;
 mod error;
 mod events;
+mod filter;
 pub mod labor;
 pub mod manifest;
 pub mod parquet;

@@ -418,10 +418,15 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
     frames.extend(labor_tables);
     let events = source::canonical(Domain::Events, &outputs)?;
     frames.push((&tables::EVENTS, events));
+    let influence = patron_influence(p, &frames)?;
+    frames.push((&tables::PATRON_INFLUENCE, influence));
     frames.push((
         &tables::REJECTS,
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
     ));
+    // Claims read every table but their own and check_results.
+    let claims = crate::claim_run::evaluate(&p.claims, &frames)?;
+    frames.push((&tables::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
     let checks = crate::check_run::evaluate(p, &frames, &sources)?;
     frames.push((
@@ -445,6 +450,42 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         prov,
         checks,
     })
+}
+
+/// The table built by this run under `spec` (every table is built, empty or not).
+pub(crate) fn built<'a>(
+    frames: &'a [(&'static TableSpec, DataFrame)],
+    spec: &'static TableSpec,
+) -> Result<&'a DataFrame, PipelineError> {
+    frames
+        .iter()
+        .find(|(s, _)| s.name == spec.name)
+        .map(|(_, df)| df)
+        .ok_or_else(|| {
+            table_error(spec)(PolarsError::NoData(
+                format!("table {} is read before it is built", spec.name).into(),
+            ))
+        })
+}
+
+/// `patron_influence` from the trade, aid and labor tables.
+fn patron_influence(
+    p: &Pipeline,
+    frames: &[(&'static TableSpec, DataFrame)],
+) -> Result<DataFrame, PipelineError> {
+    let registry = patronage_core::CountryRegistry::comtrade();
+    patronage_aggregate::patron_influence_frame(
+        &patronage_aggregate::InfluenceInputs {
+            focus: &p.focus,
+            patrons: &p.patrons,
+            mirror_trade: built(frames, &tables::MIRROR_TRADE)?,
+            aid_by_donor_year: built(frames, &tables::AID_BY_DONOR_YEAR)?,
+            aid_events: built(frames, &tables::AID_EVENTS)?,
+            labor_summary: built(frames, &tables::LABOR_SUMMARY)?,
+        },
+        |iso3, year| registry.iso3_valid_in(iso3, year),
+    )
+    .map_err(table_error(&tables::PATRON_INFLUENCE))
 }
 
 /// The manifest of a folder holding `outputs` built from `inputs`.

@@ -120,15 +120,22 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// (`CI=true`), where the folder is always laid out and its absence is a failure.
 pub fn shared_formats(sub: &str) -> Option<PathBuf> {
     let dir = root().join("../shared/formats").join(sub);
-    if dir.is_dir() {
-        return Some(dir);
+    required_under_ci(dir.is_dir(), dir)
+}
+
+/// `path` when `present`; else `None` with a line saying the caller's test is
+/// skipped, except under CI (`CI=true`), which provides what tests need: there
+/// its absence is a failure.
+pub fn required_under_ci(present: bool, path: PathBuf) -> Option<PathBuf> {
+    if present {
+        return Some(path);
     }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "CI must provide {}",
-        dir.display()
+        "CI must provide {} (.ci/run installs it)",
+        path.display()
     );
-    eprintln!("skipped: {} is not here", dir.display());
+    eprintln!("skipped: {} is not here", path.display());
     None
 }
 
