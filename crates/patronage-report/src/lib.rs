@@ -252,6 +252,9 @@ pub fn claims_text(tables: &Tables) -> Result<String, ReportError> {
         count("not_computable"),
         tables.dir.join("claims.parquet").display()
     );
+    if list.is_empty() {
+        out.push_str("no [[claims]] are declared in the pipeline file\n");
+    }
     for c in &list {
         let computed = c.computed.map_or("not computable".to_string(), |v| {
             format!("{} {}", figure(v), c.unit)
