@@ -365,14 +365,26 @@ pub struct Account {
 /// Fold one file into its totals, streaming.
 pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded, PipelineError> {
     let path = &input.path;
-    let extract = PipelineError::Extract;
     let file = std::fs::File::open(path).map_err(|source| {
-        extract(ExtractError::Io {
+        PipelineError::Extract(ExtractError::Io {
             path: path.clone(),
             source,
         })
     })?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    fold_read(input, reader, bytes, registry)
+}
+
+/// [`fold_file`] on any reader (`input.path` is used in messages; `bytes` is
+/// the size reported in the accounting).
+pub fn fold_read(
+    input: &BulkInput,
+    reader: impl std::io::Read,
+    bytes: u64,
+    registry: &CountryRegistry,
+) -> Result<Folded, PipelineError> {
+    let path = &input.path;
     let folder = TotalsFolder {
         format: input.format,
         registry,
@@ -382,13 +394,7 @@ pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded
         BulkFormat::Baci => b',',
         BulkFormat::ComtradeV1Bulk => b'\t',
     };
-    let (acc, read) = fold_stream(
-        path,
-        std::io::BufReader::with_capacity(1 << 20, file),
-        delimiter,
-        &folder,
-    )
-    .map_err(extract)?;
+    let (acc, read) = fold_stream(path, reader, delimiter, &folder)?;
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();
