@@ -332,11 +332,7 @@ pub(crate) fn read_header(
 
 /// Cut `data` (which starts on line `first_line`) into pieces of about
 /// `chunk_bytes` that end at a line end, each with the line it starts on.
-pub(crate) fn split_at_lines(
-    data: &[u8],
-    first_line: u64,
-    chunk_bytes: usize,
-) -> Vec<(&[u8], u64)> {
+fn split_at_lines(data: &[u8], first_line: u64, chunk_bytes: usize) -> Vec<(&[u8], u64)> {
     let mut chunks = Vec::new();
     let (mut start, mut line) = (0, first_line);
     while start < data.len() {

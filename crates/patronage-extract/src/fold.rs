@@ -109,17 +109,28 @@ pub fn fold_stream_in_chunks<F: Folder>(
         let Some((header, ctx, line)) = state.as_mut() else {
             break;
         };
-        let chunks = delimited::split_at_lines(data, *line, chunk_bytes);
+        // Cut at line ends, count each chunk's lines on every core, then the
+        // line each chunk starts on.
+        let chunks = cut_at_lines(data, chunk_bytes);
+        let counts: Vec<u64> = chunks
+            .par_iter()
+            .map(|c| c.iter().filter(|b| **b == b'\n').count() as u64)
+            .collect();
+        let mut starts = Vec::with_capacity(chunks.len());
+        for n in &counts {
+            starts.push(*line);
+            *line += n;
+        }
         let parts: Vec<Result<(F::Acc, u64), ExtractError>> = chunks
             .par_iter()
-            .map(|&(chunk, l)| fold_chunk(path, chunk, l, delimiter, header, ctx, folder))
+            .zip(starts)
+            .map(|(chunk, l)| fold_chunk(path, chunk, l, delimiter, header, ctx, folder))
             .collect();
         for part in parts {
             let (acc, n) = part?;
             rows_read += n;
             folder.merge(&mut total, acc);
         }
-        *line += data.iter().filter(|b| **b == b'\n').count() as u64;
         buf.drain(..cut);
         if eof && buf.is_empty() {
             break;
@@ -133,6 +144,22 @@ pub fn fold_stream_in_chunks<F: Folder>(
         });
     }
     Ok((total, rows_read))
+}
+
+/// Cut `data` into pieces of about `chunk_bytes` that end at a line end.
+fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    while start < data.len() {
+        let target = (start + chunk_bytes).min(data.len());
+        let end = data[target..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(data.len(), |p| target + p + 1);
+        chunks.push(&data[start..end]);
+        start = end;
+    }
+    chunks
 }
 
 /// Fold the rows of one chunk, which starts on line `first_line`.
@@ -179,11 +206,8 @@ fn fold_chunk<F: Folder>(
     };
     let sep = char::from(delimiter);
     let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
-    let mut line = first_line;
     let mut read = 0u64;
-    for l in text.split('\n') {
-        let this = line;
-        line += 1;
+    for (this, l) in (first_line..).zip(text.split('\n')) {
         let l = l.strip_suffix('\r').unwrap_or(l);
         if l.is_empty() {
             continue;

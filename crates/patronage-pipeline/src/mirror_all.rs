@@ -372,8 +372,8 @@ pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded
         })
     })?;
     let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    fold_read(input, reader, bytes, registry)
+    // The fold reads blocks of megabytes: no buffering in between.
+    fold_read(input, file, bytes, registry)
 }
 
 /// [`fold_file`] on any reader (`input.path` is used in messages; `bytes` is
@@ -453,12 +453,14 @@ pub struct MirrorCell {
     pub rows: u64,
 }
 
-/// The mirror of one file's totals for every country as focus:
 /// (focus code, partner code, year) → cell, ascending.
+pub type MirrorCells = BTreeMap<(u32, u32, i32), MirrorCell>;
+
+/// The mirror of one file's totals for every country as focus.
 pub fn mirror_cells(
     folded: &Folded,
 ) -> Result<BTreeMap<(u32, u32, i32), MirrorCell>, PipelineError> {
-    let mut out: BTreeMap<(u32, u32, i32), MirrorCell> = BTreeMap::new();
+    let mut out = MirrorCells::new();
     let add = |slot: &mut Option<i64>, v: i64| -> Result<(), PipelineError> {
         *slot = Some(
             slot.unwrap_or(0)
@@ -501,7 +503,7 @@ pub fn mirror_frame(
     folded: &[Folded],
     registry: &CountryRegistry,
 ) -> Result<DataFrame, PipelineError> {
-    let mut per_source: Vec<(&'static str, BTreeMap<(u32, u32, i32), MirrorCell>)> = Vec::new();
+    let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
     for f in folded {
         per_source.push((f.input.format.as_str(), mirror_cells(f)?));
     }
