@@ -110,7 +110,7 @@ pub fn header_columns(path: &Path, h: &delimited::Header) -> Result<Vec<usize>, 
 /// Parse and check one row (columns from [`header_columns`]); every BACI reader
 /// goes through here, so a value is accepted or rejected the same way by all.
 pub fn parse_ref<'a>(cols: &[usize], row: delimited::Row<'a>) -> Result<BaciRef<'a>, RowReject> {
-    let get = |n: usize| row.fields[cols[n]].trim();
+    let get = |n: usize| text::trim(row.fields[cols[n]]);
     let bad = |n: usize, m: String| {
         RowReject::new(
             row.line,

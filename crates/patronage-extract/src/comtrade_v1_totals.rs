@@ -99,7 +99,7 @@ pub fn parse_ref<'a>(cols: &[usize], row: Row<'a>) -> Result<BulkRef<'a>, RowRej
         u32::try_from(v).map_err(|_| fail(n, "bad_number", format!("`{v}` is not a country code")))
     };
     let req_text = |n: usize| -> Result<&'a str, RowReject> {
-        let v = row.fields[cols[n]].trim();
+        let v = text::trim(row.fields[cols[n]]);
         if v.is_empty() {
             Err(fail(
                 n,
@@ -119,7 +119,7 @@ pub fn parse_ref<'a>(cols: &[usize], row: Row<'a>) -> Result<BulkRef<'a>, RowRej
         ));
     }
     let ref_month = req_int(1)?;
-    let freq = match get(2).trim() {
+    let freq = match text::trim(get(2)) {
         "" if ref_month == i64::from(ANNUAL_REF_MONTH) => "A",
         "" => "M",
         other => other,
@@ -155,7 +155,7 @@ pub fn parse_ref<'a>(cols: &[usize], row: Row<'a>) -> Result<BulkRef<'a>, RowRej
         Some(v) => code(7, v)?,
     };
     let cmd_code = req_text(8)?;
-    let customs_code = match get(9).trim() {
+    let customs_code = match text::trim(get(9)) {
         "" => "C00",
         c => c,
     };

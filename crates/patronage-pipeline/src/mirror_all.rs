@@ -198,7 +198,7 @@ impl TotalsFolder<'_> {
         line: u64,
         codes: [(&str, u32); 2],
         year: i32,
-        raw: String,
+        raw: impl FnOnce() -> String,
     ) -> Option<RowReject> {
         for (column, code) in codes {
             if !self.valid.ok(code, year) {
@@ -209,7 +209,7 @@ impl TotalsFolder<'_> {
                         format!("{column}: code {code} is out of range"),
                     ),
                 };
-                return Some(RowReject::new(line, detail.0, detail.1, &raw));
+                return Some(RowReject::new(line, detail.0, detail.1, &raw()));
             }
         }
         None
@@ -242,7 +242,7 @@ impl Folder for TotalsFolder<'_> {
                     r.line,
                     [("i", r.exporter), ("j", r.importer)],
                     r.year,
-                    row.raw(b','),
+                    || row.raw(b','),
                 ) {
                     return acc.rejects.push(e);
                 }
@@ -280,7 +280,7 @@ impl Folder for TotalsFolder<'_> {
                         ("partnerCode", r.partner_code),
                     ],
                     r.ref_year,
-                    row.raw(b'\t'),
+                    || row.raw(b'\t'),
                 ) {
                     return acc.rejects.push(e);
                 }
