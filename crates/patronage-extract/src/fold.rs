@@ -48,7 +48,7 @@ pub trait Folder: Sync {
 /// the accumulator and the number of data rows read (blank lines are not rows).
 pub fn fold_stream<F: Folder>(
     path: &Path,
-    input: impl Read,
+    input: impl Read + Send,
     delimiter: u8,
     folder: &F,
 ) -> Result<(F::Acc, u64), ExtractError> {
@@ -58,45 +58,79 @@ pub fn fold_stream<F: Folder>(
 /// [`fold_stream`] with a given chunk size (tests cut small files into many chunks).
 pub fn fold_stream_in_chunks<F: Folder>(
     path: &Path,
-    mut input: impl Read,
+    input: impl Read + Send,
     delimiter: u8,
     folder: &F,
     chunk_bytes: usize,
 ) -> Result<(F::Acc, u64), ExtractError> {
     let chunk_bytes = chunk_bytes.max(1);
     let block = chunk_bytes * rayon::current_num_threads().max(1);
-    let mut buf: Vec<u8> = Vec::with_capacity(block + (64 << 10));
+    // A thread reads the next block while the cores fold this one.
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_blocks(input, block, &tx));
+        fold_blocks(path, rx, delimiter, folder, chunk_bytes)
+    })
+}
+
+/// Read `input` in blocks of about `block` bytes that end at a line end (the last
+/// one at the end of the input), and send them on until the receiver hangs up.
+fn read_blocks(
+    mut input: impl Read,
+    block: usize,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+) {
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let mut buf = Vec::with_capacity(block + tail.len() + (64 << 10));
+        buf.append(&mut tail);
+        let got = match (&mut input).take(block as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let eof = got < block;
+        if !eof {
+            match buf.iter().rposition(|b| *b == b'\n') {
+                Some(p) => {
+                    tail = buf.split_off(p + 1);
+                }
+                None => {
+                    tail = buf; // no complete line yet
+                    continue;
+                }
+            }
+        }
+        if tx.send(Ok(buf)).is_err() || eof {
+            return;
+        }
+    }
+}
+
+/// Fold the line-aligned blocks `blocks` delivers, in order.
+fn fold_blocks<F: Folder>(
+    path: &Path,
+    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    delimiter: u8,
+    folder: &F,
+    chunk_bytes: usize,
+) -> Result<(F::Acc, u64), ExtractError> {
     let mut state: Option<(Header, F::Ctx, u64)> = None;
     let mut total = folder.empty();
     let mut rows_read = 0u64;
     let mut first = true;
-    loop {
-        let want = if buf.len() < block {
-            block - buf.len()
-        } else {
-            chunk_bytes
-        };
-        let got = (&mut input)
-            .take(want as u64)
-            .read_to_end(&mut buf)
-            .map_err(|source| ExtractError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let eof = got < want;
-        let cut = if eof {
-            buf.len()
-        } else {
-            match buf.iter().rposition(|b| *b == b'\n') {
-                Some(p) => p + 1,
-                None => continue, // no complete line yet
-            }
-        };
+    for buf in blocks {
+        let buf = buf.map_err(|source| ExtractError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut data: &[u8] = if first {
-            text::refuse_utf16(path, &buf[..cut])?;
-            text::strip_bom(&buf[..cut])
+            text::refuse_utf16(path, &buf)?;
+            text::strip_bom(&buf)
         } else {
-            &buf[..cut]
+            &buf
         };
         first = false;
         if state.is_none() {
@@ -130,10 +164,6 @@ pub fn fold_stream_in_chunks<F: Folder>(
             let (acc, n) = part?;
             rows_read += n;
             folder.merge(&mut total, acc);
-        }
-        buf.drain(..cut);
-        if eof && buf.is_empty() {
-            break;
         }
     }
     if state.is_none() {

@@ -380,7 +380,7 @@ pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded
 /// the size reported in the accounting).
 pub fn fold_read(
     input: &BulkInput,
-    reader: impl std::io::Read,
+    reader: impl std::io::Read + Send,
     bytes: u64,
     registry: &CountryRegistry,
 ) -> Result<Folded, PipelineError> {
