@@ -41,6 +41,7 @@ use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
 use patronage_extract::{baci, comtrade_v1_totals, ExtractError};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::parquet::{check_contract, to_parquet_bytes, write_atomic, Provenance};
@@ -630,15 +631,17 @@ pub struct MirrorAllReport {
     pub rejects: u64,
 }
 
-/// Fold every input (one after the other, each on every core), then write
+/// Fold every input (all at once, on every core), then write
 /// `mirror_all.parquet`, `rejects.parquet` and `mirror_all_report.json` (the
 /// accounting) into `out`.
 pub fn run_mirror_all(inputs: &[BulkInput], out: &Path) -> Result<MirrorAllReport, PipelineError> {
     let registry = CountryRegistry::comtrade();
-    let mut folded = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        folded.push(fold_file(input, registry)?);
-    }
+    // The files are folded at the same time: when one fold waits (for its next
+    // block, or for its last chunk), the cores work on the other's chunks.
+    let folded = inputs
+        .par_iter()
+        .map(|input| fold_file(input, registry))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut mirror = mirror_frame(&folded, registry)?;
     let mut rejects = rejects_frame(&folded)?;
     check_contract(&mirror, &MIRROR_ALL)?;
