@@ -162,8 +162,11 @@ impl Valid {
     fn new(reg: &CountryRegistry) -> Self {
         let mut bits = vec![false; CODES as usize * YEARS];
         for code in 0..CODES {
-            for y in 0..YEARS {
-                bits[code as usize * YEARS + y] = reg.lookup(code, FIRST_YEAR + y as i32).is_ok();
+            // `lookup(code, year)` is Ok exactly when the entry is valid that year.
+            if let Some(c) = reg.get(code) {
+                for y in 0..YEARS {
+                    bits[code as usize * YEARS + y] = c.valid_in(FIRST_YEAR + y as i32);
+                }
             }
         }
         Valid { bits }
