@@ -534,14 +534,18 @@ pub fn mirror_frame(
     for (s, cells) in per_source {
         for (k, c) in cells {
             let m = merged.entry((s, k.0, k.1, k.2)).or_default();
-            m.exports = match (m.exports, c.exports) {
-                (Some(a), Some(b)) => Some(a + b),
-                (a, b) => a.or(b),
+            let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
+                (Some(a), Some(b)) => a
+                    .checked_add(b)
+                    .ok_or_else(|| PipelineError::Contract {
+                        table: MIRROR_ALL.name,
+                        message: "a mirror total exceeds the 64-bit range".to_string(),
+                    })
+                    .map(Some),
+                (a, b) => Ok(a.or(b)),
             };
-            m.imports = match (m.imports, c.imports) {
-                (Some(a), Some(b)) => Some(a + b),
-                (a, b) => a.or(b),
-            };
+            m.exports = sum(m.exports, c.exports)?;
+            m.imports = sum(m.imports, c.imports)?;
             m.rows += c.rows;
         }
     }

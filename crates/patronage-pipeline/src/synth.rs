@@ -7,12 +7,12 @@
 //! every year 2010-2024 — so every row maps to a country in the year it is dated.
 //! The same seed and row count give the same bytes.
 //!
-//! BACI rows are unique by (t, i, j, k), as in a release. Comtrade bulk rows are
-//! unique by reporter, period, flow, partner, second partner, customs procedure,
-//! transport mode and commodity; around the HS6 import/export rows they hold the
-//! rows a total must leave out, in roughly these shares: breakdowns by second
-//! partner, customs procedure and transport mode (2% each), other flows (DX, RX:
-//! 4%), rows for the world as partner (2%) and chapter-level commodity rows (2%).
+//! BACI rows are unique by (t, i, j, k), as in a release. Comtrade bulk HS6
+//! import/export rows are unique by reporter, period, flow, partner and commodity;
+//! around them are the rows a total must leave out, in roughly these shares:
+//! breakdowns by second partner, customs procedure and transport mode (2% each),
+//! other flows (DX, RX: 4%), rows for the world as partner (2%) and chapter-level
+//! commodity rows (2%); those may repeat a key (they are drawn per HS6 slot).
 
 use std::io::{self, Write};
 
