@@ -7,6 +7,7 @@
 //! output folder locked by another run, outputs that drifted from their manifest
 //! under `verify`).
 
+mod bulk;
 mod report;
 
 use std::path::PathBuf;
@@ -124,6 +125,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a SYNTHETIC BACI CSV or Comtrade bulk TSV of any size (benchmarks).
+    Synth(bulk::SynthArgs),
+    /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
+    /// streaming (mirror_all.parquet, rejects.parquet, mirror_all_report.json).
+    MirrorAll(bulk::MirrorAllArgs),
 }
 
 fn main() -> ExitCode {
@@ -293,6 +299,8 @@ fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
             }
             Ok(report::EXIT_OK)
         }
+        Command::Synth(a) => bulk::synth(a).map(|()| report::EXIT_OK),
+        Command::MirrorAll(a) => bulk::mirror_all(a).map(|()| report::EXIT_OK),
     }
 }
 

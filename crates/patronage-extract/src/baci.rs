@@ -82,9 +82,35 @@ fn on_header(path: &Path, h: &delimited::Header) -> Result<Vec<usize>, ExtractEr
     Ok(cols)
 }
 
-#[allow(clippy::ptr_arg)] // the delimited reader passes its header context by reference
-fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowReject> {
-    let get = |n: usize| row.fields[cols[n]].trim();
+/// One BACI row borrowed from the file's text: what a fold reads without building
+/// an owned record ([`BaciRow`] is this with the product owned).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BaciRef<'a> {
+    /// Line in the file.
+    pub line: u64,
+    /// Year (`t`).
+    pub year: i32,
+    /// Exporter code (`i`).
+    pub exporter: u32,
+    /// Importer code (`j`).
+    pub importer: u32,
+    /// HS 6-digit product (`k`), as text.
+    pub product: &'a str,
+    /// Value in thousandths of a US dollar (`v` × 1,000 × 1,000).
+    pub value_mills: i64,
+    /// Quantity in metric tons (`q`); `None` for `NA`.
+    pub quantity_t: Option<f64>,
+}
+
+/// Check a BACI header; the positions of [`COLUMNS`] for [`parse_ref`].
+pub fn header_columns(path: &Path, h: &delimited::Header) -> Result<Vec<usize>, ExtractError> {
+    on_header(path, h)
+}
+
+/// Parse and check one row (columns from [`header_columns`]); every BACI reader
+/// goes through here, so a value is accepted or rejected the same way by all.
+pub fn parse_ref<'a>(cols: &[usize], row: delimited::Row<'a>) -> Result<BaciRef<'a>, RowReject> {
+    let get = |n: usize| text::trim(row.fields[cols[n]]);
     let bad = |n: usize, m: String| {
         RowReject::new(
             row.line,
@@ -108,12 +134,12 @@ fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowR
     text::check_year(i64::from(year)).map_err(|m| reject(0, "year_out_of_range", m))?;
     text::check_not_negative(thousand_usd_in_dollars)
         .map_err(|m| reject(4, "negative_value", m))?;
-    Ok(BaciRow {
+    Ok(BaciRef {
         line: row.line,
         year,
         exporter: text::parse_int(get(1)).map_err(|m| bad(1, m))?,
         importer: text::parse_int(get(2)).map_err(|m| bad(2, m))?,
-        product: k.to_string(),
+        product: k,
         value_mills: thousand_usd_in_dollars
             .checked_mul(1000)
             .ok_or_else(|| bad(4, "out of range".to_string()))?,
@@ -122,6 +148,19 @@ fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowR
         } else {
             text::parse_opt_f64(q).map_err(|m| bad(5, m))?
         },
+    })
+}
+
+#[allow(clippy::ptr_arg)] // the delimited reader passes its header context by reference
+fn parse_row(cols: &Vec<usize>, row: delimited::Row<'_>) -> Result<BaciRow, RowReject> {
+    parse_ref(cols, row).map(|r| BaciRow {
+        line: r.line,
+        year: r.year,
+        exporter: r.exporter,
+        importer: r.importer,
+        product: r.product.to_string(),
+        value_mills: r.value_mills,
+        quantity_t: r.quantity_t,
     })
 }
 

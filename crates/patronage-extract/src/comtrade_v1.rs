@@ -257,7 +257,7 @@ fn api_name(name: &'static str) -> &'static str {
 }
 
 /// What a header looks like, to say so when it is not the one declared.
-fn layout_hint(header: &[String], expected: &str) -> String {
+pub(crate) fn layout_hint(header: &[String], expected: &str) -> String {
     let has = |n: &str| header.iter().any(|h| h == n);
     let guess = if header.len() == 1
         && (header[0].contains('\t') || header[0].contains(',') || header[0].contains(';'))

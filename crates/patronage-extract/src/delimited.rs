@@ -287,7 +287,7 @@ where
 }
 
 /// The header and the byte offset where the data starts.
-fn read_header(
+pub(crate) fn read_header(
     path: &Path,
     text: &[u8],
     delimiter: u8,
@@ -349,7 +349,7 @@ fn split_at_lines(data: &[u8], first_line: u64, chunk_bytes: usize) -> Vec<(&[u8
 }
 
 /// Parse the data rows of one chunk, which starts on line `first_line`.
-fn scan<T>(
+pub(crate) fn scan<T>(
     path: &Path,
     chunk: &[u8],
     first_line: u64,
@@ -522,7 +522,7 @@ impl LineCounter<'_> {
 }
 
 /// `bytes` with every CRLF turned into LF (mixed endings included).
-fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     if !bytes.windows(2).any(|w| w == b"\r\n") {
         return std::borrow::Cow::Borrowed(bytes);
     }

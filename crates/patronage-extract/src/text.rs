@@ -34,12 +34,23 @@ pub fn refuse_utf16(path: &std::path::Path, bytes: &[u8]) -> Result<(), crate::E
     }
 }
 
+/// `s` without leading and trailing whitespace, as [`str::trim`]; a field that
+/// starts and ends with a visible ASCII character (most fields of a large file)
+/// is returned without the Unicode scan.
+pub fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        [only] if only.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Parse a decimal amount into thousandths (mills), exactly: `4982.402` →
 /// `4_982_402`. Summing integers keeps totals independent of order and thread
 /// count. Digits past the third decimal are rounded half away from zero; a value
 /// in exponent notation (`1.5e+10`) goes through `f64` and is rounded to the mill.
 pub fn parse_mills(s: &str) -> Result<i64, String> {
-    let t = s.trim();
+    let t = trim(s);
     let bad = || format!("`{t}` is not a number");
     if t.is_empty() {
         return Err("empty, a number is required".to_string());
@@ -63,7 +74,7 @@ pub fn parse_mills(s: &str) -> Result<i64, String> {
 /// optional thousands separators (`24,000`, `24 000`, `24 000`, `24000`; a
 /// spreadsheet's `24000.0`). Anything else is an error naming what was found.
 pub fn parse_count(s: &str) -> Result<u64, String> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() {
         return Err("empty, a number is required".to_string());
     }
@@ -133,7 +144,7 @@ const HEDGES: &[(&str, Qualifier)] = &[
 /// hedge the list does not know, a range (`12,000-15,000`) or text after the
 /// number is an error saying what was found, never a guess.
 pub fn parse_qualified_count(s: &str) -> Result<(u64, Qualifier), String> {
-    let t = s.trim();
+    let t = trim(s);
     let lower = t.to_lowercase();
     let (qualifier, rest) = HEDGES
         .iter()
@@ -162,7 +173,7 @@ pub fn parse_qualified_count(s: &str) -> Result<(u64, Qualifier), String> {
 /// `YYYY-MM` or `YYYY` (a longer timestamp is cut to its date) — checking month
 /// and day; returns the year and the text kept.
 pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
-    let t = s.trim();
+    let t = trim(s);
     let t = t
         .get(..10)
         .filter(|_| t.len() > 10 && t.as_bytes()[10] == b'T')
@@ -204,7 +215,7 @@ pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
 
 /// Parse an optional float; empty means absent.
 pub fn parse_opt_f64(s: &str) -> Result<Option<f64>, String> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() {
         return Ok(None);
     }
@@ -216,19 +227,19 @@ pub fn parse_opt_f64(s: &str) -> Result<Option<f64>, String> {
 
 /// Parse a required integer.
 pub fn parse_int<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    let t = s.trim();
+    let t = trim(s);
     if t.is_empty() {
         return Err("empty, an integer is required".to_string());
     }
     // JSON and pandas write integers as floats ("156.0"); accept a zero fraction.
     let t = t.strip_suffix(".0").unwrap_or(t);
     t.parse()
-        .map_err(|_| format!("`{}` is not an integer", s.trim()))
+        .map_err(|_| format!("`{}` is not an integer", trim(s)))
 }
 
 /// Parse an optional integer; empty means absent.
 pub fn parse_opt_int<T: std::str::FromStr>(s: &str) -> Result<Option<T>, String> {
-    if s.trim().is_empty() {
+    if trim(s).is_empty() {
         Ok(None)
     } else {
         parse_int(s).map(Some)
@@ -237,7 +248,7 @@ pub fn parse_opt_int<T: std::str::FromStr>(s: &str) -> Result<Option<T>, String>
 
 /// Parse a boolean written 0/1, true/false or True/False; empty means absent.
 pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
-    match s.trim() {
+    match trim(s) {
         "" => Ok(None),
         "1" | "true" | "True" | "TRUE" => Ok(Some(true)),
         "0" | "false" | "False" | "FALSE" => Ok(Some(false)),
@@ -250,7 +261,7 @@ pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
 /// Digits past `scale` decimals are rounded half away from zero. For amounts whose
 /// published precision exceeds a mill (OECD CRS: millions of USD to six places).
 pub fn parse_scaled(s: &str, scale: u32) -> Result<i64, String> {
-    let t = s.trim();
+    let t = trim(s);
     let bad = || format!("`{t}` is not a number");
     if t.is_empty() {
         return Err("empty, a number is required".to_string());
@@ -290,7 +301,7 @@ pub fn parse_scaled(s: &str, scale: u32) -> Result<i64, String> {
 
 /// Parse an optional plain decimal (see [`parse_scaled`]); empty means absent.
 pub fn parse_opt_scaled(s: &str, scale: u32) -> Result<Option<i64>, String> {
-    if s.trim().is_empty() {
+    if trim(s).is_empty() {
         Ok(None)
     } else {
         parse_scaled(s, scale).map(Some)
@@ -300,14 +311,14 @@ pub fn parse_opt_scaled(s: &str, scale: u32) -> Result<Option<i64>, String> {
 /// Whether a field marks a missing value: empty, `?` (China customs) or `NA`
 /// (CEPII BACI, right-aligned in a padded field).
 pub fn is_missing(s: &str) -> bool {
-    matches!(s.trim(), "" | "?" | "NA")
+    matches!(trim(s), "" | "?" | "NA")
 }
 
 /// Parse an amount written with thousands separators (`17,715,334`, as China
 /// customs writes dollars) into thousandths, exactly. Separators must group
 /// three digits, so a shifted or merged field (`1,2`) is not read as a number.
 pub fn parse_grouped_mills(s: &str) -> Result<i64, String> {
-    let t = s.trim();
+    let t = trim(s);
     if !t.contains(',') {
         return parse_mills(t);
     }

@@ -1,0 +1,106 @@
+//! Criterion benchmarks of the full-scale readers and the mirror over every
+//! country: the BACI and Comtrade bulk row readers, the streaming fold of both
+//! into totals (`patronage mirror-all`), and the mirror aggregation.
+//!
+//! ALL DATA HERE IS SYNTHETIC: written in memory by `patronage_pipeline::synth`
+//! (the generator behind `patronage synth`), in the real layouts. Only the
+//! country codes are real.
+//!
+//! Run: `cargo bench -p patronage-benches --bench bulk` (or `-- --quick`).
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use patronage_core::CountryRegistry;
+use patronage_extract::baci;
+use patronage_extract::comtrade_v1::{self, Layout};
+use patronage_pipeline::mirror_all::{
+    fold_read, mirror_cells, mirror_frame, BulkFormat, BulkInput,
+};
+use patronage_pipeline::synth;
+
+/// Data rows in each synthetic file.
+const ROWS: u64 = 200_000;
+
+fn input(format: BulkFormat, name: &str) -> BulkInput {
+    BulkInput {
+        format,
+        path: PathBuf::from(name),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let registry = CountryRegistry::comtrade();
+    let mut baci_bytes = Vec::new();
+    synth::write_baci(&mut baci_bytes, ROWS, 1, 2020).expect("synthetic BACI");
+    let mut bulk_bytes = Vec::new();
+    synth::write_comtrade_bulk(&mut bulk_bytes, ROWS, 1, 2020).expect("synthetic bulk");
+    let baci_in = input(BulkFormat::Baci, "synthetic/baci_200k.csv");
+    let bulk_in = input(
+        BulkFormat::ComtradeV1Bulk,
+        "synthetic/comtrade_bulk_200k.tsv",
+    );
+
+    // Checked once before timing: every row read, the accounting balances.
+    let b = baci::parse(Path::new("synthetic/baci_200k.csv"), &baci_bytes).expect("parses");
+    assert_eq!((b.rows_read, b.rejects.len()), (ROWS, 0));
+    let t = comtrade_v1::parse(
+        Path::new("synthetic/bulk.tsv"),
+        &bulk_bytes,
+        Layout::BulkTsv,
+    )
+    .expect("parses");
+    assert_eq!((t.rows_read, t.rejects.len()), (ROWS, 0));
+    let fb = fold_read(&baci_in, &baci_bytes[..], 0, registry).expect("folds");
+    let fc = fold_read(&bulk_in, &bulk_bytes[..], 0, registry).expect("folds");
+    for f in [&fb, &fc] {
+        let a = &f.account;
+        assert_eq!(
+            a.kept + a.dropped.values().sum::<u64>() + a.rejected,
+            a.read
+        );
+        eprintln!(
+            "{}: {} rows ({} bytes) -> {} kept, {} totals",
+            a.format,
+            a.read,
+            if a.format == "baci" {
+                baci_bytes.len()
+            } else {
+                bulk_bytes.len()
+            },
+            a.kept,
+            a.totals
+        );
+    }
+
+    let mut g = c.benchmark_group("bulk_200k");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6))
+        .throughput(Throughput::Elements(ROWS));
+    g.bench_function("baci_parse_rows", |bch| {
+        bch.iter(|| baci::parse(Path::new("b.csv"), black_box(&baci_bytes)))
+    });
+    g.bench_function("comtrade_bulk_parse_rows", |bch| {
+        bch.iter(|| comtrade_v1::parse(Path::new("b.tsv"), black_box(&bulk_bytes), Layout::BulkTsv))
+    });
+    g.bench_function("baci_fold", |bch| {
+        bch.iter(|| fold_read(&baci_in, black_box(&baci_bytes[..]), 0, registry))
+    });
+    g.bench_function("comtrade_bulk_fold", |bch| {
+        bch.iter(|| fold_read(&bulk_in, black_box(&bulk_bytes[..]), 0, registry))
+    });
+    g.bench_function("mirror_cells_baci", |bch| {
+        bch.iter(|| mirror_cells(black_box(&fb)))
+    });
+    let both = [fb, fc];
+    g.bench_function("mirror_frame_both", |bch| {
+        bch.iter(|| mirror_frame(black_box(&both), registry))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,687 @@
+//! Mirror totals for every country as focus, from full-size trade files, in one
+//! streaming pass per file (`patronage mirror-all`).
+//!
+//! A BACI release or a Comtrade bulk file holds tens of millions of HS6 rows; the
+//! pipeline's row path (`patronage run`) keeps every row as a `trade_flows` row.
+//! This path folds them while reading instead: each file is read in blocks, the
+//! blocks' line-aligned chunks are parsed on every core straight into integer
+//! sums keyed by small integers (year, reporter, partner, flow), and the chunks'
+//! sums are merged in file order. Nothing per row is kept but the rejects.
+//!
+//! What each row becomes:
+//! * BACI (`t,i,j,k,v,q`): every valid row is kept; `(t, i, j)` sums `v`.
+//! * Comtrade v1 bulk: a row is dropped, counted by reason (the first that
+//!   applies), when it is a breakdown (second partner, customs procedure other
+//!   than C00, transport mode), a flow other than M and X, a commodity that is not
+//!   an HS 6-digit code, or has the world as partner; the rest are kept and
+//!   `(year, reporter, partner, flow)` sums `primaryValue` over months and
+//!   commodities.
+//! * Either: a row that does not parse, or whose reporter/partner code is
+//!   unknown or not valid in its year, is a reject with its raw text.
+//!
+//! For each file, read = kept + dropped + rejected is checked. The mirror table
+//! (`mirror_all`) then has, per source, focus, partner and year, the focus's
+//! exports to the partner and its imports from it: for BACI the exporter's and
+//! importer's side of the same reconciled figure, for Comtrade the partner's
+//! report (its imports from the focus are the focus's exports; its exports, the
+//! focus's imports). Money is summed exactly in thousandths of a dollar, and the
+//! table is sorted by its key, so the bytes do not depend on the thread count.
+//!
+//! Not done here, unlike the row path: duplicate figures (two rows for one HS6
+//! figure) are summed, not rejected — finding them needs every row's key — and
+//! the quantity and weight columns of the bulk file are not parsed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+
+use patronage_core::tables::{ColumnSpec, ColumnType, TableSpec, REJECTS};
+use patronage_core::{CountryRegistry, RowReject};
+use patronage_extract::delimited::{Header, Row};
+use patronage_extract::fold::{fold_stream, Folder};
+use patronage_extract::{baci, comtrade_v1_totals, ExtractError};
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::parquet::{check_contract, to_parquet_bytes, write_atomic, Provenance};
+use crate::PipelineError;
+
+/// Which layout an input is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkFormat {
+    /// CEPII BACI CSV.
+    Baci,
+    /// Comtrade v1 bulk final TSV.
+    ComtradeV1Bulk,
+}
+
+impl BulkFormat {
+    /// The format's name, also the `source` of its rows in `mirror_all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BulkFormat::Baci => "baci",
+            BulkFormat::ComtradeV1Bulk => "comtrade_v1_bulk",
+        }
+    }
+}
+
+/// Reasons a Comtrade bulk row is dropped, in the order they are tested.
+pub const DROP_REASONS: [&str; 6] = [
+    "breakdown_second_partner",
+    "breakdown_customs_procedure",
+    "breakdown_transport_mode",
+    "flow_not_import_export",
+    "commodity_not_hs6",
+    "partner_world",
+];
+
+/// The `mirror_all` table contract.
+pub const MIRROR_ALL: TableSpec = TableSpec {
+    name: "mirror_all",
+    key: &["source", "focus_code", "partner_code", "year"],
+    doc: "Mirror totals for every country as focus: the focus's exports to and imports from each partner per year, from one full-size source (SYNTHETIC in the benchmarks).",
+    columns: &[
+        column(ColumnType::Str, "source", false, "baci or comtrade_v1_bulk."),
+        column(ColumnType::Int32, "focus_code", false, "Focus country, code as published."),
+        column(ColumnType::Str, "focus", false, "Focus country, ISO3."),
+        column(ColumnType::Int32, "partner_code", false, "Partner country, code as published."),
+        column(ColumnType::Str, "partner", false, "Partner country, ISO3."),
+        column(ColumnType::Int32, "year", false, "Year."),
+        column(ColumnType::Int64, "exports_mills", true, "Focus exports to the partner, thousandths of a US dollar (BACI: focus as exporter; Comtrade: the partner's reported imports from the focus)."),
+        column(ColumnType::Int64, "imports_mills", true, "Focus imports from the partner, thousandths of a US dollar (BACI: focus as importer; Comtrade: the partner's reported exports to the focus)."),
+        column(ColumnType::Int64, "rows_folded", false, "Source rows summed into this row, both directions."),
+    ],
+};
+
+const fn column(
+    dtype: ColumnType,
+    name: &'static str,
+    nullable: bool,
+    doc: &'static str,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        dtype,
+        nullable,
+        doc,
+    }
+}
+
+/// A multiply-shift hasher for the packed integer keys: the std SipHash costs
+/// more than the rest of a row's folding.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0 ^ x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Sums = HashMap<u64, (i128, u64), BuildHasherDefault<KeyHasher>>;
+
+/// Pack a total's key: year, reporter (or exporter), partner (or importer), flow
+/// (0 import or BACI, 1 export). Codes are below 1000 once looked up.
+fn pack(year: i32, a: u32, b: u32, flow: u8) -> u64 {
+    ((year as u64 & 0xFFFF) << 40)
+        | (u64::from(a & 0xFFFF) << 24)
+        | (u64::from(b & 0xFFFF) << 8)
+        | u64::from(flow)
+}
+
+fn unpack(k: u64) -> (i32, u32, u32, u8) {
+    (
+        ((k >> 40) & 0xFFFF) as i32,
+        ((k >> 24) & 0xFFFF) as u32,
+        ((k >> 8) & 0xFFFF) as u32,
+        (k & 0xFF) as u8,
+    )
+}
+
+/// Which (code, year) pairs the registry accepts, as a dense table, so the hot
+/// path does not search the registry per row.
+struct Valid {
+    bits: Vec<bool>,
+}
+
+const FIRST_YEAR: i32 = 1900;
+const YEARS: usize = 201;
+const CODES: u32 = 1000;
+
+impl Valid {
+    fn new(reg: &CountryRegistry) -> Self {
+        let mut bits = vec![false; CODES as usize * YEARS];
+        for code in 0..CODES {
+            // `lookup(code, year)` is Ok exactly when the entry is valid that year.
+            if let Some(c) = reg.get(code) {
+                for y in 0..YEARS {
+                    bits[code as usize * YEARS + y] = c.valid_in(FIRST_YEAR + y as i32);
+                }
+            }
+        }
+        Valid { bits }
+    }
+    fn ok(&self, code: u32, year: i32) -> bool {
+        let y = year - FIRST_YEAR;
+        code < CODES
+            && (0..YEARS as i32).contains(&y)
+            && self.bits[code as usize * YEARS + y as usize]
+    }
+}
+
+/// One file's running result.
+#[derive(Debug, Default)]
+pub struct FoldAcc {
+    sums: Sums,
+    kept: u64,
+    dropped: [u64; DROP_REASONS.len()],
+    rejects: Vec<RowReject>,
+}
+
+/// Folds one file of either layout.
+struct TotalsFolder<'r> {
+    format: BulkFormat,
+    registry: &'r CountryRegistry,
+    valid: Valid,
+}
+
+impl TotalsFolder<'_> {
+    /// The reject for a code the registry does not accept in `year`.
+    fn code_reject(
+        &self,
+        line: u64,
+        codes: [(&str, u32); 2],
+        year: i32,
+        raw: impl FnOnce() -> String,
+    ) -> Option<RowReject> {
+        for (column, code) in codes {
+            if !self.valid.ok(code, year) {
+                let detail = match self.registry.lookup(code, year) {
+                    Err(e) => (e.reason(), format!("{column}: {e}")),
+                    Ok(_) => (
+                        "unknown_country_code",
+                        format!("{column}: code {code} is out of range"),
+                    ),
+                };
+                return Some(RowReject::new(line, detail.0, detail.1, &raw()));
+            }
+        }
+        None
+    }
+}
+
+impl Folder for TotalsFolder<'_> {
+    type Ctx = Vec<usize>;
+    type Acc = FoldAcc;
+
+    fn header(&self, path: &Path, h: &Header) -> Result<Vec<usize>, ExtractError> {
+        match self.format {
+            BulkFormat::Baci => baci::header_columns(path, h),
+            BulkFormat::ComtradeV1Bulk => comtrade_v1_totals::header_columns(path, h),
+        }
+    }
+
+    fn empty(&self) -> FoldAcc {
+        FoldAcc::default()
+    }
+
+    fn row(&self, cols: &Vec<usize>, acc: &mut FoldAcc, row: Row<'_>) {
+        let (key, value) = match self.format {
+            BulkFormat::Baci => {
+                let r = match baci::parse_ref(cols, row) {
+                    Ok(r) => r,
+                    Err(e) => return acc.rejects.push(e),
+                };
+                if let Some(e) = self.code_reject(
+                    r.line,
+                    [("i", r.exporter), ("j", r.importer)],
+                    r.year,
+                    || row.raw(b','),
+                ) {
+                    return acc.rejects.push(e);
+                }
+                (pack(r.year, r.exporter, r.importer, 0), r.value_mills)
+            }
+            BulkFormat::ComtradeV1Bulk => {
+                let r = match comtrade_v1_totals::parse_ref(cols, row) {
+                    Ok(r) => r,
+                    Err(e) => return acc.rejects.push(e),
+                };
+                let flow = match r.flow_code {
+                    "M" => Some(0),
+                    "X" => Some(1),
+                    _ => None,
+                };
+                let hs6 = r.cmd_code.len() == 6 && r.cmd_code.bytes().all(|b| b.is_ascii_digit());
+                let drop = [
+                    r.partner2_code != 0,
+                    r.customs_code != "C00",
+                    r.mot_code != 0,
+                    flow.is_none(),
+                    !hs6,
+                    r.partner_code == 0,
+                ]
+                .iter()
+                .position(|d| *d);
+                if let Some(i) = drop {
+                    acc.dropped[i] += 1;
+                    return;
+                }
+                if let Some(e) = self.code_reject(
+                    r.line,
+                    [
+                        ("reporterCode", r.reporter_code),
+                        ("partnerCode", r.partner_code),
+                    ],
+                    r.ref_year,
+                    || row.raw(b'\t'),
+                ) {
+                    return acc.rejects.push(e);
+                }
+                (
+                    pack(
+                        r.ref_year,
+                        r.reporter_code,
+                        r.partner_code,
+                        flow.unwrap_or(0),
+                    ),
+                    r.primary_value_mills,
+                )
+            }
+        };
+        let e = acc.sums.entry(key).or_insert((0, 0));
+        e.0 += i128::from(value);
+        e.1 += 1;
+        acc.kept += 1;
+    }
+
+    fn reject(&self, acc: &mut FoldAcc, reject: RowReject) {
+        acc.rejects.push(reject);
+    }
+
+    fn merge(&self, into: &mut FoldAcc, part: FoldAcc) {
+        for (k, (v, n)) in part.sums {
+            let e = into.sums.entry(k).or_insert((0, 0));
+            e.0 += v;
+            e.1 += n;
+        }
+        into.kept += part.kept;
+        for (a, b) in into.dropped.iter_mut().zip(part.dropped) {
+            *a += b;
+        }
+        into.rejects.extend(part.rejects);
+    }
+}
+
+/// One input file.
+#[derive(Debug, Clone)]
+pub struct BulkInput {
+    /// Its layout.
+    pub format: BulkFormat,
+    /// Where it is.
+    pub path: PathBuf,
+}
+
+/// What one file gave: the accounting and its totals.
+#[derive(Debug)]
+pub struct Folded {
+    /// The input.
+    pub input: BulkInput,
+    /// Row accounting.
+    pub account: Account,
+    /// (year, reporter, partner, flow) → (sum of mills, rows), ascending.
+    pub totals: BTreeMap<(i32, u32, u32, u8), (i64, u64)>,
+    /// Rejected rows, by line.
+    pub rejects: Vec<RowReject>,
+}
+
+/// Row accounting of one file: read = kept + dropped + rejected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// Format name.
+    pub format: &'static str,
+    /// File as given.
+    pub file: String,
+    /// Bytes read.
+    pub bytes: u64,
+    /// Data rows read.
+    pub read: u64,
+    /// Rows summed into a total.
+    pub kept: u64,
+    /// Rows left out on purpose, by reason.
+    pub dropped: BTreeMap<&'static str, u64>,
+    /// Rows rejected (in `rejects`).
+    pub rejected: u64,
+    /// Totals the kept rows folded into.
+    pub totals: u64,
+}
+
+/// Fold one file into its totals, streaming.
+pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded, PipelineError> {
+    let path = &input.path;
+    let file = std::fs::File::open(path).map_err(|source| {
+        PipelineError::Extract(ExtractError::Io {
+            path: path.clone(),
+            source,
+        })
+    })?;
+    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // The fold reads blocks of megabytes: no buffering in between.
+    fold_read(input, file, bytes, registry)
+}
+
+/// [`fold_file`] on any reader (`input.path` is used in messages; `bytes` is
+/// the size reported in the accounting).
+pub fn fold_read(
+    input: &BulkInput,
+    reader: impl std::io::Read + Send,
+    bytes: u64,
+    registry: &CountryRegistry,
+) -> Result<Folded, PipelineError> {
+    let path = &input.path;
+    let folder = TotalsFolder {
+        format: input.format,
+        registry,
+        valid: Valid::new(registry),
+    };
+    let delimiter = match input.format {
+        BulkFormat::Baci => b',',
+        BulkFormat::ComtradeV1Bulk => b'\t',
+    };
+    let (acc, read) = fold_stream(path, reader, delimiter, &folder)?;
+    let mut rejects = acc.rejects;
+    rejects.sort_by_key(|r| r.line);
+    let mut totals = BTreeMap::new();
+    for (k, (v, n)) in acc.sums {
+        let v = i64::try_from(v).map_err(|_| PipelineError::Contract {
+            table: MIRROR_ALL.name,
+            message: format!(
+                "{}: a total exceeds the 64-bit range of thousandths of a dollar",
+                path.display()
+            ),
+        })?;
+        totals.insert(unpack(k), (v, n));
+    }
+    let dropped: BTreeMap<&'static str, u64> = DROP_REASONS
+        .iter()
+        .zip(acc.dropped)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| (*r, n))
+        .collect();
+    let account = Account {
+        format: input.format.as_str(),
+        file: path.display().to_string(),
+        bytes,
+        read,
+        kept: acc.kept,
+        dropped,
+        rejected: rejects.len() as u64,
+        totals: totals.len() as u64,
+    };
+    let dropped_n: u64 = account.dropped.values().sum();
+    if account.kept + dropped_n + account.rejected != account.read {
+        return Err(PipelineError::Accounting {
+            file: account.file,
+            read: account.read,
+            kept: account.kept,
+            dropped: dropped_n,
+            rejected: account.rejected,
+        });
+    }
+    Ok(Folded {
+        input: input.clone(),
+        account,
+        totals,
+        rejects,
+    })
+}
+
+/// One `mirror_all` row before the ISO3 codes are looked up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MirrorCell {
+    /// Focus exports, mills.
+    pub exports: Option<i64>,
+    /// Focus imports, mills.
+    pub imports: Option<i64>,
+    /// Source rows behind the cell.
+    pub rows: u64,
+}
+
+/// (focus code, partner code, year) → cell, ascending.
+pub type MirrorCells = BTreeMap<(u32, u32, i32), MirrorCell>;
+
+/// The mirror of one file's totals for every country as focus.
+pub fn mirror_cells(
+    folded: &Folded,
+) -> Result<BTreeMap<(u32, u32, i32), MirrorCell>, PipelineError> {
+    let mut out = MirrorCells::new();
+    let add = |slot: &mut Option<i64>, v: i64| -> Result<(), PipelineError> {
+        *slot = Some(
+            slot.unwrap_or(0)
+                .checked_add(v)
+                .ok_or_else(|| PipelineError::Contract {
+                    table: MIRROR_ALL.name,
+                    message: "a mirror total exceeds the 64-bit range".to_string(),
+                })?,
+        );
+        Ok(())
+    };
+    for (&(year, a, b, flow), &(v, n)) in &folded.totals {
+        match folded.input.format {
+            BulkFormat::Baci => {
+                // a exported to b: a's exports, b's imports.
+                let c = out.entry((a, b, year)).or_default();
+                add(&mut c.exports, v)?;
+                c.rows += n;
+                let c = out.entry((b, a, year)).or_default();
+                add(&mut c.imports, v)?;
+                c.rows += n;
+            }
+            BulkFormat::ComtradeV1Bulk => {
+                // Reporter a's report on partner b, read as b's trade with a.
+                let c = out.entry((b, a, year)).or_default();
+                if flow == 0 {
+                    add(&mut c.exports, v)?;
+                } else {
+                    add(&mut c.imports, v)?;
+                }
+                c.rows += n;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `mirror_all` frame of several files, in key order.
+pub fn mirror_frame(
+    folded: &[Folded],
+    registry: &CountryRegistry,
+) -> Result<DataFrame, PipelineError> {
+    let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
+    for f in folded {
+        per_source.push((f.input.format.as_str(), mirror_cells(f)?));
+    }
+    per_source.sort_by_key(|(s, _)| *s);
+    let iso = |code: u32, year: i32| -> String {
+        registry
+            .lookup(code, year)
+            .map(|c| c.iso3.clone())
+            .unwrap_or_default()
+    };
+    let (mut source, mut fc, mut f, mut pc, mut p, mut y, mut ex, mut im, mut n) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
+    // Two files of one format are one source: merge their cells.
+    let mut merged: BTreeMap<(&str, u32, u32, i32), MirrorCell> = BTreeMap::new();
+    for (s, cells) in per_source {
+        for (k, c) in cells {
+            let m = merged.entry((s, k.0, k.1, k.2)).or_default();
+            let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
+                (Some(a), Some(b)) => a
+                    .checked_add(b)
+                    .ok_or_else(|| PipelineError::Contract {
+                        table: MIRROR_ALL.name,
+                        message: "a mirror total exceeds the 64-bit range".to_string(),
+                    })
+                    .map(Some),
+                (a, b) => Ok(a.or(b)),
+            };
+            m.exports = sum(m.exports, c.exports)?;
+            m.imports = sum(m.imports, c.imports)?;
+            m.rows += c.rows;
+        }
+    }
+    for ((s, focus, partner, year), c) in merged {
+        source.push(s);
+        fc.push(focus as i32);
+        f.push(iso(focus, year));
+        pc.push(partner as i32);
+        p.push(iso(partner, year));
+        y.push(year);
+        ex.push(c.exports);
+        im.push(c.imports);
+        n.push(c.rows as i64);
+    }
+    let table = |source| PipelineError::Table {
+        table: MIRROR_ALL.name,
+        source,
+    };
+    DataFrame::new_infer_height(vec![
+        Series::new("source".into(), source).into_column(),
+        Series::new("focus_code".into(), fc).into_column(),
+        Series::new("focus".into(), f).into_column(),
+        Series::new("partner_code".into(), pc).into_column(),
+        Series::new("partner".into(), p).into_column(),
+        Series::new("year".into(), y).into_column(),
+        Series::new("exports_mills".into(), ex).into_column(),
+        Series::new("imports_mills".into(), im).into_column(),
+        Series::new("rows_folded".into(), n).into_column(),
+    ])
+    .map_err(table)
+}
+
+/// The `rejects` frame of the folded files (stage `extract`).
+fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, PipelineError> {
+    let mut rows: Vec<(&str, String, &RowReject)> = Vec::new();
+    for f in folded {
+        for r in &f.rejects {
+            rows.push((f.input.format.as_str(), f.account.file.clone(), r));
+        }
+    }
+    rows.sort_by(|a, b| (a.0, &a.1, a.2.line).cmp(&(b.0, &b.1, b.2.line)));
+    let table = |source| PipelineError::Table {
+        table: REJECTS.name,
+        source,
+    };
+    DataFrame::new_infer_height(vec![
+        Series::new("stage".into(), vec!["extract"; rows.len()]).into_column(),
+        Series::new(
+            "source_id".into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "source_file".into(),
+            rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "source_line".into(),
+            rows.iter().map(|r| r.2.line as i64).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "reason".into(),
+            rows.iter().map(|r| r.2.reason).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "detail".into(),
+            rows.iter().map(|r| r.2.detail.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
+            "raw".into(),
+            rows.iter().map(|r| r.2.raw.as_str()).collect::<Vec<_>>(),
+        )
+        .into_column(),
+    ])
+    .map_err(table)
+}
+
+/// What a `mirror-all` run wrote.
+#[derive(Debug, Serialize)]
+pub struct MirrorAllReport {
+    /// Per input file, in the order given.
+    pub inputs: Vec<Account>,
+    /// Rows of `mirror_all`.
+    pub mirror_rows: u64,
+    /// Rows of `rejects`.
+    pub rejects: u64,
+}
+
+/// Fold every input (all at once, on every core), then write
+/// `mirror_all.parquet`, `rejects.parquet` and `mirror_all_report.json` (the
+/// accounting) into `out`.
+pub fn run_mirror_all(inputs: &[BulkInput], out: &Path) -> Result<MirrorAllReport, PipelineError> {
+    let registry = CountryRegistry::comtrade();
+    // The files are folded at the same time: when one fold waits (for its next
+    // block, or for its last chunk), the cores work on the other's chunks.
+    let folded = inputs
+        .par_iter()
+        .map(|input| fold_file(input, registry))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut mirror = mirror_frame(&folded, registry)?;
+    let mut rejects = rejects_frame(&folded)?;
+    check_contract(&mirror, &MIRROR_ALL)?;
+    check_contract(&rejects, &REJECTS)?;
+    let accounts: Vec<Account> = folded.iter().map(|f| f.account.clone()).collect();
+    let job = serde_json::to_string(
+        &accounts
+            .iter()
+            .map(|a| (a.format, &a.file, a.bytes))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let prov = Provenance {
+        pipeline: "mirror-all".to_string(),
+        pipeline_sha256: crate::sha256_hex(job.as_bytes()),
+        // The inputs are not hashed (a full read of every file again); the job
+        // hash above names them with their sizes.
+        inputs_sha256: String::new(),
+    };
+    std::fs::create_dir_all(out).map_err(|source| PipelineError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let m = to_parquet_bytes(&mut mirror, &MIRROR_ALL, &prov)?;
+    write_atomic(&out.join("mirror_all.parquet"), &m)?;
+    let r = to_parquet_bytes(&mut rejects, &REJECTS, &prov)?;
+    write_atomic(&out.join("rejects.parquet"), &r)?;
+    let report = MirrorAllReport {
+        inputs: accounts,
+        mirror_rows: mirror.height() as u64,
+        rejects: rejects.height() as u64,
+    };
+    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    write_atomic(&out.join("mirror_all_report.json"), &json)?;
+    Ok(report)
+}
