@@ -326,8 +326,14 @@ fn help_documents_exit_codes_and_schema_prints_json() {
         .filter_map(|l| l.strip_prefix("### `"))
         .map(|l| l.trim_end_matches('`'))
         .collect();
-    let json_tables: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    // The Markdown lists `patronage run`'s tables, then `mirror-all`'s.
+    let json_tables: Vec<&str> = tables
+        .iter()
+        .chain(v["mirror_all_tables"].as_array().unwrap())
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     assert_eq!(json_tables, md_tables);
+    assert_eq!(md_tables.last(), Some(&"mirror_all"));
     let windows = tables
         .iter()
         .find(|t| t["name"] == "trade_windows")

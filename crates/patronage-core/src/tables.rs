@@ -546,12 +546,35 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &CHECK_RESULTS,
 ];
 
+/// Mirror totals for every country, written by `patronage mirror-all` (not by
+/// `patronage run`): listed apart from [`ALL_TABLES`] in [`MIRROR_ALL_TABLES`].
+pub const MIRROR_ALL: TableSpec = TableSpec {
+    name: "mirror_all",
+    key: &["source", "focus_code", "partner_code", "year"],
+    doc: "Mirror totals for every country as focus: the focus's exports to and imports from each partner per year, from one full-size source (SYNTHETIC in the benchmarks).",
+    columns: &[
+        col("source", Str, false, "baci or comtrade_v1_bulk."),
+        col("focus_code", Int32, false, "Focus country, code as published."),
+        col("focus", Str, false, "Focus country, ISO3."),
+        col("partner_code", Int32, false, "Partner country, code as published."),
+        col("partner", Str, false, "Partner country, ISO3."),
+        col("year", Int32, false, "Year."),
+        col("exports_mills", Int64, true, "Focus exports to the partner, thousandths of a US dollar (BACI: focus as exporter; Comtrade: the partner's reported imports from the focus)."),
+        col("imports_mills", Int64, true, "Focus imports from the partner, thousandths of a US dollar (BACI: focus as importer; Comtrade: the partner's reported exports to the focus)."),
+        col("rows_folded", Int64, false, "Source rows summed into this row, both directions."),
+    ],
+};
+
+/// The tables `patronage mirror-all` writes besides `rejects` (whose contract it
+/// shares with the pipeline).
+pub const MIRROR_ALL_TABLES: &[&TableSpec] = &[&MIRROR_ALL];
+
 /// The data dictionary in Markdown, generated from the contracts: README.md
 /// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
 /// keeps the two equal.
 pub fn markdown() -> String {
     let mut s = String::new();
-    for t in ALL_TABLES {
+    for t in ALL_TABLES.iter().chain(MIRROR_ALL_TABLES) {
         s.push_str(&format!(
             "### `{}`\n\n{} Key: `{}`.\n\n",
             t.name,
@@ -580,7 +603,7 @@ mod tests {
 
     #[test]
     fn keys_are_columns_and_names_unique() {
-        for t in ALL_TABLES {
+        for t in ALL_TABLES.iter().chain(MIRROR_ALL_TABLES) {
             for k in t.key {
                 assert!(t.column(k).is_some(), "{}: key {k} is not a column", t.name);
             }

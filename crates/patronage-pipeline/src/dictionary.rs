@@ -2,13 +2,15 @@
 //! same table contracts as the Markdown one, for tools that load the tables and
 //! want the column types, units and keys without parsing prose.
 
-use patronage_core::tables::{TableSpec, ALL_TABLES, SCHEMA_VERSION};
+use patronage_core::tables::{TableSpec, ALL_TABLES, MIRROR_ALL_TABLES, SCHEMA_VERSION};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Dictionary {
     schema_version: u32,
     tables: Vec<Table>,
+    /// Written by `patronage mirror-all`, not by `patronage run`.
+    mirror_all_tables: Vec<Table>,
 }
 
 #[derive(Serialize)]
@@ -50,11 +52,13 @@ fn table(t: &TableSpec) -> Table {
 
 /// Every table contract as pretty-printed JSON, ending in a newline:
 /// `{"schema_version": N, "tables": [{"name", "file", "doc", "key", "columns":
-/// [{"name", "type", "nullable", "doc"}]}]}`, tables in dictionary order.
+/// [{"name", "type", "nullable", "doc"}]}], "mirror_all_tables": [...]}`, tables in
+/// dictionary order; `mirror_all_tables` are those `patronage mirror-all` writes.
 pub fn json() -> String {
     let d = Dictionary {
         schema_version: SCHEMA_VERSION,
         tables: ALL_TABLES.iter().map(|t| table(t)).collect(),
+        mirror_all_tables: MIRROR_ALL_TABLES.iter().map(|t| table(t)).collect(),
     };
     let mut s = serde_json::to_string_pretty(&d).unwrap_or_default();
     s.push('\n');

@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
-use patronage_core::tables::{ColumnSpec, ColumnType, TableSpec, REJECTS};
+use patronage_core::tables::{MIRROR_ALL, REJECTS};
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
@@ -76,38 +76,6 @@ pub const DROP_REASONS: [&str; 6] = [
     "commodity_not_hs6",
     "partner_world",
 ];
-
-/// The `mirror_all` table contract.
-pub const MIRROR_ALL: TableSpec = TableSpec {
-    name: "mirror_all",
-    key: &["source", "focus_code", "partner_code", "year"],
-    doc: "Mirror totals for every country as focus: the focus's exports to and imports from each partner per year, from one full-size source (SYNTHETIC in the benchmarks).",
-    columns: &[
-        column(ColumnType::Str, "source", false, "baci or comtrade_v1_bulk."),
-        column(ColumnType::Int32, "focus_code", false, "Focus country, code as published."),
-        column(ColumnType::Str, "focus", false, "Focus country, ISO3."),
-        column(ColumnType::Int32, "partner_code", false, "Partner country, code as published."),
-        column(ColumnType::Str, "partner", false, "Partner country, ISO3."),
-        column(ColumnType::Int32, "year", false, "Year."),
-        column(ColumnType::Int64, "exports_mills", true, "Focus exports to the partner, thousandths of a US dollar (BACI: focus as exporter; Comtrade: the partner's reported imports from the focus)."),
-        column(ColumnType::Int64, "imports_mills", true, "Focus imports from the partner, thousandths of a US dollar (BACI: focus as importer; Comtrade: the partner's reported exports to the focus)."),
-        column(ColumnType::Int64, "rows_folded", false, "Source rows summed into this row, both directions."),
-    ],
-};
-
-const fn column(
-    dtype: ColumnType,
-    name: &'static str,
-    nullable: bool,
-    doc: &'static str,
-) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        dtype,
-        nullable,
-        doc,
-    }
-}
 
 /// A multiply-shift hasher for the packed integer keys: the std SipHash costs
 /// more than the rest of a row's folding.
