@@ -438,19 +438,10 @@ pub(crate) fn scan<T>(
             fields.resize(width.max(fields.len()), "");
         }
         if fields.len() != width {
-            let detail = format!(
-                "expected {width} fields as in the header, found {}{}",
-                fields.len(),
-                if fields.len() < width {
-                    " (truncated line?)"
-                } else {
-                    ""
-                }
-            );
-            out.rejects.push(RowReject::new(
+            out.rejects.push(field_count_reject(
                 line,
-                "field_count",
-                detail,
+                width,
+                fields.len(),
                 &fields.join(&sep),
             ));
             continue;
@@ -534,6 +525,21 @@ pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The reject of a row whose field count is not the header's.
+pub(crate) fn field_count_reject(line: u64, width: usize, found: usize, raw: &str) -> RowReject {
+    let hint = if found < width {
+        " (truncated line?)"
+    } else {
+        ""
+    };
+    RowReject::new(
+        line,
+        "field_count",
+        format!("expected {width} fields as in the header, found {found}{hint}"),
+        raw,
+    )
 }
 
 #[cfg(test)]

@@ -281,16 +281,8 @@ fn fold_chunk<F: Folder>(
             fields.pop();
         }
         if fields.len() != width {
-            let detail = format!(
-                "expected {width} fields as in the header, found {}{}",
-                fields.len(),
-                if fields.len() < width {
-                    " (truncated line?)"
-                } else {
-                    ""
-                }
-            );
-            folder.reject(&mut acc, RowReject::new(this, "field_count", detail, l));
+            let reject = crate::delimited::field_count_reject(this, width, fields.len(), l);
+            folder.reject(&mut acc, reject);
             continue;
         }
         folder.row(
