@@ -193,7 +193,10 @@ fn comtrade(c: &mut Criterion) {
             .iter()
             .all(|r| r.reason == "duplicate_figure"),
         "{:?}",
-        normalized.rejects.iter().find(|r| r.reason != "duplicate_figure")
+        normalized
+            .rejects
+            .iter()
+            .find(|r| r.reason != "duplicate_figure")
     );
     let dropped: u64 = normalized.dropped.values().sum();
     assert_eq!(
