@@ -330,22 +330,34 @@ pub(crate) fn read_header(
     Ok((Header { names, line }, data_start))
 }
 
-/// Cut `data` (which starts on line `first_line`) into pieces of about
-/// `chunk_bytes` that end at a line end, each with the line it starts on.
-fn split_at_lines(data: &[u8], first_line: u64, chunk_bytes: usize) -> Vec<(&[u8], u64)> {
+/// Cut `data` into pieces of about `chunk_bytes` that end at a line end.
+pub(crate) fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
     let mut chunks = Vec::new();
-    let (mut start, mut line) = (0, first_line);
+    let mut start = 0;
     while start < data.len() {
         let target = (start + chunk_bytes).min(data.len());
         let end = data[target..]
             .iter()
             .position(|b| *b == b'\n')
             .map_or(data.len(), |p| target + p + 1);
-        chunks.push((&data[start..end], line));
-        line += data[start..end].iter().filter(|b| **b == b'\n').count() as u64;
+        chunks.push(&data[start..end]);
         start = end;
     }
     chunks
+}
+
+/// Cut `data` (which starts on line `first_line`) into pieces of about
+/// `chunk_bytes` that end at a line end, each with the line it starts on.
+fn split_at_lines(data: &[u8], first_line: u64, chunk_bytes: usize) -> Vec<(&[u8], u64)> {
+    let mut line = first_line;
+    cut_at_lines(data, chunk_bytes)
+        .into_iter()
+        .map(|chunk| {
+            let at = line;
+            line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+            (chunk, at)
+        })
+        .collect()
 }
 
 /// Parse the data rows of one chunk, which starts on line `first_line`.

@@ -145,7 +145,7 @@ fn fold_blocks<F: Folder>(
         };
         // Cut at line ends, count each chunk's lines on every core, then the
         // line each chunk starts on.
-        let chunks = cut_at_lines(data, chunk_bytes);
+        let chunks = crate::delimited::cut_at_lines(data, chunk_bytes);
         let counts: Vec<u64> = chunks
             .par_iter()
             .map(|c| c.iter().filter(|b| **b == b'\n').count() as u64)
@@ -207,22 +207,6 @@ fn split_into<'a>(line: &'a str, delimiter: u8, fields: &mut Vec<&'a str>) {
         }
     }
     fields.push(&line[start..]);
-}
-
-/// Cut `data` into pieces of about `chunk_bytes` that end at a line end.
-fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
-    let mut chunks = Vec::new();
-    let mut start = 0;
-    while start < data.len() {
-        let target = (start + chunk_bytes).min(data.len());
-        let end = data[target..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(data.len(), |p| target + p + 1);
-        chunks.push(&data[start..end]);
-        start = end;
-    }
-    chunks
 }
 
 /// Fold the rows of one chunk, which starts on line `first_line`.
