@@ -53,8 +53,8 @@ fn bench(c: &mut Criterion) {
     )
     .expect("parses");
     assert_eq!((t.rows_read, t.rejects.len()), (ROWS, 0));
-    let fb = fold_read(&baci_in, &baci_bytes[..], 0, registry).expect("folds");
-    let fc = fold_read(&bulk_in, &bulk_bytes[..], 0, registry).expect("folds");
+    let fb = fold_read(&baci_in, &baci_bytes[..], registry, false).expect("folds");
+    let fc = fold_read(&bulk_in, &bulk_bytes[..], registry, false).expect("folds");
     for f in [&fb, &fc] {
         let a = &f.account;
         assert_eq!(
@@ -87,10 +87,10 @@ fn bench(c: &mut Criterion) {
         bch.iter(|| comtrade_v1::parse(Path::new("b.tsv"), black_box(&bulk_bytes), Layout::BulkTsv))
     });
     g.bench_function("baci_fold", |bch| {
-        bch.iter(|| fold_read(&baci_in, black_box(&baci_bytes[..]), 0, registry))
+        bch.iter(|| fold_read(&baci_in, black_box(&baci_bytes[..]), registry, false))
     });
     g.bench_function("comtrade_bulk_fold", |bch| {
-        bch.iter(|| fold_read(&bulk_in, black_box(&bulk_bytes[..]), 0, registry))
+        bch.iter(|| fold_read(&bulk_in, black_box(&bulk_bytes[..]), registry, false))
     });
     g.bench_function("mirror_cells_baci", |bch| {
         bch.iter(|| mirror_cells(black_box(&fb)))

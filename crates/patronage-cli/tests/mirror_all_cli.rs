@@ -72,8 +72,50 @@ fn synth_then_mirror_all() {
             .unwrap()
             > 0
     );
-    assert!(dir.path().join("out/mirror_all.parquet").exists());
-    assert!(dir.path().join("out/rejects.parquet").exists());
+    // The report is the run's manifest: each input's size and SHA-256 (taken as
+    // the fold read it) and each output's, as a separate read of the files gives.
+    for (i, file) in inputs.iter().zip([&baci, &bulk]) {
+        let bytes = std::fs::read(file).unwrap();
+        assert_eq!(i["bytes"].as_u64(), Some(bytes.len() as u64));
+        assert_eq!(
+            i["sha256"].as_str(),
+            Some(patronage_pipeline::sha256_hex(&bytes).as_str())
+        );
+    }
+    let outputs = report["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 2);
+    for o in outputs {
+        let bytes =
+            std::fs::read(dir.path().join("out").join(o["file"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            o["sha256"].as_str(),
+            Some(patronage_pipeline::sha256_hex(&bytes).as_str())
+        );
+    }
+    assert_eq!(report["inputs_sha256"].as_str().unwrap().len(), 64);
+
+    // --no-hash: the same accounting, the inputs named by path and size only.
+    let out2 = p("out2");
+    let o = patronage(
+        &[
+            "mirror-all",
+            "--baci",
+            &baci,
+            "--out",
+            &out2,
+            "--no-hash",
+            "-q",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r2: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("out2/mirror_all_report.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(r2["inputs"][0]["sha256"].is_null());
+    assert!(r2["inputs_sha256"].is_null());
+    assert_eq!(r2["inputs"][0]["read"], inputs[0]["read"]);
 
     // No input: an error, exit code 2.
     let o = patronage(&["mirror-all", "--out", &out], &[]);

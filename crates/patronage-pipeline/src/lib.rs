@@ -57,26 +57,49 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Size and hex SHA-256 of a file, read in blocks (for files too large to hold).
 pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
+    let mut hashing = HashingReader::new(std::fs::File::open(path)?, true);
+    std::io::copy(&mut hashing, &mut std::io::sink())?;
+    let (bytes, sha) = hashing.finish();
+    Ok((bytes, sha.unwrap_or_default()))
+}
+
+/// A reader that counts, and hashes (SHA-256) when asked, what passes through
+/// it, so a file read once for its rows is also fingerprinted in that one read.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Option<sha2::Sha256>,
+    bytes: u64,
+}
+
+impl<R> HashingReader<R> {
+    /// Count what `inner` yields, and hash it when `hash` is true.
+    pub fn new(inner: R, hash: bool) -> Self {
+        use sha2::Digest;
+        HashingReader {
+            inner,
+            hasher: hash.then(sha2::Sha256::new),
+            bytes: 0,
         }
-        size += n as u64;
-        hasher.update(&buf[..n]);
     }
-    Ok((
-        size,
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    ))
+
+    /// Bytes read and, when hashed, their hex SHA-256.
+    pub fn finish(self) -> (u64, Option<String>) {
+        use sha2::Digest;
+        let hex = self
+            .hasher
+            .map(|h| h.finalize().iter().map(|b| format!("{b:02x}")).collect());
+        (self.bytes, hex)
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }

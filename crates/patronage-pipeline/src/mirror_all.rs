@@ -322,6 +322,9 @@ pub struct Account {
     pub file: String,
     /// Bytes read.
     pub bytes: u64,
+    /// SHA-256 of the bytes read, computed as they are read (no second pass);
+    /// null under `--no-hash`.
+    pub sha256: Option<String>,
     /// Data rows read.
     pub read: u64,
     /// Rows summed into a total.
@@ -335,7 +338,11 @@ pub struct Account {
 }
 
 /// Fold one file into its totals, streaming.
-pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded, PipelineError> {
+pub fn fold_file(
+    input: &BulkInput,
+    registry: &CountryRegistry,
+    hash: bool,
+) -> Result<Folded, PipelineError> {
     let path = &input.path;
     let file = std::fs::File::open(path).map_err(|source| {
         PipelineError::Extract(ExtractError::Io {
@@ -343,18 +350,17 @@ pub fn fold_file(input: &BulkInput, registry: &CountryRegistry) -> Result<Folded
             source,
         })
     })?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     // The fold reads blocks of megabytes: no buffering in between.
-    fold_read(input, file, bytes, registry)
+    fold_read(input, file, registry, hash)
 }
 
-/// [`fold_file`] on any reader (`input.path` is used in messages; `bytes` is
-/// the size reported in the accounting).
+/// [`fold_file`] on any reader (`input.path` is used in messages). With `hash`,
+/// the bytes are hashed as the fold's reader thread reads them.
 pub fn fold_read(
     input: &BulkInput,
     reader: impl std::io::Read + Send,
-    bytes: u64,
     registry: &CountryRegistry,
+    hash: bool,
 ) -> Result<Folded, PipelineError> {
     let path = &input.path;
     let folder = TotalsFolder {
@@ -366,7 +372,9 @@ pub fn fold_read(
         BulkFormat::Baci => b',',
         BulkFormat::ComtradeV1Bulk => b'\t',
     };
-    let (acc, read) = fold_stream(path, reader, delimiter, &folder)?;
+    let mut hashing = crate::HashingReader::new(reader, hash);
+    let (acc, read) = fold_stream(path, &mut hashing, delimiter, &folder)?;
+    let (bytes, sha256) = hashing.finish();
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();
@@ -390,6 +398,7 @@ pub fn fold_read(
         format: input.format.as_str(),
         file: path.display().to_string(),
         bytes,
+        sha256,
         read,
         kept: acc.kept,
         dropped,
@@ -598,24 +607,47 @@ fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, PipelineError> {
 /// What a `mirror-all` run wrote.
 #[derive(Debug, Serialize)]
 pub struct MirrorAllReport {
+    /// SHA-256 over the inputs' hashes in order (also in the Parquet footers);
+    /// null under `--no-hash`.
+    pub inputs_sha256: Option<String>,
     /// Per input file, in the order given.
     pub inputs: Vec<Account>,
     /// Rows of `mirror_all`.
     pub mirror_rows: u64,
     /// Rows of `rejects`.
     pub rejects: u64,
+    /// The files written, with their hashes, so `mirror_all_report.json` is the
+    /// run's manifest.
+    pub outputs: Vec<OutputFile>,
+}
+
+/// A file `mirror-all` wrote.
+#[derive(Debug, Serialize)]
+pub struct OutputFile {
+    /// File name in the output folder.
+    pub file: String,
+    /// Table rows.
+    pub rows: u64,
+    /// Size.
+    pub bytes: u64,
+    /// Hex SHA-256 of the file.
+    pub sha256: String,
 }
 
 /// Fold every input (all at once, on every core), then write
 /// `mirror_all.parquet`, `rejects.parquet` and `mirror_all_report.json` (the
 /// accounting) into `out`.
-pub fn run_mirror_all(inputs: &[BulkInput], out: &Path) -> Result<MirrorAllReport, PipelineError> {
+pub fn run_mirror_all(
+    inputs: &[BulkInput],
+    out: &Path,
+    hash: bool,
+) -> Result<MirrorAllReport, PipelineError> {
     let registry = CountryRegistry::comtrade();
     // The files are folded at the same time: when one fold waits (for its next
     // block, or for its last chunk), the cores work on the other's chunks.
     let folded = inputs
         .par_iter()
-        .map(|input| fold_file(input, registry))
+        .map(|input| fold_file(input, registry, hash))
         .collect::<Result<Vec<_>, _>>()?;
     let mut mirror = mirror_frame(&folded, registry)?;
     let mut rejects = rejects_frame(&folded)?;
@@ -625,16 +657,16 @@ pub fn run_mirror_all(inputs: &[BulkInput], out: &Path) -> Result<MirrorAllRepor
     let job = serde_json::to_string(
         &accounts
             .iter()
-            .map(|a| (a.format, &a.file, a.bytes))
+            .map(|a| (a.format, &a.file))
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
+    let hashes: Option<Vec<&str>> = accounts.iter().map(|a| a.sha256.as_deref()).collect();
+    let inputs_sha256 = hashes.map(|h| crate::sha256_hex(h.join("\n").as_bytes()));
     let prov = Provenance {
         pipeline: "mirror-all".to_string(),
         pipeline_sha256: crate::sha256_hex(job.as_bytes()),
-        // The inputs are not hashed (a full read of every file again); the job
-        // hash above names them with their sizes.
-        inputs_sha256: String::new(),
+        inputs_sha256: inputs_sha256.clone().unwrap_or_default(),
     };
     std::fs::create_dir_all(out).map_err(|source| PipelineError::Write {
         path: out.to_path_buf(),
@@ -644,10 +676,21 @@ pub fn run_mirror_all(inputs: &[BulkInput], out: &Path) -> Result<MirrorAllRepor
     write_atomic(&out.join("mirror_all.parquet"), &m)?;
     let r = to_parquet_bytes(&mut rejects, &REJECTS, &prov)?;
     write_atomic(&out.join("rejects.parquet"), &r)?;
+    let output = |file: &str, rows: usize, bytes: &[u8]| OutputFile {
+        file: file.to_string(),
+        rows: rows as u64,
+        bytes: bytes.len() as u64,
+        sha256: crate::sha256_hex(bytes),
+    };
     let report = MirrorAllReport {
+        inputs_sha256,
         inputs: accounts,
         mirror_rows: mirror.height() as u64,
         rejects: rejects.height() as u64,
+        outputs: vec![
+            output("mirror_all.parquet", mirror.height(), &m),
+            output("rejects.parquet", rejects.height(), &r),
+        ],
     };
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     write_atomic(&out.join("mirror_all_report.json"), &json)?;

@@ -69,7 +69,12 @@ fn synthetic_baci_parses_and_folds_like_the_row_path() {
         e.0 += r.value_mills;
         e.1 += 1;
     }
-    let folded = fold_file(&input(BulkFormat::Baci, &path), CountryRegistry::comtrade()).unwrap();
+    let folded = fold_file(
+        &input(BulkFormat::Baci, &path),
+        CountryRegistry::comtrade(),
+        true,
+    )
+    .unwrap();
     assert_eq!(folded.totals, want);
     let a = &folded.account;
     assert_eq!((a.read, a.kept, a.rejected), (10_000, 10_000, 0));
@@ -124,6 +129,7 @@ fn synthetic_comtrade_bulk_drops_by_reason_like_the_row_path() {
     let folded = fold_file(
         &input(BulkFormat::ComtradeV1Bulk, &path),
         CountryRegistry::comtrade(),
+        true,
     )
     .unwrap();
     assert_eq!(folded.totals, want);
@@ -144,7 +150,12 @@ fn mirror_of_hand_made_rows() {
         "t,i,j,k,v,q\n2020,4,8,010121,1.000,NA\n2020,4,8,010122,0.250,1\n2020,8,4,010121,2.500,NA\n",
     )
     .unwrap();
-    let f = fold_file(&input(BulkFormat::Baci, &b), CountryRegistry::comtrade()).unwrap();
+    let f = fold_file(
+        &input(BulkFormat::Baci, &b),
+        CountryRegistry::comtrade(),
+        false,
+    )
+    .unwrap();
     let m = mirror_cells(&f).unwrap();
     assert_eq!(
         m[&(4, 8, 2020)],
@@ -183,6 +194,7 @@ fn mirror_of_hand_made_rows() {
     let f = fold_file(
         &input(BulkFormat::ComtradeV1Bulk, &c),
         CountryRegistry::comtrade(),
+        false,
     )
     .unwrap();
     let m = mirror_cells(&f).unwrap();
@@ -221,7 +233,9 @@ fn rejects_keep_raw_text_and_outputs_do_not_depend_on_threads() {
             .num_threads(threads)
             .build()
             .unwrap();
-        let report = pool.install(|| run_mirror_all(&inputs, &out)).unwrap();
+        let report = pool
+            .install(|| run_mirror_all(&inputs, &out, true))
+            .unwrap();
         assert_eq!(report.inputs[0].read, 20_004);
         assert_eq!(report.inputs[0].rejected, 4);
         assert_eq!(report.rejects, 4);
