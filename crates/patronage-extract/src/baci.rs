@@ -179,7 +179,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<BaciRow>, ExtractErr
 /// rows and rejects in file order. Returns the number of data rows read.
 pub fn stream(
     path: &Path,
-    input: impl std::io::Read,
+    input: impl std::io::Read + Send,
     sink: impl FnMut(Extracted<BaciRow>),
 ) -> Result<u64, ExtractError> {
     delimited::read_stream(

@@ -183,7 +183,7 @@ where
 /// Returns the number of data rows read.
 pub fn read_stream<C, T>(
     path: &Path,
-    input: impl std::io::Read,
+    input: impl std::io::Read + Send,
     dialect: Dialect,
     on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
     parse: impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
@@ -198,72 +198,25 @@ where
         chunk_bytes,
         sheet,
     } = dialect;
-    use std::io::Read;
-    let mut input = input;
     let chunk_bytes = chunk_bytes.max(1);
-    let block = chunk_bytes * rayon::current_num_threads().max(1);
-    let mut buf: Vec<u8> = Vec::with_capacity(block + (64 << 10));
-    let mut on_header = Some(on_header);
-    let mut state: Option<(Header, C, u64)> = None;
     let mut rows_read = 0u64;
-    let mut first = true;
-    loop {
-        // Fill the block (a line longer than a block grows the buffer by a
-        // chunk); fewer bytes than asked for means the end of the input.
-        let want = if buf.len() < block {
-            block - buf.len()
-        } else {
-            chunk_bytes
-        };
-        let got = (&mut input)
-            .take(want as u64)
-            .read_to_end(&mut buf)
-            .map_err(|source| ExtractError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        let eof = got < want;
-        let cut = if eof {
-            buf.len()
-        } else {
-            match buf.iter().rposition(|b| *b == b'\n') {
-                Some(p) => p + 1,
-                None => continue, // no complete line yet
+    stream_blocks(
+        path,
+        input,
+        chunk_bytes,
+        (delimiter, sheet),
+        on_header,
+        |header, ctx, line, data| {
+            let data = lf_endings(data);
+            if data.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+                return Err(ExtractError::Layout {
+                    path: path.to_path_buf(),
+                    line,
+                    message: "a quoted field spans lines in this block: the streaming reader needs one record per line".to_string(),
+                });
             }
-        };
-        let piece = if first {
-            text::refuse_utf16(path, &buf[..cut])?;
-            text::strip_bom(&buf[..cut])
-        } else {
-            &buf[..cut]
-        };
-        let piece = lf_endings(piece);
-        let mut data: &[u8] = piece.as_ref();
-        if state.is_none() {
-            let (header, data_start) = read_header(path, data, delimiter, sheet)?;
-            let make = on_header.take().ok_or_else(|| ExtractError::Layout {
-                path: path.to_path_buf(),
-                line: 1,
-                message: "header read twice".to_string(),
-            })?;
-            let ctx = make(&header)?;
-            let line = 1 + data[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
-            data = &data[data_start..];
-            state = Some((header, ctx, line));
-        }
-        first = false;
-        let Some((header, ctx, line)) = state.as_mut() else {
-            break;
-        };
-        if data.iter().filter(|b| **b == b'"').count() % 2 == 1 {
-            return Err(ExtractError::Layout {
-                path: path.to_path_buf(),
-                line: *line,
-                message: "a quoted field spans lines in this block: the streaming reader needs one record per line".to_string(),
-            });
-        }
-        let parts: Vec<Result<Extracted<T>, ExtractError>> =
-            split_at_lines(data, *line, chunk_bytes)
+            let pieces = split_at_lines(&data, line, chunk_bytes);
+            let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
                 .map(|&(chunk, l)| {
                     scan(path, chunk, l, (delimiter, sheet), header, |row| {
@@ -271,19 +224,114 @@ where
                     })
                 })
                 .collect();
-        for part in parts {
-            let part = part?;
-            rows_read += part.rows_read;
-            sink(part);
+            for part in parts {
+                let part = part?;
+                rows_read += part.rows_read;
+                sink(part);
+            }
+            Ok(data.iter().filter(|b| **b == b'\n').count() as u64)
+        },
+    )?;
+    Ok(rows_read)
+}
+
+/// The streaming core shared by [`read_stream`] and [`crate::fold`]: `input` is
+/// read in blocks of about `chunk_bytes` per thread, cut at line ends, by a
+/// thread of its own while the caller works on the previous block; the header is
+/// taken off the first block (a UTF-16 file is refused, a BOM dropped), and
+/// `each(header, ctx, line, data)` gets every block's data lines in file order
+/// with the line they start on, and returns how many lines they hold (callers
+/// count them as they split the block). A file without a header line is an error.
+pub(crate) fn stream_blocks<C>(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    chunk_bytes: usize,
+    (delimiter, sheet): (u8, bool),
+    on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
+    mut each: impl FnMut(&Header, &C, u64, &[u8]) -> Result<u64, ExtractError>,
+) -> Result<(), ExtractError> {
+    let block = chunk_bytes.max(1) * rayon::current_num_threads().max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || read_blocks(input, block, &tx));
+        let mut on_header = Some(on_header);
+        let mut state: Option<(Header, C, u64)> = None;
+        let mut first = true;
+        // Returning early drops `rx`, which stops the reader thread.
+        for buf in rx {
+            let buf = buf.map_err(|source| ExtractError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let mut data: &[u8] = if first {
+                text::refuse_utf16(path, &buf)?;
+                text::strip_bom(&buf)
+            } else {
+                &buf
+            };
+            first = false;
+            if state.is_none() {
+                let (header, data_start) = read_header(path, data, delimiter, sheet)?;
+                let make = on_header.take().ok_or_else(|| ExtractError::Layout {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: "header read twice".to_string(),
+                })?;
+                let ctx = make(&header)?;
+                let line = 1 + data[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
+                data = &data[data_start..];
+                state = Some((header, ctx, line));
+            }
+            if let Some((header, ctx, line)) = state.as_mut() {
+                *line += each(header, ctx, *line, data)?;
+            }
         }
-        *line += data.iter().filter(|b| **b == b'\n').count() as u64;
-        drop(piece);
-        buf.drain(..cut);
-        if eof && buf.is_empty() {
-            break;
+        if state.is_none() {
+            return Err(ExtractError::Layout {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "the file is empty: no header line".to_string(),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// Read `input` in blocks of about `block` bytes that end at a line end (the last
+/// one at the end of the input), and send them on until the receiver hangs up.
+fn read_blocks(
+    mut input: impl std::io::Read,
+    block: usize,
+    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+) {
+    use std::io::Read;
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        let mut buf = Vec::with_capacity(block + tail.len() + (64 << 10));
+        buf.append(&mut tail);
+        let got = match (&mut input).take(block as u64).read_to_end(&mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                return;
+            }
+        };
+        let eof = got < block;
+        if !eof {
+            match buf.iter().rposition(|b| *b == b'\n') {
+                Some(p) => {
+                    tail = buf.split_off(p + 1);
+                }
+                None => {
+                    tail = buf; // no complete line yet
+                    continue;
+                }
+            }
+        }
+        if tx.send(Ok(buf)).is_err() || eof {
+            return;
         }
     }
-    Ok(rows_read)
 }
 
 /// The header and the byte offset where the data starts.

@@ -21,7 +21,7 @@ use patronage_core::RowReject;
 use rayon::prelude::*;
 
 use crate::delimited::{self, Header, Row};
-use crate::{text, ExtractError};
+use crate::ExtractError;
 
 /// Bytes per chunk; a block holds one chunk per thread.
 const CHUNK_BYTES: usize = 4 << 20;
@@ -64,115 +64,41 @@ pub fn fold_stream_in_chunks<F: Folder>(
     chunk_bytes: usize,
 ) -> Result<(F::Acc, u64), ExtractError> {
     let chunk_bytes = chunk_bytes.max(1);
-    let block = chunk_bytes * rayon::current_num_threads().max(1);
-    // A thread reads the next block while the cores fold this one.
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    std::thread::scope(|scope| {
-        scope.spawn(move || read_blocks(input, block, &tx));
-        fold_blocks(path, rx, delimiter, folder, chunk_bytes)
-    })
-}
-
-/// Read `input` in blocks of about `block` bytes that end at a line end (the last
-/// one at the end of the input), and send them on until the receiver hangs up.
-fn read_blocks(
-    mut input: impl Read,
-    block: usize,
-    tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
-) {
-    let mut tail: Vec<u8> = Vec::new();
-    loop {
-        let mut buf = Vec::with_capacity(block + tail.len() + (64 << 10));
-        buf.append(&mut tail);
-        let got = match (&mut input).take(block as u64).read_to_end(&mut buf) {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = tx.send(Err(e));
-                return;
-            }
-        };
-        let eof = got < block;
-        if !eof {
-            match buf.iter().rposition(|b| *b == b'\n') {
-                Some(p) => {
-                    tail = buf.split_off(p + 1);
-                }
-                None => {
-                    tail = buf; // no complete line yet
-                    continue;
-                }
-            }
-        }
-        if tx.send(Ok(buf)).is_err() || eof {
-            return;
-        }
-    }
-}
-
-/// Fold the line-aligned blocks `blocks` delivers, in order.
-fn fold_blocks<F: Folder>(
-    path: &Path,
-    blocks: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    delimiter: u8,
-    folder: &F,
-    chunk_bytes: usize,
-) -> Result<(F::Acc, u64), ExtractError> {
-    let mut state: Option<(Header, F::Ctx, u64)> = None;
     let mut total = folder.empty();
     let mut rows_read = 0u64;
-    let mut first = true;
-    for buf in blocks {
-        let buf = buf.map_err(|source| ExtractError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let mut data: &[u8] = if first {
-            text::refuse_utf16(path, &buf)?;
-            text::strip_bom(&buf)
-        } else {
-            &buf
-        };
-        first = false;
-        if state.is_none() {
-            let (header, data_start) = delimited::read_header(path, data, delimiter, false)?;
-            let ctx = folder.header(path, &header)?;
-            let line = 1 + data[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
-            data = &data[data_start..];
-            state = Some((header, ctx, line));
-        }
-        let Some((header, ctx, line)) = state.as_mut() else {
-            break;
-        };
-        // Cut at line ends, count each chunk's lines on every core, then the
-        // line each chunk starts on.
-        let chunks = crate::delimited::cut_at_lines(data, chunk_bytes);
-        let counts: Vec<u64> = chunks
-            .par_iter()
-            .map(|c| c.iter().filter(|b| **b == b'\n').count() as u64)
-            .collect();
-        let mut starts = Vec::with_capacity(chunks.len());
-        for n in &counts {
-            starts.push(*line);
-            *line += n;
-        }
-        let parts: Vec<Result<(F::Acc, u64), ExtractError>> = chunks
-            .par_iter()
-            .zip(starts)
-            .map(|(chunk, l)| fold_chunk(path, chunk, l, delimiter, header, ctx, folder))
-            .collect();
-        for part in parts {
-            let (acc, n) = part?;
-            rows_read += n;
-            folder.merge(&mut total, acc);
-        }
-    }
-    if state.is_none() {
-        return Err(ExtractError::Layout {
-            path: path.to_path_buf(),
-            line: 1,
-            message: "the file is empty: no header line".to_string(),
-        });
-    }
+    delimited::stream_blocks(
+        path,
+        input,
+        chunk_bytes,
+        (delimiter, false),
+        |header| folder.header(path, header),
+        |header, ctx, line, data| {
+            // Cut at line ends, count each chunk's lines on every core, then the
+            // line each chunk starts on.
+            let chunks = delimited::cut_at_lines(data, chunk_bytes);
+            let counts: Vec<u64> = chunks
+                .par_iter()
+                .map(|c| c.iter().filter(|b| **b == b'\n').count() as u64)
+                .collect();
+            let mut starts = Vec::with_capacity(chunks.len());
+            let mut at = line;
+            for n in &counts {
+                starts.push(at);
+                at += n;
+            }
+            let parts: Vec<Result<(F::Acc, u64), ExtractError>> = chunks
+                .par_iter()
+                .zip(starts)
+                .map(|(chunk, l)| fold_chunk(path, chunk, l, delimiter, header, ctx, folder))
+                .collect();
+            for part in parts {
+                let (acc, n) = part?;
+                rows_read += n;
+                folder.merge(&mut total, acc);
+            }
+            Ok(at - line)
+        },
+    )?;
     Ok((total, rows_read))
 }
 

@@ -164,7 +164,7 @@ fn read_baci(
     let mut extract_rejects = Vec::new();
     let read = baci::stream(
         file,
-        std::io::BufReader::with_capacity(1 << 16, input),
+        input, // read in blocks of megabytes: no buffer in between
         |block: Extracted<_>| {
             extract_rejects.extend(block.rejects);
             normalizer.push(block.rows, ctx, registry, &mut out);
