@@ -404,6 +404,184 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
     })
 }
 
+/// The columns every Comtrade v1 reader checks, whatever else it reads: the
+/// period, the value, the parties, the flow and the breakdown codes. Their order
+/// is the order they are checked in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Core {
+    RefYear,
+    RefMonth,
+    FreqCode,
+    PrimaryValue,
+    ReporterCode,
+    FlowCode,
+    PartnerCode,
+    Partner2Code,
+    CmdCode,
+    CustomsCode,
+    MotCode,
+}
+
+impl Core {
+    /// Every core column, in checking order.
+    pub(crate) const ALL: [Core; 11] = [
+        Core::RefYear,
+        Core::RefMonth,
+        Core::FreqCode,
+        Core::PrimaryValue,
+        Core::ReporterCode,
+        Core::FlowCode,
+        Core::PartnerCode,
+        Core::Partner2Code,
+        Core::CmdCode,
+        Core::CustomsCode,
+        Core::MotCode,
+    ];
+
+    /// The column's name in the API and bulk layouts.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Core::RefYear => "refYear",
+            Core::RefMonth => "refMonth",
+            Core::FreqCode => "freqCode",
+            Core::PrimaryValue => "primaryValue",
+            Core::ReporterCode => "reporterCode",
+            Core::FlowCode => "flowCode",
+            Core::PartnerCode => "partnerCode",
+            Core::Partner2Code => "partner2Code",
+            Core::CmdCode => "cmdCode",
+            Core::CustomsCode => "customsCode",
+            Core::MotCode => "motCode",
+        }
+    }
+}
+
+/// The core fields of one row, checked, borrowed from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CoreFields<'a> {
+    pub(crate) ref_year: i32,
+    pub(crate) ref_month: u32,
+    pub(crate) freq_code: &'a str,
+    pub(crate) primary_value_mills: i64,
+    pub(crate) reporter_code: u32,
+    pub(crate) flow_code: &'a str,
+    pub(crate) partner_code: u32,
+    pub(crate) partner2_code: u32,
+    pub(crate) cmd_code: &'a str,
+    /// `C00` (all procedures) when empty.
+    pub(crate) customs_code: &'a str,
+    /// 0 (all modes) when empty.
+    pub(crate) mot_code: i32,
+}
+
+/// Check the core fields, read through `get`; a failure is `fail(column,
+/// reason, message)` (the caller says where the column is). The one place the
+/// Comtrade v1 rules for these fields live: the row reader and the streaming
+/// totals reader both call it.
+pub(crate) fn core_fields<'a>(
+    get: impl Fn(Core) -> &'a str,
+    fail: impl Fn(Core, &'static str, String) -> RowReject,
+) -> Result<CoreFields<'a>, RowReject> {
+    let number_reason = |m: &str| {
+        if m.starts_with("empty") {
+            "missing_value"
+        } else {
+            "bad_number"
+        }
+    };
+    let req_int = |c: Core| -> Result<i64, RowReject> {
+        text::parse_int::<i64>(get(c)).map_err(|m| fail(c, number_reason(&m), m))
+    };
+    let opt_int = |c: Core| -> Result<Option<i64>, RowReject> {
+        text::parse_opt_int::<i64>(get(c)).map_err(|m| fail(c, "bad_number", m))
+    };
+    let code = |c: Core, v: i64| -> Result<u32, RowReject> {
+        u32::try_from(v).map_err(|_| fail(c, "bad_number", format!("`{v}` is not a country code")))
+    };
+    let req_text = |c: Core| -> Result<&'a str, RowReject> {
+        let v = text::trim(get(c));
+        if v.is_empty() {
+            Err(fail(
+                c,
+                "missing_value",
+                "empty, a value is required".to_string(),
+            ))
+        } else {
+            Ok(v)
+        }
+    };
+    let ref_year = req_int(Core::RefYear)?;
+    if !(1900..=2100).contains(&ref_year) {
+        return Err(fail(
+            Core::RefYear,
+            "year_out_of_range",
+            format!("{ref_year} is outside 1900..=2100"),
+        ));
+    }
+    let ref_month = req_int(Core::RefMonth)?;
+    let freq_code = match text::trim(get(Core::FreqCode)) {
+        "" if ref_month == i64::from(ANNUAL_REF_MONTH) => "A",
+        "" => "M",
+        other => other,
+    };
+    let month_ok = match freq_code {
+        "A" => ref_month == i64::from(ANNUAL_REF_MONTH),
+        "M" => (1..=12).contains(&ref_month),
+        _ => false,
+    };
+    if !month_ok {
+        return Err(fail(
+            Core::RefMonth,
+            "bad_period",
+            format!("refMonth {ref_month} does not fit freqCode `{freq_code}` (A needs 52, M needs 1-12)"),
+        ));
+    }
+    let primary_value_mills = text::parse_mills(get(Core::PrimaryValue))
+        .map_err(|m| fail(Core::PrimaryValue, number_reason(&m), m))?;
+    if primary_value_mills < 0 {
+        return Err(fail(
+            Core::PrimaryValue,
+            "negative_value",
+            "trade values cannot be negative".to_string(),
+        ));
+    }
+    let reporter_code = code(Core::ReporterCode, req_int(Core::ReporterCode)?)?;
+    let flow_code = req_text(Core::FlowCode)?;
+    let partner_code = code(Core::PartnerCode, req_int(Core::PartnerCode)?)?;
+    let partner2_code = match opt_int(Core::Partner2Code)? {
+        None => 0,
+        Some(v) => code(Core::Partner2Code, v)?,
+    };
+    let cmd_code = req_text(Core::CmdCode)?;
+    let customs_code = match text::trim(get(Core::CustomsCode)) {
+        "" => "C00",
+        c => c,
+    };
+    let mot_code = match opt_int(Core::MotCode)? {
+        None => 0,
+        Some(v) => i32::try_from(v).map_err(|_| {
+            fail(
+                Core::MotCode,
+                "bad_number",
+                format!("`{v}` is out of range"),
+            )
+        })?,
+    };
+    Ok(CoreFields {
+        ref_year: ref_year as i32,
+        ref_month: ref_month as u32,
+        freq_code,
+        primary_value_mills,
+        reporter_code,
+        flow_code,
+        partner_code,
+        partner2_code,
+        cmd_code,
+        customs_code,
+        mot_code,
+    })
+}
+
 /// Parse one record from any layout.
 fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, RowReject> {
     let raw = if raw.len() > patronage_core::RAW_TEXT_LIMIT {
@@ -419,16 +597,10 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
         );
         RowReject::new(line, reason, format!("{at}: {msg}"), &raw)
     };
-    let number_reason = |m: &str| {
-        if m.starts_with("empty") {
-            "missing_value"
-        } else {
-            "bad_number"
-        }
-    };
-    let req_int = |name: &str| -> Result<i64, RowReject> {
-        text::parse_int::<i64>(f.get(name).0).map_err(|m| fail(name, number_reason(&m), m))
-    };
+    let core = core_fields(
+        |c| f.get(c.name()).0,
+        |c, reason, msg| fail(c.name(), reason, msg),
+    )?;
     let opt_int = |name: &str| -> Result<Option<i64>, RowReject> {
         text::parse_opt_int::<i64>(f.get(name).0).map_err(|m| fail(name, "bad_number", m))
     };
@@ -440,59 +612,6 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
             .map(|b| b.unwrap_or(false))
             .map_err(|m| fail(name, "bad_boolean", m))
     };
-    let req_text = |name: &str| -> Result<String, RowReject> {
-        let v = f.get(name).0.trim();
-        if v.is_empty() {
-            Err(fail(
-                name,
-                "missing_value",
-                "empty, a value is required".to_string(),
-            ))
-        } else {
-            Ok(v.to_string())
-        }
-    };
-    let code = |name: &str| -> Result<u32, RowReject> {
-        let v = req_int(name)?;
-        u32::try_from(v)
-            .map_err(|_| fail(name, "bad_number", format!("`{v}` is not a country code")))
-    };
-
-    let ref_year = req_int("refYear")?;
-    if !(1900..=2100).contains(&ref_year) {
-        return Err(fail(
-            "refYear",
-            "year_out_of_range",
-            format!("{ref_year} is outside 1900..=2100"),
-        ));
-    }
-    let ref_month = req_int("refMonth")?;
-    let freq_code = match f.get("freqCode").0.trim() {
-        "" if ref_month == i64::from(ANNUAL_REF_MONTH) => "A".to_string(),
-        "" => "M".to_string(),
-        other => other.to_string(),
-    };
-    let month_ok = match freq_code.as_str() {
-        "A" => ref_month == i64::from(ANNUAL_REF_MONTH),
-        "M" => (1..=12).contains(&ref_month),
-        _ => false,
-    };
-    if !month_ok {
-        return Err(fail(
-            "refMonth",
-            "bad_period",
-            format!("refMonth {ref_month} does not fit freqCode `{freq_code}` (A needs 52, M needs 1-12)"),
-        ));
-    }
-    let primary_value_mills = text::parse_mills(f.get("primaryValue").0)
-        .map_err(|m| fail("primaryValue", number_reason(&m), m))?;
-    if primary_value_mills < 0 {
-        return Err(fail(
-            "primaryValue",
-            "negative_value",
-            "trade values cannot be negative".to_string(),
-        ));
-    }
     let opt_mills = |name: &str| -> Result<Option<i64>, RowReject> {
         let v = f.get(name).0;
         if v.trim().is_empty() {
@@ -521,34 +640,22 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
     }
     Ok(ComtradeRow {
         line,
-        freq_code,
-        ref_year: ref_year as i32,
-        ref_month: ref_month as u32,
-        reporter_code: code("reporterCode")?,
-        flow_code: req_text("flowCode")?,
-        partner_code: code("partnerCode")?,
-        partner2_code: match opt_int("partner2Code")? {
-            None => 0,
-            Some(v) => u32::try_from(v).map_err(|_| {
-                fail(
-                    "partner2Code",
-                    "bad_number",
-                    format!("`{v}` is not a country code"),
-                )
-            })?,
-        },
+        freq_code: core.freq_code.to_string(),
+        ref_year: core.ref_year,
+        ref_month: core.ref_month,
+        reporter_code: core.reporter_code,
+        flow_code: core.flow_code.to_string(),
+        partner_code: core.partner_code,
+        partner2_code: core.partner2_code,
         classification: f.get("classificationCode").0.trim().to_string(),
-        cmd_code: req_text("cmdCode")?,
+        cmd_code: core.cmd_code.to_string(),
         aggr_level: small("aggrLevel", opt_int("aggrLevel")?)?,
-        customs_code: match f.get("customsCode").0.trim() {
-            "" => "C00".to_string(),
-            c => c.to_string(),
-        },
-        mot_code: small("motCode", opt_int("motCode")?)?.unwrap_or(0),
+        customs_code: core.customs_code.to_string(),
+        mot_code: core.mot_code,
         qty_unit_code: small("qtyUnitCode", opt_int("qtyUnitCode")?)?,
         qty,
         net_wgt_kg,
-        primary_value_mills,
+        primary_value_mills: core.primary_value_mills,
         cif_value_mills: opt_mills("cifvalue")?,
         fob_value_mills: opt_mills("fobvalue")?,
         is_estimated: opt_bool("isQtyEstimated")? || opt_bool("isNetWgtEstimated")?,
@@ -559,6 +666,14 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Readers index their column lists by `Core as usize`.
+    #[test]
+    fn core_columns_are_numbered_in_checking_order() {
+        for (i, c) in Core::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{}", c.name());
+        }
+    }
 
     fn json(text: &str) -> Result<Extracted<ComtradeRow>, ExtractError> {
         parse(Path::new("r.json"), text.as_bytes(), Layout::ApiJson)

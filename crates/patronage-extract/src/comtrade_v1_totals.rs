@@ -12,24 +12,9 @@ use std::path::Path;
 
 use patronage_core::RowReject;
 
-use crate::comtrade_v1::{layout_hint, ANNUAL_REF_MONTH, BULK_COLUMNS};
+use crate::comtrade_v1::{core_fields, layout_hint, Core, BULK_COLUMNS};
 use crate::delimited::{Header, Row};
-use crate::{text, ExtractError};
-
-/// The columns read, in this order (positions from [`header_columns`]).
-const READ: [&str; 11] = [
-    "refYear",
-    "refMonth",
-    "freqCode",
-    "primaryValue",
-    "reporterCode",
-    "flowCode",
-    "partnerCode",
-    "partner2Code",
-    "cmdCode",
-    "customsCode",
-    "motCode",
-];
+use crate::ExtractError;
 
 /// One bulk row's fields, borrowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,124 +43,51 @@ pub struct BulkRef<'a> {
     pub primary_value_mills: i64,
 }
 
-/// Check a bulk final header (all 34 columns); the positions of the columns read.
+/// Check a bulk final header (all 34 columns); the positions of the columns
+/// read, in [`Core::ALL`] order.
 pub fn header_columns(path: &Path, h: &Header) -> Result<Vec<usize>, ExtractError> {
     let all = h.columns(
         path,
         &BULK_COLUMNS,
         &layout_hint(&h.names, "comtrade_v1_bulk"),
     )?;
-    Ok(READ
+    Ok(Core::ALL
         .iter()
-        .map(|r| all[BULK_COLUMNS.iter().position(|c| c == r).unwrap_or(0)])
+        .map(|c| {
+            all[BULK_COLUMNS
+                .iter()
+                .position(|b| *b == c.name())
+                .unwrap_or(0)]
+        })
         .collect())
 }
 
-/// Parse and check the fields of one row read for totals.
+/// Parse and check the fields of one row read for totals, by the same rules
+/// (`comtrade_v1::core_fields`) as the row reader.
 pub fn parse_ref<'a>(cols: &[usize], row: Row<'a>) -> Result<BulkRef<'a>, RowReject> {
-    let get = |n: usize| row.fields[cols[n]];
-    let fail = |n: usize, reason: &'static str, msg: String| {
-        RowReject::new(
-            row.line,
-            reason,
-            format!("column {} `{}`: {msg}", cols[n] + 1, READ[n]),
-            &row.raw(b'\t'),
-        )
-    };
-    let number_reason = |m: &str| {
-        if m.starts_with("empty") {
-            "missing_value"
-        } else {
-            "bad_number"
-        }
-    };
-    let req_int = |n: usize| -> Result<i64, RowReject> {
-        text::parse_int::<i64>(get(n)).map_err(|m| fail(n, number_reason(&m), m))
-    };
-    let opt_int = |n: usize| -> Result<Option<i64>, RowReject> {
-        text::parse_opt_int::<i64>(get(n)).map_err(|m| fail(n, "bad_number", m))
-    };
-    let code = |n: usize, v: i64| -> Result<u32, RowReject> {
-        u32::try_from(v).map_err(|_| fail(n, "bad_number", format!("`{v}` is not a country code")))
-    };
-    let req_text = |n: usize| -> Result<&'a str, RowReject> {
-        let v = text::trim(row.fields[cols[n]]);
-        if v.is_empty() {
-            Err(fail(
-                n,
-                "missing_value",
-                "empty, a value is required".to_string(),
-            ))
-        } else {
-            Ok(v)
-        }
-    };
-    let ref_year = req_int(0)?;
-    if !(1900..=2100).contains(&ref_year) {
-        return Err(fail(
-            0,
-            "year_out_of_range",
-            format!("{ref_year} is outside 1900..=2100"),
-        ));
-    }
-    let ref_month = req_int(1)?;
-    let freq = match text::trim(get(2)) {
-        "" if ref_month == i64::from(ANNUAL_REF_MONTH) => "A",
-        "" => "M",
-        other => other,
-    };
-    let month_ok = match freq {
-        "A" => ref_month == i64::from(ANNUAL_REF_MONTH),
-        "M" => (1..=12).contains(&ref_month),
-        _ => false,
-    };
-    if !month_ok {
-        return Err(fail(
-            1,
-            "bad_period",
-            format!(
-                "refMonth {ref_month} does not fit freqCode `{freq}` (A needs 52, M needs 1-12)"
-            ),
-        ));
-    }
-    let primary_value_mills =
-        text::parse_mills(get(3)).map_err(|m| fail(3, number_reason(&m), m))?;
-    if primary_value_mills < 0 {
-        return Err(fail(
-            3,
-            "negative_value",
-            "trade values cannot be negative".to_string(),
-        ));
-    }
-    let reporter_code = code(4, req_int(4)?)?;
-    let flow_code = req_text(5)?;
-    let partner_code = code(6, req_int(6)?)?;
-    let partner2_code = match opt_int(7)? {
-        None => 0,
-        Some(v) => code(7, v)?,
-    };
-    let cmd_code = req_text(8)?;
-    let customs_code = match text::trim(get(9)) {
-        "" => "C00",
-        c => c,
-    };
-    let mot_code = match opt_int(10)? {
-        None => 0,
-        Some(v) => i32::try_from(v)
-            .map_err(|_| fail(10, "bad_number", format!("`{v}` is out of range")))?,
-    };
+    let core = core_fields(
+        |c| row.fields[cols[c as usize]],
+        |c, reason, msg| {
+            RowReject::new(
+                row.line,
+                reason,
+                format!("column {} `{}`: {msg}", cols[c as usize] + 1, c.name()),
+                &row.raw(b'\t'),
+            )
+        },
+    )?;
     Ok(BulkRef {
         line: row.line,
-        ref_year: ref_year as i32,
-        ref_month: ref_month as u32,
-        reporter_code,
-        flow_code,
-        partner_code,
-        partner2_code,
-        cmd_code,
-        customs_code,
-        mot_code,
-        primary_value_mills,
+        ref_year: core.ref_year,
+        ref_month: core.ref_month,
+        reporter_code: core.reporter_code,
+        flow_code: core.flow_code,
+        partner_code: core.partner_code,
+        partner2_code: core.partner2_code,
+        cmd_code: core.cmd_code,
+        customs_code: core.customs_code,
+        mot_code: core.mot_code,
+        primary_value_mills: core.primary_value_mills,
     })
 }
 

@@ -9,7 +9,7 @@ pub mod svg;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use patronage_aggregate::columns::{floats, ints, strs};
+use patronage_aggregate::columns::{floats, strs};
 use polars::prelude::*;
 
 pub use page::html;
@@ -147,7 +147,6 @@ pub fn claims(df: &DataFrame) -> PolarsResult<Vec<Claim>> {
         floats(df, "tolerance")?,
     );
     let (deviation, deviation_pct) = (floats(df, "deviation")?, floats(df, "deviation_pct")?);
-    let _ = ints(df, "rows_matched")?;
     let get = |v: &Vec<Option<String>>, i: usize| v[i].clone().unwrap_or_default();
     Ok((0..df.height())
         .map(|i| {
