@@ -2,7 +2,7 @@
 //! country: the BACI and Comtrade bulk row readers, the streaming fold of both
 //! into totals (`patronage mirror-all`), and the mirror aggregation.
 //!
-//! ALL DATA HERE IS SYNTHETIC: written in memory by `patronage_pipeline::synth`
+//! ALL DATA HERE IS SYNTHETIC: written in memory by `patronage_bulk::synth`
 //! (the generator behind `patronage synth`), in the real layouts. Only the
 //! country codes are real.
 //!
@@ -13,13 +13,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use patronage_bulk::mirror_all::{fold_read, mirror_cells, mirror_frame, BulkFormat, BulkInput};
+use patronage_bulk::synth;
 use patronage_core::CountryRegistry;
 use patronage_extract::baci;
 use patronage_extract::comtrade_v1::{self, Layout};
-use patronage_pipeline::mirror_all::{
-    fold_read, mirror_cells, mirror_frame, BulkFormat, BulkInput,
-};
-use patronage_pipeline::synth;
 
 /// Data rows in each synthetic file.
 const ROWS: u64 = 200_000;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::columns::{floats, ints, strs};
+use patronage_tables::columns::{floats, ints, strs};
 
 /// The `aid_events` columns the aggregates read, one row.
 #[derive(Debug, Clone)]

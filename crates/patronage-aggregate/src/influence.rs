@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use patronage_core::series_of;
 use polars::prelude::*;
 
-use crate::columns::{floats, ints, longs, strs};
+use patronage_tables::columns::{floats, ints, longs, strs};
 
 /// The tables `patron_influence` is built from, all already built by the run.
 pub struct InfluenceInputs<'a> {

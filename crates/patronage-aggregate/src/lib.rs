@@ -12,7 +12,6 @@
 //! totals do not depend on thread count or row order.
 
 pub mod aid;
-pub mod columns;
 pub mod commodity;
 pub mod comparison;
 mod focus;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use patronage_pipeline::mirror_all::{run_mirror_all, BulkFormat, BulkInput};
-use patronage_pipeline::synth;
+use patronage_bulk::mirror_all::{run_mirror_all, BulkFormat, BulkInput};
+use patronage_bulk::synth;
 
 /// Which layout `synth` writes.
 #[derive(Debug, Clone, Copy, ValueEnum)]

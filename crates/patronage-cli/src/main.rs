@@ -293,9 +293,9 @@ fn execute(cli: Cli, reporter: &Arc<report::Reporter>) -> anyhow::Result<u8> {
         }
         Command::Schema { json } => {
             if json {
-                print!("{}", patronage_pipeline::dictionary::json());
+                print!("{}", patronage_tables::dictionary::json());
             } else {
-                print!("{}", patronage_core::tables::markdown());
+                print!("{}", patronage_tables::dictionary::markdown());
             }
             Ok(report::EXIT_OK)
         }

@@ -159,7 +159,7 @@ fn manifest_accounts_for_every_row() {
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
         assert_eq!(
             o["sha256"].as_str().unwrap(),
-            patronage_pipeline::sha256_hex(&bytes)
+            patronage_tables::sha256_hex(&bytes)
         );
     }
     let names: Vec<&str> = m["outputs"]

@@ -79,7 +79,7 @@ fn synth_then_mirror_all() {
         assert_eq!(i["bytes"].as_u64(), Some(bytes.len() as u64));
         assert_eq!(
             i["sha256"].as_str(),
-            Some(patronage_pipeline::sha256_hex(&bytes).as_str())
+            Some(patronage_tables::sha256_hex(&bytes).as_str())
         );
     }
     let outputs = report["outputs"].as_array().unwrap();
@@ -89,7 +89,7 @@ fn synth_then_mirror_all() {
             std::fs::read(dir.path().join("out").join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(
             o["sha256"].as_str(),
-            Some(patronage_pipeline::sha256_hex(&bytes).as_str())
+            Some(patronage_tables::sha256_hex(&bytes).as_str())
         );
     }
     assert_eq!(report["inputs_sha256"].as_str().unwrap().len(), 64);

@@ -107,7 +107,7 @@ fn failing_run_leaves_previous_outputs_and_next_run_completes() {
         .iter()
         .find(|i| i["source_id"] == "cn_gacc")
         .unwrap();
-    assert_eq!(cn["sha256"], patronage_pipeline::sha256_hex(&changed));
+    assert_eq!(cn["sha256"], patronage_tables::sha256_hex(&changed));
     assert_ne!(
         std::fs::read(s.out.join("manifest.json")).unwrap(),
         manifest_before

@@ -1,6 +1,7 @@
 //! The vocabulary every patronage crate shares: country codes with their validity
-//! years, trade flows, calendar periods, and the contracts of the tables the
-//! pipeline writes. Nothing here reads files or knows about a source format.
+//! years, trade flows, calendar periods, money and its conversion tables, the
+//! shape of a rejected row. Nothing here reads files, knows about a source format
+//! or depends on polars.
 
 pub mod aid_stage;
 pub mod countries;
@@ -9,7 +10,6 @@ pub mod labor;
 pub mod money;
 pub mod oecd_codes;
 pub mod period;
-pub mod tables;
 pub mod trade_codes;
 
 pub use aid_stage::AidStage;

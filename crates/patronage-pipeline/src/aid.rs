@@ -12,11 +12,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use patronage_aggregate::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows};
-use patronage_core::{tables, RowReject};
+use patronage_core::RowReject;
 use patronage_extract::{archive_ledger, ocha_fts, oecd_crs};
 use patronage_normalize::aid_events::{
     self, aid_events_frame, AidContext, AidEvent, FtsOutcome, NormalizedAid,
 };
+use patronage_tables::contracts;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -177,16 +178,16 @@ pub(crate) fn canonical_frame(records: Vec<AidRecord>) -> PolarsResult<DataFrame
 
 /// The aid analysis tables.
 pub(crate) fn aggregate(p: &Pipeline, aid_events: &DataFrame) -> Result<Tables, PipelineError> {
-    let rows = fulfillment_rows(aid_events).map_err(table_error(&tables::AID_FULFILLMENT))?;
+    let rows = fulfillment_rows(aid_events).map_err(table_error(&contracts::AID_FULFILLMENT))?;
     Ok(vec![
         (
-            &tables::AID_FULFILLMENT,
-            aid_fulfillment_frame(&rows).map_err(table_error(&tables::AID_FULFILLMENT))?,
+            &contracts::AID_FULFILLMENT,
+            aid_fulfillment_frame(&rows).map_err(table_error(&contracts::AID_FULFILLMENT))?,
         ),
         (
-            &tables::AID_BY_DONOR_YEAR,
+            &contracts::AID_BY_DONOR_YEAR,
             aid_by_donor_year_frame(aid_events, p.aid_base_year)
-                .map_err(table_error(&tables::AID_BY_DONOR_YEAR))?,
+                .map_err(table_error(&contracts::AID_BY_DONOR_YEAR))?,
         ),
     ])
 }

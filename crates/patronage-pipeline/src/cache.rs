@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Pipeline, Source};
 use crate::fingerprint::{AggregateFingerprint, SourceFingerprint};
 use crate::manifest::{InputEntry, RowAccount};
-use crate::parquet::write_atomic;
 use crate::run::SourceAccount;
 use crate::source::{RejectRow, SourceOutput};
 use crate::PipelineError;
+use patronage_tables::parquet::write_atomic;
 
 /// The state folder of an output folder.
 pub fn state_dir(output_dir: &Path) -> PathBuf {
@@ -138,7 +138,7 @@ pub(crate) fn check_files(state: &Path, record: &SourceRecord) -> Result<(), Str
     ] {
         match std::fs::read(dir.join(name)) {
             Err(_) => return Err(format!("cached output missing ({name})")),
-            Ok(b) if &crate::sha256_hex(&b) != want => {
+            Ok(b) if &patronage_tables::sha256_hex(&b) != want => {
                 return Err(format!("cached output drifted ({name})"))
             }
             Ok(_) => {}
@@ -180,9 +180,11 @@ pub(crate) fn store(
             rows: i.rows.clone(),
         })
         .collect();
-    let (canonical_sha256, rejects_sha256) =
-        (crate::sha256_hex(&canonical), crate::sha256_hex(&rejects));
-    let output_sha256 = crate::sha256_hex(
+    let (canonical_sha256, rejects_sha256) = (
+        patronage_tables::sha256_hex(&canonical),
+        patronage_tables::sha256_hex(&rejects),
+    );
+    let output_sha256 = patronage_tables::sha256_hex(
         format!(
             "{canonical_sha256}\n{rejects_sha256}\n{}\n{}\n{}",
             serde_json::to_string(&inputs).unwrap_or_default(),
@@ -220,8 +222,8 @@ pub(crate) fn load_output(
     let dir = source_dir(state, &source.id);
     let canonical = std::fs::read(dir.join("canonical.parquet")).ok()?;
     let rejects = std::fs::read(dir.join("rejects.json")).ok()?;
-    if crate::sha256_hex(&canonical) != record.canonical_sha256
-        || crate::sha256_hex(&rejects) != record.rejects_sha256
+    if patronage_tables::sha256_hex(&canonical) != record.canonical_sha256
+        || patronage_tables::sha256_hex(&rejects) != record.rejects_sha256
     {
         return None;
     }
@@ -269,7 +271,7 @@ pub(crate) fn load_aggregate(state: &Path) -> Option<AggregateRecord> {
 pub(crate) fn store_aggregate(state: &Path, record: &AggregateRecord) -> Result<(), PipelineError> {
     let mut json = serde_json::to_vec_pretty(record).unwrap_or_default();
     json.push(b'\n');
-    write_atomic(&state.join("aggregate.json"), &json)
+    Ok(write_atomic(&state.join("aggregate.json"), &json)?)
 }
 
 /// A frame as Parquet bytes with fixed options, so that the same frame always

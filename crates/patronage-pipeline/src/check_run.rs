@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use patronage_core::tables::{self, TableSpec};
 use patronage_core::{bound_text, CountryRegistry};
+use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
 use crate::checks::{CheckSpec, Kind, Severity, CONSERVATION_PREFIX};
@@ -131,7 +131,7 @@ pub(crate) fn evaluate(
     let mut out = Vec::new();
     for c in &p.checks {
         let result = match frame(c.table.name) {
-            Some(df) => evaluate_one(c, df).map_err(table_error(&tables::CHECK_RESULTS))?,
+            Some(df) => evaluate_one(c, df).map_err(table_error(&contracts::CHECK_RESULTS))?,
             None => CheckResult {
                 check: c.name.clone(),
                 kind: c.kind.as_str(),
@@ -150,11 +150,11 @@ pub(crate) fn evaluate(
         let kept = frame(canonical.name)
             .map(|df| count_records(df, &source.id, record_columns(canonical)))
             .transpose()
-            .map_err(table_error(&tables::CHECK_RESULTS))?;
-        let rejected = frame(tables::REJECTS.name)
+            .map_err(table_error(&contracts::CHECK_RESULTS))?;
+        let rejected = frame(contracts::REJECTS.name)
             .map(|df| count_records(df, &source.id, &[]))
             .transpose()
-            .map_err(table_error(&tables::CHECK_RESULTS))?;
+            .map_err(table_error(&contracts::CHECK_RESULTS))?;
         out.push(conservation(&source.id, canonical, account, kept, rejected));
     }
     out.sort_by(|a, b| a.check.cmp(&b.check));
@@ -221,7 +221,12 @@ fn conservation(
     let mut failing = 0u64;
     for (what, table, counted, expected) in [
         ("kept", canonical.name, kept_rows, r.kept),
-        ("rejected", tables::REJECTS.name, rejected_rows, r.rejected),
+        (
+            "rejected",
+            contracts::REJECTS.name,
+            rejected_rows,
+            r.rejected,
+        ),
     ] {
         if let Some(Some(n)) = counted {
             detail.push_str(&format!("; {table} holds {n} records of the source"));
@@ -672,7 +677,7 @@ pub(crate) fn results_frame(results: &[CheckResult]) -> PolarsResult<DataFrame> 
 /// results, so a warm run exits as the run that wrote them did. `None` when the
 /// file is missing or does not read back as check results.
 pub(crate) fn results_from_disk(dir: &std::path::Path) -> Option<Vec<CheckResult>> {
-    let path = dir.join(format!("{}.parquet", tables::CHECK_RESULTS.name));
+    let path = dir.join(format!("{}.parquet", contracts::CHECK_RESULTS.name));
     let df = ParquetReader::new(std::fs::File::open(path).ok()?)
         .finish()
         .ok()?;
@@ -697,7 +702,7 @@ pub(crate) fn results_from_disk(dir: &std::path::Path) -> Option<Vec<CheckResult
                     .iter()
                     .chain(&["conservation"])
                     .find(|k| **k == kind)?,
-                table: tables::ALL_TABLES.iter().find(|t| t.name == table)?.name,
+                table: contracts::ALL_TABLES.iter().find(|t| t.name == table)?.name,
                 severity: match severity.get(i)? {
                     "error" => Severity::Error,
                     "warn" => Severity::Warn,
@@ -749,7 +754,7 @@ mod tests {
     fn check(kind: Kind, filter: Vec<(String, Vec<Literal>)>) -> CheckResult {
         let spec = CheckSpec {
             name: "c".to_string(),
-            table: &tables::TRADE_FLOWS,
+            table: &contracts::TRADE_FLOWS,
             severity: Severity::Error,
             filter,
             kind,

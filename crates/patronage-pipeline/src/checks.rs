@@ -1,6 +1,6 @@
 //! Declarative data checks, as a pipeline file declares them (`[[checks]]`), and
 //! their validation. A check names its table and columns by name: any table in the
-//! data dictionary (`tables::ALL_TABLES`) can be checked, including tables added
+//! data dictionary (`contracts::ALL_TABLES`) can be checked, including tables added
 //! later, without code changes. Evaluation is in `check_run`.
 //!
 //! ```toml
@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use patronage_core::tables::{self, ColumnType, TableSpec};
+use patronage_tables::contracts::{self, ColumnType, TableSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -258,14 +258,14 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
         ));
     }
     let table_name = r.table.get_ref().as_str();
-    let table = *tables::ALL_TABLES
+    let table = *contracts::ALL_TABLES
         .iter()
-        .find(|t| t.name == table_name && t.name != tables::CHECK_RESULTS.name)
+        .find(|t| t.name == table_name && t.name != contracts::CHECK_RESULTS.name)
         .ok_or_else(|| {
-            let known: Vec<&str> = tables::ALL_TABLES
+            let known: Vec<&str> = contracts::ALL_TABLES
                 .iter()
                 .map(|t| t.name)
-                .filter(|n| *n != tables::CHECK_RESULTS.name)
+                .filter(|n| *n != contracts::CHECK_RESULTS.name)
                 .collect();
             invalid(
                 r.table.span(),

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use patronage_core::tables::{self, TableSpec};
+use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
 use crate::claims::{ClaimSpec, Measure};
@@ -205,7 +205,7 @@ pub(crate) fn evaluate(
     claims: &[ClaimSpec],
     frames: &[(&'static TableSpec, DataFrame)],
 ) -> Result<DataFrame, PipelineError> {
-    let err = table_error(&tables::CLAIMS);
+    let err = table_error(&contracts::CLAIMS);
     let mut verdicts = Vec::with_capacity(claims.len());
     for c in claims {
         let df = built(frames, c.table)?;

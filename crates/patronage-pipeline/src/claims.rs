@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use patronage_core::tables::{self, ColumnType, TableSpec};
+use patronage_tables::contracts::{self, ColumnType, TableSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -239,12 +239,12 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
         }
     }
     let table_name = r.table.get_ref().as_str();
-    let own = [tables::CLAIMS.name, tables::CHECK_RESULTS.name];
-    let table = *tables::ALL_TABLES
+    let own = [contracts::CLAIMS.name, contracts::CHECK_RESULTS.name];
+    let table = *contracts::ALL_TABLES
         .iter()
         .find(|t| t.name == table_name && !own.contains(&t.name))
         .ok_or_else(|| {
-            let known: Vec<&str> = tables::ALL_TABLES
+            let known: Vec<&str> = contracts::ALL_TABLES
                 .iter()
                 .map(|t| t.name)
                 .filter(|n| !own.contains(n))

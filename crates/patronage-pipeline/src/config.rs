@@ -53,10 +53,10 @@
 use std::path::{Path, PathBuf};
 
 use patronage_aggregate::WindowSpec;
-use patronage_core::tables::{self, TableSpec};
 use patronage_core::{CountryRegistry, YearMonth};
 use patronage_extract::comtrade_v1::Layout;
 use patronage_normalize::MonthlyFigures;
+use patronage_tables::contracts::{self, TableSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -80,10 +80,10 @@ impl Domain {
     /// The canonical table the domain's sources normalize into.
     pub fn canonical_table(self) -> &'static TableSpec {
         match self {
-            Domain::Trade => &tables::TRADE_FLOWS,
-            Domain::Aid => &tables::AID_EVENTS,
-            Domain::Labor => &tables::LABOR_STOCK,
-            Domain::Events => &tables::EVENTS,
+            Domain::Trade => &contracts::TRADE_FLOWS,
+            Domain::Aid => &contracts::AID_EVENTS,
+            Domain::Labor => &contracts::LABOR_STOCK,
+            Domain::Events => &contracts::EVENTS,
         }
     }
 }
@@ -563,7 +563,7 @@ impl Pipeline {
             aid_base_year,
             path: path.to_path_buf(),
             dir: dir.clone(),
-            sha256: crate::sha256_hex(text.as_bytes()),
+            sha256: patronage_tables::sha256_hex(text.as_bytes()),
             name,
             description: raw.description,
             focus,

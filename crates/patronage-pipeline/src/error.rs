@@ -1,6 +1,8 @@
+//! Why a run could not finish. Every variant names the file involved.
+
 use std::path::PathBuf;
 
-/// Why a run could not finish. Every variant names the file involved.
+/// Why a run could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     /// The pipeline file could not be read.
@@ -34,23 +36,9 @@ pub enum PipelineError {
     /// A source file could not be read.
     #[error(transparent)]
     Extract(#[from] patronage_extract::ExtractError),
-    /// A table could not be built.
-    #[error("building table `{table}`: {source}")]
-    Table {
-        /// Table name.
-        table: &'static str,
-        /// What polars said.
-        #[source]
-        source: polars::error::PolarsError,
-    },
-    /// A table does not match its contract (a defect in the tool, not the data).
-    #[error("table `{table}` does not match its contract: {message}")]
-    Contract {
-        /// Table name.
-        table: &'static str,
-        /// The mismatch.
-        message: String,
-    },
+    /// A table could not be built, checked against its contract or written.
+    #[error(transparent)]
+    Tables(#[from] patronage_tables::TablesError),
     /// Row accounting does not balance (a defect in the tool, not the data).
     #[error("{file}: rows read {read} != kept {kept} + dropped {dropped} + rejected {rejected}")]
     Accounting {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use patronage_core::tables::{ColumnType, TableSpec};
+use patronage_tables::contracts::{ColumnType, TableSpec};
 use polars::prelude::*;
 use toml::Spanned;
 
@@ -38,7 +38,7 @@ pub(crate) fn column_of<'t>(
     owner: &str,
     span: std::ops::Range<usize>,
     invalid: Invalid<'_>,
-) -> Result<&'t patronage_core::tables::ColumnSpec, PipelineError> {
+) -> Result<&'t patronage_tables::contracts::ColumnSpec, PipelineError> {
     table.column(column).ok_or_else(|| {
         let known: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
         invalid(

@@ -64,7 +64,7 @@ impl SourceFingerprint {
         Ok(SourceFingerprint {
             tool_version: TOOL_VERSION.to_string(),
             code: CODE_SOURCE.to_string(),
-            params_sha256: crate::sha256_hex(params.as_bytes()),
+            params_sha256: patronage_tables::sha256_hex(params.as_bytes()),
             files,
         })
     }
@@ -105,7 +105,7 @@ impl SourceFingerprint {
 
 /// Hex SHA-256 of a fingerprint's JSON text.
 fn json_sha256(fingerprint: &impl Serialize) -> String {
-    crate::sha256_hex(
+    patronage_tables::sha256_hex(
         serde_json::to_string(fingerprint)
             .unwrap_or_default()
             .as_bytes(),
@@ -159,7 +159,7 @@ fn named_changes(
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
 /// allows twice over).
 pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
-    crate::sha256_file(path)
+    patronage_tables::sha256_file(path)
         .map(|(_, sha256)| sha256)
         .map_err(|source| {
             patronage_extract::ExtractError::Io {
@@ -308,6 +308,9 @@ mod tests {
         let p = dprk();
         let f = &p.sources[0].files[0];
         let bytes = std::fs::read(f).unwrap();
-        assert_eq!(sha256_file(f).unwrap(), crate::sha256_hex(&bytes));
+        assert_eq!(
+            sha256_file(f).unwrap(),
+            patronage_tables::sha256_hex(&bytes)
+        );
     }
 }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use patronage_aggregate::labor_summary_frame;
 use patronage_core::labor::Sector;
-use patronage_core::tables;
 use patronage_core::CountryRegistry;
 use patronage_extract::delimited::Dialect;
 use patronage_extract::labor_sheet::{SheetLayout, SheetSpec};
 use patronage_extract::{estimates_ledger, grid, labor_sheet};
 use patronage_normalize::labor_sheet::SheetContext;
 use patronage_normalize::{labor_stock_frame, LaborFigure, NormalizedLabor};
+use patronage_tables::contracts;
 use polars::prelude::*;
 use serde::Deserialize;
 
@@ -174,7 +174,7 @@ pub(crate) fn canonical_frame(figures: Vec<LaborFigure>) -> PolarsResult<DataFra
 /// The labor analysis tables.
 pub(crate) fn aggregate(p: &Pipeline, labor_stock: &DataFrame) -> Result<Tables, PipelineError> {
     let priority: Vec<String> = p.sources.iter().map(|s| s.id.clone()).collect();
-    let summary =
-        labor_summary_frame(labor_stock, &priority).map_err(table_error(&tables::LABOR_SUMMARY))?;
-    Ok(vec![(&tables::LABOR_SUMMARY, summary)])
+    let summary = labor_summary_frame(labor_stock, &priority)
+        .map_err(table_error(&contracts::LABOR_SUMMARY))?;
+    Ok(vec![(&contracts::LABOR_SUMMARY, summary)])
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use patronage_aggregate::WindowResult;
-use patronage_core::tables::{self, TableSpec};
+use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -21,12 +21,12 @@ use crate::config::{Domain, Pipeline, Source};
 use crate::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
 use crate::lock::{self, LockWait};
 use crate::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry, RowAccount};
-use crate::parquet::{check_contract, to_parquet_bytes, Provenance, Written};
 use crate::run_events::{Event, Events};
 use crate::runlog::{self, RunLog, StageLog};
 use crate::source::{self, table_error, RejectRow, SourceOutput};
 use crate::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
 use crate::{aid, labor, trade, PipelineError, TOOL_VERSION};
+use patronage_tables::parquet::{check_contract, to_parquet_bytes, Provenance, Written};
 
 /// Options a caller may set on a run.
 #[derive(Debug, Clone, Default)]
@@ -265,7 +265,7 @@ fn run_stages(
         .collect::<Result<_, _>>()?;
     let built = build(p, outputs)?;
     let report = write_outputs(p, output_dir, built, options, events)?;
-    let manifest_sha256 = crate::sha256_hex(report.manifest.to_json().as_bytes());
+    let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
     cache::store_aggregate(
         &state,
         &AggregateRecord {
@@ -368,7 +368,7 @@ struct Built {
 
 /// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
 fn inputs_hash(inputs: &[InputEntry]) -> String {
-    crate::sha256_hex(
+    patronage_tables::sha256_hex(
         inputs
             .iter()
             .map(|i| i.sha256.as_str())
@@ -407,36 +407,36 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
     let trade_flows = source::canonical(Domain::Trade, &outputs)?;
     let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
     let mut frames: Vec<(&'static TableSpec, DataFrame)> =
-        vec![(&tables::TRADE_FLOWS, trade_flows)];
+        vec![(&contracts::TRADE_FLOWS, trade_flows)];
     frames.extend(trade_tables);
     let aid_events = source::canonical(Domain::Aid, &outputs)?;
     frames.extend(aid::aggregate(p, &aid_events)?);
-    frames.push((&tables::AID_EVENTS, aid_events));
+    frames.push((&contracts::AID_EVENTS, aid_events));
     let labor_stock = source::canonical(Domain::Labor, &outputs)?;
     let labor_tables = labor::aggregate(p, &labor_stock)?;
-    frames.push((&tables::LABOR_STOCK, labor_stock));
+    frames.push((&contracts::LABOR_STOCK, labor_stock));
     frames.extend(labor_tables);
     let events = source::canonical(Domain::Events, &outputs)?;
-    frames.push((&tables::EVENTS, events));
+    frames.push((&contracts::EVENTS, events));
     let influence = patron_influence(p, &frames)?;
-    frames.push((&tables::PATRON_INFLUENCE, influence));
+    frames.push((&contracts::PATRON_INFLUENCE, influence));
     frames.push((
-        &tables::REJECTS,
-        rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
+        &contracts::REJECTS,
+        rejects_frame(&rejects).map_err(table_error(&contracts::REJECTS))?,
     ));
     // Claims read every table but their own and check_results.
     let claims = crate::claim_run::evaluate(&p.claims, &frames)?;
-    frames.push((&tables::CLAIMS, claims));
+    frames.push((&contracts::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
     let checks = crate::check_run::evaluate(p, &frames, &sources)?;
     frames.push((
-        &tables::CHECK_RESULTS,
-        crate::check_run::results_frame(&checks).map_err(table_error(&tables::CHECK_RESULTS))?,
+        &contracts::CHECK_RESULTS,
+        crate::check_run::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
     ));
     drop(outputs);
     // Dictionary order, whatever order the domains produced them in.
     frames.sort_by_key(|(spec, _)| {
-        tables::ALL_TABLES
+        contracts::ALL_TABLES
             .iter()
             .position(|t| t.name == spec.name)
             .unwrap_or(usize::MAX)
@@ -478,14 +478,14 @@ fn patron_influence(
         &patronage_aggregate::InfluenceInputs {
             focus: &p.focus,
             patrons: &p.patrons,
-            mirror_trade: built(frames, &tables::MIRROR_TRADE)?,
-            aid_by_donor_year: built(frames, &tables::AID_BY_DONOR_YEAR)?,
-            aid_events: built(frames, &tables::AID_EVENTS)?,
-            labor_summary: built(frames, &tables::LABOR_SUMMARY)?,
+            mirror_trade: built(frames, &contracts::MIRROR_TRADE)?,
+            aid_by_donor_year: built(frames, &contracts::AID_BY_DONOR_YEAR)?,
+            aid_events: built(frames, &contracts::AID_EVENTS)?,
+            labor_summary: built(frames, &contracts::LABOR_SUMMARY)?,
         },
         |iso3, year| registry.iso3_valid_in(iso3, year),
     )
-    .map_err(table_error(&tables::PATRON_INFLUENCE))
+    .map_err(table_error(&contracts::PATRON_INFLUENCE))
 }
 
 /// The manifest of a folder holding `outputs` built from `inputs`.
@@ -498,7 +498,7 @@ fn manifest_of(
     Manifest {
         tool: "patronage",
         tool_version: TOOL_VERSION,
-        schema_version: tables::SCHEMA_VERSION,
+        schema_version: contracts::SCHEMA_VERSION,
         pipeline: PipelineEntry {
             name: p.name.clone(),
             file: p
@@ -544,7 +544,7 @@ fn write_outputs(
             path: path.clone(),
             rows: df.height(),
             bytes: bytes.len() as u64,
-            sha256: crate::sha256_hex(&bytes),
+            sha256: patronage_tables::sha256_hex(&bytes),
         });
         pending.push(Pending { path, bytes });
     }

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use patronage_core::tables::TableSpec;
 use patronage_core::RowReject;
+use patronage_tables::contracts::TableSpec;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -140,10 +140,8 @@ fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
 pub(crate) fn table_error(
     spec: &'static TableSpec,
 ) -> impl Fn(PolarsError) -> PipelineError + Copy {
-    move |source| PipelineError::Table {
-        table: spec.name,
-        source,
-    }
+    let wrap = patronage_tables::table_error(spec);
+    move |source| PipelineError::Tables(wrap(source))
 }
 
 fn read_files<T, R, F>(
@@ -189,7 +187,7 @@ pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>)
     let meta = FileMeta {
         file: p.relative(file),
         bytes: bytes.len() as u64,
-        sha256: crate::sha256_hex(&bytes),
+        sha256: patronage_tables::sha256_hex(&bytes),
     };
     Ok((meta, bytes))
 }
@@ -197,11 +195,12 @@ pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>)
 /// What the manifest records about a file a streaming reader opens itself: the
 /// file is hashed in blocks, never held whole; the bytes returned are empty.
 fn stream_meta(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
-    let (bytes, sha256) =
-        crate::sha256_file(file).map_err(|source| patronage_extract::ExtractError::Io {
+    let (bytes, sha256) = patronage_tables::sha256_file(file).map_err(|source| {
+        patronage_extract::ExtractError::Io {
             path: file.to_path_buf(),
             source,
-        })?;
+        }
+    })?;
     let meta = FileMeta {
         file: p.relative(file),
         bytes,

@@ -7,10 +7,10 @@ use patronage_aggregate::{
     compute_windows, mirror_rows, mirror_trade_frame, partner_share_frame, trade_windows_frame,
     MirrorSpec, WindowResult,
 };
-use patronage_core::tables;
 use patronage_core::CountryRegistry;
 use patronage_extract::comtrade_v1;
 use patronage_normalize::{trade_flows_frame, TradeFlow};
+use patronage_tables::contracts;
 use polars::prelude::*;
 
 use crate::config::{Pipeline, Source};
@@ -59,20 +59,20 @@ pub(crate) fn aggregate(
         commodity: p.commodity.clone(),
         source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
     };
-    let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&tables::MIRROR_TRADE))?;
+    let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
     let mut frames = vec![
         (
-            &tables::MIRROR_TRADE,
-            mirror_trade_frame(&mirror, &spec).map_err(table_error(&tables::MIRROR_TRADE))?,
+            &contracts::MIRROR_TRADE,
+            mirror_trade_frame(&mirror, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?,
         ),
         (
-            &tables::PARTNER_SHARE,
-            partner_share_frame(&mirror, &spec).map_err(table_error(&tables::PARTNER_SHARE))?,
+            &contracts::PARTNER_SHARE,
+            partner_share_frame(&mirror, &spec).map_err(table_error(&contracts::PARTNER_SHARE))?,
         ),
         (
-            &tables::TRADE_WINDOWS,
-            trade_windows_frame(&windows, &spec).map_err(table_error(&tables::TRADE_WINDOWS))?,
+            &contracts::TRADE_WINDOWS,
+            trade_windows_frame(&windows, &spec).map_err(table_error(&contracts::TRADE_WINDOWS))?,
         ),
     ];
     frames.extend(crate::trade_sources::aggregate(p, trade_flows, &spec)?);

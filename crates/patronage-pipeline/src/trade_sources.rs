@@ -183,20 +183,21 @@ pub(crate) fn aggregate(
     use patronage_aggregate::{
         commodity_rows, comparison_rows, source_comparison_frame, trade_by_commodity_frame,
     };
-    use patronage_core::tables;
+    use patronage_tables::contracts;
     let cmp = comparison_rows(trade_flows, spec, p.cif_fob_factor)
-        .map_err(table_error(&tables::SOURCE_COMPARISON))?;
-    let by = commodity_rows(trade_flows, spec).map_err(table_error(&tables::TRADE_BY_COMMODITY))?;
+        .map_err(table_error(&contracts::SOURCE_COMPARISON))?;
+    let by =
+        commodity_rows(trade_flows, spec).map_err(table_error(&contracts::TRADE_BY_COMMODITY))?;
     Ok(vec![
         (
-            &tables::SOURCE_COMPARISON,
+            &contracts::SOURCE_COMPARISON,
             source_comparison_frame(&cmp, spec, p.cif_fob_factor)
-                .map_err(table_error(&tables::SOURCE_COMPARISON))?,
+                .map_err(table_error(&contracts::SOURCE_COMPARISON))?,
         ),
         (
-            &tables::TRADE_BY_COMMODITY,
+            &contracts::TRADE_BY_COMMODITY,
             trade_by_commodity_frame(&by, spec)
-                .map_err(table_error(&tables::TRADE_BY_COMMODITY))?,
+                .map_err(table_error(&contracts::TRADE_BY_COMMODITY))?,
         ),
     ])
 }

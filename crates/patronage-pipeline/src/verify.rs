@@ -108,7 +108,7 @@ pub fn verify_outputs(dir: &Path) -> Result<Verification, PipelineError> {
                 kind: DriftKind::Missing,
             }),
             Ok(b) => {
-                let actual = crate::sha256_hex(&b);
+                let actual = patronage_tables::sha256_hex(&b);
                 if actual != l.sha256 || b.len() as u64 != l.bytes {
                     drift.push(Drift {
                         file: l.file.clone(),
@@ -135,7 +135,7 @@ pub fn verify_outputs(dir: &Path) -> Result<Verification, PipelineError> {
     Ok(Verification {
         output_dir: dir.to_path_buf(),
         listed: listed.len(),
-        manifest_sha256: crate::sha256_hex(&manifest),
+        manifest_sha256: patronage_tables::sha256_hex(&manifest),
         drift,
     })
 }

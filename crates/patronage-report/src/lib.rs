@@ -9,7 +9,7 @@ pub mod svg;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use patronage_aggregate::columns::{floats, strs};
+use patronage_tables::columns::{floats, strs};
 use polars::prelude::*;
 
 pub use page::html;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use patronage_aggregate::columns::{floats, ints, longs, strs};
+use patronage_tables::columns::{floats, ints, longs, strs};
 use polars::prelude::*;
 
 use crate::svg::{self, esc, short, Group, Marker, Scale, Series};

@@ -119,6 +119,6 @@ pub fn assert_matches_manifest(out: &Path) {
     assert!(!hashes.is_empty());
     for (file, sha) in hashes {
         let bytes = std::fs::read(out.join(&file)).unwrap();
-        assert_eq!(patronage_pipeline::sha256_hex(&bytes), sha, "{file}");
+        assert_eq!(patronage_tables::sha256_hex(&bytes), sha, "{file}");
     }
 }

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use patronage_core::tables::{ColumnType, TableSpec, SCHEMA_VERSION};
+use crate::contracts::{ColumnType, TableSpec, SCHEMA_VERSION};
 use polars::prelude::*;
 
-use crate::{PipelineError, TOOL_VERSION};
+use crate::{TablesError, TOOL_VERSION};
 
 /// Rows per row group; fixed so files do not depend on the machine.
 const ROW_GROUP_ROWS: usize = 65_536;
@@ -51,8 +51,8 @@ fn dtype(t: ColumnType) -> DataType {
 }
 
 /// Check a frame's columns, order, types and nulls against its contract.
-pub fn check_contract(df: &DataFrame, spec: &TableSpec) -> Result<(), PipelineError> {
-    let err = |message: String| PipelineError::Contract {
+pub fn check_contract(df: &DataFrame, spec: &TableSpec) -> Result<(), TablesError> {
+    let err = |message: String| TablesError::Contract {
         table: spec.name,
         message,
     };
@@ -86,9 +86,9 @@ pub fn to_parquet_bytes(
     df: &mut DataFrame,
     spec: &TableSpec,
     prov: &Provenance,
-) -> Result<Vec<u8>, PipelineError> {
+) -> Result<Vec<u8>, TablesError> {
     let table = spec.name;
-    let polars_err = |source| PipelineError::Table { table, source };
+    let polars_err = |source| TablesError::Table { table, source };
     df.rechunk_mut();
     // polars declares strings as Utf8View in the Arrow schema it embeds, and
     // pyarrow then reads `string_view`, which many compute kernels and older
@@ -134,8 +134,8 @@ pub fn to_parquet_bytes(
 
 /// Write bytes atomically: a temporary file in the same folder, then a rename, so
 /// a reader never sees half a table.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
-    let io = |source| PipelineError::Write {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TablesError> {
+    let io = |source| TablesError::Write {
         path: path.to_path_buf(),
         source,
     };

@@ -1,7 +1,8 @@
 //! Table contracts: the promise made to users about every table the pipeline
 //! writes — its key, its columns, their types and units. The writer checks each
-//! output frame against its contract, and the README's data dictionary is
-//! generated from the same lists, so the three cannot drift apart.
+//! output frame against its contract, and the data dictionary (docs/tables.md and
+//! `patronage schema --json`) is generated from the same lists, so the three
+//! cannot drift apart.
 
 /// Bumped whenever a contract changes in a way a loader would notice.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -568,34 +569,6 @@ pub const MIRROR_ALL: TableSpec = TableSpec {
 /// The tables `patronage mirror-all` writes besides `rejects` (whose contract it
 /// shares with the pipeline).
 pub const MIRROR_ALL_TABLES: &[&TableSpec] = &[&MIRROR_ALL];
-
-/// The data dictionary in Markdown, generated from the contracts: README.md
-/// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
-/// keeps the two equal.
-pub fn markdown() -> String {
-    let mut s = String::new();
-    for t in ALL_TABLES.iter().chain(MIRROR_ALL_TABLES) {
-        s.push_str(&format!(
-            "### `{}`\n\n{} Key: `{}`.\n\n",
-            t.name,
-            t.doc,
-            t.key.join("`, `")
-        ));
-        s.push_str("| column | type | nulls | meaning |\n|---|---|---|---|\n");
-        for c in t.columns {
-            let nulls = if c.nullable { "yes" } else { "no" };
-            s.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
-                c.name,
-                c.dtype.as_str(),
-                nulls,
-                c.doc.replace('|', "\\|")
-            ));
-        }
-        s.push('\n');
-    }
-    s
-}
 
 #[cfg(test)]
 mod tests {

@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use patronage_bulk::mirror_all::{
+    fold_file, mirror_cells, run_mirror_all, BulkFormat, BulkInput, MirrorCell,
+};
+use patronage_bulk::synth;
 use patronage_core::CountryRegistry;
 use patronage_extract::baci;
 use patronage_extract::comtrade_v1::{self, Layout};
-use patronage_pipeline::mirror_all::{
-    fold_file, mirror_cells, run_mirror_all, BulkFormat, BulkInput, MirrorCell,
-};
-use patronage_pipeline::synth;
 
 fn synth_file(dir: &Path, format: BulkFormat, rows: u64, seed: u64) -> PathBuf {
     let mut bytes = Vec::new();

@@ -35,7 +35,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
-use patronage_core::tables::{MIRROR_ALL, REJECTS};
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
@@ -44,8 +43,11 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::parquet::{check_contract, to_parquet_bytes, write_atomic, Provenance};
-use crate::PipelineError;
+use patronage_tables::contracts::{MIRROR_ALL, REJECTS};
+use patronage_tables::parquet::{check_contract, to_parquet_bytes, write_atomic, Provenance};
+use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
+
+use crate::BulkError;
 
 /// Which layout an input is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -342,10 +344,10 @@ pub fn fold_file(
     input: &BulkInput,
     registry: &CountryRegistry,
     hash: bool,
-) -> Result<Folded, PipelineError> {
+) -> Result<Folded, BulkError> {
     let path = &input.path;
     let file = std::fs::File::open(path).map_err(|source| {
-        PipelineError::Extract(ExtractError::Io {
+        BulkError::Extract(ExtractError::Io {
             path: path.clone(),
             source,
         })
@@ -361,7 +363,7 @@ pub fn fold_read(
     reader: impl std::io::Read + Send,
     registry: &CountryRegistry,
     hash: bool,
-) -> Result<Folded, PipelineError> {
+) -> Result<Folded, BulkError> {
     let path = &input.path;
     let folder = TotalsFolder {
         format: input.format,
@@ -372,14 +374,14 @@ pub fn fold_read(
         BulkFormat::Baci => b',',
         BulkFormat::ComtradeV1Bulk => b'\t',
     };
-    let mut hashing = crate::HashingReader::new(reader, hash);
+    let mut hashing = HashingReader::new(reader, hash);
     let (acc, read) = fold_stream(path, &mut hashing, delimiter, &folder)?;
     let (bytes, sha256) = hashing.finish();
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();
     for (k, (v, n)) in acc.sums {
-        let v = i64::try_from(v).map_err(|_| PipelineError::Contract {
+        let v = i64::try_from(v).map_err(|_| TablesError::Contract {
             table: MIRROR_ALL.name,
             message: format!(
                 "{}: a total exceeds the 64-bit range of thousandths of a dollar",
@@ -407,7 +409,7 @@ pub fn fold_read(
     };
     let dropped_n: u64 = account.dropped.values().sum();
     if account.kept + dropped_n + account.rejected != account.read {
-        return Err(PipelineError::Accounting {
+        return Err(BulkError::Accounting {
             file: account.file,
             read: account.read,
             kept: account.kept,
@@ -438,15 +440,13 @@ pub struct MirrorCell {
 pub type MirrorCells = BTreeMap<(u32, u32, i32), MirrorCell>;
 
 /// The mirror of one file's totals for every country as focus.
-pub fn mirror_cells(
-    folded: &Folded,
-) -> Result<BTreeMap<(u32, u32, i32), MirrorCell>, PipelineError> {
+pub fn mirror_cells(folded: &Folded) -> Result<BTreeMap<(u32, u32, i32), MirrorCell>, BulkError> {
     let mut out = MirrorCells::new();
-    let add = |slot: &mut Option<i64>, v: i64| -> Result<(), PipelineError> {
+    let add = |slot: &mut Option<i64>, v: i64| -> Result<(), BulkError> {
         *slot = Some(
             slot.unwrap_or(0)
                 .checked_add(v)
-                .ok_or_else(|| PipelineError::Contract {
+                .ok_or_else(|| TablesError::Contract {
                     table: MIRROR_ALL.name,
                     message: "a mirror total exceeds the 64-bit range".to_string(),
                 })?,
@@ -480,10 +480,7 @@ pub fn mirror_cells(
 }
 
 /// The `mirror_all` frame of several files, in key order.
-pub fn mirror_frame(
-    folded: &[Folded],
-    registry: &CountryRegistry,
-) -> Result<DataFrame, PipelineError> {
+pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<DataFrame, BulkError> {
     let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
     for f in folded {
         per_source.push((f.input.format.as_str(), mirror_cells(f)?));
@@ -514,7 +511,7 @@ pub fn mirror_frame(
             let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
                 (Some(a), Some(b)) => a
                     .checked_add(b)
-                    .ok_or_else(|| PipelineError::Contract {
+                    .ok_or_else(|| TablesError::Contract {
                         table: MIRROR_ALL.name,
                         message: "a mirror total exceeds the 64-bit range".to_string(),
                     })
@@ -537,10 +534,7 @@ pub fn mirror_frame(
         im.push(c.imports);
         n.push(c.rows as i64);
     }
-    let table = |source| PipelineError::Table {
-        table: MIRROR_ALL.name,
-        source,
-    };
+    let table = table_error(&MIRROR_ALL);
     DataFrame::new_infer_height(vec![
         Series::new("source".into(), source).into_column(),
         Series::new("focus_code".into(), fc).into_column(),
@@ -552,11 +546,11 @@ pub fn mirror_frame(
         Series::new("imports_mills".into(), im).into_column(),
         Series::new("rows_folded".into(), n).into_column(),
     ])
-    .map_err(table)
+    .map_err(|e| table(e).into())
 }
 
 /// The `rejects` frame of the folded files (stage `extract`).
-fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, PipelineError> {
+fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, BulkError> {
     let mut rows: Vec<(&str, String, &RowReject)> = Vec::new();
     for f in folded {
         for r in &f.rejects {
@@ -564,10 +558,7 @@ fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, PipelineError> {
         }
     }
     rows.sort_by(|a, b| (a.0, &a.1, a.2.line).cmp(&(b.0, &b.1, b.2.line)));
-    let table = |source| PipelineError::Table {
-        table: REJECTS.name,
-        source,
-    };
+    let table = table_error(&REJECTS);
     DataFrame::new_infer_height(vec![
         Series::new("stage".into(), vec!["extract"; rows.len()]).into_column(),
         Series::new(
@@ -601,7 +592,7 @@ fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, PipelineError> {
         )
         .into_column(),
     ])
-    .map_err(table)
+    .map_err(|e| table(e).into())
 }
 
 /// What a `mirror-all` run wrote.
@@ -641,7 +632,7 @@ pub fn run_mirror_all(
     inputs: &[BulkInput],
     out: &Path,
     hash: bool,
-) -> Result<MirrorAllReport, PipelineError> {
+) -> Result<MirrorAllReport, BulkError> {
     let registry = CountryRegistry::comtrade();
     // The files are folded at the same time: when one fold waits (for its next
     // block, or for its last chunk), the cores work on the other's chunks.
@@ -662,13 +653,13 @@ pub fn run_mirror_all(
     )
     .unwrap_or_default();
     let hashes: Option<Vec<&str>> = accounts.iter().map(|a| a.sha256.as_deref()).collect();
-    let inputs_sha256 = hashes.map(|h| crate::sha256_hex(h.join("\n").as_bytes()));
+    let inputs_sha256 = hashes.map(|h| sha256_hex(h.join("\n").as_bytes()));
     let prov = Provenance {
         pipeline: "mirror-all".to_string(),
-        pipeline_sha256: crate::sha256_hex(job.as_bytes()),
+        pipeline_sha256: sha256_hex(job.as_bytes()),
         inputs_sha256: inputs_sha256.clone().unwrap_or_default(),
     };
-    std::fs::create_dir_all(out).map_err(|source| PipelineError::Write {
+    std::fs::create_dir_all(out).map_err(|source| TablesError::Write {
         path: out.to_path_buf(),
         source,
     })?;
@@ -680,7 +671,7 @@ pub fn run_mirror_all(
         file: file.to_string(),
         rows: rows as u64,
         bytes: bytes.len() as u64,
-        sha256: crate::sha256_hex(bytes),
+        sha256: sha256_hex(bytes),
     };
     let report = MirrorAllReport {
         inputs_sha256,

@@ -14,7 +14,7 @@ fn readme_dictionary_matches_contracts() {
         .find(end)
         .expect("README has <!-- tables:end -->")
         + start;
-    let expected = patronage_core::tables::markdown();
+    let expected = patronage_tables::dictionary::markdown();
     assert!(
         readme[start..stop] == expected,
         "README.md's data dictionary is out of date; replace the block with `patronage schema` output:\n{expected}"

@@ -1,8 +1,9 @@
-//! The data dictionary as JSON (`patronage schema --json`), generated from the
-//! same table contracts as the Markdown one, for tools that load the tables and
-//! want the column types, units and keys without parsing prose.
+//! The data dictionary, generated from the table contracts and nothing else: as
+//! Markdown (docs/tables.md embeds it, and a test keeps the two equal) and as JSON
+//! (`patronage schema --json`), for tools that load the tables and want the
+//! column types, units and keys without parsing prose.
 
-use patronage_core::tables::{TableSpec, ALL_TABLES, MIRROR_ALL_TABLES, SCHEMA_VERSION};
+use crate::contracts::{TableSpec, ALL_TABLES, MIRROR_ALL_TABLES, SCHEMA_VERSION};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -62,6 +63,34 @@ pub fn json() -> String {
     };
     let mut s = serde_json::to_string_pretty(&d).unwrap_or_default();
     s.push('\n');
+    s
+}
+
+/// The data dictionary in Markdown, generated from the contracts: docs/tables.md
+/// embeds it between `<!-- tables:begin -->` and `<!-- tables:end -->`, and a test
+/// keeps the two equal.
+pub fn markdown() -> String {
+    let mut s = String::new();
+    for t in ALL_TABLES.iter().chain(MIRROR_ALL_TABLES) {
+        s.push_str(&format!(
+            "### `{}`\n\n{} Key: `{}`.\n\n",
+            t.name,
+            t.doc,
+            t.key.join("`, `")
+        ));
+        s.push_str("| column | type | nulls | meaning |\n|---|---|---|---|\n");
+        for c in t.columns {
+            let nulls = if c.nullable { "yes" } else { "no" };
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                c.name,
+                c.dtype.as_str(),
+                nulls,
+                c.doc.replace('|', "\\|")
+            ));
+        }
+        s.push('\n');
+    }
     s
 }
 

@@ -1,0 +1,3 @@
+//! Integration tests of patronage-bulk, one binary: each module a topic.
+
+mod mirror_all;

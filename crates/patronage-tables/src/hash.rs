@@ -1,0 +1,81 @@
+//! SHA-256 as the manifests, caches and footers write it: lower-case hex of the
+//! digest. One hex encoder serves every digest, so a hash taken in one read
+//! ([`HashingReader`]) and one taken of bytes in memory ([`sha256_hex`]) of the
+//! same content are the same string.
+
+use sha2::Digest;
+
+/// Lower-case hex of a digest.
+fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(digest.len() * 2);
+    for b in digest {
+        // Writing to a String cannot fail.
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Size and hex SHA-256 of a file, read in blocks (for files too large to hold).
+pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
+    let mut hashing = HashingReader::new(std::fs::File::open(path)?, true);
+    std::io::copy(&mut hashing, &mut std::io::sink())?;
+    let (bytes, sha) = hashing.finish();
+    Ok((bytes, sha.unwrap_or_default()))
+}
+
+/// A reader that counts, and hashes (SHA-256) when asked, what passes through
+/// it, so a file read once for its rows is also fingerprinted in that one read.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Option<sha2::Sha256>,
+    bytes: u64,
+}
+
+impl<R> HashingReader<R> {
+    /// Count what `inner` yields, and hash it when `hash` is true.
+    pub fn new(inner: R, hash: bool) -> Self {
+        HashingReader {
+            inner,
+            hasher: hash.then(sha2::Sha256::new),
+            bytes: 0,
+        }
+    }
+
+    /// Bytes read and, when hashed, their hex SHA-256.
+    pub fn finish(self) -> (u64, Option<String>) {
+        (self.bytes, self.hasher.map(|h| hex(&h.finalize())))
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    #[test]
+    fn one_read_hashes_as_the_bytes_do() {
+        // SHA-256("abc"), FIPS 180-2 appendix B.1.
+        let want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(super::sha256_hex(b"abc"), want);
+        let mut r = super::HashingReader::new(&b"abc"[..], true);
+        let mut sink = Vec::new();
+        r.read_to_end(&mut sink).unwrap();
+        assert_eq!(r.finish(), (3, Some(want.to_string())));
+    }
+}
