@@ -16,8 +16,18 @@ use std::path::{Path, PathBuf};
 
 /// Crates whose code never changes a stage's output.
 /// (The report reads the tables a run wrote; it never changes them.)
-const NOT_SOURCE: &[&str] = &["patronage-cli", "patronage-report", "patronage-aggregate"];
-const NOT_AGGREGATE: &[&str] = &["patronage-cli", "patronage-report", "patronage-extract"];
+const NOT_SOURCE: &[&str] = &[
+    "patronage-cli",
+    "patronage-report",
+    "patronage-bulk",
+    "patronage-aggregate",
+];
+const NOT_AGGREGATE: &[&str] = &[
+    "patronage-cli",
+    "patronage-report",
+    "patronage-bulk",
+    "patronage-extract",
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());

@@ -11,8 +11,8 @@ use polars::prelude::*;
 
 use crate::checks::{CheckSpec, Kind, Severity, CONSERVATION_PREFIX};
 use crate::config::Pipeline;
-use crate::run::SourceAccount;
-use crate::source::table_error;
+use crate::domain::SourceAccount;
+use crate::domain::outcome::table_error;
 use crate::PipelineError;
 
 /// Failing rows shown in `check_results.sample` and on the terminal.
@@ -146,7 +146,7 @@ pub(crate) fn evaluate(
         out.push(result);
     }
     for (source, account) in p.sources.iter().zip(accounts) {
-        let canonical = source.format.domain().canonical_table();
+        let canonical = source.format.domain.canonical_table();
         let kept = frame(canonical.name)
             .map(|df| count_records(df, &source.id, record_columns(canonical)))
             .transpose()

@@ -11,8 +11,8 @@ use polars::prelude::*;
 
 use crate::claims::{ClaimSpec, Measure};
 use crate::filter;
-use crate::run::built;
-use crate::source::table_error;
+use crate::domain::tables::table_in as built;
+use crate::domain::outcome::table_error;
 use crate::PipelineError;
 
 /// A claim's verdict.

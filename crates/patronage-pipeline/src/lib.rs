@@ -2,41 +2,29 @@
 //! comparisons to make; a runner that reads every source, normalizes, aggregates
 //! and writes one Parquet file per table with a manifest of inputs and outputs.
 
-mod aid;
+// The layers, lowest first: each imports only the layers listed before it.
+pub mod config;
+pub mod domain;
+// quality: filters, data checks and claims (being moved under quality/).
 mod check_run;
 pub mod checks;
 mod claim_run;
 pub mod claims;
-pub mod config;
-mod error;
-mod events;
 mod filter;
-pub mod labor;
-pub mod manifest;
-mod paths;
-mod run;
-mod source;
-mod trade;
-pub mod trade_config;
-mod trade_sources;
+pub mod engine;
 
-// Reproducible, schedulable runs: stage fingerprints and cache, the output lock,
-// events for schedulers, the run log, atomic commits, verify, the JSON dictionary.
-mod cache;
-mod commit;
-pub mod fingerprint;
-pub mod lock;
-pub mod run_events;
-pub mod runlog;
-pub mod stages;
-pub mod verify;
+mod error;
 
 pub use check_run::{check_summary, CheckResult, Status as CheckStatus};
 pub use config::Pipeline;
+pub use domain::{manifest, SourceAccount};
+pub use engine::load::load;
+pub use engine::options::RunOptions;
+pub use engine::run::{run, ChecksFailed, RunReport};
+pub use engine::stages::{plan, Plan};
+pub use engine::verify::verify_outputs;
+pub use engine::{fingerprint, lock, runlog, scheduler_events, stages, verify};
 pub use error::PipelineError;
-pub use run::{output_dir_of, run, ChecksFailed, RunOptions, RunReport, SourceAccount};
-pub use stages::{plan, Plan};
-pub use verify::verify_outputs;
 
 pub use patronage_tables::TOOL_VERSION;
 

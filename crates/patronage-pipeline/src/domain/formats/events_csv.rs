@@ -1,18 +1,31 @@
-//! The events domain: cited events files to the `events` timeline.
+//! `events_csv`: a cited events file (sanctions, agreements, transport links,
+//! visits; CSV), read to the `events` timeline. No options.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use patronage_extract::events_file;
-use patronage_normalize::events::{events_frame, Event};
-use polars::prelude::*;
+use patronage_normalize::events::Event;
 
-use crate::config::{Pipeline, Source};
-use crate::source::FileOutcome;
+use crate::config::{no_options, Domain, FormatSpec, Pipeline, Source};
+use crate::domain::format::{Format, Reader};
+use crate::domain::outcome::FileOutcome;
 use crate::PipelineError;
 
+/// The format.
+pub(crate) static FORMAT: Format = Format {
+    spec: FormatSpec {
+        name: "events_csv",
+        domain: Domain::Events,
+        streams: false,
+        option_keys: &[],
+        options: no_options,
+    },
+    reader: Reader::Events(read),
+};
+
 /// Read one events file.
-pub(crate) fn read_file(
+fn read(
     _p: &Pipeline,
     source: &Source,
     file: &Path,
@@ -36,9 +49,4 @@ pub(crate) fn read_file(
         read: x.rows_read,
         dropped: Default::default(),
     })
-}
-
-/// `events` from kept rows.
-pub(crate) fn canonical_frame(events: Vec<Event>) -> PolarsResult<DataFrame> {
-    events_frame(&events)
 }

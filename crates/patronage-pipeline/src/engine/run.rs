@@ -11,46 +11,27 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use patronage_aggregate::WindowResult;
-use patronage_tables::contracts::{self, TableSpec};
-use polars::prelude::*;
+use patronage_tables::contracts;
 use rayon::prelude::*;
 
-use crate::cache::{self, AggregateRecord, SourceRecord};
-use crate::commit::{self, Pending};
-use crate::config::{Domain, Pipeline, Source};
-use crate::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
-use crate::lock::{self, LockWait};
-use crate::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry, RowAccount};
-use crate::run_events::{Event, Events};
-use crate::runlog::{self, RunLog, StageLog};
-use crate::source::{self, table_error, RejectRow, SourceOutput};
-use crate::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
-use crate::{aid, labor, trade, PipelineError, TOOL_VERSION};
 use patronage_tables::parquet::{check_contract, to_parquet_bytes, Provenance, Written};
 
-/// Options a caller may set on a run.
-#[derive(Debug, Clone, Default)]
-pub struct RunOptions {
-    /// Output folder; overrides the pipeline's `output` and the default `out/<name>`.
-    pub output: Option<PathBuf>,
-    /// Run every stage and rewrite every output, even when nothing changed.
-    pub force: bool,
-    /// What to do when another run holds the output folder's lock.
-    pub wait: LockWait,
-    /// Who hears about the run as it goes (a scheduler, a progress bar).
-    pub events: Events,
-}
-
-/// Row accounting for one source, summed over its files.
-#[derive(Debug, Clone)]
-pub struct SourceAccount {
-    /// Source id.
-    pub source_id: String,
-    /// Files read.
-    pub files: usize,
-    /// Rows.
-    pub rows: RowAccount,
-}
+use super::cache::{self, AggregateRecord, SourceRecord};
+use super::commit::{self, Pending};
+use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
+use super::load::load;
+use super::lock;
+use super::options::RunOptions;
+use super::runlog::{self, RunLog, StageLog};
+use super::scheduler_events::{Event, Events};
+use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
+use super::verify::listed_outputs;
+use crate::config::{Pipeline, Source};
+use crate::domain::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry};
+use crate::domain::outcome::{table_error, SourceAccount, SourceOutput, Tables};
+use crate::domain::read::read_source;
+use crate::domain::tables::{self, Built};
+use crate::{CheckResult, PipelineError, TOOL_VERSION};
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -69,13 +50,13 @@ pub struct RunReport {
     /// Every stage, in order: ran or skipped, why, how long.
     pub stages: Vec<StageLog>,
     /// Data check results, by check name.
-    pub checks: Vec<crate::CheckResult>,
+    pub checks: Vec<CheckResult>,
 }
 
 impl RunReport {
     /// The checks of error severity that failed: the run's exit code is 1 when
     /// there is one (every table is written all the same).
-    pub fn blocking_checks(&self) -> Vec<&crate::CheckResult> {
+    pub fn blocking_checks(&self) -> Vec<&CheckResult> {
         self.checks.iter().filter(|c| c.is_blocking()).collect()
     }
 }
@@ -89,33 +70,10 @@ pub struct ChecksFailed {
     pub names: Vec<String>,
 }
 
-fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
-    patronage_core::frame!(
-        rows,
-        [
-            column!("stage", |r| r.stage),
-            column!("source_id", |r| r.source_id.clone()),
-            column!("source_file", |r| r.source_file.clone()),
-            column!("source_line", |r| r.reject.line as i64),
-            column!("reason", |r| r.reject.reason),
-            column!("detail", |r| r.reject.detail.clone()),
-            column!("raw", |r| r.reject.raw.clone()),
-        ]
-    )
-}
-
-/// The output folder: `output` when given, else the pipeline's, else `out/<name>`.
-pub fn output_dir_of(p: &Pipeline, output: Option<&Path>) -> PathBuf {
-    output
-        .map(Path::to_path_buf)
-        .or_else(|| p.output.clone())
-        .unwrap_or_else(|| Path::new("out").join(&p.name))
-}
-
 /// Run a pipeline file end to end.
 pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, PipelineError> {
-    let p = Pipeline::load(pipeline_path)?;
-    let output_dir = output_dir_of(&p, options.output.as_deref());
+    let p = load(pipeline_path)?;
+    let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     let _lock = lock::acquire(&state, options.wait, &options.events)?;
     let (started, started_at) = (Instant::now(), runlog::utc_now());
@@ -259,11 +217,11 @@ fn run_stages(
             Some(o) => Ok(o),
             None => match cache::load_output(&state, s, &d.record) {
                 Some(o) => Ok(o),
-                None => source::read_source(p, s),
+                None => read_source(p, s),
             },
         })
         .collect::<Result<_, _>>()?;
-    let built = build(p, outputs)?;
+    let built = finish(p, tables::build(p, outputs)?)?;
     let report = write_outputs(p, output_dir, built, options, events)?;
     let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
     cache::store_aggregate(
@@ -321,7 +279,7 @@ fn run_source(
         reasons: c.reasons.clone(),
     });
     let t = Instant::now();
-    let output = source::read_source(p, s)?;
+    let output = read_source(p, s)?;
     // The bytes read must be those fingerprinted (a file rewritten meanwhile
     // would otherwise be cached under the old fingerprint).
     let read: Vec<(&str, &str)> = output
@@ -355,75 +313,33 @@ fn run_source(
     })
 }
 
-/// Every table of a run, built from the sources' outputs.
-struct Built {
-    frames: Vec<(&'static TableSpec, DataFrame)>,
+/// Every table of a run: the domains' tables, then claims and check results,
+/// in dictionary order.
+struct RunTables {
+    frames: Tables,
     windows: Vec<WindowResult>,
     inputs: Vec<InputEntry>,
     sources: Vec<SourceAccount>,
     inputs_sha256: String,
     prov: Provenance,
-    checks: Vec<crate::CheckResult>,
+    checks: Vec<CheckResult>,
 }
 
-/// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
-fn inputs_hash(inputs: &[InputEntry]) -> String {
-    patronage_tables::sha256_hex(
-        inputs
-            .iter()
-            .map(|i| i.sha256.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-            .as_bytes(),
-    )
-}
-
-/// Canonical tables, each domain's analysis tables and `rejects`, in dictionary order.
-fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineError> {
-    let mut inputs = Vec::new();
-    let mut sources: Vec<SourceAccount> = Vec::new();
-    let mut rejects: Vec<&RejectRow> = Vec::new();
-    for o in &outputs {
-        inputs.extend(o.inputs.iter().cloned());
-        sources.push(o.account.clone());
-        rejects.extend(&o.rejects);
-    }
-    rejects.sort_by(|a, b| {
-        (a.stage, &a.source_id, &a.source_file, a.reject.line).cmp(&(
-            b.stage,
-            &b.source_id,
-            &b.source_file,
-            b.reject.line,
-        ))
-    });
-
-    let inputs_sha256 = inputs_hash(&inputs);
+/// The claims and the data checks over the domains' tables, then every table in
+/// dictionary order.
+fn finish(p: &Pipeline, built: Built) -> Result<RunTables, PipelineError> {
+    let Built {
+        mut frames,
+        windows,
+        inputs,
+        sources,
+        inputs_sha256,
+    } = built;
     let prov = Provenance {
         pipeline: p.name.clone(),
         pipeline_sha256: p.sha256.clone(),
         inputs_sha256: inputs_sha256.clone(),
     };
-
-    let trade_flows = source::canonical(Domain::Trade, &outputs)?;
-    let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
-    let mut frames: Vec<(&'static TableSpec, DataFrame)> =
-        vec![(&contracts::TRADE_FLOWS, trade_flows)];
-    frames.extend(trade_tables);
-    let aid_events = source::canonical(Domain::Aid, &outputs)?;
-    frames.extend(aid::aggregate(p, &aid_events)?);
-    frames.push((&contracts::AID_EVENTS, aid_events));
-    let labor_stock = source::canonical(Domain::Labor, &outputs)?;
-    let labor_tables = labor::aggregate(p, &labor_stock)?;
-    frames.push((&contracts::LABOR_STOCK, labor_stock));
-    frames.extend(labor_tables);
-    let events = source::canonical(Domain::Events, &outputs)?;
-    frames.push((&contracts::EVENTS, events));
-    let influence = patron_influence(p, &frames)?;
-    frames.push((&contracts::PATRON_INFLUENCE, influence));
-    frames.push((
-        &contracts::REJECTS,
-        rejects_frame(&rejects).map_err(table_error(&contracts::REJECTS))?,
-    ));
     // Claims read every table but their own and check_results.
     let claims = crate::claim_run::evaluate(&p.claims, &frames)?;
     frames.push((&contracts::CLAIMS, claims));
@@ -433,7 +349,6 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         &contracts::CHECK_RESULTS,
         crate::check_run::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
     ));
-    drop(outputs);
     // Dictionary order, whatever order the domains produced them in.
     frames.sort_by_key(|(spec, _)| {
         contracts::ALL_TABLES
@@ -441,7 +356,7 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
             .position(|t| t.name == spec.name)
             .unwrap_or(usize::MAX)
     });
-    Ok(Built {
+    Ok(RunTables {
         frames,
         windows,
         inputs,
@@ -450,42 +365,6 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         prov,
         checks,
     })
-}
-
-/// The table built by this run under `spec` (every table is built, empty or not).
-pub(crate) fn built<'a>(
-    frames: &'a [(&'static TableSpec, DataFrame)],
-    spec: &'static TableSpec,
-) -> Result<&'a DataFrame, PipelineError> {
-    frames
-        .iter()
-        .find(|(s, _)| s.name == spec.name)
-        .map(|(_, df)| df)
-        .ok_or_else(|| {
-            table_error(spec)(PolarsError::NoData(
-                format!("table {} is read before it is built", spec.name).into(),
-            ))
-        })
-}
-
-/// `patron_influence` from the trade, aid and labor tables.
-fn patron_influence(
-    p: &Pipeline,
-    frames: &[(&'static TableSpec, DataFrame)],
-) -> Result<DataFrame, PipelineError> {
-    let registry = patronage_core::CountryRegistry::comtrade();
-    patronage_aggregate::patron_influence_frame(
-        &patronage_aggregate::InfluenceInputs {
-            focus: &p.focus,
-            patrons: &p.patrons,
-            mirror_trade: built(frames, &contracts::MIRROR_TRADE)?,
-            aid_by_donor_year: built(frames, &contracts::AID_BY_DONOR_YEAR)?,
-            aid_events: built(frames, &contracts::AID_EVENTS)?,
-            labor_summary: built(frames, &contracts::LABOR_SUMMARY)?,
-        },
-        |iso3, year| registry.iso3_valid_in(iso3, year),
-    )
-    .map_err(table_error(&contracts::PATRON_INFLUENCE))
 }
 
 /// The manifest of a folder holding `outputs` built from `inputs`.
@@ -520,11 +399,11 @@ fn manifest_of(
 fn write_outputs(
     p: &Pipeline,
     output_dir: &Path,
-    built: Built,
+    built: RunTables,
     options: &RunOptions,
     events: &Events,
 ) -> Result<RunReport, PipelineError> {
-    let Built {
+    let RunTables {
         mut frames,
         windows,
         inputs,
@@ -598,10 +477,10 @@ fn skipped_report(
     inputs: Vec<InputEntry>,
     sources: Vec<SourceAccount>,
 ) -> Option<RunReport> {
-    let (listed, on_disk) = crate::verify::listed_outputs(output_dir).ok()?;
+    let (listed, on_disk) = listed_outputs(output_dir).ok()?;
     let manifest = manifest_of(
         p,
-        inputs_hash(&inputs),
+        tables::inputs_hash(&inputs),
         inputs,
         listed
             .iter()

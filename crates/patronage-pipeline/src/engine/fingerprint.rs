@@ -251,7 +251,7 @@ mod tests {
 
     fn dprk() -> Pipeline {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/dprk.toml");
-        Pipeline::load(&path).expect("pipelines/dprk.toml loads")
+        crate::load(&path).expect("pipelines/dprk.toml loads")
     }
 
     #[test]

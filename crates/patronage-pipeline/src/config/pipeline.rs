@@ -54,161 +54,15 @@ use std::path::{Path, PathBuf};
 
 use patronage_aggregate::WindowSpec;
 use patronage_core::{CountryRegistry, YearMonth};
-use patronage_extract::comtrade_v1::Layout;
 use patronage_normalize::MonthlyFigures;
-use patronage_tables::contracts::{self, TableSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::format::{Domain, FormatSpec, OptionsInput};
+use super::paths::PathPolicy;
+use super::sheet::RawSheet;
+use super::source::Source;
 use crate::PipelineError;
-
-/// What a source feeds: each domain has one canonical table that all its
-/// formats normalize into, and its own analysis tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Domain {
-    /// Trade flows (`trade_flows`).
-    Trade,
-    /// Aid requests, promises, deliveries and payments (`aid_events`).
-    Aid,
-    /// Workers abroad (`labor_stock`).
-    Labor,
-    /// The timeline of sanctions, agreements, transport links, visits (`events`).
-    Events,
-}
-
-impl Domain {
-    /// The canonical table the domain's sources normalize into.
-    pub fn canonical_table(self) -> &'static TableSpec {
-        match self {
-            Domain::Trade => &contracts::TRADE_FLOWS,
-            Domain::Aid => &contracts::AID_EVENTS,
-            Domain::Labor => &contracts::LABOR_STOCK,
-            Domain::Events => &contracts::EVENTS,
-        }
-    }
-}
-
-/// Source formats the runner can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// UN Comtrade v1, `comtradeapicall` CSV.
-    ComtradeV1Csv,
-    /// UN Comtrade v1, API JSON.
-    ComtradeV1Json,
-    /// UN Comtrade v1, bulk final TSV.
-    ComtradeV1Bulk,
-    /// Archival aid ledger CSV (see README).
-    ArchiveLedger,
-    /// OCHA FTS flow API pages linked by `meta.nextLink`.
-    OchaFts,
-    /// OECD CRS bulk microdata, `|`-delimited.
-    OecdCrs,
-    /// A labor statistics sheet in an `.xlsx` workbook (layout in `sheet`).
-    LaborSheetXlsx,
-    /// A labor statistics sheet saved as CSV (layout in `sheet`).
-    LaborSheetCsv,
-    /// The estimates ledger: officials' and press figures with citations (CSV).
-    LaborLedgerCsv,
-    /// A cited events file (CSV).
-    EventsCsv,
-    /// Legacy UN Comtrade CSV (35-column download, 22- and 11-column bulk).
-    ComtradeLegacy,
-    /// CEPII BACI `t,i,j,k,v,q`, read streaming.
-    Baci,
-    /// Russian Federal Customs Service export `NAPR,PERIOD,STRANA,…`.
-    RussiaCustoms,
-    /// China customs (GACC) statistics download.
-    ChinaCustoms,
-}
-
-impl Format {
-    /// Every format, with the name used in pipeline files.
-    pub const ALL: [(Format, &'static str); 14] = [
-        (Format::ComtradeV1Csv, "comtrade_v1_csv"),
-        (Format::ComtradeV1Json, "comtrade_v1_json"),
-        (Format::ComtradeV1Bulk, "comtrade_v1_bulk"),
-        (Format::ComtradeLegacy, "comtrade_legacy"),
-        (Format::Baci, "baci"),
-        (Format::RussiaCustoms, "russia_customs"),
-        (Format::ChinaCustoms, "china_customs"),
-        (Format::ArchiveLedger, "archive_ledger"),
-        (Format::OchaFts, "ocha_fts"),
-        (Format::OecdCrs, "oecd_crs"),
-        (Format::LaborSheetXlsx, "labor_sheet_xlsx"),
-        (Format::LaborSheetCsv, "labor_sheet_csv"),
-        (Format::LaborLedgerCsv, "labor_ledger_csv"),
-        (Format::EventsCsv, "events_csv"),
-    ];
-
-    /// The name used in pipeline files and the manifest.
-    pub fn as_str(self) -> &'static str {
-        Format::ALL
-            .iter()
-            .find(|(f, _)| *f == self)
-            .map_or("", |(_, n)| n)
-    }
-
-    /// The domain the format's rows belong to.
-    pub fn domain(self) -> Domain {
-        match self {
-            Format::ComtradeV1Csv | Format::ComtradeV1Json | Format::ComtradeV1Bulk => {
-                Domain::Trade
-            }
-            Format::ArchiveLedger | Format::OchaFts | Format::OecdCrs => Domain::Aid,
-            Format::LaborSheetXlsx | Format::LaborSheetCsv | Format::LaborLedgerCsv => {
-                Domain::Labor
-            }
-            Format::EventsCsv => Domain::Events,
-            Format::ComtradeLegacy
-            | Format::Baci
-            | Format::RussiaCustoms
-            | Format::ChinaCustoms => Domain::Trade,
-        }
-    }
-
-    /// The Comtrade v1 layout the format is read with; `None` for other formats.
-    pub fn comtrade_layout(self) -> Option<Layout> {
-        match self {
-            Format::ComtradeV1Csv => Some(Layout::ApiCsv),
-            Format::ComtradeV1Json => Some(Layout::ApiJson),
-            Format::ComtradeV1Bulk => Some(Layout::BulkTsv),
-            _ => None,
-        }
-    }
-
-    /// Whether the reader streams the file itself instead of receiving its bytes
-    /// (BACI files run to hundreds of megabytes).
-    pub fn streams(self) -> bool {
-        self == Format::Baci
-    }
-}
-
-/// A validated source declaration.
-#[derive(Debug, Clone)]
-pub struct Source {
-    /// Source id, unique in the pipeline.
-    pub id: String,
-    /// File format.
-    pub format: Format,
-    /// The path or glob as written.
-    pub pattern: String,
-    /// How monthly rows are read.
-    pub monthly: MonthlyFigures,
-    /// Files matched, sorted.
-    pub files: Vec<PathBuf>,
-    /// Where a labor sheet's table sits and what it covers (sheet formats only).
-    pub sheet: Option<crate::labor::SheetSource>,
-    /// Trade parameters (STOIM unit, declared flow and period, encoding, BACI scope).
-    pub trade: crate::trade_config::TradeOptions,
-}
-
-impl Source {
-    /// Files the source's reader consults besides its inputs (a BACI country-code
-    /// list): their content is part of the source stage's fingerprint.
-    pub fn auxiliary_files(&self) -> impl Iterator<Item = &Path> {
-        self.trade.country_codes.as_deref().into_iter()
-    }
-}
 
 /// A validated pipeline.
 #[derive(Debug, Clone)]
@@ -286,7 +140,7 @@ struct RawSource {
     format: Spanned<String>,
     path: Spanned<String>,
     monthly: Option<Spanned<String>>,
-    sheet: Option<Spanned<crate::labor::RawSheet>>,
+    sheet: Option<Spanned<RawSheet>>,
     /// Free text for readers of the file; not used by the run.
     #[serde(rename = "description")]
     _description: Option<String>,
@@ -319,8 +173,10 @@ struct RawRange {
 }
 
 impl Pipeline {
-    /// Read and validate a pipeline file, resolving its sources' files.
-    pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
+    /// Read and validate a pipeline file, resolving its sources' files; `formats`
+    /// are the source formats a source may name, in the order error messages list
+    /// them.
+    pub fn load(path: &Path, formats: &[&'static FormatSpec]) -> Result<Pipeline, PipelineError> {
         let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
             path: path.to_path_buf(),
             source,
@@ -378,7 +234,7 @@ impl Pipeline {
             ));
         }
         let sources_span = raw.sources.span();
-        let policy = crate::paths::PathPolicy::new(
+        let policy = PathPolicy::new(
             &dir,
             raw.root.as_ref().map(|r| r.get_ref().as_str()),
             raw.allow_outside_paths.unwrap_or(false),
@@ -393,12 +249,12 @@ impl Pipeline {
                     format!("source id `{id}` is declared twice"),
                 ));
             }
-            let format = Format::ALL
+            let format = formats
                 .iter()
-                .find(|(_, n)| n == s.format.get_ref())
-                .map(|(f, _)| *f)
+                .copied()
+                .find(|f| f.name == s.format.get_ref())
                 .ok_or_else(|| {
-                    let known: Vec<&str> = Format::ALL.iter().map(|(_, n)| *n).collect();
+                    let known: Vec<&str> = formats.iter().map(|f| f.name).collect();
                     invalid(
                         s.format.span(),
                         format!(
@@ -419,50 +275,38 @@ impl Pipeline {
                     ));
                 }
             };
-            let trade = crate::trade_config::validate(
-                format,
-                &crate::trade_config::RawTradeOptions {
-                    stoim_unit: s.stoim_unit.as_ref(),
-                    flow: s.flow.as_ref(),
-                    period: s.period.as_ref(),
-                    encoding: s.encoding.as_ref(),
-                    scope: s.scope.as_ref(),
-                    country_codes: s.country_codes.as_ref(),
-                    partner: s.partner.as_ref(),
-                },
-                &dir,
-                &id,
-                s.id.span(),
-            )
-            .map_err(|(span, m)| invalid(span, m))?;
+            let input = OptionsInput {
+                id: &id,
+                id_span: s.id.span(),
+                format_span: s.format.span(),
+                dir: &dir,
+                stoim_unit: s.stoim_unit.as_ref(),
+                flow: s.flow.as_ref(),
+                period: s.period.as_ref(),
+                encoding: s.encoding.as_ref(),
+                scope: s.scope.as_ref(),
+                country_codes: s.country_codes.as_ref(),
+                partner: s.partner.as_ref(),
+                sheet: s.sheet.as_ref(),
+            };
+            for (key, span) in input.given() {
+                if !format.option_keys.contains(&key) {
+                    return Err(invalid(
+                        span,
+                        format!(
+                            "source `{id}`: `{key}` does not apply to format `{}`",
+                            format.name
+                        ),
+                    ));
+                }
+            }
+            let parsed = (format.options)(&input).map_err(|(span, m)| invalid(span, m))?;
+            if let Some(host) = s.sheet.as_ref().map(|sh| &sh.get_ref().host) {
+                country(host, "sheet host")?;
+            }
             let pattern = s.path.get_ref().clone();
             let files = resolve(&dir, &pattern)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
-            let is_sheet = matches!(format, Format::LaborSheetXlsx | Format::LaborSheetCsv);
-            let sheet = match s.sheet {
-                None if is_sheet => {
-                    return Err(invalid(
-                        s.format.span(),
-                        format!("source `{id}`: format {} needs a `sheet` table (layout, header_row, host...)", format.as_str()),
-                    ))
-                }
-                Some(sh) if !is_sheet => {
-                    return Err(invalid(
-                        sh.span(),
-                        format!("source `{id}`: `sheet` applies to labor_sheet_xlsx and labor_sheet_csv only"),
-                    ))
-                }
-                None => None,
-                Some(sh) => {
-                    let span = sh.span();
-                    let sh = sh.into_inner();
-                    let host = country(&sh.host, "sheet host")?;
-                    Some(
-                        crate::labor::sheet_source(sh, host, format == Format::LaborSheetXlsx)
-                            .map_err(|m| invalid(span, format!("source `{id}`: {m}")))?,
-                    )
-                }
-            };
             for f in &files {
                 policy
                     .check_file(f)
@@ -474,8 +318,8 @@ impl Pipeline {
                 pattern,
                 monthly,
                 files,
-                sheet,
-                trade,
+                options: parsed.options,
+                auxiliary: parsed.auxiliary,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();
@@ -513,7 +357,7 @@ impl Pipeline {
                 baseline: range(&w.baseline)?,
             });
         }
-        let has_aid = sources.iter().any(|s| s.format.domain() == Domain::Aid);
+        let has_aid = sources.iter().any(|s| s.format.domain == Domain::Aid);
         let aid_base_year = match &raw.aid {
             Some(aid) => {
                 let y = aid.get_ref().base_year.get_ref();
@@ -576,6 +420,15 @@ impl Pipeline {
             checks,
             claims,
         })
+    }
+
+    /// The output folder: `output` when given (the command line's `--out`), else
+    /// the pipeline's `output`, else `out/<name>` under the working directory.
+    pub fn output_dir(&self, output: Option<&Path>) -> PathBuf {
+        output
+            .map(Path::to_path_buf)
+            .or_else(|| self.output.clone())
+            .unwrap_or_else(|| Path::new("out").join(&self.name))
     }
 
     /// A file's path relative to the pipeline folder, with `/`, for tables and the

@@ -23,10 +23,9 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Pipeline, Source};
-use crate::fingerprint::{AggregateFingerprint, SourceFingerprint};
-use crate::manifest::{InputEntry, RowAccount};
-use crate::run::SourceAccount;
-use crate::source::{RejectRow, SourceOutput};
+use super::fingerprint::{AggregateFingerprint, SourceFingerprint};
+use crate::domain::manifest::{InputEntry, RowAccount};
+use crate::domain::outcome::{table_error, RejectRow, SourceAccount, SourceOutput};
 use crate::PipelineError;
 use patronage_tables::parquet::write_atomic;
 
@@ -90,7 +89,7 @@ impl SourceRecord {
             .iter()
             .map(|i| InputEntry {
                 source_id: source.id.clone(),
-                format: source.format.as_str(),
+                format: source.format.name,
                 file: i.file.clone(),
                 bytes: i.bytes,
                 sha256: i.sha256.clone(),
@@ -156,7 +155,7 @@ pub(crate) fn store(
 ) -> Result<SourceRecord, PipelineError> {
     let dir = source_dir(state, &source.id);
     let spec = output.domain.canonical_table();
-    let canonical = frame_bytes(&output.canonical).map_err(crate::source::table_error(spec))?;
+    let canonical = frame_bytes(&output.canonical).map_err(table_error(spec))?;
     let rejects: Vec<CachedReject> = output
         .rejects
         .iter()
@@ -244,7 +243,7 @@ pub(crate) fn load_output(
         })
         .collect();
     Some(SourceOutput {
-        domain: source.format.domain(),
+        domain: source.format.domain,
         canonical,
         rejects,
         inputs: record.input_entries(source),

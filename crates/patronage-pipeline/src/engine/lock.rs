@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::run_events::{Event, Events};
+use super::scheduler_events::{Event, Events};
 use crate::PipelineError;
 
 /// What a run does when another run holds the lock.
@@ -190,7 +190,7 @@ fn this_process() -> Holder {
     Holder {
         pid,
         host: host_name(),
-        started_at: crate::runlog::utc_now(),
+        started_at: super::runlog::utc_now(),
         pid_start: process_start(pid),
         token: format!("{pid}-{nanos}"),
     }

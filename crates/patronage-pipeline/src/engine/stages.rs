@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cache::{self, SourceRecord};
+use super::cache::{self, SourceRecord};
 use crate::config::{Pipeline, Source};
-use crate::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
-use crate::run::output_dir_of;
-use crate::verify::{verify_outputs, DriftKind};
-use crate::{PipelineError, RunOptions, TOOL_VERSION};
+use super::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
+use super::verify::{verify_outputs, DriftKind};
+use super::load::load;
+use super::options::RunOptions;
+use crate::{PipelineError, TOOL_VERSION};
 
 /// The name of a source's stage.
 pub fn source_stage(id: &str) -> String {
@@ -179,8 +180,8 @@ pub(crate) fn check_aggregate(
 /// What `patronage run` would do with these options, without running anything
 /// or taking the lock.
 pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, PipelineError> {
-    let p = Pipeline::load(pipeline_path)?;
-    let output_dir = output_dir_of(&p, options.output.as_deref());
+    let p = load(pipeline_path)?;
+    let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     let checks: Vec<SourceCheck> = p
         .sources
@@ -244,7 +245,7 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
     stages.push(aggregate);
     Ok(Plan {
         pipeline: p.name.clone(),
-        locked_by: crate::lock::holder(&state).map(|h| h.to_string()),
+        locked_by: super::lock::holder(&state).map(|h| h.to_string()),
         output_dir,
         stages,
     })

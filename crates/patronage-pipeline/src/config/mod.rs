@@ -1,0 +1,18 @@
+//! The pipeline file as written and as validated: the pipeline and its sources,
+//! each source's format declaration and options, labor sheets, and where paths
+//! may lead. The lowest layer of the crate: it imports no other layer, and knows
+//! source formats only through the list it is given.
+
+mod format;
+pub mod options;
+mod paths;
+mod pipeline;
+mod sheet;
+mod source;
+
+pub use format::{
+    no_options, Domain, FormatOptions, FormatSpec, Invalid, NoOptions, OptionsInput, Parsed,
+};
+pub use pipeline::Pipeline;
+pub use sheet::{sheet_source, RawSheet, SheetSource};
+pub use source::Source;

@@ -1,0 +1,40 @@
+//! A validated source declaration: its id, its format, the files its path or glob
+//! matched (sorted), how monthly rows are read, and its format's own options.
+
+use std::path::{Path, PathBuf};
+
+use patronage_normalize::MonthlyFigures;
+
+use super::format::{FormatOptions, FormatSpec};
+
+/// A validated source declaration.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Source id, unique in the pipeline.
+    pub id: String,
+    /// File format.
+    pub format: &'static FormatSpec,
+    /// The path or glob as written.
+    pub pattern: String,
+    /// How monthly rows are read.
+    pub monthly: MonthlyFigures,
+    /// Files matched, sorted.
+    pub files: Vec<PathBuf>,
+    /// The format's own options.
+    pub options: FormatOptions,
+    /// Files the source's reader consults besides its inputs (a code list).
+    pub auxiliary: Vec<PathBuf>,
+}
+
+impl Source {
+    /// Files the source's reader consults besides its inputs (a BACI country-code
+    /// list): their content is part of the source stage's fingerprint.
+    pub fn auxiliary_files(&self) -> impl Iterator<Item = &Path> {
+        self.auxiliary.iter().map(PathBuf::as_path)
+    }
+
+    /// The source's options, as the type its format builds; `None` for another.
+    pub fn options<T: 'static>(&self) -> Option<&T> {
+        self.options.get::<T>()
+    }
+}

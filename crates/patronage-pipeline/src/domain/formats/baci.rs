@@ -1,0 +1,110 @@
+//! `baci`: CEPII BACI (`t,i,j,k,v,q`), streamed block by block so only kept rows
+//! stay in memory, normalized to `trade_flows`. Options: `scope` (`all`, or
+//! `focus`: rows whose exporter or importer is the pipeline's focus) and
+//! `country_codes` (the release's code list, whose content is part of the
+//! source's fingerprint).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use patronage_core::CountryRegistry;
+use patronage_extract::{baci, ExtractError, Extracted};
+use patronage_normalize::baci::{BaciNormalizer, BaciOptions, Scope};
+use patronage_normalize::{Normalized, TradeFlow};
+
+use crate::config::options::{existing_file, pick};
+use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
+use crate::domain::format::{options_of, Format, Reader};
+use crate::domain::outcome::FileOutcome;
+use crate::domain::trade::{context, file_name, outcome};
+use crate::PipelineError;
+
+/// The format.
+pub(crate) static FORMAT: Format = Format {
+    spec: FormatSpec {
+        name: "baci",
+        domain: Domain::Trade,
+        streams: true,
+        option_keys: &["scope", "country_codes"],
+        options,
+    },
+    reader: Reader::Trade(read),
+};
+
+/// A BACI source's options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Baci {
+    /// Which rows are kept.
+    scope: Scope,
+    /// The release's country code file.
+    country_codes: Option<PathBuf>,
+}
+
+fn options(input: &OptionsInput<'_>) -> Result<Parsed, Invalid> {
+    let scope = match input.scope {
+        None => Scope::default(),
+        Some(v) => [Scope::All, Scope::Focus][pick(input, v, "scope", &["all", "focus"])?],
+    };
+    let country_codes = input
+        .country_codes
+        .map(|v| existing_file(input, v, "country_codes"))
+        .transpose()?;
+    Ok(Parsed {
+        auxiliary: country_codes.iter().cloned().collect(),
+        ..Parsed::new(Baci {
+            scope,
+            country_codes,
+        })
+    })
+}
+
+/// Stream a BACI file: each block is normalized as it arrives, so only kept rows
+/// stay in memory.
+fn read(
+    p: &Pipeline,
+    source: &Source,
+    file: &Path,
+    rel: &str,
+    _bytes: Vec<u8>,
+) -> Result<FileOutcome<TradeFlow>, PipelineError> {
+    let opts = options_of::<Baci>(p, source)?;
+    let country_codes = match &opts.country_codes {
+        None => None,
+        Some(path) => {
+            let bytes = ExtractError::read(path)?;
+            let codes: HashSet<u32> = baci::read_country_codes(path, &bytes)?
+                .into_iter()
+                .map(|c| c.code)
+                .collect();
+            Some(codes)
+        }
+    };
+    let name = file_name(file);
+    let registry = CountryRegistry::comtrade();
+    let mut normalizer = BaciNormalizer::new(
+        BaciOptions {
+            focus: p.focus.clone(),
+            scope: opts.scope,
+            classification: Arc::from(baci::classification_from_name(&name)),
+            country_codes,
+        },
+        registry,
+    );
+    let input = std::fs::File::open(file).map_err(|e| ExtractError::Io {
+        path: file.to_path_buf(),
+        source: e,
+    })?;
+    let ctx = context(source, rel);
+    let mut out = Normalized::default();
+    let mut extract_rejects = Vec::new();
+    let read = baci::stream(
+        file,
+        input, // read in blocks of megabytes: no buffer in between
+        |block: Extracted<_>| {
+            extract_rejects.extend(block.rejects);
+            normalizer.push(block.rows, &ctx, registry, &mut out);
+        },
+    )?;
+    Ok(outcome(read, extract_rejects, out))
+}

@@ -1,0 +1,106 @@
+//! What reading a source produces, before any table is built: each file's kept
+//! rows, its rejects with the stage that made them and its counts, which must
+//! balance (read = kept + dropped on purpose + rejected); and a source's output
+//! gathered from its files in file order.
+
+use std::collections::BTreeMap;
+
+use patronage_core::RowReject;
+use patronage_tables::contracts::TableSpec;
+use polars::prelude::*;
+
+use super::manifest::{InputEntry, RowAccount};
+use crate::config::Domain;
+use crate::PipelineError;
+
+/// What one file became: kept rows, rejects with the stage that made them, and
+/// the counts that must balance.
+pub(crate) struct FileOutcome<T> {
+    /// Rows kept, in file order.
+    pub rows: Vec<T>,
+    /// Rejects, each with its stage (`extract`, `normalize`).
+    pub rejects: Vec<(&'static str, RowReject)>,
+    /// Records the reader saw.
+    pub read: u64,
+    /// Rows dropped on purpose, by reason.
+    pub dropped: BTreeMap<String, u64>,
+}
+
+impl<T> FileOutcome<T> {
+    /// A file's outcome from what its reader and its normalizer returned: the
+    /// reader's rejects first, then the normalizer's, each tagged with its stage.
+    pub(crate) fn new(
+        read: u64,
+        extract_rejects: Vec<RowReject>,
+        rows: Vec<T>,
+        normalize_rejects: Vec<RowReject>,
+        dropped: BTreeMap<String, u64>,
+    ) -> Self {
+        let rejects = extract_rejects
+            .into_iter()
+            .map(|r| ("extract", r))
+            .chain(normalize_rejects.into_iter().map(|r| ("normalize", r)))
+            .collect();
+        FileOutcome {
+            rows,
+            rejects,
+            read,
+            dropped,
+        }
+    }
+}
+
+/// Tables a stage produced, each with its contract.
+pub(crate) type Tables = Vec<(&'static TableSpec, DataFrame)>;
+
+/// A reject with the source and file it came from.
+pub(crate) struct RejectRow {
+    pub stage: &'static str,
+    pub source_id: String,
+    pub source_file: String,
+    pub reject: RowReject,
+}
+
+/// One source after extract and normalize.
+pub(crate) struct SourceOutput {
+    /// Which canonical table `canonical` is.
+    pub domain: Domain,
+    /// The kept rows as the domain's canonical table.
+    pub canonical: DataFrame,
+    /// Rejects of every file, in file then line order.
+    pub rejects: Vec<RejectRow>,
+    /// One manifest entry per file.
+    pub inputs: Vec<InputEntry>,
+    /// Accounting summed over the files.
+    pub account: SourceAccount,
+}
+
+/// Row accounting for one source, summed over its files.
+#[derive(Debug, Clone)]
+pub struct SourceAccount {
+    /// Source id.
+    pub source_id: String,
+    /// Files read.
+    pub files: usize,
+    /// Rows.
+    pub rows: RowAccount,
+}
+
+/// A source file's bytes were read: its path relative to the pipeline, size and hash.
+pub(crate) struct FileMeta {
+    /// File, relative to the pipeline file.
+    pub file: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the bytes.
+    pub sha256: String,
+}
+
+/// Wrap a polars error with the table it was building.
+pub(crate) fn table_error(
+    spec: &'static TableSpec,
+) -> impl Fn(PolarsError) -> PipelineError + Copy {
+    let wrap = patronage_tables::table_error(spec);
+    move |source| PipelineError::Tables(wrap(source))
+}
+

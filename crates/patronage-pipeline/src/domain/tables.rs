@@ -1,0 +1,144 @@
+//! Every table a run builds from its sources' outputs, before the data checks
+//! and claims: each domain's canonical table (sorted by key, so the order sources
+//! are declared in never shows), its analysis tables, `patron_influence` across
+//! the domains, and `rejects` in stage, source, file and line order.
+
+use patronage_aggregate::WindowResult;
+use patronage_tables::contracts::{self, TableSpec};
+use polars::prelude::*;
+
+use super::manifest::InputEntry;
+use super::outcome::{table_error, RejectRow, SourceAccount, SourceOutput, Tables};
+use super::read::canonical;
+use super::{aid, labor, trade};
+use crate::config::{Domain, Pipeline};
+use crate::PipelineError;
+
+/// The tables a run builds from its sources, before checks and claims.
+pub(crate) struct Built {
+    /// Every table built, with its contract.
+    pub frames: Tables,
+    /// The windows computed.
+    pub windows: Vec<WindowResult>,
+    /// One manifest entry per input file.
+    pub inputs: Vec<InputEntry>,
+    /// Accounting per source, in priority order.
+    pub sources: Vec<SourceAccount>,
+    /// SHA-256 over the inputs' hashes in order.
+    pub inputs_sha256: String,
+}
+
+/// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
+pub(crate) fn inputs_hash(inputs: &[InputEntry]) -> String {
+    patronage_tables::sha256_hex(
+        inputs
+            .iter()
+            .map(|i| i.sha256.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    )
+}
+
+/// Canonical tables, each domain's analysis tables, `patron_influence` and
+/// `rejects`, from the sources' outputs in declaration order.
+pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineError> {
+    let mut inputs = Vec::new();
+    let mut sources: Vec<SourceAccount> = Vec::new();
+    let mut rejects: Vec<&RejectRow> = Vec::new();
+    for o in &outputs {
+        inputs.extend(o.inputs.iter().cloned());
+        sources.push(o.account.clone());
+        rejects.extend(&o.rejects);
+    }
+    rejects.sort_by(|a, b| {
+        (a.stage, &a.source_id, &a.source_file, a.reject.line).cmp(&(
+            b.stage,
+            &b.source_id,
+            &b.source_file,
+            b.reject.line,
+        ))
+    });
+
+    let inputs_sha256 = inputs_hash(&inputs);
+
+    let trade_flows = canonical(Domain::Trade, &outputs)?;
+    let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
+    let mut frames: Vec<(&'static TableSpec, DataFrame)> =
+        vec![(&contracts::TRADE_FLOWS, trade_flows)];
+    frames.extend(trade_tables);
+    let aid_events = canonical(Domain::Aid, &outputs)?;
+    frames.extend(aid::aggregate(p, &aid_events)?);
+    frames.push((&contracts::AID_EVENTS, aid_events));
+    let labor_stock = canonical(Domain::Labor, &outputs)?;
+    let labor_tables = labor::aggregate(p, &labor_stock)?;
+    frames.push((&contracts::LABOR_STOCK, labor_stock));
+    frames.extend(labor_tables);
+    let events = canonical(Domain::Events, &outputs)?;
+    frames.push((&contracts::EVENTS, events));
+    let influence = patron_influence(p, &frames)?;
+    frames.push((&contracts::PATRON_INFLUENCE, influence));
+    frames.push((
+        &contracts::REJECTS,
+        rejects_frame(&rejects).map_err(table_error(&contracts::REJECTS))?,
+    ));
+    Ok(Built {
+        frames,
+        windows,
+        inputs,
+        sources,
+        inputs_sha256,
+    })
+}
+
+/// The table built by this run under `spec` (every table is built, empty or not).
+pub(crate) fn table_in<'a>(
+    frames: &'a [(&'static TableSpec, DataFrame)],
+    spec: &'static TableSpec,
+) -> Result<&'a DataFrame, PipelineError> {
+    frames
+        .iter()
+        .find(|(s, _)| s.name == spec.name)
+        .map(|(_, df)| df)
+        .ok_or_else(|| {
+            table_error(spec)(PolarsError::NoData(
+                format!("table {} is read before it is built", spec.name).into(),
+            ))
+        })
+}
+
+/// `patron_influence` from the trade, aid and labor tables.
+fn patron_influence(
+    p: &Pipeline,
+    frames: &[(&'static TableSpec, DataFrame)],
+) -> Result<DataFrame, PipelineError> {
+    let registry = patronage_core::CountryRegistry::comtrade();
+    patronage_aggregate::patron_influence_frame(
+        &patronage_aggregate::InfluenceInputs {
+            focus: &p.focus,
+            patrons: &p.patrons,
+            mirror_trade: table_in(frames, &contracts::MIRROR_TRADE)?,
+            aid_by_donor_year: table_in(frames, &contracts::AID_BY_DONOR_YEAR)?,
+            aid_events: table_in(frames, &contracts::AID_EVENTS)?,
+            labor_summary: table_in(frames, &contracts::LABOR_SUMMARY)?,
+        },
+        |iso3, year| registry.iso3_valid_in(iso3, year),
+    )
+    .map_err(table_error(&contracts::PATRON_INFLUENCE))
+}
+
+fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
+    patronage_core::frame!(
+        rows,
+        [
+            column!("stage", |r| r.stage),
+            column!("source_id", |r| r.source_id.clone()),
+            column!("source_file", |r| r.source_file.clone()),
+            column!("source_line", |r| r.reject.line as i64),
+            column!("reason", |r| r.reject.reason),
+            column!("detail", |r| r.reject.detail.clone()),
+            column!("raw", |r| r.reject.raw.clone()),
+        ]
+    )
+}
+

@@ -1,0 +1,125 @@
+//! The trade domain's glue: what every trade format's reader shares (the
+//! provenance rows carry, the Comtrade v1 reader of three layouts), `trade_flows`
+//! from kept rows, and `trade_flows` to the mirror, share, window, comparison and
+//! commodity tables.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use patronage_aggregate::{
+    commodity_rows, comparison_rows, compute_windows, mirror_rows, mirror_trade_frame,
+    partner_share_frame, source_comparison_frame, trade_by_commodity_frame, trade_windows_frame,
+    MirrorSpec, WindowResult,
+};
+use patronage_core::{CountryRegistry, RowReject};
+use patronage_extract::comtrade_v1::{self, Layout};
+use patronage_normalize::comtrade_v1::SourceContext;
+use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
+use patronage_tables::contracts;
+use polars::prelude::*;
+
+use super::outcome::{table_error, FileOutcome, Tables};
+use crate::config::{Pipeline, Source};
+use crate::PipelineError;
+
+/// The provenance a trade source's file is normalized with.
+pub(crate) fn context(source: &Source, rel: &str) -> SourceContext {
+    SourceContext {
+        source_id: Arc::from(source.id.as_str()),
+        source_file: Arc::from(rel),
+        monthly: source.monthly,
+    }
+}
+
+/// The file name of `file` (its last component), as text.
+pub(crate) fn file_name(file: &Path) -> String {
+    file.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A file's outcome from its reader's count and rejects and what normalizing kept.
+pub(crate) fn outcome(
+    read: u64,
+    extract_rejects: Vec<RowReject>,
+    n: Normalized,
+) -> FileOutcome<TradeFlow> {
+    FileOutcome::new(read, extract_rejects, n.flows, n.rejects, n.dropped)
+}
+
+/// Extract and normalize one UN Comtrade v1 file of `layout`.
+pub(crate) fn read_comtrade_v1(
+    source: &Source,
+    file: &Path,
+    rel: &str,
+    bytes: Vec<u8>,
+    layout: Layout,
+) -> Result<FileOutcome<TradeFlow>, PipelineError> {
+    let extracted = comtrade_v1::parse(file, &bytes, layout)?;
+    drop(bytes); // parsed rows own what they need; free the file before normalizing
+    let normalized = patronage_normalize::comtrade_v1::normalize(
+        extracted.rows,
+        &context(source, rel),
+        CountryRegistry::comtrade(),
+    );
+    Ok(outcome(extracted.rows_read, extracted.rejects, normalized))
+}
+
+/// `trade_flows` from kept rows.
+pub(crate) fn canonical_frame(flows: Vec<TradeFlow>) -> PolarsResult<DataFrame> {
+    trade_flows_frame(&flows)
+}
+
+/// The trade analysis tables, and the windows for the run report.
+pub(crate) fn aggregate(
+    p: &Pipeline,
+    trade_flows: &DataFrame,
+) -> Result<(Tables, Vec<WindowResult>), PipelineError> {
+    let spec = MirrorSpec {
+        focus: p.focus.clone(),
+        commodity: p.commodity.clone(),
+        source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
+    };
+    let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?;
+    let windows = compute_windows(&mirror, &p.windows);
+    let mut frames = vec![
+        (
+            &contracts::MIRROR_TRADE,
+            mirror_trade_frame(&mirror, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?,
+        ),
+        (
+            &contracts::PARTNER_SHARE,
+            partner_share_frame(&mirror, &spec).map_err(table_error(&contracts::PARTNER_SHARE))?,
+        ),
+        (
+            &contracts::TRADE_WINDOWS,
+            trade_windows_frame(&windows, &spec).map_err(table_error(&contracts::TRADE_WINDOWS))?,
+        ),
+    ];
+    frames.extend(comparison_tables(p, trade_flows, &spec)?);
+    Ok((frames, windows))
+}
+
+/// `source_comparison` and `trade_by_commodity`.
+fn comparison_tables(
+    p: &Pipeline,
+    trade_flows: &DataFrame,
+    spec: &MirrorSpec,
+) -> Result<Tables, PipelineError> {
+    let cmp = comparison_rows(trade_flows, spec, p.cif_fob_factor)
+        .map_err(table_error(&contracts::SOURCE_COMPARISON))?;
+    let by =
+        commodity_rows(trade_flows, spec).map_err(table_error(&contracts::TRADE_BY_COMMODITY))?;
+    Ok(vec![
+        (
+            &contracts::SOURCE_COMPARISON,
+            source_comparison_frame(&cmp, spec, p.cif_fob_factor)
+                .map_err(table_error(&contracts::SOURCE_COMPARISON))?,
+        ),
+        (
+            &contracts::TRADE_BY_COMMODITY,
+            trade_by_commodity_frame(&by, spec)
+                .map_err(table_error(&contracts::TRADE_BY_COMMODITY))?,
+        ),
+    ])
+}

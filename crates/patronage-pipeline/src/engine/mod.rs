@@ -1,0 +1,17 @@
+//! Running a pipeline reproducibly: the run and its stages, the fingerprints that
+//! decide which stages run, the cache of source outputs, the output folder's
+//! lock, the atomic commit of tables and manifest, the run log, the events
+//! schedulers hear, and `verify`. The top layer: it imports every other layer,
+//! and none imports it.
+
+pub mod cache;
+pub(crate) mod commit;
+pub mod fingerprint;
+pub(crate) mod load;
+pub mod lock;
+pub mod options;
+pub(crate) mod run;
+pub mod runlog;
+pub mod scheduler_events;
+pub mod stages;
+pub mod verify;

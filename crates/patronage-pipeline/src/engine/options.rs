@@ -1,0 +1,20 @@
+//! What a caller may set on a run: the output folder, forcing every stage, how
+//! to wait for another run's lock, and who hears the run's events.
+
+use std::path::PathBuf;
+
+use super::lock::LockWait;
+use super::scheduler_events::Events;
+
+/// Options a caller may set on a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Output folder; overrides the pipeline's `output` and the default `out/<name>`.
+    pub output: Option<PathBuf>,
+    /// Run every stage and rewrite every output, even when nothing changed.
+    pub force: bool,
+    /// What to do when another run holds the output folder's lock.
+    pub wait: LockWait,
+    /// Who hears about the run as it goes (a scheduler, a progress bar).
+    pub events: Events,
+}
