@@ -1,0 +1,25 @@
+//! `patronage schema`: print the data dictionary (every table and column) on
+//! stdout, in Markdown or JSON; reads no pipeline and writes no file.
+
+use patronage_core::tables::markdown;
+use patronage_pipeline::dictionary;
+
+use crate::exit::Exit;
+
+/// Arguments of `patronage schema`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// JSON instead of Markdown.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Print the dictionary.
+pub fn execute(args: Args) -> anyhow::Result<Exit> {
+    if args.json {
+        print!("{}", dictionary::json());
+    } else {
+        print!("{}", markdown());
+    }
+    Ok(Exit::Ok)
+}
