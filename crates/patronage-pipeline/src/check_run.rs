@@ -11,8 +11,8 @@ use polars::prelude::*;
 
 use crate::checks::{CheckSpec, Kind, Severity, CONSERVATION_PREFIX};
 use crate::config::Pipeline;
-use crate::domain::SourceAccount;
 use crate::domain::outcome::table_error;
+use crate::domain::SourceAccount;
 use crate::PipelineError;
 
 /// Failing rows shown in `check_results.sample` and on the terminal.

@@ -10,9 +10,9 @@ use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
 use crate::claims::{ClaimSpec, Measure};
-use crate::filter;
-use crate::domain::tables::table_in as built;
 use crate::domain::outcome::table_error;
+use crate::domain::tables::table_in as built;
+use crate::filter;
 use crate::PipelineError;
 
 /// A claim's verdict.

@@ -10,8 +10,8 @@ mod check_run;
 pub mod checks;
 mod claim_run;
 pub mod claims;
-mod filter;
 pub mod engine;
+mod filter;
 
 mod error;
 

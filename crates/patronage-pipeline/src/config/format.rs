@@ -180,12 +180,16 @@ impl FormatOptions {
 
     /// The options as the type its format built them with; `None` for another type.
     pub fn get<T: 'static>(&self) -> Option<&T> {
-        self.0.as_any().downcast_ref::<T>()
+        // Through the `dyn` value: the `Arc` itself is `Debug + Send + Sync` too,
+        // and would answer as its own type.
+        let options: &dyn AnyOptions = &*self.0;
+        options.as_any().downcast_ref::<T>()
     }
 }
 
 impl Debug for FormatOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        let options: &dyn AnyOptions = &*self.0;
+        options.fmt(f)
     }
 }

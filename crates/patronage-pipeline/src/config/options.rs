@@ -42,7 +42,9 @@ pub fn pick(
 pub fn period(input: &OptionsInput<'_>) -> Result<Option<MonthRange>, Invalid> {
     input
         .period
-        .map(|v| parse_period(v.get_ref()).map_err(|m| (v.span(), format!("source `{}`: {m}", input.id))))
+        .map(|v| {
+            parse_period(v.get_ref()).map_err(|m| (v.span(), format!("source `{}`: {m}", input.id)))
+        })
         .transpose()
 }
 

@@ -47,11 +47,7 @@ pub struct SheetSource {
 }
 
 /// Check a `sheet` table; the message is for the pipeline file's error.
-pub fn sheet_source(
-    raw: RawSheet,
-    host_iso3: String,
-    xlsx: bool,
-) -> Result<SheetSource, String> {
+pub fn sheet_source(raw: RawSheet, host_iso3: String, xlsx: bool) -> Result<SheetSource, String> {
     let layout = SheetLayout::ALL
         .iter()
         .find(|(_, n)| *n == raw.layout)
@@ -93,4 +89,3 @@ pub fn sheet_source(
         citation: raw.citation,
     })
 }
-

@@ -64,4 +64,3 @@ fn stream_meta(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), Pipelin
     };
     Ok((meta, Vec::new()))
 }
-

@@ -9,7 +9,7 @@ use patronage_normalize::{LaborFigure, TradeFlow};
 use super::aid::AidRecord;
 use super::files::ReadFile;
 use super::outcome::{FileMeta, FileOutcome};
-use crate::config::{Domain, FormatSpec, Pipeline, Source};
+use crate::config::{FormatSpec, Pipeline, Source};
 use crate::PipelineError;
 
 /// Reads a whole source at once, for formats whose files depend on each other
@@ -34,12 +34,12 @@ pub(crate) enum Reader {
 #[cfg(test)]
 impl Reader {
     /// The domain whose canonical table the reader's rows feed.
-    pub(crate) fn domain(&self) -> Domain {
+    pub(crate) fn domain(&self) -> crate::config::Domain {
         match self {
-            Reader::Trade(_) => Domain::Trade,
-            Reader::Aid(_) | Reader::AidSource(_) => Domain::Aid,
-            Reader::Labor(_) => Domain::Labor,
-            Reader::Events(_) => Domain::Events,
+            Reader::Trade(_) => crate::config::Domain::Trade,
+            Reader::Aid(_) | Reader::AidSource(_) => crate::config::Domain::Aid,
+            Reader::Labor(_) => crate::config::Domain::Labor,
+            Reader::Events(_) => crate::config::Domain::Events,
         }
     }
 }
@@ -58,14 +58,12 @@ pub(crate) fn options_of<'a, T: 'static>(
     p: &Pipeline,
     source: &'a Source,
 ) -> Result<&'a T, PipelineError> {
-    source
-        .options::<T>()
-        .ok_or_else(|| PipelineError::Invalid {
-            path: p.path.clone(),
-            line: 0,
-            message: format!(
-                "source `{}`: its options were not built by format `{}` (a defect in the tool)",
-                source.id, source.format.name
-            ),
-        })
+    source.options::<T>().ok_or_else(|| PipelineError::Invalid {
+        path: p.path.clone(),
+        line: 0,
+        message: format!(
+            "source `{}`: its options were not built by format `{}` (a defect in the tool)",
+            source.id, source.format.name
+        ),
+    })
 }

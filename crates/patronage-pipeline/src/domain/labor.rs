@@ -51,7 +51,11 @@ pub(crate) fn read_sheet(
 /// The `sheet` option of the sheet formats: required.
 pub(crate) fn sheet_options(input: &OptionsInput<'_>, xlsx: bool) -> Result<Parsed, Invalid> {
     let Some(sh) = input.sheet else {
-        let name = if xlsx { "labor_sheet_xlsx" } else { "labor_sheet_csv" };
+        let name = if xlsx {
+            "labor_sheet_xlsx"
+        } else {
+            "labor_sheet_csv"
+        };
         return Err((
             input.format_span.clone(),
             format!(

@@ -103,4 +103,3 @@ pub(crate) fn table_error(
     let wrap = patronage_tables::table_error(spec);
     move |source| PipelineError::Tables(wrap(source))
 }
-

@@ -23,11 +23,27 @@ pub(crate) fn read_source(p: &Pipeline, source: &Source) -> Result<SourceOutput,
         ),
     })?;
     match format.reader {
-        Reader::Trade(read) => assemble(source, files::read_each(p, source, read)?, trade::canonical_frame),
-        Reader::Aid(read) => assemble(source, files::read_each(p, source, read)?, aid::canonical_frame),
+        Reader::Trade(read) => assemble(
+            source,
+            files::read_each(p, source, read)?,
+            trade::canonical_frame,
+        ),
+        Reader::Aid(read) => assemble(
+            source,
+            files::read_each(p, source, read)?,
+            aid::canonical_frame,
+        ),
         Reader::AidSource(read) => assemble(source, read(p, source)?, aid::canonical_frame),
-        Reader::Labor(read) => assemble(source, files::read_each(p, source, read)?, labor::canonical_frame),
-        Reader::Events(read) => assemble(source, files::read_each(p, source, read)?, events::canonical_frame),
+        Reader::Labor(read) => assemble(
+            source,
+            files::read_each(p, source, read)?,
+            labor::canonical_frame,
+        ),
+        Reader::Events(read) => assemble(
+            source,
+            files::read_each(p, source, read)?,
+            events::canonical_frame,
+        ),
     }
 }
 

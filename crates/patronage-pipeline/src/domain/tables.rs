@@ -141,4 +141,3 @@ fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
         ]
     )
 }
-

@@ -22,8 +22,8 @@ use patronage_core::RowReject;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Pipeline, Source};
 use super::fingerprint::{AggregateFingerprint, SourceFingerprint};
+use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{InputEntry, RowAccount};
 use crate::domain::outcome::{table_error, RejectRow, SourceAccount, SourceOutput};
 use crate::PipelineError;

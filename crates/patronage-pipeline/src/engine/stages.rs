@@ -9,11 +9,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::cache::{self, SourceRecord};
-use crate::config::{Pipeline, Source};
 use super::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
-use super::verify::{verify_outputs, DriftKind};
 use super::load::load;
 use super::options::RunOptions;
+use super::verify::{verify_outputs, DriftKind};
+use crate::config::{Pipeline, Source};
 use crate::{PipelineError, TOOL_VERSION};
 
 /// The name of a source's stage.

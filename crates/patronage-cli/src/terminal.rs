@@ -1,6 +1,8 @@
-//! What the binary shows while and after it works: JSON events for schedulers
-//! (`--json`), a progress bar on a terminal, notes about the lock, and the plan
-//! and verify reports.
+//! What `patronage run` shows while it works, from the run's events: one JSON
+//! event per line on stdout for schedulers (`--json`), or for a person a progress
+//! bar on a terminal and notes about the output folder's lock on stderr. Every
+//! other command reports through an inert [`Terminal`] that shows nothing; the
+//! summaries printed after a command live with the command.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,19 +10,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use patronage_pipeline::run_events::{Event, Observer};
-use patronage_pipeline::stages::Action;
-use patronage_pipeline::verify::Verification;
-use patronage_pipeline::{Plan, RunReport};
+use patronage_pipeline::runlog::utc_now;
+use patronage_pipeline::scheduler_events::{Event, Observer};
 
-/// The run finished (or verify found no drift).
-pub const EXIT_OK: u8 = 0;
-/// The run finished and wrote its outputs, but a data check failed. Reserved for
-/// the data checks; nothing returns it yet.
-#[allow(dead_code)]
-pub const EXIT_CHECKS_FAILED: u8 = 1;
-/// An error stopped the command, or verify found drift.
-pub const EXIT_ERROR: u8 = 2;
+use crate::exit::Exit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -32,8 +25,8 @@ enum Mode {
     Json,
 }
 
-/// Receives a run's events and shows them.
-pub struct Reporter {
+/// Receives a run's events and shows them on the terminal.
+pub struct Terminal {
     mode: Mode,
     started: Instant,
     bar: Mutex<Option<ProgressBar>>,
@@ -41,7 +34,7 @@ pub struct Reporter {
     skipped: AtomicUsize,
 }
 
-impl Reporter {
+impl Terminal {
     /// For `patronage run`.
     pub fn for_run(json: bool, quiet: bool) -> Self {
         Self::new(if json {
@@ -57,7 +50,7 @@ impl Reporter {
     }
 
     fn new(mode: Mode) -> Self {
-        Reporter {
+        Terminal {
             mode,
             started: Instant::now(),
             bar: Mutex::new(None),
@@ -73,12 +66,12 @@ impl Reporter {
         }
     }
 
-    /// The command is over with `exit_code`: a run in JSON mode says so.
-    pub fn finish(&self, exit_code: u8, error: Option<String>) {
+    /// The command is over with `exit`: a run in JSON mode says so.
+    pub fn finish(&self, exit: Exit, error: Option<String>) {
         self.done();
         if self.mode == Mode::Json {
             json_line(&Event::RunFinished {
-                exit_code,
+                exit_code: exit.code(),
                 stages_run: self.ran.load(Ordering::Relaxed),
                 stages_skipped: self.skipped.load(Ordering::Relaxed),
                 duration_ms: self.started.elapsed().as_millis() as u64,
@@ -97,7 +90,7 @@ impl Reporter {
     }
 }
 
-impl Observer for Reporter {
+impl Observer for Terminal {
     fn event(&self, event: &Event) {
         match event {
             Event::StageStarted { .. } => {
@@ -149,70 +142,9 @@ impl Observer for Reporter {
 fn json_line(event: &Event) {
     let mut v = serde_json::to_value(event).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
-        o.insert(
-            "time".to_string(),
-            patronage_pipeline::runlog::utc_now().into(),
-        );
+        o.insert("time".to_string(), utc_now().into());
     }
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{v}");
     let _ = out.flush();
-}
-
-/// The stage line of a run's summary.
-pub fn print_stages(report: &RunReport) {
-    let ran = report.stages.iter().filter(|s| s.status == "ran").count();
-    let skipped = report.stages.len() - ran;
-    println!("  stages: {ran} run, {skipped} skipped (`patronage plan` says why)");
-    if report.windows.is_empty() && report.stages.iter().any(|s| s.status == "skipped") {
-        println!("  outputs unchanged; windows as in trade_windows.parquet");
-    }
-}
-
-/// `patronage plan`.
-pub fn print_plan(plan: &Plan, json: bool) {
-    if json {
-        for s in &plan.stages {
-            println!("{}", serde_json::to_string(s).unwrap_or_default());
-        }
-        return;
-    }
-    println!(
-        "plan for pipeline {} -> {}",
-        plan.pipeline,
-        plan.output_dir.display()
-    );
-    let width = plan.stages.iter().map(|s| s.stage.len()).max().unwrap_or(0);
-    for s in &plan.stages {
-        let action = match s.action {
-            Action::Run => "run ",
-            Action::Skip => "skip",
-            Action::RunIfUpstreamChanges => "run?",
-        };
-        println!("  {action}  {:<width$}  {}", s.stage, s.reasons.join("; "));
-    }
-    if let Some(holder) = &plan.locked_by {
-        println!("  the output folder is locked by a run in progress ({holder})");
-    }
-}
-
-/// `patronage verify`; returns the exit code.
-pub fn print_verification(v: &Verification) -> u8 {
-    if v.ok() {
-        println!(
-            "ok: {} file(s) in {} match manifest.json",
-            v.listed,
-            v.output_dir.display()
-        );
-        return EXIT_OK;
-    }
-    for d in &v.drift {
-        println!("{d}");
-    }
-    eprintln!(
-        "error: {}: {} file(s) differ from manifest.json",
-        v.output_dir.display(),
-        v.drift.len()
-    );
-    EXIT_ERROR
 }
