@@ -8,7 +8,7 @@ the first argument (default: ../shared/formats/comtrade beside the checkout):
   comtrade_legacy_country_codes.csv     legacy list with Start/End Valid Year
                                         (not valid CSV: unquoted commas in names)
 
-Rules (README "Country codes"):
+Rules (docs/sources.md, "Country codes"):
   * iso3 is the v1 ISO alpha-3 with trailing spaces removed; code 0 (v1 "W00")
     becomes WLD, and 490 "Other Asia, nes" becomes TWN, as Comtrade uses it for Taiwan.
   * valid_to is the legacy End Valid Year when it is before 2061, else the v1

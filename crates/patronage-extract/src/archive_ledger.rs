@@ -103,7 +103,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<LedgerRow>, ExtractE
             header.columns(
                 path,
                 &COLUMNS,
-                "this is not an archival aid ledger (see README, \"Archival aid ledger\")",
+                "this is not an archival aid ledger (see docs/sources.md, \"Archival aid ledger\")",
             )
         },
         |idx, row| {

@@ -9,7 +9,7 @@
 //!   an export not broken down by commodity has no TNVED column and its rows
 //!   are totals (`TOTAL`);
 //! * EDIZM: OKEI unit code of KOL (796 pieces, 166 kg, 113 m³); empty = none;
-//! * STOIM: statistical value, in the unit the source declares (see README);
+//! * STOIM: statistical value, in the unit the source declares (see docs/sources.md);
 //! * NETTO: net weight, kg; KOL: quantity in EDIZM units.
 
 use std::path::Path;

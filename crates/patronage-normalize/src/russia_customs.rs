@@ -6,7 +6,7 @@
 //! it thousands of dollars, but the published rows only make sense in dollars
 //! (495 game consoles at 38,333.71 is $77 each; 1,045 t of furniture at
 //! 1,526,541.73 is $1.46/kg). The pipeline therefore declares it per source
-//! ([`StoimUnit`]); the README gives the evidence.
+//! ([`StoimUnit`]); docs/sources.md gives the evidence.
 //!
 //! Confidential goods (`XXXXXXXXXX`) are kept at the 10-digit level: they belong
 //! to the totals. Rejected: partners unknown or not valid in the year, and rows
