@@ -241,9 +241,9 @@ pub struct Pipeline {
     /// with FOB values in `source_comparison`; `None` = no adjustment.
     pub cif_fob_factor: Option<f64>,
     /// Data checks on the built tables (`[[checks]]`).
-    pub checks: Vec<crate::checks::CheckSpec>,
+    pub checks: Vec<crate::quality::CheckSpec>,
     /// Published statements to check against the built tables (`[[claims]]`).
-    pub claims: Vec<crate::claims::ClaimSpec>,
+    pub claims: Vec<crate::quality::ClaimSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,9 +260,9 @@ struct RawPipeline {
     #[serde(default)]
     windows: Vec<RawWindow>,
     #[serde(default)]
-    checks: Vec<crate::checks::RawCheck>,
+    checks: Vec<crate::quality::checks::RawCheck>,
     #[serde(default)]
-    claims: Vec<crate::claims::RawClaim>,
+    claims: Vec<crate::quality::claims::RawClaim>,
     /// The folder paths must stay in (see `paths`).
     root: Option<Spanned<String>>,
     /// Lifts the limit on paths.
@@ -547,8 +547,8 @@ impl Pipeline {
                 ))
             }
         };
-        let checks = crate::checks::validate(raw.checks, &invalid)?;
-        let claims = crate::claims::validate(raw.claims, &invalid)?;
+        let checks = crate::quality::checks::validate(raw.checks, &invalid)?;
+        let claims = crate::quality::claims::validate(raw.claims, &invalid)?;
         let output = match raw.output {
             None => None,
             Some(o) => {

@@ -3,19 +3,15 @@
 //! and writes one Parquet file per table with a manifest of inputs and outputs.
 
 mod aid;
-mod check_run;
-pub mod checks;
-mod claim_run;
-pub mod claims;
 pub mod config;
 mod error;
 mod events;
-mod filter;
 pub mod labor;
 pub mod manifest;
 pub mod mirror_all;
 pub mod parquet;
 mod paths;
+pub mod quality;
 mod run;
 mod source;
 pub mod synth;
@@ -35,9 +31,9 @@ pub mod runlog;
 pub mod stages;
 pub mod verify;
 
-pub use check_run::{check_summary, CheckResult, Status as CheckStatus};
 pub use config::Pipeline;
 pub use error::PipelineError;
+pub use quality::{check_summary, CheckResult, CheckStatus};
 pub use run::{output_dir_of, run, ChecksFailed, RunOptions, RunReport, SourceAccount};
 pub use stages::{plan, Plan};
 pub use verify::verify_outputs;

@@ -425,13 +425,21 @@ fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineErro
         rejects_frame(&rejects).map_err(table_error(&tables::REJECTS))?,
     ));
     // Claims read every table but their own and check_results.
-    let claims = crate::claim_run::evaluate(&p.claims, &frames)?;
+    let claims = crate::quality::claim_eval::evaluate(&p.claims, |t| built(&frames, t))?;
     frames.push((&tables::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
-    let checks = crate::check_run::evaluate(p, &frames, &sources)?;
+    let accounts: Vec<_> = (p.sources.iter().zip(&sources))
+        .map(|(s, a)| crate::quality::SourceRows {
+            id: &s.id,
+            canonical: s.format.domain().canonical_table(),
+            rows: &a.rows,
+        })
+        .collect();
+    let checks = crate::quality::checks::evaluate(&p.checks, &accounts, &frames)?;
     frames.push((
         &tables::CHECK_RESULTS,
-        crate::check_run::results_frame(&checks).map_err(table_error(&tables::CHECK_RESULTS))?,
+        crate::quality::checks::results_frame(&checks)
+            .map_err(table_error(&tables::CHECK_RESULTS))?,
     ));
     drop(outputs);
     // Dictionary order, whatever order the domains produced them in.
@@ -632,7 +640,7 @@ fn skipped_report(
         tables,
         sources,
         windows: Vec::new(),
-        checks: crate::check_run::results_from_disk(output_dir)?,
+        checks: crate::quality::checks::results_from_disk(output_dir)?,
         manifest,
         stages: Vec::new(),
     })

@@ -1,6 +1,6 @@
 //! The claims ledger as a pipeline file declares it (`[[claims]]`): published
 //! statements, each with the figure it states and how to compute that figure
-//! from this build's tables. Evaluation is in `claim_run`; the verdicts are the
+//! from this build's tables. Evaluation is in `claim_eval`; the verdicts are the
 //! `claims` table.
 //!
 //! ```toml
@@ -30,8 +30,8 @@ use patronage_core::tables::{self, ColumnType, TableSpec};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::checks::Invalid;
-use crate::filter::{self, Filter};
+use super::filter::{self, Filter};
+use super::literal::{column_of, Invalid};
 use crate::PipelineError;
 
 /// How the claimed figure is computed from the matching rows.
@@ -289,7 +289,7 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
         (None, Measure::Count) => None,
         (None, _) => return Err(needs("column")),
         (Some(c), _) => {
-            let spec = filter::column_of(table, c.get_ref(), &owner, c.span(), invalid)?;
+            let spec = column_of(table, c.get_ref(), &owner, c.span(), invalid)?;
             if !matches!(
                 spec.dtype,
                 ColumnType::Int32 | ColumnType::Int64 | ColumnType::Float64
@@ -315,7 +315,7 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
     }
     let per = match (&r.per, measure) {
         (Some(p), Measure::MaxRatio) => {
-            filter::column_of(table, p.get_ref(), &owner, p.span(), invalid)?;
+            column_of(table, p.get_ref(), &owner, p.span(), invalid)?;
             Some(p.get_ref().clone())
         }
         (Some(p), _) => return Err(not_for("per", p.span())),
