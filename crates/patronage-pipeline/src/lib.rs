@@ -5,17 +5,11 @@
 // The layers, lowest first: each imports only the layers listed before it.
 pub mod config;
 pub mod domain;
-// quality: filters, data checks and claims (being moved under quality/).
-mod check_run;
-pub mod checks;
-mod claim_run;
-pub mod claims;
+pub mod quality;
 pub mod engine;
-mod filter;
 
 mod error;
 
-pub use check_run::{check_summary, CheckResult, Status as CheckStatus};
 pub use config::Pipeline;
 pub use domain::{manifest, SourceAccount};
 pub use engine::load::load;
@@ -25,6 +19,7 @@ pub use engine::stages::{plan, Plan};
 pub use engine::verify::verify_outputs;
 pub use engine::{fingerprint, lock, runlog, scheduler_events, stages, verify};
 pub use error::PipelineError;
+pub use quality::{check_summary, CheckResult, CheckStatus};
 
 pub use patronage_tables::TOOL_VERSION;
 

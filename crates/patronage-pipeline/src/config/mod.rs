@@ -7,6 +7,7 @@ mod format;
 pub mod options;
 mod paths;
 mod pipeline;
+mod quality;
 mod sheet;
 mod source;
 
@@ -14,5 +15,6 @@ pub use format::{
     no_options, Domain, FormatOptions, FormatSpec, Invalid, NoOptions, OptionsInput, Parsed,
 };
 pub use pipeline::Pipeline;
+pub use quality::{RawCheck, RawClaim};
 pub use sheet::{sheet_source, RawSheet, SheetSource};
 pub use source::Source;

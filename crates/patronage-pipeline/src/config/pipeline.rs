@@ -50,7 +50,9 @@
 //! tolerance = 2
 //! ```
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use patronage_aggregate::WindowSpec;
 use patronage_core::{CountryRegistry, YearMonth};
@@ -60,6 +62,7 @@ use toml::Spanned;
 
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::paths::PathPolicy;
+use super::quality::{RawCheck, RawClaim};
 use super::sheet::RawSheet;
 use super::source::Source;
 use crate::PipelineError;
@@ -94,10 +97,13 @@ pub struct Pipeline {
     /// Factor by which CIF values (partners' imports) are divided to compare them
     /// with FOB values in `source_comparison`; `None` = no adjustment.
     pub cif_fob_factor: Option<f64>,
-    /// Data checks on the built tables (`[[checks]]`).
-    pub checks: Vec<crate::checks::CheckSpec>,
-    /// Published statements to check against the built tables (`[[claims]]`).
-    pub claims: Vec<crate::claims::ClaimSpec>,
+    /// Data checks on the built tables (`[[checks]]`), as written.
+    pub checks: Vec<RawCheck>,
+    /// Published statements to check against the built tables (`[[claims]]`), as
+    /// written.
+    pub claims: Vec<RawClaim>,
+    /// The file's text, for errors that point at a line of it.
+    pub text: Arc<str>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,9 +120,9 @@ struct RawPipeline {
     #[serde(default)]
     windows: Vec<RawWindow>,
     #[serde(default)]
-    checks: Vec<crate::checks::RawCheck>,
+    checks: Vec<RawCheck>,
     #[serde(default)]
-    claims: Vec<crate::claims::RawClaim>,
+    claims: Vec<RawClaim>,
     /// The folder paths must stay in (see `paths`).
     root: Option<Spanned<String>>,
     /// Lifts the limit on paths.
@@ -188,7 +194,7 @@ impl Pipeline {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let invalid = |span: std::ops::Range<usize>, message: String| PipelineError::Invalid {
             path: path.to_path_buf(),
-            line: 1 + text[..span.start.min(text.len())].matches('\n').count(),
+            line: line_of(&text, span.start),
             message,
         };
         let registry = CountryRegistry::comtrade();
@@ -391,8 +397,6 @@ impl Pipeline {
                 ))
             }
         };
-        let checks = crate::checks::validate(raw.checks, &invalid)?;
-        let claims = crate::claims::validate(raw.claims, &invalid)?;
         let output = match raw.output {
             None => None,
             Some(o) => {
@@ -417,8 +421,9 @@ impl Pipeline {
             sources,
             windows,
             cif_fob_factor,
-            checks,
-            claims,
+            checks: raw.checks,
+            claims: raw.claims,
+            text: Arc::from(text.as_str()),
         })
     }
 
@@ -429,6 +434,15 @@ impl Pipeline {
             .map(Path::to_path_buf)
             .or_else(|| self.output.clone())
             .unwrap_or_else(|| Path::new("out").join(&self.name))
+    }
+
+    /// The error for a value of the file at `span`, naming its line.
+    pub fn invalid(&self, span: Range<usize>, message: String) -> PipelineError {
+        PipelineError::Invalid {
+            path: self.path.clone(),
+            line: line_of(&self.text, span.start),
+            message,
+        }
     }
 
     /// A file's path relative to the pipeline folder, with `/`, for tables and the
@@ -461,4 +475,12 @@ fn resolve(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
         ));
     }
     Ok(files)
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    1 + text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
 }

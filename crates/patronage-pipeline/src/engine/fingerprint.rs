@@ -191,6 +191,7 @@ pub fn source_params(p: &Pipeline, source: &Source) -> String {
         sources: Vec::new(),
         windows: Vec::new(),
         checks: Vec::new(),
+        text: std::sync::Arc::from(""),
         ..p.clone()
     };
     format!("{source:?}\n{pipeline:?}")

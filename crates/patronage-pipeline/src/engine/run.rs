@@ -30,7 +30,8 @@ use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry};
 use crate::domain::outcome::{table_error, SourceAccount, SourceOutput, Tables};
 use crate::domain::read::read_source;
-use crate::domain::tables::{self, Built};
+use crate::domain::tables::{self, table_in, Built};
+use crate::quality::{checks, claim_eval, Quality, SourceRows};
 use crate::{CheckResult, PipelineError, TOOL_VERSION};
 
 /// What a run did.
@@ -335,19 +336,27 @@ fn finish(p: &Pipeline, built: Built) -> Result<RunTables, PipelineError> {
         sources,
         inputs_sha256,
     } = built;
+    let quality = Quality::of(p)?;
     let prov = Provenance {
         pipeline: p.name.clone(),
         pipeline_sha256: p.sha256.clone(),
         inputs_sha256: inputs_sha256.clone(),
     };
     // Claims read every table but their own and check_results.
-    let claims = crate::claim_run::evaluate(&p.claims, &frames)?;
+    let claims = claim_eval::evaluate(&quality.claims, |t| table_in(&frames, t))?;
     frames.push((&contracts::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
-    let checks = crate::check_run::evaluate(p, &frames, &sources)?;
+    let accounts: Vec<_> = (p.sources.iter().zip(&sources))
+        .map(|(s, a)| SourceRows {
+            id: &s.id,
+            canonical: s.format.domain.canonical_table(),
+            rows: &a.rows,
+        })
+        .collect();
+    let checks = checks::evaluate(&quality.checks, &accounts, &frames)?;
     frames.push((
         &contracts::CHECK_RESULTS,
-        crate::check_run::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
+        checks::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
     ));
     // Dictionary order, whatever order the domains produced them in.
     frames.sort_by_key(|(spec, _)| {
@@ -511,7 +520,7 @@ fn skipped_report(
         tables,
         sources,
         windows: Vec::new(),
-        checks: crate::check_run::results_from_disk(output_dir)?,
+        checks: checks::results_from_disk(output_dir)?,
         manifest,
         stages: Vec::new(),
     })

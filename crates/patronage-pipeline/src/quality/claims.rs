@@ -1,6 +1,6 @@
 //! The claims ledger as a pipeline file declares it (`[[claims]]`): published
 //! statements, each with the figure it states and how to compute that figure
-//! from this build's tables. Evaluation is in `claim_run`; the verdicts are the
+//! from this build's tables. Evaluation is in `claim_eval`; the verdicts are the
 //! `claims` table.
 //!
 //! ```toml
@@ -27,11 +27,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use patronage_tables::contracts::{self, ColumnType, TableSpec};
-use serde::Deserialize;
 use toml::Spanned;
 
-use crate::checks::Invalid;
-use crate::filter::{self, Filter};
+use super::filter::{self, Filter};
+use crate::config::RawClaim;
+use super::literal::{column_of, Invalid};
 use crate::PipelineError;
 
 /// How the claimed figure is computed from the matching rows.
@@ -150,31 +150,6 @@ pub struct ClaimSpec {
     pub per: Option<String>,
 }
 
-/// A `[[claims]]` entry as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawClaim {
-    id: Spanned<String>,
-    text: Spanned<String>,
-    source: Spanned<String>,
-    table: Spanned<String>,
-    #[serde(rename = "where")]
-    filter: Option<Spanned<BTreeMap<String, toml::Value>>>,
-    column: Option<Spanned<String>>,
-    measure: Option<Spanned<String>>,
-    expected: Spanned<f64>,
-    unit: Spanned<String>,
-    tolerance: Spanned<f64>,
-    comparison: Option<Spanned<String>>,
-    numerator: Option<Spanned<BTreeMap<String, toml::Value>>>,
-    denominator: Option<Spanned<BTreeMap<String, toml::Value>>>,
-    per: Option<Spanned<String>>,
-    /// Free text for readers of the file (why this tolerance, which measure);
-    /// not used by the run.
-    #[serde(rename = "note")]
-    _note: Option<String>,
-}
-
 /// Validate the declared claims against the table contracts.
 pub(crate) fn validate(
     raw: Vec<RawClaim>,
@@ -289,7 +264,7 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
         (None, Measure::Count) => None,
         (None, _) => return Err(needs("column")),
         (Some(c), _) => {
-            let spec = filter::column_of(table, c.get_ref(), &owner, c.span(), invalid)?;
+            let spec = column_of(table, c.get_ref(), &owner, c.span(), invalid)?;
             if !matches!(
                 spec.dtype,
                 ColumnType::Int32 | ColumnType::Int64 | ColumnType::Float64
@@ -315,7 +290,7 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
     }
     let per = match (&r.per, measure) {
         (Some(p), Measure::MaxRatio) => {
-            filter::column_of(table, p.get_ref(), &owner, p.span(), invalid)?;
+            column_of(table, p.get_ref(), &owner, p.span(), invalid)?;
             Some(p.get_ref().clone())
         }
         (Some(p), _) => return Err(not_for("per", p.span())),
@@ -359,7 +334,7 @@ mod tests {
 
     /// Validate `[[claims]]` entries written in TOML; the error's message.
     fn check(toml_text: &str) -> Result<Vec<ClaimSpec>, String> {
-        #[derive(Deserialize)]
+        #[derive(serde::Deserialize)]
         struct File {
             claims: Vec<RawClaim>,
         }

@@ -1,56 +1,20 @@
 //! Row filters as pipeline files write them (`where = { column = value or [values] }`),
 //! shared by data checks and claims: parsed once against the table contract, so a
 //! value of the wrong type is an error naming its line, and applied as polars
-//! expressions.
+//! expressions. Literals and column names are typed in `literal`, the one file
+//! of the quality layer this one imports.
 
 use std::collections::BTreeMap;
 
-use patronage_tables::contracts::{ColumnType, TableSpec};
+use patronage_tables::contracts::TableSpec;
 use polars::prelude::*;
 use toml::Spanned;
 
-use crate::checks::{Invalid, Literal};
+use super::literal::{column_of, literal, Invalid, Literal};
 use crate::PipelineError;
 
 /// Rows whose value in each listed column is among the listed ones (all columns).
 pub type Filter = Vec<(String, Vec<Literal>)>;
-
-/// A value of the pipeline file typed by the column it is compared with.
-pub(crate) fn literal(v: &toml::Value, t: ColumnType) -> Result<Literal, String> {
-    match (t, v) {
-        (ColumnType::Str, toml::Value::String(s)) => Ok(Literal::Str(s.clone())),
-        (ColumnType::Int32 | ColumnType::Int64, toml::Value::Integer(i)) => Ok(Literal::Int(*i)),
-        (ColumnType::Float64, toml::Value::Integer(i)) => Ok(Literal::Float(*i as f64)),
-        (ColumnType::Float64, toml::Value::Float(x)) => Ok(Literal::Float(*x)),
-        (ColumnType::Bool, toml::Value::Boolean(b)) => Ok(Literal::Bool(*b)),
-        (t, v) => Err(format!(
-            "`{v}` is a {} but the column is {}",
-            v.type_str(),
-            t.as_str()
-        )),
-    }
-}
-
-/// The column named `column` of `table`, or an error listing the columns there are.
-pub(crate) fn column_of<'t>(
-    table: &'t TableSpec,
-    column: &str,
-    owner: &str,
-    span: std::ops::Range<usize>,
-    invalid: Invalid<'_>,
-) -> Result<&'t patronage_tables::contracts::ColumnSpec, PipelineError> {
-    table.column(column).ok_or_else(|| {
-        let known: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
-        invalid(
-            span,
-            format!(
-                "{owner}: table `{}` has no column `{column}`; columns: {}",
-                table.name,
-                known.join(", ")
-            ),
-        )
-    })
-}
 
 /// Parse a `where` table against `table`'s columns; `owner` names the entry in
 /// messages (`check \`x\``).

@@ -2,17 +2,17 @@
 //! of `claims` with the figure computed, its deviation from the published one and
 //! a verdict. A claim that cannot be computed (no row, several rows for a `value`,
 //! a ratio with nothing to divide by) is `not_computable` with the reason; it is
-//! never an error of the run.
+//! never an error of the run. The tables come from the caller, which knows what
+//! the run built.
 
 use std::collections::BTreeMap;
 
 use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
-use crate::claims::{ClaimSpec, Measure};
+use super::claims::{ClaimSpec, Measure};
+use super::filter;
 use crate::domain::outcome::table_error;
-use crate::domain::tables::table_in as built;
-use crate::filter;
 use crate::PipelineError;
 
 /// A claim's verdict.
@@ -200,15 +200,15 @@ fn evaluate_one<'a>(c: &'a ClaimSpec, df: &DataFrame) -> PolarsResult<Verdict<'a
     })
 }
 
-/// The `claims` frame, in claim id order.
-pub(crate) fn evaluate(
+/// The `claims` frame, in claim id order; `built` gives the table a claim reads
+/// (an error when the run has not built it).
+pub(crate) fn evaluate<'f>(
     claims: &[ClaimSpec],
-    frames: &[(&'static TableSpec, DataFrame)],
+    built: impl Fn(&'static TableSpec) -> Result<&'f DataFrame, PipelineError>,
 ) -> Result<DataFrame, PipelineError> {
-    let err = table_error(&contracts::CLAIMS);
     let mut verdicts = Vec::with_capacity(claims.len());
     for c in claims {
-        let df = built(frames, c.table)?;
+        let df = built(c.table)?;
         verdicts.push(evaluate_one(c, df).map_err(table_error(c.table))?);
     }
     verdicts.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
@@ -237,5 +237,5 @@ pub(crate) fn evaluate(
             column!("rows_matched", |v| v.rows as i32),
         ]
     )
-    .map_err(err)
+    .map_err(table_error(&contracts::CLAIMS))
 }

@@ -1,0 +1,102 @@
+//! `range`: `min <= column <= max` for a numeric column, either bound optional,
+//! both inclusive. Nulls pass; every row outside fails.
+//!
+//! ```toml
+//! kind = "range"
+//! column = "value_usd"
+//! min = 0
+//! ```
+
+use polars::prelude::*;
+
+use super::kind::{CheckKind, Context, Entry, Outcome};
+use super::render::{fmt_bound, sample_rows};
+use crate::PipelineError;
+
+/// `min <= column <= max` (either bound may be absent; nulls pass).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    /// A numeric column.
+    pub column: String,
+    /// Inclusive lower bound.
+    pub min: Option<f64>,
+    /// Inclusive upper bound.
+    pub max: Option<f64>,
+}
+
+impl CheckKind for Range {
+    const NAME: &'static str = "range";
+    const KEYS: &'static [&'static str] = &["column", "min", "max"];
+
+    fn parse(entry: &Entry<'_>) -> Result<Self, PipelineError> {
+        let c = entry
+            .raw
+            .column
+            .as_ref()
+            .ok_or_else(|| entry.need("column"))?;
+        let (min, max) = entry.bounds()?;
+        Ok(Range {
+            column: entry.numeric(c.get_ref(), c.span())?,
+            min,
+            max,
+        })
+    }
+
+    fn evaluate(&self, rows: LazyFrame, cx: &Context<'_>) -> PolarsResult<Outcome> {
+        let x = || col(self.column.as_str()).cast(DataType::Float64);
+        let mut out_of = lit(false);
+        if let Some(m) = self.min {
+            out_of = out_of.or(x().lt(lit(m)));
+        }
+        if let Some(m) = self.max {
+            out_of = out_of.or(x().gt(lit(m)));
+        }
+        let bad = rows.filter(out_of).collect()?;
+        let detail = format!(
+            "{} {}{}",
+            self.column,
+            fmt_bound(self.min, self.max),
+            cx.filter
+        );
+        Ok(Outcome::rows(
+            bad.height() as u64,
+            detail,
+            sample_rows(&bad, cx.key)?,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::checks::testing::check;
+    use crate::quality::checks::Kind;
+    use crate::quality::literal::Literal;
+
+    #[test]
+    fn range_finds_its_rows() {
+        // Nulls pass a range; -1 fails min 0.
+        let r = check(
+            Kind::Range(Range {
+                column: "value_usd".into(),
+                min: Some(0.0),
+                max: None,
+            }),
+            vec![],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert!(r.sample.contains("value_usd=-1"), "{}", r.sample);
+        // SUN only through 1991: the 1995 row fails.
+        let r = check(
+            Kind::Range(Range {
+                column: "year".into(),
+                min: None,
+                max: Some(1991.0),
+            }),
+            vec![("partner_iso3".into(), vec![Literal::Str("SUN".into())])],
+        );
+        assert_eq!(r.failing_rows, 1);
+        assert_eq!(r.detail, "year <= 1991 where partner_iso3 in [\"SUN\"]");
+        assert!(r.sample.contains("source_line=5"), "{}", r.sample);
+    }
+}

@@ -1,0 +1,45 @@
+//! The quality layer: what a pipeline file says the built tables must satisfy
+//! (`[[checks]]`, giving `check_results`) and what published statements they are
+//! held against (`[[claims]]`, giving `claims`), with the row filters both use.
+//! It reads the entries as the pipeline file gives them (`config`), built tables
+//! and the sources' row accounting (`domain`), and imports nothing of the
+//! engine: the engine calls in, never the reverse.
+//! Inside, imports run one way: `literal` ← `filter` ← `checks`, `claims` ←
+//! `claim_eval`.
+
+pub mod checks;
+pub(crate) mod claim_eval;
+pub mod claims;
+pub(crate) mod filter;
+pub(crate) mod literal;
+
+pub use checks::{
+    check_summary, CheckResult, CheckSpec, Kind, Severity, SourceRows, Status as CheckStatus,
+    CONSERVATION_PREFIX,
+};
+pub use claims::{ClaimSpec, Comparison, Measure};
+pub use filter::Filter;
+pub use literal::Literal;
+
+use crate::config::Pipeline;
+use crate::PipelineError;
+
+/// A pipeline's checks and claims, checked against the table contracts.
+#[derive(Debug, Clone)]
+pub struct Quality {
+    /// The data checks, in declaration order.
+    pub checks: Vec<CheckSpec>,
+    /// The claims, in declaration order.
+    pub claims: Vec<ClaimSpec>,
+}
+
+impl Quality {
+    /// Validate the `[[checks]]` and `[[claims]]` of `p`; an error names the line.
+    pub fn of(p: &Pipeline) -> Result<Quality, PipelineError> {
+        let invalid = |span, message| p.invalid(span, message);
+        Ok(Quality {
+            checks: checks::validate(p.checks.clone(), &invalid)?,
+            claims: claims::validate(p.claims.clone(), &invalid)?,
+        })
+    }
+}
