@@ -3,14 +3,11 @@
 //! the same folder is refused or waits; a stale lock is taken over; `verify`
 //! names drift; exit codes and the JSON dictionary.
 
-mod common;
-mod ops_support;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
-use ops_support::*;
+use crate::common::*;
+use crate::ops_support::*;
 
 /// This host's name as the lock records it.
 fn host() -> String {

@@ -2,12 +2,10 @@
 //! Chromium is installed; always under CI) that a headless browser renders
 //! every chart without a console message.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 /// The charts of the report, by `data-chart` id; the log-scale trade chart is
 /// hidden until its toggle is picked.

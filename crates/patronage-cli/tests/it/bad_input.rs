@@ -2,11 +2,9 @@
 //! `rejects` naming file and line with the raw text; the row accounting still
 //! balances. One test per case. Inputs are the project's fixtures, damaged here.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 const RU_CSV: &str = "fixtures/comtrade/rus_prk_russia_reported_annual.csv";

@@ -3,8 +3,6 @@
 //! `../shared/formats/` beside the checkout. When the folder is absent these tests
 //! say so and pass, except under CI (`CI=true`), where its absence is a failure.
 
-mod common;
-
 use std::path::Path;
 
 use patronage_core::{CountryRegistry, Flow, MonthRange, TradeCodes};
@@ -12,7 +10,7 @@ use patronage_extract::encoding::TextEncoding;
 use patronage_extract::{baci, china_customs, russia_customs};
 use patronage_normalize::russia_customs::StoimUnit;
 
-use common::{ctx, samples};
+use crate::common::{ctx, samples};
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap()

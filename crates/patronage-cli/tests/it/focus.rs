@@ -2,9 +2,7 @@
 //! China, mirrored from China's reported imports (fixture in the comtradeapicall
 //! CSV layout of China's HS 8542 imports from the USA).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 #[test]

@@ -1,8 +1,6 @@
 //! Helpers for the operations tests: a private copy of the default pipeline and
 //! its fixtures (so a test can change or break an input), JSON events, hashes.
 
-#![allow(dead_code)]
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

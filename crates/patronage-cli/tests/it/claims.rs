@@ -1,11 +1,9 @@
 //! The claims ledger and patron_influence on the default pipeline, and
 //! `patronage claims`.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 fn claim(df: &DataFrame, id: &str) -> DataFrame {

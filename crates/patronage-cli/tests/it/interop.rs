@@ -2,9 +2,7 @@
 //! (tests/interop/check_outputs.py). `.ci/run` installs those packages; where they
 //! are missing the test fails, unless PATRONAGE_SKIP_INTEROP=1 says to skip it.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn outputs_load_in_python_tools() {

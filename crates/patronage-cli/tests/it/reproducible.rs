@@ -3,11 +3,8 @@
 //! sources or from the stage cache — and a warm rerun with nothing changed
 //! skips every stage.
 
-mod common;
-mod ops_support;
-
-use common::*;
-use ops_support::*;
+use crate::common::*;
+use crate::ops_support::*;
 
 /// Two runs into two fresh folders: identical manifests and identical files.
 #[test]

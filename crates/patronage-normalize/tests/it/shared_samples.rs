@@ -4,13 +4,11 @@
 //! the folder is absent these tests say so and pass, except under CI (`CI=true`),
 //! where the folder is always laid out and its absence is a failure.
 
-mod common;
-
 use patronage_core::CountryRegistry;
 use patronage_extract::comtrade_v1::{self, Layout};
 use patronage_normalize::comtrade_v1::normalize;
 
-use common::{ctx, samples};
+use crate::common::{ctx, samples};
 
 /// The recorded API response: China's 2010 imports from and exports to Argentina
 /// and Germany, four records starting on lines 5, 54, 103 and 152.

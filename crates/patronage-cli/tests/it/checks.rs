@@ -3,11 +3,9 @@
 //! 1.5, a USSR row dated 1995): exit code 1, every table written, the failing row
 //! in `check_results`. Also the pipeline file's validation of checks and paths.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 /// The project's pipeline and fixtures copied to a temp folder with the same

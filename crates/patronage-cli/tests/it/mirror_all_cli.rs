@@ -1,9 +1,7 @@
 //! `patronage synth` and `patronage mirror-all` from the command line, on small
 //! SYNTHETIC files: the outputs, the printed accounting and the JSON report agree.
 
-mod common;
-
-use common::patronage;
+use crate::common::patronage;
 
 #[test]
 fn synth_then_mirror_all() {

@@ -1,9 +1,7 @@
 //! The default pipeline end to end: the essay's headline figure, the mirror
 //! tables, the manifest, row accounting and byte-identical reruns.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 /// The README's run command writes every table; the seed window reproduces the

@@ -7,7 +7,7 @@
 //! file and a bounded raw text.
 //!
 //! `cargo test` runs a few hundred cases per strategy (proptest's default, 256);
-//! a longer run: `PROPTEST_CASES=20000 cargo test -p patronage-extract --test fuzz`.
+//! a longer run: `PROPTEST_CASES=20000 cargo test -p patronage-extract --test it fuzz::`.
 //!
 //! A new reader is one line in `READERS`.
 

@@ -2,11 +2,9 @@
 //! default pipeline's `source_comparison` against the published figures, and bad
 //! input per format giving a clear error or a reject with the accounting balanced.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 /// The `source_comparison` rows of one partner, year and direction, as

@@ -3,11 +3,9 @@
 //! the default run carries the cited timeline, and bad labor input gives a clear
 //! error or a reject with its reason.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 const XLSX: &str = "fixtures/labor/ru_labor_sheets.xlsx";

@@ -1,12 +1,10 @@
 //! The aid domain end to end: the essay's 1967 request, the Koval memo's totals,
 //! OCHA FTS totals on real API pages, row accounting and bad input.
 
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use polars::prelude::*;
 
 fn pkg(df: &DataFrame, package: &str, category: &str) -> DataFrame {

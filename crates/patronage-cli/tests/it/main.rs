@@ -1,0 +1,21 @@
+//! The end-to-end tests of the `patronage` binary, linked as one test binary:
+//! each module runs the binary on its own temporary folders (never a shared
+//! output folder, working directory or environment change), so its tests run
+//! side by side with every other module's. `common` and `ops_support` hold the
+//! helpers, once.
+
+mod aid;
+mod bad_input;
+mod checks;
+mod claims;
+mod common;
+mod dprk;
+mod focus;
+mod interop;
+mod labor;
+mod mirror_all_cli;
+mod operations;
+mod ops_support;
+mod report;
+mod reproducible;
+mod trade_sources;
