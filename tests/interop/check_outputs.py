@@ -3,7 +3,7 @@
 DuckDB, with no hints, and check they agree with the manifest and with each other.
 
 Usage: python3 tests/interop/check_outputs.py OUT_DIR
-Run by the Rust test crates/patronage-cli/tests/interop.rs; exits non-zero on any
+Run by the Rust test crates/patronage-cli/tests/it/interop.rs; exits non-zero on any
 mismatch. Needs: pip install pyarrow pandas polars duckdb
 """
 import hashlib

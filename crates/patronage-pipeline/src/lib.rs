@@ -5,12 +5,13 @@
 // The layers, lowest first: each imports only the layers listed before it.
 pub mod config;
 pub mod domain;
-pub mod quality;
 pub mod engine;
+pub mod quality;
 
 mod error;
 
 pub use config::Pipeline;
+pub use domain::formats::names as format_names;
 pub use domain::{manifest, SourceAccount};
 pub use engine::load::load;
 pub use engine::options::RunOptions;

@@ -87,4 +87,3 @@ pub struct RawClaim {
     #[serde(rename = "note")]
     _note: Option<String>,
 }
-

@@ -8,7 +8,7 @@ pub(crate) mod aid;
 pub(crate) mod events;
 pub(crate) mod files;
 pub(crate) mod format;
-pub(crate) mod formats;
+pub mod formats;
 pub(crate) mod labor;
 pub mod manifest;
 pub(crate) mod outcome;

@@ -172,7 +172,7 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
 
 /// A source stage's parameters as text: the source declaration without its file
 /// list (the files are hashed by content), and the pipeline-level settings a
-/// reader is handed, without the sources, windows and names that only the
+/// reader is handed, without the sources, windows, checks, claims and names that only the
 /// aggregate stage or the output location use. Fields added to `Source` or
 /// `Pipeline` later count as parameters without further code.
 pub fn source_params(p: &Pipeline, source: &Source) -> String {
@@ -190,7 +190,10 @@ pub fn source_params(p: &Pipeline, source: &Source) -> String {
         output: None,
         sources: Vec::new(),
         windows: Vec::new(),
+        // Checks and claims read the built tables, not the sources (and their
+        // entries carry byte offsets that move when another part of the file does).
         checks: Vec::new(),
+        claims: Vec::new(),
         text: std::sync::Arc::from(""),
         ..p.clone()
     };

@@ -30,8 +30,8 @@ use patronage_tables::contracts::{self, ColumnType, TableSpec};
 use toml::Spanned;
 
 use super::filter::{self, Filter};
-use crate::config::RawClaim;
 use super::literal::{column_of, Invalid};
+use crate::config::RawClaim;
 use crate::PipelineError;
 
 /// How the claimed figure is computed from the matching rows.

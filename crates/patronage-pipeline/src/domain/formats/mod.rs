@@ -42,6 +42,11 @@ pub(crate) static ALL: &[&Format] = &[
     &events_csv::FORMAT,
 ];
 
+/// Every format's name, in the order error messages list them.
+pub fn names() -> Vec<&'static str> {
+    ALL.iter().map(|f| f.spec.name).collect()
+}
+
 /// The declarations a pipeline file is checked against.
 pub(crate) fn specs() -> Vec<&'static FormatSpec> {
     ALL.iter().map(|f| &f.spec).collect()

@@ -108,7 +108,12 @@ fn conservation(
     let mut failing = 0u64;
     for (what, table, counted, expected) in [
         ("kept", canonical.name, kept_rows, r.kept),
-        ("rejected", contracts::REJECTS.name, rejected_rows, r.rejected),
+        (
+            "rejected",
+            contracts::REJECTS.name,
+            rejected_rows,
+            r.rejected,
+        ),
     ] {
         if let Some(Some(n)) = counted {
             detail.push_str(&format!("; {table} holds {n} records of the source"));

@@ -43,9 +43,9 @@ pub use results::{check_summary, CheckResult, Status};
 pub(crate) use results::{results_frame, results_from_disk};
 
 use crate::config::RawCheck;
+use crate::domain::outcome::table_error;
 use crate::quality::filter::{self, Filter};
 use crate::quality::literal::Invalid;
-use crate::domain::outcome::table_error;
 use crate::PipelineError;
 
 /// Declares every check kind as `Type: module`, the type being the kind's in its

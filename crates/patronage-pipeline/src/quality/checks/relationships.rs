@@ -9,8 +9,8 @@
 //! year_column = "year"
 //! ```
 
-use patronage_tables::contracts::ColumnType;
 use patronage_core::CountryRegistry;
+use patronage_tables::contracts::ColumnType;
 use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};

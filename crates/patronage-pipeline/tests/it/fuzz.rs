@@ -7,9 +7,10 @@
 //! file and a bounded raw text.
 //!
 //! `cargo test` runs a few hundred cases per strategy (proptest's default, 256);
-//! a longer run: `PROPTEST_CASES=20000 cargo test -p patronage-extract --test it fuzz::`.
+//! a longer run: `PROPTEST_CASES=20000 cargo test -p patronage-pipeline --test it fuzz::`.
 //!
-//! A new reader is one line in `READERS`.
+//! A new reader is one line in `READERS`; every format the pipeline registers
+//! must have one (named after the format, or `<format>_<variant>`).
 
 use std::path::{Path, PathBuf};
 
@@ -245,16 +246,31 @@ const READERS: &[(&str, Reader, Lines)] = &[
         Lines::Sheet,
     ),
     (
-        "estimates_ledger",
+        "labor_ledger_csv",
         |p, b| summary(estimates_ledger::parse(p, b)),
         Lines::Text,
     ),
     (
-        "events_file",
+        "events_csv",
         |p, b| summary(events_file::parse(p, b)),
         Lines::Text,
     ),
 ];
+
+/// Every format the pipeline registers has a reader here, so a new format cannot
+/// skip the fuzzing.
+#[test]
+fn readers_cover_every_registered_format() {
+    for format in patronage_pipeline::format_names() {
+        assert!(
+            READERS.iter().any(|(name, _, _)| *name == format
+                || name
+                    .strip_prefix(format)
+                    .is_some_and(|v| v.starts_with('_'))),
+            "format `{format}` has no reader in READERS"
+        );
+    }
+}
 
 /// Largest seed kept (longer samples are cut): keeps every case fast.
 const SEED_BYTES: usize = 32 << 10;
@@ -704,8 +720,8 @@ fn every_reader_reads_its_own_sample() {
             1,
             0,
         ),
-        ("estimates_ledger", "labor/dprk_estimates_ledger.csv", 8, 0),
-        ("events_file", "events/dprk_russia_timeline.csv", 7, 0),
+        ("labor_ledger_csv", "labor/dprk_estimates_ledger.csv", 8, 0),
+        ("events_csv", "events/dprk_russia_timeline.csv", 7, 0),
         ("labor_sheet_csv_form_2t", "labor/ru_form_2t_2018.csv", 4, 0),
         ("labor_sheet_csv_permits", "labor/ru_mvd_permits.csv", 2, 0),
         (

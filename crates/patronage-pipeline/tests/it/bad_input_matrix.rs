@@ -1294,6 +1294,18 @@ fn run_case(
     }
 }
 
+/// Every format the pipeline registers has its cases here, so a new format cannot
+/// skip them.
+#[test]
+fn matrix_covers_every_registered_format() {
+    for format in patronage_pipeline::format_names() {
+        assert!(
+            FORMATS.iter().any(|f| f.name == format),
+            "format `{format}` has no entry in FORMATS"
+        );
+    }
+}
+
 /// Run every case of every format, on two threads (each case is a whole run).
 #[test]
 fn every_format_meets_every_kind_of_bad_input() {
