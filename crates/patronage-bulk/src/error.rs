@@ -11,17 +11,6 @@ pub enum BulkError {
     #[error(transparent)]
     Tables(#[from] patronage_tables::TablesError),
     /// Row accounting does not balance (a defect in the tool, not the data).
-    #[error("{file}: rows read {read} != kept {kept} + dropped {dropped} + rejected {rejected}")]
-    Accounting {
-        /// The input file.
-        file: String,
-        /// Rows read.
-        read: u64,
-        /// Rows kept.
-        kept: u64,
-        /// Rows dropped on purpose.
-        dropped: u64,
-        /// Rows rejected.
-        rejected: u64,
-    },
+    #[error(transparent)]
+    Accounting(#[from] patronage_core::Unbalanced),
 }

@@ -409,13 +409,14 @@ pub fn fold_read(
     };
     let dropped_n: u64 = account.dropped.values().sum();
     if account.kept + dropped_n + account.rejected != account.read {
-        return Err(BulkError::Accounting {
+        return Err(patronage_core::Unbalanced {
             file: account.file,
             read: account.read,
             kept: account.kept,
             dropped: dropped_n,
             rejected: account.rejected,
-        });
+        }
+        .into());
     }
     Ok(Folded {
         input: input.clone(),

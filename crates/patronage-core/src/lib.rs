@@ -51,6 +51,24 @@ impl RowReject {
     }
 }
 
+/// A file whose rows do not balance: read != kept + dropped + rejected. Every
+/// reader and normalizer accounts for each row, so this is a defect in the tool,
+/// not in the data, and no table is written from such a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: rows read {read} != kept {kept} + dropped {dropped} + rejected {rejected}")]
+pub struct Unbalanced {
+    /// The file.
+    pub file: String,
+    /// Rows read.
+    pub read: u64,
+    /// Rows kept.
+    pub kept: u64,
+    /// Rows dropped on purpose.
+    pub dropped: u64,
+    /// Rows rejected.
+    pub rejected: u64,
+}
+
 /// Cut `s` at [`RAW_TEXT_LIMIT`] characters, marking the cut.
 pub fn bound_text(s: &str) -> String {
     if s.len() <= RAW_TEXT_LIMIT {

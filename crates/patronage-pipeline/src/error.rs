@@ -40,19 +40,8 @@ pub enum PipelineError {
     #[error(transparent)]
     Tables(#[from] patronage_tables::TablesError),
     /// Row accounting does not balance (a defect in the tool, not the data).
-    #[error("{file}: rows read {read} != kept {kept} + dropped {dropped} + rejected {rejected}")]
-    Accounting {
-        /// The source file.
-        file: String,
-        /// Rows read.
-        read: u64,
-        /// Rows kept.
-        kept: u64,
-        /// Rows dropped on purpose.
-        dropped: u64,
-        /// Rows rejected.
-        rejected: u64,
-    },
+    #[error(transparent)]
+    Accounting(#[from] patronage_core::Unbalanced),
     /// An output could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {

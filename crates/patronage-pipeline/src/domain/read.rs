@@ -99,13 +99,14 @@ where
             rejected: outcome.rejects.len() as u64,
         };
         if !account.balances() {
-            return Err(PipelineError::Accounting {
+            return Err(patronage_core::Unbalanced {
                 file: meta.file,
                 read: account.read,
                 kept: account.kept,
                 dropped: account.dropped_total(),
                 rejected: account.rejected,
-            });
+            }
+            .into());
         }
         let entry = InputEntry {
             source_id: source.id.clone(),

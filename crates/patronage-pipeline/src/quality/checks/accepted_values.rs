@@ -10,7 +10,6 @@
 use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};
-use super::render::sample_rows;
 use crate::quality::filter::one_of;
 use crate::quality::literal::{literal, Literal};
 use crate::PipelineError;
@@ -29,11 +28,7 @@ impl CheckKind for AcceptedValues {
     const KEYS: &'static [&'static str] = &["column", "values"];
 
     fn parse(entry: &Entry<'_>) -> Result<Self, PipelineError> {
-        let c = entry
-            .raw
-            .column
-            .as_ref()
-            .ok_or_else(|| entry.need("column"))?;
+        let c = entry.column_key()?;
         let spec = entry.column(c.get_ref(), c.span())?;
         let v = entry
             .raw
@@ -63,11 +58,7 @@ impl CheckKind for AcceptedValues {
             .collect()?;
         let v: Vec<String> = self.values.iter().map(ToString::to_string).collect();
         let detail = format!("{column} in [{}]{}", v.join(", "), cx.filter);
-        Ok(Outcome::rows(
-            bad.height() as u64,
-            detail,
-            sample_rows(&bad, cx.key)?,
-        ))
+        Outcome::bad_rows(&bad, detail, cx.key)
     }
 }
 

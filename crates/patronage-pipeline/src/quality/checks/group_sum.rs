@@ -44,7 +44,7 @@ impl CheckKind for GroupSum {
         let r = entry.raw;
         let g = r.group_by.as_ref().ok_or_else(|| entry.need("group_by"))?;
         let group_by = entry.columns(g)?;
-        let c = r.column.as_ref().ok_or_else(|| entry.need("column"))?;
+        let c = entry.column_key()?;
         let (min, max) = entry.bounds()?;
         let denominators = match &r.denominators {
             None => None,

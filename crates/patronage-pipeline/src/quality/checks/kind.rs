@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use patronage_tables::contracts::{ColumnSpec, ColumnType, TableSpec};
-use polars::prelude::{LazyFrame, PolarsResult};
+use polars::prelude::{DataFrame, LazyFrame, PolarsResult};
 use toml::Spanned;
 
 use crate::config::RawCheck;
@@ -52,6 +52,11 @@ impl Entry<'_> {
             self.raw.kind.span(),
             format!("kind `{}` needs `{key}`", self.raw.kind.get_ref()),
         )
+    }
+
+    /// The `column` key, which the kind needs.
+    pub(super) fn column_key(&self) -> Result<&Spanned<String>, PipelineError> {
+        self.raw.column.as_ref().ok_or_else(|| self.need("column"))
     }
 
     /// The column `col` of the checked table.
@@ -151,5 +156,15 @@ impl Outcome {
             sample,
             fail_anyway: false,
         }
+    }
+
+    /// Fails when `bad` (the rows that break the rule) has a row; a sample of
+    /// them by the table's key.
+    pub(super) fn bad_rows(bad: &DataFrame, detail: String, key: &[&str]) -> PolarsResult<Self> {
+        Ok(Outcome::rows(
+            bad.height() as u64,
+            detail,
+            super::render::sample_rows(bad, key)?,
+        ))
     }
 }

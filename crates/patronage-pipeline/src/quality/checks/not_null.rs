@@ -9,7 +9,6 @@
 use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};
-use super::render::sample_rows;
 use crate::PipelineError;
 
 /// None of `columns` is null.
@@ -38,11 +37,7 @@ impl CheckKind for NotNull {
             .unwrap_or(lit(false));
         let bad = rows.filter(any_null).collect()?;
         let detail = format!("{} not null{}", self.columns.join(", "), cx.filter);
-        Ok(Outcome::rows(
-            bad.height() as u64,
-            detail,
-            sample_rows(&bad, cx.key)?,
-        ))
+        Outcome::bad_rows(&bad, detail, cx.key)
     }
 }
 

@@ -10,7 +10,7 @@
 use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};
-use super::render::{fmt_bound, sample_rows};
+use super::render::fmt_bound;
 use crate::PipelineError;
 
 /// `min <= column <= max` (either bound may be absent; nulls pass).
@@ -29,11 +29,7 @@ impl CheckKind for Range {
     const KEYS: &'static [&'static str] = &["column", "min", "max"];
 
     fn parse(entry: &Entry<'_>) -> Result<Self, PipelineError> {
-        let c = entry
-            .raw
-            .column
-            .as_ref()
-            .ok_or_else(|| entry.need("column"))?;
+        let c = entry.column_key()?;
         let (min, max) = entry.bounds()?;
         Ok(Range {
             column: entry.numeric(c.get_ref(), c.span())?,
@@ -58,11 +54,7 @@ impl CheckKind for Range {
             fmt_bound(self.min, self.max),
             cx.filter
         );
-        Ok(Outcome::rows(
-            bad.height() as u64,
-            detail,
-            sample_rows(&bad, cx.key)?,
-        ))
+        Outcome::bad_rows(&bad, detail, cx.key)
     }
 }
 

@@ -32,11 +32,7 @@ impl CheckKind for Relationships {
     const KEYS: &'static [&'static str] = &["column", "year_column"];
 
     fn parse(entry: &Entry<'_>) -> Result<Self, PipelineError> {
-        let c = entry
-            .raw
-            .column
-            .as_ref()
-            .ok_or_else(|| entry.need("column"))?;
+        let c = entry.column_key()?;
         if entry.column(c.get_ref(), c.span())?.dtype != ColumnType::Str {
             return Err(entry.error(
                 c.span(),

@@ -39,7 +39,7 @@ impl CheckKind for SourceAgreement {
         let r = entry.raw;
         let g = r.group_by.as_ref().ok_or_else(|| entry.need("group_by"))?;
         let group_by = entry.columns(g)?;
-        let c = r.column.as_ref().ok_or_else(|| entry.need("column"))?;
+        let c = entry.column_key()?;
         let source_column = match &r.source_column {
             Some(s) => {
                 entry.column(s.get_ref(), s.span())?;
