@@ -4,11 +4,12 @@
 //! {count, nextLink}}`; the last page has no `nextLink`. [`parse_page`] reads one
 //! page's flows (a flow that cannot be read is a reject); [`chain`] orders a
 //! source's pages by following `nextLink` across the local files. A link resolves
-//! to the file named by the link's last path segment (`.../page-2.json`), or, for
-//! API links carrying `page=N`, to the file whose stem ends in `page-N` or `page_N`.
-//! A link that resolves to no file, two pages linking to one, a loop, or a chain
-//! holding fewer flows than `meta.count` says are errors: a pull with a missing
-//! page must not pass for a complete one.
+//! to the file named by the link's last path segment (`.../page-2.json`), or to
+//! the file whose name ends in the page number the link carries (`page=N` in an
+//! API link), written as FTS clients save pages: `…page-N`, `…page_N`,
+//! `…&page=N`, `…_pageN`. A link that resolves to no file, two pages linking to
+//! one, a loop, or a chain holding fewer flows than `meta.count` says are errors:
+//! a pull with a missing page must not pass for a complete one.
 
 use std::path::{Path, PathBuf};
 
@@ -286,27 +287,96 @@ fn parse_flow(text: &str, line: u64) -> Result<FtsFlow, (&'static str, String)> 
     })
 }
 
-/// The file a `nextLink` points to, among `files`.
-fn resolve_link(link: &str, files: &[PathBuf]) -> Option<usize> {
+/// The page number a file stem or link segment ends with, and what comes before
+/// it: `q-page-2`, `q_page_2`, `q&page=2` (a query saved as a file name),
+/// `q_page2` or `page2` give (`q`, 2). `page` must start the name or follow a
+/// character that is not a letter or digit; the separators before it are not
+/// part of the base.
+fn page_marker(stem: &str) -> Option<(&str, u64)> {
+    let digits = stem.len() - stem.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let (rest, number) = stem.split_at(stem.len() - digits);
+    let rest = rest.strip_suffix(['-', '_', '=']).unwrap_or(rest);
+    let at = rest.len().checked_sub(4)?;
+    if !rest.get(at..)?.eq_ignore_ascii_case("page") {
+        return None;
+    }
+    let base = &rest[..at];
+    if base.chars().next_back().is_some_and(char::is_alphanumeric) {
+        return None;
+    }
+    let base = base.trim_end_matches(['-', '_', '&', '?', '.', ' ']);
+    Some((base, number.parse().ok()?))
+}
+
+/// The stem of a file's name.
+fn stem_of(p: &Path) -> String {
+    p.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The file a `nextLink` of page `from` points to, among `files`: the file named
+/// by the link's last path segment, else the file whose name ends in the page
+/// number the link carries (its `page=N` parameter, or its last segment's
+/// `page-N`) written in any of the ways [`page_marker`] reads. When several
+/// files carry that page number, the one whose name starts like page `from`'s
+/// is taken; `Err` says why no single file was found.
+fn resolve_link(link: &str, files: &[PathBuf], from: usize) -> Result<usize, String> {
     let (path_part, query) = link.split_once('?').unwrap_or((link, ""));
     let last = path_part.rsplit('/').next().unwrap_or_default();
     let name = |p: &PathBuf| p.file_name().map(|n| n.to_string_lossy().into_owned());
     if !last.is_empty() {
         if let Some(i) = files.iter().position(|f| name(f).as_deref() == Some(last)) {
-            return Some(i);
+            return Ok(i);
         }
     }
-    let page = query
+    let from_query = query
         .split('&')
         .find_map(|kv| kv.strip_prefix("page="))
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))?;
-    files.iter().position(|f| {
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        stem.ends_with(&format!("page-{page}")) || stem.ends_with(&format!("page_{page}"))
-    })
+        .and_then(|p| p.parse::<u64>().ok());
+    let last_stem = stem_of(Path::new(last));
+    let page = from_query
+        .or_else(|| page_marker(&last_stem).map(|(_, n)| n))
+        .ok_or_else(|| "names no file of this source and carries no page number".to_string())?;
+    let markers: Vec<Option<(String, u64)>> = files
+        .iter()
+        .map(|f| page_marker(&stem_of(f)).map(|(b, n)| (b.to_string(), n)))
+        .collect();
+    let candidates: Vec<usize> = (0..files.len())
+        .filter(|&i| markers[i].as_ref().is_some_and(|(_, n)| *n == page))
+        .collect();
+    let from_stem = stem_of(&files[from]);
+    let from_base = markers[from]
+        .as_ref()
+        .map_or(from_stem.as_str(), |(b, _)| b.as_str());
+    match candidates.as_slice() {
+        [] => Err(format!(
+            "names page {page}, and no file of this source has a name ending in page {page}"
+        )),
+        [one] => Ok(*one),
+        several => {
+            let same: Vec<usize> = several
+                .iter()
+                .copied()
+                .filter(|&i| markers[i].as_ref().is_some_and(|(b, _)| b == from_base))
+                .collect();
+            match same.as_slice() {
+                [one] => Ok(*one),
+                _ => Err(format!(
+                    "names page {page}, which {} files of this source carry ({}), none of them alone named like this page",
+                    several.len(),
+                    several
+                        .iter()
+                        .map(|&i| files[i].display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            }
+        }
+    }
 }
 
 /// Order a source's pages into chains by following `nextLink`; returns each
@@ -324,11 +394,11 @@ pub fn chain(pages: &[FtsPage]) -> Result<Vec<Vec<usize>>, ExtractError> {
         let Some(link) = p.next_link.as_deref().filter(|l| !l.trim().is_empty()) else {
             continue;
         };
-        let j = resolve_link(link, &files).ok_or_else(|| {
+        let j = resolve_link(link, &files, i).map_err(|why| {
             err(
                 p,
                 format!(
-                    "broken page chain: `meta.nextLink` {link} names no file of this source (save the next page under the link's last path segment, or with a name ending in page-N)"
+                    "broken page chain: `meta.nextLink` {link} {why} (save the next page under the link's last path segment, or with a name ending in page-N, page_N, page=N or pageN)"
                 ),
             )
         })?;
@@ -418,6 +488,50 @@ mod tests {
         assert!(e.starts_with("q.json:2: broken page chain"), "{e}");
         let e = chain(&[b]).unwrap_err().to_string();
         assert!(e.contains("incomplete page chain"), "{e}");
+    }
+
+    /// FTS clients save the pages of one query under the query's own name with the
+    /// page appended (`…&page=2.json`, `…_page2.json`); a link naming page N
+    /// finds that file whatever the spelling, and, where two pulls sit in one
+    /// source, the one named like the linking page.
+    #[test]
+    fn fts_pages_saved_under_client_names_chain() {
+        assert_eq!(
+            page_marker("flow?year=2000&page=2"),
+            Some(("flow?year=2000", 2))
+        );
+        assert_eq!(page_marker("q_page2"), Some(("q", 2)));
+        assert_eq!(page_marker("q-page-12"), Some(("q", 12)));
+        assert_eq!(page_marker("q_Page_3"), Some(("q", 3)));
+        assert_eq!(page_marker("page2"), Some(("", 2)));
+        assert_eq!(page_marker("homepage2"), None);
+        assert_eq!(page_marker("flow-prk-2000"), None);
+        let api = "https://api.hpc.tools/v1/public/fts/flow?countryISO3=PRK&year=2000&page=";
+        let a = page("prk&page=1.json", Some(&format!("{api}2")), FLOW, 3);
+        let b = page("prk&page=2.json", Some(&format!("{api}3")), FLOW, 3);
+        let c = page("prk_page3.json", None, FLOW, 3);
+        assert_eq!(
+            chain(&[c.clone(), b.clone(), a.clone()]).unwrap(),
+            [vec![2, 1, 0]]
+        );
+        // A link to a published file name (`…-page-2.json`) finds the page saved
+        // as `…_page2.json`.
+        let d = page("x.json", Some("https://example.org/x-page-2.json"), FLOW, 2);
+        let e = page("x_page2.json", None, FLOW, 2);
+        assert_eq!(chain(&[d.clone(), e.clone()]).unwrap(), [vec![0, 1]]);
+        // Two pulls in one source: each first page finds its own page 2.
+        let f = page("y.json", Some(&format!("{api}2")), FLOW, 2);
+        let g = page("y&page=2.json", None, FLOW, 2);
+        assert_eq!(
+            chain(&[d, e, f.clone(), g]).unwrap(),
+            [vec![0, 1], vec![2, 3]]
+        );
+        // A page 2 that no file name carries is named in the error.
+        let err = chain(&[f]).unwrap_err().to_string();
+        assert!(
+            err.contains("names page 2, and no file of this source has a name ending in page 2"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,11 +2,16 @@
 //! flows and OECD CRS activities become one row per stage (and, for FTS, per
 //! usage year), with US dollar values from the cited rate and price tables.
 //!
-//! FTS curation follows the practice described in research notes on FTS pulls
-//! (devinit `fts_curated_flows.R`): flows leaving the boundary (`outgoing`) are
-//! dropped; a flow id seen twice keeps the `incoming` copy over `internal` (else
-//! the first); a multi-year parent whose children are in the pull is dropped (the
-//! children carry the money); a flow spanning several usage years is split equally
+//! FTS curation keeps what FTS itself counts as the funding a location received:
+//! the incoming flows wholly inside the query's boundary (`onBoundary` single),
+//! whose paid and committed amounts add up to the `incoming.fundingTotal` of the
+//! page header. Flows leaving the boundary (`outgoing`) and flows moving inside it
+//! (`internal`: money already counted when it came in) are dropped; incoming flows
+//! shared with other locations or years (`onBoundary` shared) are dropped unless
+//! the source keeps them; a flow id seen twice keeps the first copy; a parent whose
+//! children are in the pull is dropped when its own amount is zero (all of it was
+//! passed to them), and kept otherwise (FTS counts what a parent still holds
+//! beside its children); a flow spanning several usage years is split equally
 //! across its destination usage years, to the cent. Every drop is counted by reason.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -236,50 +241,85 @@ fn fts_location_iso3(id: &str, name: &str, year: i32) -> Option<String> {
         })
 }
 
+/// What becomes of incoming FTS flows shared with other locations or years
+/// (`onBoundary` shared).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SharedBoundary {
+    /// Dropped and counted (`fts_shared_boundary`), as FTS's own funding total
+    /// leaves them out: the default.
+    #[default]
+    Drop,
+    /// Kept at their whole amount (FTS does not say which part reached which
+    /// location).
+    Keep,
+}
+
 /// Curate and split the flows of one FTS source, given in page-chain order with
 /// the context of the file each came from. Returns one outcome per flow, in order.
-pub fn fts(flows: &[(&FtsFlow, &AidContext)]) -> Vec<FtsOutcome> {
-    let rank = |f: &FtsFlow| match f.boundary.as_str() {
-        "incoming" => 0,
-        "internal" => 1,
-        _ => 2,
-    };
-    // The copy of each id that is kept: the best boundary, then the first.
-    let mut best: HashMap<&str, usize> = HashMap::new();
-    for (i, (f, _)) in flows.iter().enumerate() {
-        if f.boundary == "outgoing" {
-            continue;
+pub fn fts(flows: &[(&FtsFlow, &AidContext)], shared: SharedBoundary) -> Vec<FtsOutcome> {
+    // Why a flow goes, judged on the flow alone; `None` for a flow that may stay.
+    let alone = |f: &FtsFlow| -> Option<FtsOutcome> {
+        match f.boundary.as_str() {
+            "outgoing" => return Some(FtsOutcome::Dropped("fts_outgoing_flow")),
+            "internal" => return Some(FtsOutcome::Dropped("fts_internal_flow")),
+            _ => {}
         }
-        match best.get(f.id.as_str()) {
-            Some(&j) if rank(flows[j].0) <= rank(f) => {}
-            _ => {
-                best.insert(&f.id, i);
-            }
+        match f.on_boundary.as_deref() {
+            Some("single") => None,
+            Some("shared") if shared == SharedBoundary::Keep => None,
+            Some("shared") => Some(FtsOutcome::Dropped("fts_shared_boundary")),
+            other => Some(FtsOutcome::Rejected(RowReject::new(
+                f.line,
+                "unknown_on_boundary",
+                format!(
+                    "flow {}: incoming, with `onBoundary` {}: expected `single` or `shared`, which says whether FTS counts it in the location's funding",
+                    f.id,
+                    other.map_or("missing".to_string(), |o| format!("`{o}`"))
+                ),
+                &f.raw,
+            ))),
+        }
+    };
+    let verdicts: Vec<Option<FtsOutcome>> = flows.iter().map(|(f, _)| alone(f)).collect();
+    // The copy of each id that is kept: the first that may stay.
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    for (i, (f, _)) in flows.iter().enumerate() {
+        if verdicts[i].is_none() {
+            first.entry(f.id.as_str()).or_insert(i);
         }
     }
-    let present: HashSet<&str> = best.keys().copied().collect();
+    let present: HashSet<&str> = flows
+        .iter()
+        .filter(|(f, _)| f.boundary != "outgoing")
+        .map(|(f, _)| f.id.as_str())
+        .collect();
     flows
         .iter()
+        .zip(verdicts)
         .enumerate()
-        .map(|(i, (f, ctx))| {
-            if f.boundary == "outgoing" {
-                return FtsOutcome::Dropped("fts_outgoing_boundary");
+        .map(|(i, ((f, ctx), verdict))| {
+            if let Some(v) = verdict {
+                return v;
             }
-            if best.get(f.id.as_str()) != Some(&i) {
+            if first.get(f.id.as_str()) != Some(&i) {
                 return FtsOutcome::Dropped("fts_duplicate_flow");
             }
-            if f.child_flow_ids
+            let listed: Vec<&str> = f
+                .child_flow_ids
                 .iter()
-                .any(|c| present.contains(c.as_str()))
-            {
+                .map(String::as_str)
+                .filter(|c| present.contains(c))
+                .collect();
+            if !listed.is_empty() && f.amount_usd_cents == 0 {
                 return FtsOutcome::Dropped("fts_parent_of_listed_children");
             }
-            fts_events(f, ctx)
+            fts_events(f, ctx, &listed)
         })
         .collect()
 }
 
-fn fts_events(f: &FtsFlow, ctx: &AidContext) -> FtsOutcome {
+/// The events of a kept flow; `listed` are its children in the pull, if any.
+fn fts_events(f: &FtsFlow, ctx: &AidContext, listed: &[&str]) -> FtsOutcome {
     let mut years: Vec<i32> = if f.destination.usage_years.is_empty() {
         f.source.usage_years.clone()
     } else {
@@ -327,10 +367,16 @@ fn fts_events(f: &FtsFlow, ctx: &AidContext) -> FtsOutcome {
                 Ok(c) => (Some(c), None),
                 Err(g) => (None, Some(g.reason())),
             };
-            let split = if n > 1 {
-                Some(format!("split equally over usage years {years:?}"))
-            } else {
-                None
+            let split = (n > 1).then(|| format!("split equally over usage years {years:?}"));
+            let parent = (!listed.is_empty()).then(|| {
+                format!(
+                    "parent of flows {} in this pull: its amount is what FTS counts beside theirs",
+                    listed.join(", ")
+                )
+            });
+            let note = match (split, parent) {
+                (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+                (a, b) => a.or(b),
             };
             AidEvent {
                 source_id: ctx.source_id.clone(),
@@ -368,7 +414,7 @@ fn fts_events(f: &FtsFlow, ctx: &AidContext) -> FtsOutcome {
                 document_date: None,
                 archive: Some("UN OCHA Financial Tracking Service".to_string()),
                 document_url: Some(format!("https://fts.unocha.org/flows/{}", f.id)),
-                note: split,
+                note,
             }
         })
         .collect();
@@ -543,7 +589,7 @@ mod tests {
             amount_usd_cents: cents,
             status: "paid".to_string(),
             boundary: boundary.to_string(),
-            on_boundary: None,
+            on_boundary: Some("single".to_string()),
             flow_type: None,
             contribution_type: None,
             parent_flow_id: None,
@@ -562,31 +608,38 @@ mod tests {
         }
     }
 
-    /// Duplicates keep the incoming copy, a parent with listed children goes, a
-    /// multi-year flow is split to the cent, an outgoing flow goes.
-    #[test]
-    fn fts_curation() {
-        let ctx = AidContext {
+    fn ctx() -> AidContext {
+        AidContext {
             source_id: Arc::from("f"),
             source_file: Arc::from("p.json"),
             base_year: 2020,
-        };
-        let mut parent = flow("10", "incoming", 90_000, &[2019, 2020]);
-        parent.child_flow_ids = vec!["11".to_string()];
+        }
+    }
+
+    /// The first copy of a duplicated id stays, a parent with listed children
+    /// goes when it holds nothing of its own and stays with what it holds
+    /// otherwise, a multi-year flow is split to the cent.
+    #[test]
+    fn fts_curation() {
+        let ctx = ctx();
+        let mut empty_parent = flow("10", "incoming", 0, &[2019, 2020]);
+        empty_parent.child_flow_ids = vec!["11".to_string(), "99".to_string()];
+        let mut holding_parent = flow("20", "incoming", 40_000, &[2020]);
+        holding_parent.child_flow_ids = vec!["21".to_string()];
         let flows = [
-            flow("1", "internal", 500, &[2020]),
             flow("1", "incoming", 500, &[2020]),
-            parent,
+            flow("1", "incoming", 500, &[2020]),
+            empty_parent,
             flow("11", "incoming", 100, &[2020]),
             flow("12", "incoming", 1_000, &[2022, 2020, 2021]),
-            flow("13", "outgoing", 7, &[2020]),
+            holding_parent,
+            flow("21", "incoming", 60_000, &[2020]),
         ];
         let input: Vec<_> = flows.iter().map(|f| (f, &ctx)).collect();
-        let out = fts(&input);
-        assert_eq!(out[0], FtsOutcome::Dropped("fts_duplicate_flow"));
-        assert!(matches!(&out[1], FtsOutcome::Kept(e) if e.len() == 1));
+        let out = fts(&input, SharedBoundary::Drop);
+        assert!(matches!(&out[0], FtsOutcome::Kept(e) if e.len() == 1));
+        assert_eq!(out[1], FtsOutcome::Dropped("fts_duplicate_flow"));
         assert_eq!(out[2], FtsOutcome::Dropped("fts_parent_of_listed_children"));
-        assert_eq!(out[5], FtsOutcome::Dropped("fts_outgoing_boundary"));
         let FtsOutcome::Kept(split) = &out[4] else {
             panic!("{:?}", out[4])
         };
@@ -602,6 +655,70 @@ mod tests {
                 (2022, Some(333), "12/2022")
             ]
         );
+        // Flow 20 holds $400 beside its child's $600: both count, $1,000 in all.
+        let FtsOutcome::Kept(parent) = &out[5] else {
+            panic!("{:?}", out[5])
+        };
+        assert_eq!(parent[0].amount_usd_cents, Some(40_000));
+        assert_eq!(
+            parent[0].note.as_deref(),
+            Some("parent of flows 21 in this pull: its amount is what FTS counts beside theirs")
+        );
+        assert!(matches!(&out[6], FtsOutcome::Kept(_)));
+    }
+
+    /// A pull by location lists, besides the money coming in (`incoming`,
+    /// `onBoundary` single), money moving inside the location (`internal`: already
+    /// counted when it came in), money shared with other locations or years
+    /// (`onBoundary` shared) and money leaving it (`outgoing`). Only the first is
+    /// aid the location received, as FTS's own funding total counts it: of
+    /// $1 + $20 + $300 + $4,000 here, $1; with shared flows kept, $4,001.
+    #[test]
+    fn fts_internal_and_shared_flows_are_not_counted_as_aid_received() {
+        let ctx = ctx();
+        let mut shared = flow("3", "incoming", 400_000, &[2020]);
+        shared.on_boundary = Some("shared".to_string());
+        let mut unknown = flow("5", "incoming", 7, &[2020]);
+        unknown.on_boundary = None;
+        // An internal or outgoing flow is not asked what its `onBoundary` is.
+        let mut internal = flow("2", "internal", 2_000, &[2020]);
+        internal.on_boundary = None;
+        let flows = [
+            flow("1", "incoming", 100, &[2020]),
+            internal,
+            flow("4", "outgoing", 30_000, &[2020]),
+            shared,
+            unknown,
+            // The same id as an internal flow: the incoming copy is the one counted.
+            flow("2", "incoming", 5_000, &[2020]),
+        ];
+        let input: Vec<_> = flows.iter().map(|f| (f, &ctx)).collect();
+        let kept_cents = |out: &[FtsOutcome]| -> i64 {
+            out.iter()
+                .filter_map(|o| match o {
+                    FtsOutcome::Kept(e) => {
+                        Some(e.iter().filter_map(|e| e.amount_usd_cents).sum::<i64>())
+                    }
+                    _ => None,
+                })
+                .sum()
+        };
+        let out = fts(&input[..5], SharedBoundary::Drop);
+        assert_eq!(out[1], FtsOutcome::Dropped("fts_internal_flow"));
+        assert_eq!(out[2], FtsOutcome::Dropped("fts_outgoing_flow"));
+        assert_eq!(out[3], FtsOutcome::Dropped("fts_shared_boundary"));
+        let FtsOutcome::Rejected(r) = &out[4] else {
+            panic!("{:?}", out[4])
+        };
+        assert_eq!(r.reason, "unknown_on_boundary");
+        assert_eq!(kept_cents(&out), 100);
+        let out = fts(&input[..5], SharedBoundary::Keep);
+        assert!(matches!(&out[3], FtsOutcome::Kept(_)));
+        assert_eq!(kept_cents(&out), 400_100);
+        let out = fts(&input, SharedBoundary::Drop);
+        assert_eq!(out[1], FtsOutcome::Dropped("fts_internal_flow"));
+        assert!(matches!(&out[5], FtsOutcome::Kept(_)));
+        assert_eq!(kept_cents(&out), 5_100);
     }
 
     #[test]

@@ -101,6 +101,8 @@ pub struct OptionsInput<'a> {
     pub country_codes: Option<&'a Spanned<String>>,
     /// Partner code of a one-partner download.
     pub partner: Option<&'a Spanned<String>>,
+    /// Whether FTS flows shared with other locations or years are kept.
+    pub shared_boundary: Option<&'a Spanned<String>>,
     /// Where a statistics sheet's table sits and what it covers.
     pub sheet: Option<&'a Spanned<RawSheet>>,
 }
@@ -116,6 +118,7 @@ impl OptionsInput<'_> {
             ("scope", self.scope),
             ("country_codes", self.country_codes),
             ("partner", self.partner),
+            ("shared_boundary", self.shared_boundary),
         ];
         let mut given: Vec<(&'static str, Range<usize>)> = text
             .into_iter()

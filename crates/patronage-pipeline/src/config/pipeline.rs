@@ -157,6 +157,7 @@ struct RawSource {
     scope: Option<Spanned<String>>,
     country_codes: Option<Spanned<String>>,
     partner: Option<Spanned<String>>,
+    shared_boundary: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,6 +294,7 @@ impl Pipeline {
                 scope: s.scope.as_ref(),
                 country_codes: s.country_codes.as_ref(),
                 partner: s.partner.as_ref(),
+                shared_boundary: s.shared_boundary.as_ref(),
                 sheet: s.sheet.as_ref(),
             };
             for (key, span) in input.given() {

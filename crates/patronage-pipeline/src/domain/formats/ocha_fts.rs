@@ -2,18 +2,21 @@
 //! `aid_events`. The pages are read as a whole source, because a flow's duplicate
 //! or parent may sit on another page: they are chained by `meta.nextLink`,
 //! curated together, and each flow's outcome is counted against the page it was
-//! read from. No options.
+//! read from. One option: `shared_boundary = "drop"` (the default: FTS's own
+//! funding total leaves out flows shared with other locations or years) or
+//! `"keep"`.
 
 use std::collections::BTreeMap;
 
 use patronage_extract::ocha_fts;
-use patronage_normalize::aid_events::{self, AidContext, FtsOutcome};
+use patronage_normalize::aid_events::{self, AidContext, FtsOutcome, SharedBoundary};
 use rayon::prelude::*;
 
-use crate::config::{no_options, Domain, FormatSpec, Pipeline, Source};
+use crate::config::options::pick;
+use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::domain::aid::{context, AidRecord};
 use crate::domain::files::load_file;
-use crate::domain::format::{Format, Reader};
+use crate::domain::format::{options_of, Format, Reader};
 use crate::domain::outcome::{FileMeta, FileOutcome};
 use crate::PipelineError;
 
@@ -23,17 +26,34 @@ pub(crate) static FORMAT: Format = Format {
         name: "ocha_fts",
         domain: Domain::Aid,
         streams: false,
-        option_keys: &[],
-        options: no_options,
+        option_keys: &["shared_boundary"],
+        options,
     },
     reader: Reader::AidSource(read),
 };
+
+/// An FTS source's options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OchaFts {
+    /// What becomes of incoming flows shared with other locations or years.
+    shared_boundary: SharedBoundary,
+}
+
+fn options(input: &OptionsInput<'_>) -> Result<Parsed, Invalid> {
+    let shared_boundary = match input.shared_boundary {
+        None => SharedBoundary::Drop,
+        Some(v) => [SharedBoundary::Drop, SharedBoundary::Keep]
+            [pick(input, v, "shared_boundary", &["drop", "keep"])?],
+    };
+    Ok(Parsed::new(OchaFts { shared_boundary }))
+}
 
 /// All pages of an FTS source, chained, curated together, counted per page.
 fn read(
     p: &Pipeline,
     source: &Source,
 ) -> Result<Vec<(FileMeta, FileOutcome<AidRecord>)>, PipelineError> {
+    let opts = options_of::<OchaFts>(p, source)?;
     let pages: Vec<(FileMeta, ocha_fts::FtsPage)> = source
         .files
         .par_iter()
@@ -56,7 +76,7 @@ fn read(
         .iter()
         .flat_map(|&i| std::iter::repeat_n(i, pages[i].flows.rows.len()))
         .collect();
-    let outcomes = aid_events::fts(&flows);
+    let outcomes = aid_events::fts(&flows, opts.shared_boundary);
     let mut per_page: Vec<FileOutcome<AidRecord>> = pages
         .iter()
         .map(|pg| FileOutcome {
