@@ -170,7 +170,7 @@ fn fts_totals_by_status_match_an_independent_computation() {
     std::fs::write(
         &p,
         format!(
-            "name = \"fts_opt_2020\"\nfocus = \"PSE\"\nallow_outside_paths = true\n\n\
+            "name = \"fts_opt_2020\"\nfocus = \"PSE\"\n\n\
              [[sources]]\nid = \"fts_opt_2020\"\nformat = \"ocha_fts\"\n\
              path = \"{}/custom-search-locationid-171-year-2020*.json\"\n\n\
              [aid]\nbase_year = 2020\n",
@@ -179,7 +179,8 @@ fn fts_totals_by_status_match_an_independent_computation() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    run_ok(p.to_str().unwrap(), &out);
+    let o = run_pipeline(&p, &out, &["--allow-outside-paths"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let events = table(&out, "aid_events");
     let sums = events
         .clone()
