@@ -153,7 +153,8 @@ pub fn read(
         message: format!("{sheet_label}{message}"),
     };
     let first = spec.header_row.max(1);
-    let last = first + spec.header_rows.max(1) - 1;
+    // The pipeline bounds both; a caller that does not cannot overflow this.
+    let last = first.saturating_add(spec.header_rows.max(1) - 1);
     let header: Vec<&GridRow> = grid
         .rows
         .iter()
@@ -456,5 +457,29 @@ fn year_of(name: &str) -> Option<i32> {
         digits.parse().ok()
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delimited::Dialect;
+
+    /// `header_row = 18446744073709551615` panicked with "attempt to add with
+    /// overflow"; the sheet (2 rows) ends before it, and the error says so.
+    #[test]
+    fn a_header_row_at_the_largest_integer_does_not_overflow() {
+        let path = Path::new("sheet.csv");
+        let grid =
+            crate::grid::from_delimited(path, b"a,b\n1,2\n", Dialect::saved_sheet(b',')).unwrap();
+        let spec = SheetSpec {
+            layout: SheetLayout::PermitsByCitizenship,
+            sheet: None,
+            header_row: u64::MAX,
+            header_rows: u64::MAX,
+            year: None,
+        };
+        let e = read(path, &grid, &spec).unwrap_err().to_string();
+        assert!(e.contains("the sheet ends at row 2"), "{e}");
     }
 }

@@ -51,6 +51,15 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// A path the run will not use: a state folder holding a symbolic link or a
+    /// file the tool did not create.
+    #[error("{message}")]
+    Refused {
+        /// The path refused.
+        path: PathBuf,
+        /// What it is, and what to do (the message names the path).
+        message: String,
+    },
     /// Another run holds the output folder's lock.
     #[error(
         "{}: the output folder is locked by another run ({holder}); \

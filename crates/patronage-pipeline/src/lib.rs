@@ -10,7 +10,7 @@ pub mod quality;
 
 mod error;
 
-pub use config::Pipeline;
+pub use config::{LoadOptions, Pipeline};
 pub use domain::formats::names as format_names;
 pub use domain::{manifest, SourceAccount};
 pub use engine::load::load;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use patronage_pipeline::stages::Action;
 use patronage_pipeline::{plan, Plan, RunOptions};
 
-use super::pipeline_args::PipelineArgs;
+use super::pipeline_args::{print_notes, PipelineArgs};
 use crate::exit::Exit;
 
 /// Arguments of `patronage plan`.
@@ -26,12 +26,14 @@ pub struct Args {
 pub fn execute(args: Args) -> anyhow::Result<Exit> {
     let pipeline = args.target.pipeline;
     let options = RunOptions {
+        load: args.target.paths.load_options(),
         output: args.target.out,
         force: args.force,
         ..RunOptions::default()
     };
     let plan = plan(&pipeline, &options)
         .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
+    print_notes(&plan.notes);
     print_plan(&plan, args.json);
     Ok(Exit::Ok)
 }

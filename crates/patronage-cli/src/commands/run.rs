@@ -12,7 +12,7 @@ use patronage_pipeline::lock::LockWait;
 use patronage_pipeline::scheduler_events::Events;
 use patronage_pipeline::{check_summary, run, ChecksFailed, RunOptions, RunReport};
 
-use super::pipeline_args::PipelineArgs;
+use super::pipeline_args::{print_notes, PipelineArgs};
 use crate::exit::Exit;
 use crate::terminal::Terminal;
 
@@ -49,6 +49,7 @@ impl Args {
 pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
     let pipeline = args.target.pipeline;
     let options = RunOptions {
+        load: args.target.paths.load_options(),
         output: args.target.out,
         force: args.force,
         wait: lock_wait(args.wait.as_deref())?,
@@ -57,6 +58,7 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
     let outcome = run(&pipeline, &options)
         .with_context(|| format!("pipeline {} failed", pipeline.display()))?;
     terminal.done();
+    print_notes(&outcome.notes);
     if !args.quiet && !args.json {
         print_summary(&outcome);
     }

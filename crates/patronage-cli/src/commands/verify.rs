@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use patronage_pipeline::verify::Verification;
 use patronage_pipeline::{load, verify_outputs, DEFAULT_PIPELINE};
 
+use super::pipeline_args::PathLimit;
 use crate::exit::Exit;
 
 /// Arguments of `patronage verify`.
@@ -18,6 +19,8 @@ pub struct Args {
     /// Output folder to check (instead of the pipeline's).
     #[arg(long)]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    paths: PathLimit,
 }
 
 /// Verify the outputs and print the verdict.
@@ -25,7 +28,7 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
     let dir = match args.out {
         Some(dir) => dir,
         None => {
-            let p = load(&args.pipeline)?;
+            let p = load(&args.pipeline, args.paths.load_options())?;
             p.output_dir(None)
         }
     };

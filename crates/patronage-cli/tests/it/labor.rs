@@ -24,12 +24,18 @@ fn abs(path: &str) -> String {
 }
 
 /// A pipeline in a temp folder with the given `[[sources]]` blocks, reading the
-/// repository's fixtures where they are (so it allows paths outside its folder).
+/// repository's fixtures where they are (so its runs allow paths outside its
+/// project: [`run_quiet`]).
 fn pipeline(sources: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     temp_pipeline(
         &[],
-        &format!("name = \"labor\"\nfocus = \"PRK\"\nallow_outside_paths = true\n\n{sources}"),
+        &format!("name = \"labor\"\nfocus = \"PRK\"\n\n{sources}"),
     )
+}
+
+/// A quiet run of a pipeline of [`pipeline`], which reads outside its project.
+fn run_quiet(pipeline: &Path, out: &Path) -> std::process::Output {
+    run_pipeline(pipeline, out, &["-q", "--allow-outside-paths"])
 }
 
 fn source(id: &str, format: &str, path: &str, sheet: Option<String>) -> String {
@@ -395,7 +401,7 @@ fn sheet_declaration_errors() {
     let (_t, p, out) = pipeline(&source("s", "labor_sheet_xlsx", &abs(XLSX), None));
     let e = stderr(&run_quiet(&p, &out));
     assert!(
-        e.contains("p.toml:7: source `s`: format labor_sheet_xlsx needs a `sheet` table"),
+        e.contains("p.toml:6: source `s`: format labor_sheet_xlsx needs a `sheet` table"),
         "{e}"
     );
     let (_t, p, out) = pipeline(&source(

@@ -16,6 +16,7 @@ mod labor;
 mod mirror_all_cli;
 mod operations;
 mod ops_support;
+mod paths;
 mod report;
 mod reproducible;
 mod trade_sources;

@@ -4,6 +4,7 @@
 //! source formats only through the list it is given.
 
 mod format;
+mod matches;
 pub mod options;
 mod paths;
 mod pipeline;
@@ -14,7 +15,7 @@ mod source;
 pub use format::{
     no_options, Domain, FormatOptions, FormatSpec, Invalid, NoOptions, OptionsInput, Parsed,
 };
-pub use pipeline::Pipeline;
-pub use quality::{RawCheck, RawClaim};
+pub use pipeline::{LoadOptions, Pipeline};
+pub use quality::{Number, RawCheck, RawClaim};
 pub use sheet::{sheet_source, RawSheet, SheetSource};
 pub use source::Source;

@@ -7,8 +7,8 @@
 //! patrons = ["SUN", "RUS", "CHN"]
 //! commodity = "TOTAL"           # optional; commodity code the mirror tables use
 //! output = "out/dprk"           # optional; default out/<name> under the working directory
-//! root = ".."                   # optional; the folder paths must stay in (see `paths`)
-//! allow_outside_paths = false   # optional; true lifts that limit
+//! root = ".."                   # optional; the folder of the project paths must stay in
+//!                               # (see `paths`; only the operator lifts the limit)
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
@@ -61,7 +61,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::format::{Domain, FormatSpec, OptionsInput};
-use super::paths::PathPolicy;
+use super::matches::{matching_files, ReadBy};
+use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
 use super::sheet::RawSheet;
 use super::source::Source;
@@ -106,6 +107,14 @@ pub struct Pipeline {
     pub text: Arc<str>,
 }
 
+/// How a pipeline file is read: what the operator decided on the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Sources and `output` may lie outside the pipeline's root
+    /// (`--allow-outside-paths`); a pipeline file cannot decide this itself.
+    pub allow_outside_paths: bool,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPipeline {
@@ -125,8 +134,8 @@ struct RawPipeline {
     claims: Vec<RawClaim>,
     /// The folder paths must stay in (see `paths`).
     root: Option<Spanned<String>>,
-    /// Lifts the limit on paths.
-    allow_outside_paths: Option<bool>,
+    /// Refused when true: only the operator lifts the limit on paths.
+    allow_outside_paths: Option<Spanned<bool>>,
     cif_fob_factor: Option<Spanned<f64>>,
     aid: Option<Spanned<RawAid>>,
 }
@@ -183,7 +192,11 @@ impl Pipeline {
     /// Read and validate a pipeline file, resolving its sources' files; `formats`
     /// are the source formats a source may name, in the order error messages list
     /// them.
-    pub fn load(path: &Path, formats: &[&'static FormatSpec]) -> Result<Pipeline, PipelineError> {
+    pub fn load(
+        path: &Path,
+        formats: &[&'static FormatSpec],
+        options: LoadOptions,
+    ) -> Result<Pipeline, PipelineError> {
         let text = std::fs::read_to_string(path).map_err(|source| PipelineError::Read {
             path: path.to_path_buf(),
             source,
@@ -241,13 +254,25 @@ impl Pipeline {
             ));
         }
         let sources_span = raw.sources.span();
+        if let Some(allow) = raw.allow_outside_paths.as_ref().filter(|a| *a.get_ref()) {
+            return Err(invalid(
+                allow.span(),
+                format!(
+                    "`allow_outside_paths = true` is refused: a pipeline file cannot lift the \
+                     limit on where it reads and writes (a pipeline handed over must not read \
+                     the machine's files); remove the line, and if this pipeline must reach \
+                     outside its project, the operator runs it with {LIFT}"
+                ),
+            ));
+        }
         let policy = PathPolicy::new(
             &dir,
             raw.root.as_ref().map(|r| r.get_ref().as_str()),
-            raw.allow_outside_paths.unwrap_or(false),
+            options.allow_outside_paths,
         )
         .map_err(|m| invalid(raw.root.as_ref().map_or(0..0, Spanned::span), m))?;
         let mut sources: Vec<Source> = Vec::new();
+        let mut read_by = ReadBy::default();
         for s in raw.sources.into_inner() {
             let id = slug(&s.id, "source id")?;
             if sources.iter().any(|o| o.id == id) {
@@ -309,23 +334,28 @@ impl Pipeline {
                 }
             }
             let parsed = (format.options)(&input).map_err(|(span, m)| invalid(span, m))?;
+            for aux in &parsed.auxiliary {
+                policy
+                    .check_file(aux)
+                    .map_err(|m| invalid(s.format.span(), format!("source `{id}`: {m}")))?;
+            }
             if let Some(host) = s.sheet.as_ref().map(|sh| &sh.get_ref().host) {
                 country(host, "sheet host")?;
             }
             let pattern = s.path.get_ref().clone();
-            let files = resolve(&dir, &pattern)
+            let matched = matching_files(&dir, &pattern, &policy)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
-            for f in &files {
-                policy
-                    .check_file(f)
-                    .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
-            }
+            let declaration = format!("{} {monthly:?} {:?}", format.name, parsed.options);
+            read_by
+                .add(&dir, &id, &declaration, &matched.files)
+                .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
             sources.push(Source {
                 id,
                 format,
                 pattern,
                 monthly,
-                files,
+                files: matched.files,
+                aliases: matched.aliases,
                 options: parsed.options,
                 auxiliary: parsed.auxiliary,
             });
@@ -450,33 +480,42 @@ impl Pipeline {
     /// A file's path relative to the pipeline folder, with `/`, for tables and the
     /// manifest (so they do not depend on where the checkout lives).
     pub fn relative(&self, file: &Path) -> String {
-        let rel = file.strip_prefix(&self.dir).unwrap_or(file);
-        rel.components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
+        rel(&self.dir, file)
+    }
+
+    /// What the user should know about how the file was read, though nothing is
+    /// wrong: the paths a source's pattern reached that named a file or folder
+    /// already matched (each file is read once).
+    pub fn notes(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .flat_map(|s| {
+                s.aliases
+                    .iter()
+                    .map(move |a| format!("source `{}`: {a}", s.id))
+            })
+            .collect()
+    }
+
+    /// Refuse to use the state folder `state` (the stage cache, the lock and the
+    /// run log under the output folder) when anything in it is not the tool's
+    /// own: a symbolic link would send them anywhere. Called before a run takes
+    /// the lock, and before a plan reads the cache.
+    pub fn check_state_dir(&self, state: &Path) -> Result<(), PipelineError> {
+        super::paths::check_state_dir(state).map_err(|message| PipelineError::Refused {
+            path: state.to_path_buf(),
+            message,
+        })
     }
 }
 
-/// Files matching a path or glob relative to `dir`, sorted; none is an error.
-fn resolve(dir: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
-    let full = dir.join(pattern);
-    let full = full
-        .to_str()
-        .ok_or_else(|| format!("path `{pattern}` is not UTF-8"))?;
-    let mut files: Vec<PathBuf> = glob::glob(full)
-        .map_err(|e| format!("`{pattern}` is not a valid glob: {e}"))?
-        .filter_map(Result::ok)
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(format!(
-            "`{pattern}` matches no file (looked in {})",
-            dir.display()
-        ));
-    }
-    Ok(files)
+/// `file` relative to `dir`, with `/`.
+fn rel(dir: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(dir).unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The 1-based line of byte `offset` in `text`.

@@ -1,12 +1,79 @@
 //! The `[[checks]]` and `[[claims]]` entries as written in the pipeline file,
 //! each value with its span so that a mistake names its line. They are read with
-//! the rest of the file; `quality` checks them against the table contracts.
+//! the rest of the file; `quality` checks them against the table contracts. A
+//! check's bound keeps the number as written: an integer every digit of it.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Range;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use toml::Spanned;
+
+/// A number as written in the pipeline file: an integer keeps every digit
+/// (`min = 9223372036854775807` is that integer, not the float nearest it), a
+/// float is the float written (which may be `nan` or `inf`; the check using it
+/// decides whether that is allowed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as a float (an integer beyond 2^53 rounded to the nearest).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(x) => x,
+        }
+    }
+
+    /// Whether the value is a finite number (not `nan`, `inf` or `-inf`).
+    pub fn is_finite(self) -> bool {
+        match self {
+            Number::Int(_) => true,
+            Number::Float(x) => x.is_finite(),
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    /// Exactly: an integer with all its digits, a float as the shortest text
+    /// that reads back as the same float.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Number;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Number, E> {
+                Ok(Number::Int(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Number, E> {
+                i64::try_from(v).map(Number::Int).map_err(|_| {
+                    E::custom(format!("{v} is beyond the largest integer, {}", i64::MAX))
+                })
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Number, E> {
+                Ok(Number::Float(v))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
 
 /// A `[[checks]]` entry as written. Flat (every kind's keys optional) so that each
 /// value keeps its line for error messages; validation refuses keys a kind does
@@ -23,8 +90,8 @@ pub struct RawCheck {
     pub columns: Option<Spanned<Vec<String>>>,
     pub column: Option<Spanned<String>>,
     pub values: Option<Spanned<Vec<toml::Value>>>,
-    pub min: Option<Spanned<f64>>,
-    pub max: Option<Spanned<f64>>,
+    pub min: Option<Spanned<Number>>,
+    pub max: Option<Spanned<Number>>,
     pub year_column: Option<Spanned<String>>,
     pub group_by: Option<Spanned<Vec<String>>>,
     pub denominators: Option<Spanned<BTreeMap<String, f64>>>,

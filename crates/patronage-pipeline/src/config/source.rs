@@ -18,8 +18,12 @@ pub struct Source {
     pub pattern: String,
     /// How monthly rows are read.
     pub monthly: MonthlyFigures,
-    /// Files matched, sorted.
+    /// Files matched, sorted, one path per physical file.
     pub files: Vec<PathBuf>,
+    /// Other paths the pattern reached to a file or folder already matched
+    /// (`file \`b.csv\` is \`a.csv\` (read once)`), relative to the pipeline's
+    /// folder: shown to the user, never read.
+    pub aliases: Vec<String>,
     /// The format's own options.
     pub options: FormatOptions,
     /// Files the source's reader consults besides its inputs (a code list).

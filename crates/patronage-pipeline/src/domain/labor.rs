@@ -66,8 +66,12 @@ pub(crate) fn sheet_options(input: &OptionsInput<'_>, xlsx: bool) -> Result<Pars
     };
     let raw = sh.get_ref().clone();
     let host = raw.host.get_ref().clone();
-    let sheet = sheet_source(raw, host, xlsx)
-        .map_err(|m| (sh.span(), format!("source `{}`: {m}", input.id)))?;
+    let sheet = sheet_source(raw, host, xlsx).map_err(|(span, m)| {
+        (
+            span.unwrap_or_else(|| sh.span()),
+            format!("source `{}`: {m}", input.id),
+        )
+    })?;
     Ok(Parsed::new(sheet))
 }
 

@@ -255,7 +255,7 @@ mod tests {
 
     fn dprk() -> Pipeline {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/dprk.toml");
-        crate::load(&path).expect("pipelines/dprk.toml loads")
+        crate::load(&path, Default::default()).expect("pipelines/dprk.toml loads")
     }
 
     #[test]

@@ -4,14 +4,14 @@
 
 use std::path::Path;
 
-use crate::config::Pipeline;
+use crate::config::{LoadOptions, Pipeline};
 use crate::domain::formats;
 use crate::quality::Quality;
 use crate::PipelineError;
 
 /// Read and validate a pipeline file.
-pub fn load(path: &Path) -> Result<Pipeline, PipelineError> {
-    let p = Pipeline::load(path, &formats::specs())?;
+pub fn load(path: &Path, options: LoadOptions) -> Result<Pipeline, PipelineError> {
+    let p = Pipeline::load(path, &formats::specs(), options)?;
     Quality::of(&p)?;
     Ok(p)
 }

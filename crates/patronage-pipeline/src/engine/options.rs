@@ -1,14 +1,18 @@
-//! What a caller may set on a run: the output folder, forcing every stage, how
-//! to wait for another run's lock, and who hears the run's events.
+//! What a caller may set on a run: how the pipeline file is read, the output
+//! folder, forcing every stage, how to wait for another run's lock, and who
+//! hears the run's events.
 
 use std::path::PathBuf;
 
 use super::lock::LockWait;
 use super::scheduler_events::Events;
+use crate::config::LoadOptions;
 
 /// Options a caller may set on a run.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// How the pipeline file is read (the operator's `--allow-outside-paths`).
+    pub load: LoadOptions,
     /// Output folder; overrides the pipeline's `output` and the default `out/<name>`.
     pub output: Option<PathBuf>,
     /// Run every stage and rewrite every output, even when nothing changed.

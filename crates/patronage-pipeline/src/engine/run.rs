@@ -52,6 +52,9 @@ pub struct RunReport {
     pub stages: Vec<StageLog>,
     /// Data check results, by check name.
     pub checks: Vec<CheckResult>,
+    /// What the user should know about how the pipeline file was read
+    /// ([`Pipeline::notes`]).
+    pub notes: Vec<String>,
 }
 
 impl RunReport {
@@ -73,9 +76,10 @@ pub struct ChecksFailed {
 
 /// Run a pipeline file end to end.
 pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, PipelineError> {
-    let p = load(pipeline_path)?;
+    let p = load(pipeline_path, options.load)?;
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
+    p.check_state_dir(&state)?;
     let _lock = lock::acquire(&state, options.wait, &options.events)?;
     let (started, started_at) = (Instant::now(), runlog::utc_now());
     let mut stages = Vec::new();
@@ -100,6 +104,7 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
     let mut report = result?;
     logged?;
     report.stages = stages;
+    report.notes = p.notes();
     Ok(report)
 }
 
@@ -474,6 +479,7 @@ fn write_outputs(
         windows,
         manifest,
         stages: Vec::new(),
+        notes: Vec::new(),
         checks,
     })
 }
@@ -523,5 +529,6 @@ fn skipped_report(
         checks: checks::results_from_disk(output_dir)?,
         manifest,
         stages: Vec::new(),
+        notes: Vec::new(),
     })
 }

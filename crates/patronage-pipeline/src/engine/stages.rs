@@ -58,6 +58,9 @@ pub struct Plan {
     pub stages: Vec<StagePlan>,
     /// The run holding the folder's lock now, if any.
     pub locked_by: Option<String>,
+    /// What the user should know about how the pipeline file was read
+    /// ([`Pipeline::notes`]).
+    pub notes: Vec<String>,
 }
 
 /// What a source stage depends on now, and what it produced last time.
@@ -180,9 +183,10 @@ pub(crate) fn check_aggregate(
 /// What `patronage run` would do with these options, without running anything
 /// or taking the lock.
 pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, PipelineError> {
-    let p = load(pipeline_path)?;
+    let p = load(pipeline_path, options.load)?;
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
+    p.check_state_dir(&state)?;
     let checks: Vec<SourceCheck> = p
         .sources
         .par_iter()
@@ -246,6 +250,7 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
     Ok(Plan {
         pipeline: p.name.clone(),
         locked_by: super::lock::holder(&state).map(|h| h.to_string()),
+        notes: p.notes(),
         output_dir,
         stages,
     })

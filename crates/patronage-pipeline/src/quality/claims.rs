@@ -410,6 +410,39 @@ mod tests {
         assert!(e.contains("claim `c` is declared twice"), "{e}");
     }
 
+    /// A claim's `expected` or `tolerance` of `nan` or `inf` would make every
+    /// verdict the same whatever the tables say: refused at its line when the
+    /// pipeline is read.
+    #[test]
+    fn non_finite_claim_figures_are_refused_when_the_pipeline_is_read() {
+        let rest = "table = \"events\"\ncolumn = \"year\"\n";
+        for (from, to, message) in [
+            (
+                "expected = 1",
+                "expected = nan",
+                "p.toml:6: claim `c`: expected must be a finite number",
+            ),
+            (
+                "expected = 1",
+                "expected = -inf",
+                "p.toml:6: claim `c`: expected must be a finite number",
+            ),
+            (
+                "tolerance = 0",
+                "tolerance = nan",
+                "p.toml:7: claim `c`: tolerance must be a number >= 0, not NaN",
+            ),
+            (
+                "tolerance = 0",
+                "tolerance = inf",
+                "p.toml:7: claim `c`: tolerance must be a number >= 0, not inf",
+            ),
+        ] {
+            let e = check(&format!("{}{rest}", HEAD.replace(from, to))).unwrap_err();
+            assert!(e.contains(message), "{to}: {e}");
+        }
+    }
+
     #[test]
     fn comparisons() {
         // 71.70 against 73 within 2 points; 24,000 against 40,000 +- 4,000 not.

@@ -17,6 +17,7 @@ use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};
 use super::render::{fmt_bound, fmt_num, plain_value, render_key, SAMPLE_ROWS};
+use crate::config::Number;
 use crate::PipelineError;
 
 /// The sum of `column` per group of `group_by`, divided by the group's declared
@@ -31,9 +32,9 @@ pub struct GroupSum {
     /// without one are not checked.
     pub denominators: Option<BTreeMap<String, f64>>,
     /// Inclusive lower bound.
-    pub min: Option<f64>,
+    pub min: Option<Number>,
     /// Inclusive upper bound.
-    pub max: Option<f64>,
+    pub max: Option<Number>,
 }
 
 impl CheckKind for GroupSum {
@@ -104,8 +105,8 @@ fn evaluate_group_sum(
     group_by: &[String],
     column: &str,
     denominators: Option<&BTreeMap<String, f64>>,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<Number>,
+    max: Option<Number>,
     filter: &str,
 ) -> PolarsResult<Outcome> {
     let sums = lf
@@ -141,7 +142,7 @@ fn evaluate_group_sum(
             }
         };
         checked += 1;
-        if outside(value, min, max) {
+        if outside(value, min.map(Number::as_f64), max.map(Number::as_f64)) {
             let n = rows.get(i).unwrap_or(0);
             failing += n;
             groups += 1;
@@ -180,7 +181,7 @@ mod tests {
                 column: "value_usd".into(),
                 denominators: None,
                 min: None,
-                max: Some(40.0),
+                max: Some(Number::Int(40)),
             }),
             vec![],
         );
@@ -195,8 +196,8 @@ mod tests {
                     ("1992".to_string(), 28.0),
                     ("1995".to_string(), 100.0),
                 ])),
-                min: Some(0.0),
-                max: Some(1.0),
+                min: Some(Number::Int(0)),
+                max: Some(Number::Float(1.0)),
             }),
             vec![],
         );

@@ -11,7 +11,7 @@ use patronage_tables::contracts::{ColumnSpec, ColumnType, TableSpec};
 use polars::prelude::{DataFrame, LazyFrame, PolarsResult};
 use toml::Spanned;
 
-use crate::config::RawCheck;
+use crate::config::{Number, RawCheck};
 use crate::quality::literal::{column_of, Invalid};
 use crate::PipelineError;
 
@@ -99,13 +99,31 @@ impl Entry<'_> {
         Ok(list.get_ref().clone())
     }
 
-    /// `min` and `max`: at least one, and not min above max.
-    pub(super) fn bounds(&self) -> Result<(Option<f64>, Option<f64>), PipelineError> {
-        let bound = |b: &Option<Spanned<f64>>| b.as_ref().map(|b| *b.get_ref());
+    /// `min` and `max`: at least one, each a finite number (a comparison with
+    /// `nan` is never true, so `max = nan` would pass every row), and not min
+    /// above max.
+    pub(super) fn bounds(&self) -> Result<(Option<Number>, Option<Number>), PipelineError> {
+        for (key, b) in [("min", &self.raw.min), ("max", &self.raw.max)] {
+            if let Some(b) = b.as_ref().filter(|b| !b.get_ref().is_finite()) {
+                return Err(self.error(
+                    b.span(),
+                    format!(
+                        "{key} = {}: a bound must be a finite number (no row compares with it, \
+                         so every row would pass)",
+                        b.get_ref()
+                    ),
+                ));
+            }
+        }
+        let bound = |b: &Option<Spanned<Number>>| b.as_ref().map(|b| *b.get_ref());
         let (min, max) = (bound(&self.raw.min), bound(&self.raw.max));
+        let above = |a: Number, b: Number| match (a, b) {
+            (Number::Int(a), Number::Int(b)) => a > b,
+            (a, b) => a.as_f64() > b.as_f64(),
+        };
         match (min, max) {
             (None, None) => Err(self.need("min` or `max")),
-            (Some(a), Some(b)) if a > b => Err(self.error(
+            (Some(a), Some(b)) if above(a, b) => Err(self.error(
                 self.raw.min.as_ref().map_or(0..0, Spanned::span),
                 format!("min {a} is above max {b}"),
             )),
@@ -114,15 +132,20 @@ impl Entry<'_> {
     }
 
     /// A row count: a whole number >= 0.
-    pub(super) fn count(&self, b: &Spanned<f64>) -> Result<u64, PipelineError> {
-        let v = *b.get_ref();
-        if v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
-            Ok(v as u64)
-        } else {
-            Err(self.error(
+    pub(super) fn count(&self, b: &Spanned<Number>) -> Result<u64, PipelineError> {
+        let whole = match *b.get_ref() {
+            Number::Int(i) => u64::try_from(i).ok(),
+            Number::Float(v) => (v >= 0.0 && v.fract() == 0.0).then_some(v as u64),
+        };
+        match whole.filter(|n| *n <= u64::from(u32::MAX)) {
+            Some(n) => Ok(n),
+            None => Err(self.error(
                 b.span(),
-                format!("a row count must be a whole number >= 0, not {v}"),
-            ))
+                format!(
+                    "a row count must be a whole number >= 0, not {}",
+                    b.get_ref()
+                ),
+            )),
         }
     }
 }
@@ -166,5 +189,119 @@ impl Outcome {
             detail,
             super::render::sample_rows(bad, key)?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ops::Range;
+
+    use crate::config::{Number, RawCheck};
+    use crate::quality::checks::testing::check;
+    use crate::quality::checks::{validate, CheckSpec, Kind, Range as RangeKind, Status};
+    use crate::PipelineError;
+
+    /// Validate one `[[checks]]` entry of `trade_flows` named `c` whose kind
+    /// keys are `rest`; the error as the user sees it (`p.toml:<line>: ...`).
+    fn entry(rest: &str) -> Result<CheckSpec, String> {
+        #[derive(serde::Deserialize)]
+        struct File {
+            checks: Vec<RawCheck>,
+        }
+        let text = format!("[[checks]]\nname = \"c\"\ntable = \"trade_flows\"\n{rest}");
+        let file: File = toml::from_str(&text).map_err(|e| e.to_string())?;
+        let invalid = |span: Range<usize>, message: String| PipelineError::Invalid {
+            path: "p.toml".into(),
+            line: 1 + text[..span.start].matches('\n').count(),
+            message,
+        };
+        let mut specs = validate(file.checks, &invalid).map_err(|e| e.to_string())?;
+        Ok(specs.remove(0))
+    }
+
+    /// `max = nan` passed every row: a comparison with NaN is never true. Every
+    /// bound a check compares with must be finite, refused at its line when the
+    /// pipeline is read.
+    #[test]
+    fn non_finite_check_bounds_are_refused_when_the_pipeline_is_read() {
+        let cases = [
+            (
+                "kind = \"range\"\ncolumn = \"value_usd\"\nmax = nan\n",
+                "p.toml:6: check `c`: max = NaN: a bound must be a finite number",
+            ),
+            (
+                "kind = \"range\"\ncolumn = \"value_usd\"\nmin = -inf\nmax = 1\n",
+                "p.toml:6: check `c`: min = -inf: a bound must be a finite number",
+            ),
+            (
+                "kind = \"group_sum\"\ngroup_by = [\"year\"]\ncolumn = \"value_usd\"\nmin = +inf\n",
+                "p.toml:7: check `c`: min = inf: a bound must be a finite number",
+            ),
+            (
+                "kind = \"group_sum\"\ngroup_by = [\"year\"]\ncolumn = \"value_usd\"\n\
+                 denominators = { 1992 = nan }\nmax = 1\n",
+                "p.toml:7: check `c`: denominator for `1992` is NaN; it must be above 0",
+            ),
+            (
+                "kind = \"source_agreement\"\ngroup_by = [\"year\"]\ncolumn = \"value_usd\"\n\
+                 tolerance_pct = nan\n",
+                "p.toml:7: check `c`: tolerance_pct must be a finite number >= 0, not NaN",
+            ),
+            (
+                "kind = \"row_count_min\"\nmin = nan\n",
+                "p.toml:5: check `c`: a row count must be a whole number >= 0, not NaN",
+            ),
+        ];
+        for (rest, message) in cases {
+            let e = entry(rest).unwrap_err();
+            assert!(e.contains(message), "{rest}: {e}");
+        }
+        // Finite bounds are read as written.
+        let spec =
+            entry("kind = \"range\"\ncolumn = \"value_usd\"\nmin = 0\nmax = 1.5e3\n").unwrap();
+        assert_eq!(
+            spec.kind,
+            Kind::Range(RangeKind {
+                column: "value_usd".into(),
+                min: Some(Number::Int(0)),
+                max: Some(Number::Float(1500.0)),
+            })
+        );
+    }
+
+    /// `min = 9223372036854775807` was read as the float nearest it and shown as
+    /// 9223372036854776000. It is kept as the integer written: shown with every
+    /// digit, and compared exactly (every year of the test table lies below it,
+    /// so all 5 rows fail; as a `max` on the int32 column `year`, none does).
+    #[test]
+    fn an_integer_bound_is_shown_and_compared_as_written() {
+        let spec =
+            entry("kind = \"range\"\ncolumn = \"year\"\nmin = 9223372036854775807\n").unwrap();
+        let Kind::Range(r) = spec.kind else {
+            panic!("{:?}", spec.kind)
+        };
+        assert_eq!(r.min, Some(Number::Int(i64::MAX)));
+        let result = check(Kind::Range(r), vec![]);
+        assert_eq!(result.detail, "year >= 9223372036854775807");
+        assert_eq!(result.failing_rows, 5);
+        let result = check(
+            Kind::Range(RangeKind {
+                column: "year".into(),
+                min: Some(Number::Int(i64::MIN)),
+                max: Some(Number::Int(i64::MAX)),
+            }),
+            vec![],
+        );
+        assert_eq!(
+            result.detail,
+            "year between -9223372036854775808 and 9223372036854775807"
+        );
+        assert_eq!((result.status, result.failing_rows), (Status::Pass, 0));
+        let e = entry("kind = \"range\"\ncolumn = \"year\"\nmin = 9223372036854775807\nmax = 9223372036854775806\n")
+            .unwrap_err();
+        assert!(
+            e.contains("min 9223372036854775807 is above max 9223372036854775806"),
+            "{e}"
+        );
     }
 }

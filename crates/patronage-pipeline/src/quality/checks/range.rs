@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use super::kind::{CheckKind, Context, Entry, Outcome};
 use super::render::fmt_bound;
+use crate::config::Number;
 use crate::PipelineError;
 
 /// `min <= column <= max` (either bound may be absent; nulls pass).
@@ -19,9 +20,27 @@ pub struct Range {
     /// A numeric column.
     pub column: String,
     /// Inclusive lower bound.
-    pub min: Option<f64>,
+    pub min: Option<Number>,
     /// Inclusive upper bound.
-    pub max: Option<f64>,
+    pub max: Option<Number>,
+}
+
+impl Range {
+    /// Whether the column lies below (`below`) or above the bound `b`: an
+    /// integer bound is compared as written (an integer column as integers,
+    /// exactly), a float bound with the column as floats.
+    fn beyond(&self, b: Number, below: bool) -> Expr {
+        let c = col(self.column.as_str());
+        let (x, b) = match b {
+            Number::Int(i) => (c, lit(i)),
+            Number::Float(f) => (c.cast(DataType::Float64), lit(f)),
+        };
+        if below {
+            x.lt(b)
+        } else {
+            x.gt(b)
+        }
+    }
 }
 
 impl CheckKind for Range {
@@ -39,13 +58,12 @@ impl CheckKind for Range {
     }
 
     fn evaluate(&self, rows: LazyFrame, cx: &Context<'_>) -> PolarsResult<Outcome> {
-        let x = || col(self.column.as_str()).cast(DataType::Float64);
         let mut out_of = lit(false);
         if let Some(m) = self.min {
-            out_of = out_of.or(x().lt(lit(m)));
+            out_of = out_of.or(self.beyond(m, true));
         }
         if let Some(m) = self.max {
-            out_of = out_of.or(x().gt(lit(m)));
+            out_of = out_of.or(self.beyond(m, false));
         }
         let bad = rows.filter(out_of).collect()?;
         let detail = format!(
@@ -71,7 +89,7 @@ mod tests {
         let r = check(
             Kind::Range(Range {
                 column: "value_usd".into(),
-                min: Some(0.0),
+                min: Some(Number::Int(0)),
                 max: None,
             }),
             vec![],
@@ -83,7 +101,7 @@ mod tests {
             Kind::Range(Range {
                 column: "year".into(),
                 min: None,
-                max: Some(1991.0),
+                max: Some(Number::Int(1991)),
             }),
             vec![("partner_iso3".into(), vec![Literal::Str("SUN".into())])],
         );

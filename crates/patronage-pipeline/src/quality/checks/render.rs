@@ -6,6 +6,8 @@
 use patronage_core::bound_text;
 use polars::prelude::*;
 
+use crate::config::Number;
+
 /// Failing rows shown in `check_results.sample` and on the terminal.
 pub const SAMPLE_ROWS: usize = 5;
 
@@ -19,8 +21,8 @@ pub(super) fn fmt_num(x: f64) -> String {
     }
 }
 
-/// `between a and b`, `>= a`, `<= b` or `any`.
-pub(super) fn fmt_bound(min: Option<f64>, max: Option<f64>) -> String {
+/// `between a and b`, `>= a`, `<= b` or `any`, each bound as written.
+pub(super) fn fmt_bound(min: Option<Number>, max: Option<Number>) -> String {
     match (min, max) {
         (Some(a), Some(b)) => format!("between {a} and {b}"),
         (Some(a), None) => format!(">= {a}"),

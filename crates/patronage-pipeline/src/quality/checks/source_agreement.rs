@@ -55,7 +55,13 @@ impl CheckKind for SourceAgreement {
             .as_ref()
             .ok_or_else(|| entry.need("tolerance_pct"))?;
         if !t.get_ref().is_finite() || *t.get_ref() < 0.0 {
-            return Err(entry.error(t.span(), "tolerance_pct must be >= 0".to_string()));
+            return Err(entry.error(
+                t.span(),
+                format!(
+                    "tolerance_pct must be a finite number >= 0, not {}",
+                    t.get_ref()
+                ),
+            ));
         }
         Ok(SourceAgreement {
             group_by,
