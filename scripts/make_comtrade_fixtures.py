@@ -37,7 +37,8 @@ BULK_COLUMNS = [
 ]
 ISO = {643: ("RUS", "Russian Federation"), 408: ("PRK", "Dem. People's Rep. of Korea"),
        156: ("CHN", "China"), 842: ("USA", "USA"), 344: ("HKG", "China, Hong Kong SAR"),
-       490: ("S19", "Other Asia, nes"), 0: ("W00", "World")}
+       490: ("S19", "Other Asia, nes"), 0: ("W00", "World"),
+       384: ("CIV", "C\u00f4te d'Ivoire"), 792: ("TUR", "T\u00fcrkiye")}
 FLOW = {"M": "Import", "X": "Export"}
 
 
@@ -85,6 +86,13 @@ def csv_text(records, describe=False):
             row.append("" if v is None else str(v))
         w.writerow(row)
     return buf.getvalue()
+
+
+def web_export_bytes(records):
+    """The Comtrade Plus website's CSV export (`TradeData_*.csv`): the 47 API
+    columns with their descriptions, a trailing comma on every line, windows-1252."""
+    lines = csv_text(records, describe=True).splitlines()
+    return "".join(line + ",\n" for line in lines).encode("cp1252")
 
 
 def bulk_text(records):
@@ -141,6 +149,16 @@ jan_feb = [
     record(2017, RU, "X", KP, 19_500_000, month=2), record(2017, RU, "M", KP, 300_000, month=2),
     record(2018, RU, "X", KP, 2_620_000, month=2), record(2018, RU, "M", KP, 420_000, month=2),
 ]
+# A Comtrade Plus web export: Russia's 2017 reports (cited above) beside
+# Cote d'Ivoire's and Turkiye's 2019 trade with the DPRK, whose values are
+# SYNTHETIC (see SOURCES.md): the file tests the encoding, not the figures.
+CI, TR = 384, 792
+web_export = [
+    record(2017, RU, "X", KP, 74_200_000), record(2017, RU, "M", KP, 3_700_000),
+    record(2019, CI, "X", KP, "1204311.517"), record(2019, CI, "M", KP, "310000.5"),
+    record(2019, TR, "X", KP, "2480116.25"), record(2019, TR, "M", KP, "95012.004"),
+]
+
 # China's imports of integrated circuits (HS 8542) from the USA, for a pipeline
 # whose focus is the USA. The 2015 breakdown rows are SYNTHETIC (see SOURCES.md).
 hs8542 = [
@@ -164,6 +182,9 @@ def main():
     for name, text in files.items():
         (OUT / name).write_bytes(text.encode("utf-8"))
         print(f"wrote fixtures/comtrade/{name}")
+    name = "TradeData_SYNTHETIC_civ_tur_rus_prk.csv"
+    (OUT / name).write_bytes(web_export_bytes(web_export))
+    print(f"wrote fixtures/comtrade/{name}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Write the fixtures in the China customs, Russian customs and legacy Comtrade
-layouts (fixtures/china_customs, fixtures/russia_customs, fixtures/comtrade_legacy).
+layouts (fixtures/china_customs, fixtures/russia_customs, fixtures/comtrade_legacy:
+the 35-column download and the legacy API's JSON response).
 
 Every figure is cited in fixtures/SOURCES.md. China customs files are written as
 GACC writes its downloads: GB18030, every field quoted, a trailing comma on every
 line, dollars with thousands separators; the 2021 file is a Chinese-language
 download (Chinese headers, partner name 朝鲜).
 """
+import json
 import pathlib
 
 root = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
@@ -46,3 +48,41 @@ rows = [
 ]
 # Legacy downloads end with an empty line.
 (root / "comtrade_legacy/rus_prk_2011_download.csv").write_text(header + "\n".join(rows) + "\n\n")
+
+
+def legacy_api_record(flow, partner, value):
+    """One record of the legacy Comtrade API's JSON (`comtrade.un.org/api/get`),
+    its 35 keys in the order the API gave them."""
+    names = {408: ("Dem. People's Rep. of Korea", "PRK"), 0: ("World", "WLD")}
+    return {
+        "pfCode": "H3", "yr": 2011, "period": 2011, "periodDesc": "2011", "aggrLevel": 0,
+        "IsLeaf": 0, "rgCode": flow, "rgDesc": {1: "Import", 2: "Export"}[flow],
+        "rtCode": 643, "rtTitle": "Russian Federation", "rt3ISO": "RUS",
+        "ptCode": partner, "ptTitle": names[partner][0], "pt3ISO": names[partner][1],
+        "ptCode2": None, "ptTitle2": "", "pt3ISO2": "", "cstCode": "", "cstDesc": "",
+        "motCode": "", "motDesc": "", "cmdCode": "TOTAL", "cmdDescE": "All Commodities",
+        "qtCode": 1, "qtDesc": "No Quantity", "qtAltCode": None, "qtAltDesc": "",
+        "TradeQuantity": None, "AltQuantity": None, "NetWeight": None, "GrossWeight": None,
+        "TradeValue": value, "CIFValue": None, "FOBValue": None, "estCode": 0,
+    }
+
+
+# The legacy API's response for Russia's 2011 trade with the DPRK and the World
+# (r=643, p=408,0), saved as it came: one line. The DPRK figures are the ones of
+# the legacy download above; the World rows' values are SYNTHETIC (SOURCES.md):
+# the reader drops World rows, so they reach no table.
+dataset = [
+    legacy_api_record(1, 408, 14500000), legacy_api_record(1, 0, 310000000000),
+    legacy_api_record(2, 408, 99200000), legacy_api_record(2, 0, 515000000000),
+]
+response = {
+    "validation": {
+        "status": {"name": "Ok", "value": 0, "category": 0, "description": "",
+                   "helpUrl": "For more information, see https://comtrade.un.org/data/doc/api/"},
+        "message": None,
+        "count": {"value": len(dataset)},
+    },
+    "dataset": dataset,
+}
+(root / "comtrade_legacy/rus_prk_2011_api.json").write_text(
+    json.dumps(response, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")

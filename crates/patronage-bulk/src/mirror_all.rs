@@ -578,6 +578,11 @@ fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, BulkError> {
         )
         .into_column(),
         Series::new(
+            "source_column".into(),
+            rows.iter().map(|r| r.2.column as i64).collect::<Vec<_>>(),
+        )
+        .into_column(),
+        Series::new(
             "reason".into(),
             rows.iter().map(|r| r.2.reason).collect::<Vec<_>>(),
         )

@@ -31,6 +31,10 @@ pub const RAW_TEXT_LIMIT: usize = 1000;
 pub struct RowReject {
     /// Line of the row in its file.
     pub line: u64,
+    /// Column (1-based, in characters) where the record starts on `line`: 1 for a
+    /// row of a delimited file or a sheet; for JSON, where the record's value starts,
+    /// which tells apart records written on one line (a minified API response).
+    pub column: u64,
     /// Stable reason code (`bad_number`, `field_count`, `unknown_country_code`, ...).
     pub reason: &'static str,
     /// What was wrong, naming the column.
@@ -44,10 +48,17 @@ impl RowReject {
     pub fn new(line: u64, reason: &'static str, detail: impl Into<String>, raw: &str) -> Self {
         RowReject {
             line,
+            column: 1,
             reason,
             detail: detail.into(),
             raw: bound_text(raw),
         }
+    }
+
+    /// The same reject, placed at `column` of its line.
+    pub fn at_column(mut self, column: u64) -> Self {
+        self.column = column;
+        self
     }
 }
 
@@ -69,6 +80,16 @@ pub struct Unbalanced {
     pub rejected: u64,
 }
 
+/// `s` itself when it is within [`RAW_TEXT_LIMIT`] characters, else cut as
+/// [`bound_text`] cuts it: a record's raw text kept beside its parsed fields.
+pub fn bound_owned(s: String) -> String {
+    if s.len() <= RAW_TEXT_LIMIT {
+        s
+    } else {
+        bound_text(&s)
+    }
+}
+
 /// Cut `s` at [`RAW_TEXT_LIMIT`] characters, marking the cut.
 pub fn bound_text(s: &str) -> String {
     if s.len() <= RAW_TEXT_LIMIT {
@@ -78,6 +99,39 @@ pub fn bound_text(s: &str) -> String {
         None => s.to_string(),
         Some((i, _)) => format!("{}…", &s[..i]),
     }
+}
+
+/// Longest message an error carries, in characters: room for a quoted field
+/// ([`RAW_TEXT_LIMIT`]) and the lists of columns an error names.
+pub const MESSAGE_LIMIT: usize = 4 * RAW_TEXT_LIMIT;
+
+/// Text read from an input quoted in a message (an error, a reject's detail):
+/// control characters escaped as Rust writes them (`\u{1b}`, `\n`), so that bytes
+/// from a file never reach a terminal or a log as commands or line breaks, and cut
+/// at [`RAW_TEXT_LIMIT`] characters, the cut marked with the text's full length.
+/// Every message that quotes input goes through here, so a 50 MB header line
+/// gives a message of about a kilobyte.
+pub fn quote_input(s: &str) -> String {
+    escape_bounded(s, RAW_TEXT_LIMIT)
+}
+
+/// `s` with control characters escaped and cut at `limit` characters (the cut
+/// marked with the full length in bytes): [`quote_input`] for a field, and for a
+/// whole message with [`MESSAGE_LIMIT`], as errors display theirs.
+pub fn escape_bounded(s: &str, limit: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(limit + 32));
+    for (n, c) in s.chars().enumerate() {
+        if n == limit {
+            out.push_str(&format!("… ({} bytes in all)", s.len()));
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A polars `DataFrame` with one column per `column!(name, |row| value)`, each
@@ -91,4 +145,28 @@ macro_rules! frame {
             Series::new($name.into(), $rows.iter().map($f).collect::<Vec<_>>()).into_column()
         ),*])
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_input_is_escaped_and_bounded() {
+        assert_eq!(quote_input("КНДР, Côte d'Ivoire"), "КНДР, Côte d'Ivoire");
+        // ESC [ 2 J (clear the screen), a bell, a line break and a tab: escaped.
+        assert_eq!(
+            quote_input("a\u{1b}[2Jb\u{7}\n\t"),
+            "a\\u{1b}[2Jb\\u{7}\\n\\t"
+        );
+        let long = "é".repeat(5000);
+        let q = quote_input(&long);
+        // 1,000 characters kept, then the mark with the length in bytes (2 each).
+        assert!(q.starts_with(&"é".repeat(RAW_TEXT_LIMIT)), "{q}");
+        assert!(q.ends_with("… (10000 bytes in all)"), "{q}");
+        assert_eq!(
+            q.chars().count(),
+            RAW_TEXT_LIMIT + "… (10000 bytes in all)".chars().count()
+        );
+    }
 }

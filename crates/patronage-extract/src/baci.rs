@@ -62,7 +62,7 @@ fn hint(names: &[String]) -> String {
         format!(
             "a BACI file starts `t,i,j,k,v,q` (found {} columns starting `{}`)",
             names.len(),
-            names.first().map_or("", String::as_str)
+            patronage_core::quote_input(names.first().map_or("", String::as_str))
         )
     }
 }
@@ -75,7 +75,7 @@ fn on_header(path: &Path, h: &delimited::Header) -> Result<Vec<usize>, ExtractEr
             line: h.line,
             message: format!(
                 "a BACI file has exactly the columns t,i,j,k,v,q; found {}",
-                h.names.join(",")
+                patronage_core::quote_input(&h.names.join(","))
             ),
         });
     }
@@ -123,7 +123,13 @@ pub fn parse_ref<'a>(cols: &[usize], row: delimited::Row<'a>) -> Result<BaciRef<
     if k.is_empty() || !k.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(3, format!("`{k}` is not an HS product code")));
     }
-    let thousand_usd_in_dollars = text::parse_mills(get(4)).map_err(|m| bad(4, m))?;
+    // `v` is in thousands of dollars to three decimals (whole dollars): six
+    // decimals of a thousand are whole thousandths of a dollar, kept exactly.
+    let value_mills = text::parse_exact(get(4), 6).map_err(|e| {
+        let mut r = bad(4, e.message.clone());
+        r.reason = e.reason_or(r.reason);
+        r
+    })?;
     let q = get(5);
     let year: i32 = text::parse_int(get(0)).map_err(|m| bad(0, m))?;
     let reject = |n: usize, reason: &'static str, m: String| {
@@ -132,17 +138,14 @@ pub fn parse_ref<'a>(cols: &[usize], row: delimited::Row<'a>) -> Result<BaciRef<
         r
     };
     text::check_year(i64::from(year)).map_err(|m| reject(0, "year_out_of_range", m))?;
-    text::check_not_negative(thousand_usd_in_dollars)
-        .map_err(|m| reject(4, "negative_value", m))?;
+    text::check_not_negative(value_mills).map_err(|m| reject(4, "negative_value", m))?;
     Ok(BaciRef {
         line: row.line,
         year,
         exporter: text::parse_int(get(1)).map_err(|m| bad(1, m))?,
         importer: text::parse_int(get(2)).map_err(|m| bad(2, m))?,
         product: k,
-        value_mills: thousand_usd_in_dollars
-            .checked_mul(1000)
-            .ok_or_else(|| bad(4, "out of range".to_string()))?,
+        value_mills,
         quantity_t: if text::is_missing(q) {
             None
         } else {
@@ -276,7 +279,8 @@ pub fn read_country_codes(path: &Path, bytes: &[u8]) -> Result<Vec<BaciCountry>,
             line: r.line,
             message: format!(
                 "a country code line does not parse ({}): `{}`",
-                r.detail, r.raw
+                r.detail,
+                patronage_core::quote_input(&r.raw)
             ),
         });
     }

@@ -93,7 +93,7 @@ pub fn parse(
                     } else {
                         format!(
                             "no `US dollar` (美元) column: not a China customs download (found `{}`)",
-                            h.names.join(",")
+                            patronage_core::quote_input(&h.names.join(","))
                         )
                     },
                 });
@@ -141,10 +141,19 @@ pub fn parse(
                 Some((v, _)) => return Err(bad(1, format!("`{v}` is not a commodity code"))),
             };
             let quantity = match get(5) {
+                // A quantity is not money: one finer than a thousandth is kept
+                // as the float it is (the value's exactness rule is for money).
                 Some((v, _)) if !text::is_missing(v) => Some(
-                    text::parse_grouped_mills(v)
-                        .map(|m| m as f64 / 1000.0)
-                        .map_err(|m| bad(5, m))?,
+                    match text::parse_grouped_mills(v) {
+                        Ok(m) => Ok(m as f64 / 1000.0),
+                        Err(e) if e.loses_digits => v
+                            .trim()
+                            .replace(',', "")
+                            .parse::<f64>()
+                            .map_err(|_| e.message),
+                        Err(e) => Err(e.message),
+                    }
+                    .map_err(|m| bad(5, m))?,
                 ),
                 _ => None,
             };
@@ -170,7 +179,11 @@ pub fn parse(
                     .filter(|v| !text::is_missing(v))
                     .map(str::to_string),
                 value_mills: text::parse_grouped_mills(usd)
-                    .map_err(|m| bad(7, m))
+                    .map_err(|e| {
+                        let mut r = bad(7, e.message.clone());
+                        r.reason = e.reason_or(r.reason);
+                        r
+                    })
                     .and_then(|v| {
                         text::check_not_negative(v).map(|()| v).map_err(|m| {
                             let mut r = bad(7, m);
@@ -207,7 +220,8 @@ pub fn read_partner_codes(
                 path: path.to_path_buf(),
                 line: i as u64 + 1,
                 message: format!(
-                    "a partner code line must start with a numeric code ({m}): `{line}`"
+                    "a partner code line must start with a numeric code ({m}): `{}`",
+                    patronage_core::quote_input(line)
                 ),
             })?;
         // The published list has a NUL for a name it lacks (349).

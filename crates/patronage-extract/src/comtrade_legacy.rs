@@ -18,6 +18,7 @@ use std::path::Path;
 
 use patronage_core::RowReject;
 
+use crate::encoding::TextEncoding;
 use crate::{delimited, text, ExtractError, Extracted};
 
 /// Which legacy layout a file is in.
@@ -29,6 +30,10 @@ pub enum LegacyLayout {
     Bulk,
     /// 11 columns, c. 2012.
     Bulk2012,
+    /// The legacy API's JSON response (`{validation, dataset}`), read by
+    /// [`crate::comtrade_legacy_json`]: the 35 fields of the download, by their
+    /// API names (`rtCode`, `ptCode`, `TradeValue`...).
+    ApiJson,
 }
 
 /// One legacy Comtrade record.
@@ -36,6 +41,9 @@ pub enum LegacyLayout {
 pub struct LegacyRow {
     /// Line of the record.
     pub line: u64,
+    /// Column (1-based, in characters) where the record starts on its line: 1 in
+    /// a CSV file; in JSON, where the record's `{` is.
+    pub column: u64,
     /// Layout the file was in.
     pub layout: LegacyLayout,
     /// Year.
@@ -84,7 +92,7 @@ const BULK2012_MARK: &str = "Estimation Code";
 /// Columns each layout must have; the rest of its columns are optional.
 fn required(layout: LegacyLayout) -> &'static [&'static str] {
     match layout {
-        LegacyLayout::Download | LegacyLayout::Bulk => &[
+        LegacyLayout::Download | LegacyLayout::Bulk | LegacyLayout::ApiJson => &[
             "Classification",
             "Year",
             "Period",
@@ -135,11 +143,25 @@ impl Columns {
     }
 }
 
-/// Read a legacy Comtrade file, detecting its layout from the header.
+/// Read a legacy Comtrade file, detecting its layout from the header and its
+/// text encoding from its bytes (see [`parse_encoded`]).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<LegacyRow>, ExtractError> {
+    parse_encoded(path, bytes, None)
+}
+
+/// Read a legacy Comtrade file in `encoding`, the text encoding its source
+/// declares, or, when `None`, UTF-8 when the bytes are, else windows-1252 (as
+/// comtrade.un.org's downloads saved by a browser or a spreadsheet are: a
+/// partner's name in Latin-1 is read, never a reason to reject its row).
+pub fn parse_encoded(
+    path: &Path,
+    bytes: &[u8],
+    encoding: Option<TextEncoding>,
+) -> Result<Extracted<LegacyRow>, ExtractError> {
+    let bytes = crate::encoding::decode_utf8_or_windows_1252(path, bytes, encoding)?;
     delimited::read(
         path,
-        bytes,
+        &bytes,
         delimited::Dialect::new(b','),
         |header| {
             let has = |n: &str| header.names.iter().any(|h| h == n);
@@ -158,7 +180,7 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<LegacyRow>, ExtractE
                 format!(
                     "not a legacy Comtrade layout (35, 22 or 11 columns; found {} starting `{}`)",
                     header.names.len(),
-                    header.names.first().map_or("", String::as_str)
+                    patronage_core::quote_input(header.names.first().map_or("", String::as_str))
                 )
             };
             header.columns(path, required(layout), &hint)?;
@@ -215,22 +237,70 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<LegacyRow>, ExtractE
             ));
             Ok(Columns { layout, at })
         },
-        |cols, row| parse_row(cols, row.line, row.fields),
+        |cols, row| {
+            parse_record(
+                cols.layout,
+                (row.line, 1),
+                &Delimited {
+                    cols,
+                    fields: row.fields,
+                },
+                row.fields.join(","),
+            )
+        },
     )
 }
 
-fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, RowReject> {
-    let raw = fields.join(",");
+/// A legacy record's fields by role (`year`, `reporter`, `value`...), whatever
+/// the layout calls them.
+pub(crate) trait Record {
+    /// The field's text ("" when absent or null).
+    fn get(&self, role: &str) -> &str;
+    /// Where the field is, for a reject's detail: `column 12` or `field \`ptCode\``.
+    fn place(&self, role: &str) -> String;
+}
+
+/// A CSV row and where its layout has each role.
+struct Delimited<'a> {
+    cols: &'a Columns,
+    fields: &'a [&'a str],
+}
+
+impl Record for Delimited<'_> {
+    fn get(&self, role: &str) -> &str {
+        self.cols.get(self.fields, role).0
+    }
+
+    fn place(&self, role: &str) -> String {
+        format!("column {}", self.cols.get(self.fields, role).1)
+    }
+}
+
+/// Check and type one record of any legacy layout, at `(line, column)`; `raw`
+/// is the record as read. The one place the legacy rules for a field live: the
+/// CSV layouts and the API JSON go through here.
+pub(crate) fn parse_record(
+    layout: LegacyLayout,
+    (line, column): (u64, u64),
+    rec: &dyn Record,
+    raw: String,
+) -> Result<LegacyRow, RowReject> {
+    let raw = patronage_core::bound_owned(raw);
     let bad = |role: &str, msg: String| {
-        let (_, col) = cols.get(fields, role);
         RowReject::new(
             line,
             "bad_field",
-            format!("column {col} ({role}): {msg}"),
+            format!("{} ({role}): {msg}", rec.place(role)),
             &raw,
         )
+        .at_column(column)
     };
-    let f = |role: &str| cols.get(fields, role).0.trim();
+    let reject = |role: &str, reason: &'static str, m: String| {
+        let mut r = bad(role, m);
+        r.reason = reason;
+        r
+    };
+    let f = |role: &str| rec.get(role).trim();
     let int = |role: &str| text::parse_int::<u32>(f(role)).map_err(|m| bad(role, m));
     let opt_int = |role: &str| text::parse_opt_int::<u32>(f(role)).map_err(|m| bad(role, m));
     let opt_f64 = |role: &str| text::parse_opt_f64(f(role)).map_err(|m| bad(role, m));
@@ -240,22 +310,23 @@ fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, Ro
         } else {
             text::parse_mills(f(role))
                 .map(Some)
-                .map_err(|m| bad(role, m))
+                .map_err(|e| reject(role, e.reason_or("bad_field"), e.message))
         }
     };
     let year: i32 = text::parse_int(f("year")).map_err(|m| bad("year", m))?;
-    let reject = |role: &str, reason: &'static str, m: String| {
-        let mut r = bad(role, m);
-        r.reason = reason;
-        r
-    };
     text::check_year(i64::from(year)).map_err(|m| reject("year", "year_out_of_range", m))?;
     let month = match f("period") {
         "" => None,
         p if p.len() == 6 => {
             let m: u32 = text::parse_int(&p[4..]).map_err(|m| bad("period", m))?;
             if !(1..=12).contains(&m) || !p.starts_with(&year.to_string()) {
-                return Err(bad("period", format!("`{p}` is not a month of {year}")));
+                return Err(bad(
+                    "period",
+                    format!(
+                        "`{}` is not a month of {year}",
+                        patronage_core::quote_input(p)
+                    ),
+                ));
             }
             Some(m)
         }
@@ -263,7 +334,10 @@ fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, Ro
         p => {
             return Err(bad(
                 "period",
-                format!("`{p}` is neither {year} nor a month YYYYMM of it"),
+                format!(
+                    "`{}` is neither {year} nor a month YYYYMM of it",
+                    patronage_core::quote_input(p)
+                ),
             ))
         }
     };
@@ -274,13 +348,15 @@ fn parse_row(cols: &Columns, line: u64, fields: &[&str]) -> Result<LegacyRow, Ro
             "empty, a commodity code is required".to_string(),
         ));
     }
-    let value_mills = text::parse_mills(f("value")).map_err(|m| bad("value", m))?;
+    let value_mills = text::parse_mills(f("value"))
+        .map_err(|e| reject("value", e.reason_or("bad_field"), e.message))?;
     text::check_not_negative(value_mills).map_err(|m| reject("value", "negative_value", m))?;
     let unit = text::parse_opt_int::<i32>(f("unit")).map_err(|m| bad("unit", m))?;
     let flag = text::parse_opt_int::<i32>(f("flag")).map_err(|m| bad("flag", m))?;
     Ok(LegacyRow {
         line,
-        layout: cols.layout,
+        column,
+        layout,
         year,
         month,
         flow_code: int("flow")?,

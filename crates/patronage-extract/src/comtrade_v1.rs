@@ -16,6 +16,7 @@ use patronage_core::RowReject;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::encoding::TextEncoding;
 use crate::{delimited, text, ExtractError, Extracted};
 
 /// The 47 columns of the API CSV and the API JSON records, in published order.
@@ -127,6 +128,10 @@ pub const ANNUAL_REF_MONTH: u32 = 52;
 pub struct ComtradeRow {
     /// Line where the record starts.
     pub line: u64,
+    /// Column (1-based, in characters) where the record starts on its line: 1
+    /// in a delimited file; in JSON, where the record's `{` is, so that records
+    /// of a minified response (all on line 1) are told apart.
+    pub column: u64,
     /// `A` annual or `M` monthly.
     pub freq_code: String,
     /// Reference year.
@@ -175,16 +180,41 @@ pub fn read(path: &Path, layout: Layout) -> Result<Extracted<ComtradeRow>, Extra
 }
 
 /// Parse a file's bytes, already read (the runner hashes the same bytes);
-/// `path` is used in messages.
+/// `path` is used in messages. The text encoding is detected (see
+/// [`parse_encoded`]).
 pub fn parse(
     path: &Path,
     bytes: &[u8],
     layout: Layout,
 ) -> Result<Extracted<ComtradeRow>, ExtractError> {
+    parse_encoded(path, bytes, layout, None)
+}
+
+/// Parse a file's bytes in `encoding`, the text encoding its source declares,
+/// or, when `None`, the one detected: the API CSV as UTF-8, or as windows-1252
+/// when it is not UTF-8 (the Comtrade Plus website saves its `TradeData_*.csv`
+/// exports so, with "Côte d'Ivoire" and "Türkiye" in its description columns);
+/// the bulk file as UTF-8 (it has no description column: a byte that is not
+/// UTF-8 is in a code and its row a reject). JSON is UTF-8 by definition.
+pub fn parse_encoded(
+    path: &Path,
+    bytes: &[u8],
+    layout: Layout,
+    encoding: Option<TextEncoding>,
+) -> Result<Extracted<ComtradeRow>, ExtractError> {
     match layout {
         Layout::ApiJson => read_json(path, bytes),
-        Layout::ApiCsv => read_delimited(path, bytes, b',', &API_COLUMNS, "comtrade_v1_csv"),
-        Layout::BulkTsv => read_delimited(path, bytes, b'\t', &BULK_COLUMNS, "comtrade_v1_bulk"),
+        Layout::ApiCsv => {
+            let text = crate::encoding::decode_utf8_or_windows_1252(path, bytes, encoding)?;
+            read_delimited(path, &text, b',', &API_COLUMNS, "comtrade_v1_csv")
+        }
+        Layout::BulkTsv => {
+            let text = match encoding {
+                Some(e) => crate::encoding::decode(path, bytes, e, &[], |_| false)?,
+                None => std::borrow::Cow::Borrowed(bytes),
+            };
+            read_delimited(path, &text, b'\t', &BULK_COLUMNS, "comtrade_v1_bulk")
+        }
     }
 }
 
@@ -279,7 +309,7 @@ pub(crate) fn layout_hint(header: &[String], expected: &str) -> String {
     format!(
         "{guess} (found {} columns starting `{}`)",
         header.len(),
-        header.first().map_or("", String::as_str)
+        patronage_core::quote_input(header.first().map_or("", String::as_str))
     )
 }
 
@@ -310,7 +340,7 @@ fn read_delimited(
                 index,
                 fields: row.fields,
             };
-            parse_record(&fields, row.line, row.raw(delimiter))
+            parse_record(&fields, (row.line, 1), row.raw(delimiter))
         },
     )
 }
@@ -336,7 +366,10 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
         if !msg.trim().is_empty() {
             return Err(layout(
                 1,
-                format!("the API response carries an error: {msg}"),
+                format!(
+                    "the API response carries an error: {}",
+                    patronage_core::quote_input(msg)
+                ),
             ));
         }
     }
@@ -358,41 +391,16 @@ fn read_json(path: &Path, bytes: &[u8]) -> Result<Extracted<ComtradeRow>, Extrac
     let mut rows = Vec::with_capacity(data.len());
     let mut rejects = Vec::new();
     for raw in &data {
-        let line = lines.line_of(raw);
+        let (line, column) = lines.position_of(raw);
         let text = raw.get();
-        let obj = match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
-            Ok(o) => o,
-            Err(e) => {
-                // serde_json refuses a number beyond f64 (a 400-digit value) as
-                // the record's error: say it is a number that is wrong.
-                let why = e.to_string();
-                let reason = if why.starts_with("number out of range") {
-                    "bad_number"
-                } else {
-                    "not_a_record"
-                };
-                rejects.push(RowReject::new(
-                    line,
-                    reason,
-                    format!("a `data` element is not a JSON object of values: {why}"),
-                    text,
-                ));
+        let fields = match crate::json::record_fields(raw, (line, column), "data", "bad_number") {
+            Ok(f) => JsonFields(f),
+            Err(r) => {
+                rejects.push(r);
                 continue;
             }
         };
-        let fields = JsonFields(
-            obj.into_iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        serde_json::Value::Null => String::new(),
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    };
-                    (k, s)
-                })
-                .collect(),
-        );
-        match parse_record(&fields, line, patronage_core::bound_text(text)) {
+        match parse_record(&fields, (line, column), patronage_core::bound_text(text)) {
             Ok(r) => rows.push(r),
             Err(rej) => rejects.push(rej),
         }
@@ -536,8 +544,13 @@ pub(crate) fn core_fields<'a>(
             format!("refMonth {ref_month} does not fit freqCode `{freq_code}` (A needs 52, M needs 1-12)"),
         ));
     }
-    let primary_value_mills = text::parse_mills(get(Core::PrimaryValue))
-        .map_err(|m| fail(Core::PrimaryValue, number_reason(&m), m))?;
+    let primary_value_mills = text::parse_mills(get(Core::PrimaryValue)).map_err(|e| {
+        fail(
+            Core::PrimaryValue,
+            e.reason_or(number_reason(&e.message)),
+            e.message,
+        )
+    })?;
     if primary_value_mills < 0 {
         return Err(fail(
             Core::PrimaryValue,
@@ -583,19 +596,19 @@ pub(crate) fn core_fields<'a>(
 }
 
 /// Parse one record from any layout.
-fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, RowReject> {
-    let raw = if raw.len() > patronage_core::RAW_TEXT_LIMIT {
-        patronage_core::bound_text(&raw)
-    } else {
-        raw
-    };
+fn parse_record(
+    f: &dyn Fields,
+    (line, column): (u64, u64),
+    raw: String,
+) -> Result<ComtradeRow, RowReject> {
+    let raw = patronage_core::bound_owned(raw);
     let fail = |name: &str, reason: &'static str, msg: String| {
         let (_, pos) = f.get(name);
         let at = pos.map_or_else(
             || format!("field `{name}`"),
             |p| format!("column {p} `{name}`"),
         );
-        RowReject::new(line, reason, format!("{at}: {msg}"), &raw)
+        RowReject::new(line, reason, format!("{at}: {msg}"), &raw).at_column(column)
     };
     let core = core_fields(
         |c| f.get(c.name()).0,
@@ -619,7 +632,7 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
         }
         text::parse_mills(v)
             .map(Some)
-            .map_err(|m| fail(name, "bad_number", m))
+            .map_err(|e| fail(name, e.reason_or("bad_number"), e.message))
     };
     let small = |name: &str, v: Option<i64>| -> Result<Option<i32>, RowReject> {
         v.map(|v| {
@@ -640,6 +653,7 @@ fn parse_record(f: &dyn Fields, line: u64, raw: String) -> Result<ComtradeRow, R
     }
     Ok(ComtradeRow {
         line,
+        column,
         freq_code: core.freq_code.to_string(),
         ref_year: core.ref_year,
         ref_month: core.ref_month,

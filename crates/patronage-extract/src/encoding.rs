@@ -1,7 +1,8 @@
 //! Text encodings the agencies publish in: China customs downloads are GB18030,
-//! older Russian exports windows-1251, everything else UTF-8. A file is decoded to
-//! UTF-8 before the delimited reader sees it; a file in another encoding than the
-//! one declared is an error that says which encoding it is in.
+//! older Russian exports windows-1251, the Comtrade Plus website's CSV exports
+//! windows-1252, everything else UTF-8. A file is decoded to UTF-8 before the
+//! delimited reader sees it; a file in another encoding than the one declared is
+//! an error that says which encoding it is in.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -71,6 +72,33 @@ pub fn utf8_or(bytes: &[u8], fallback: TextEncoding) -> Cow<'_, [u8]> {
     }
     let (text, _, _) = fallback.codec().decode(bytes);
     Cow::Owned(text.into_owned().into_bytes())
+}
+
+/// Decode a file of a format saved as UTF-8 by some tools and as windows-1252 by
+/// others (Comtrade's CSV: `comtradeapicall` and pandas write UTF-8, the Comtrade
+/// Plus website's `TradeData_*.csv` exports are windows-1252, so "Côte d'Ivoire"
+/// and "Türkiye" are one byte each). With an encoding declared, as [`decode`] (a
+/// file declared UTF-8 that is not is an error saying to declare windows-1252).
+/// Without, the bytes as they are when they are UTF-8, else decoded from
+/// windows-1252, which gives every byte a character: a description in either
+/// encoding is read, and no row is lost for a column the tables do not use.
+pub fn decode_utf8_or_windows_1252<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    declared: Option<TextEncoding>,
+) -> Result<Cow<'a, [u8]>, ExtractError> {
+    if let Some(declared) = declared {
+        return decode(path, bytes, declared, &[TextEncoding::Windows1252], |_| {
+            true
+        });
+    }
+    crate::text::refuse_utf16(path, bytes)?;
+    let body = crate::text::strip_bom(bytes);
+    if std::str::from_utf8(body).is_ok() {
+        return Ok(Cow::Borrowed(bytes));
+    }
+    let (text, _, _) = TextEncoding::Windows1252.codec().decode(body);
+    Ok(Cow::Owned(text.into_owned().into_bytes()))
 }
 
 /// Decode `bytes`, declared to be in `declared`, to UTF-8.
@@ -202,5 +230,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "f.csv:2: bytes that are not gb18030 on this line");
+    }
+
+    #[test]
+    fn utf8_or_windows_1252() {
+        let p = Path::new("TradeData.csv");
+        let latin = b"a,b,\n384,C\xf4te d'Ivoire,\n792,T\xfcrkiye,\n";
+        let text = decode_utf8_or_windows_1252(p, latin, None).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&text).unwrap(),
+            "a,b,\n384,Côte d'Ivoire,\n792,Türkiye,\n"
+        );
+        let utf8 = "a\nCôte d'Ivoire\n".as_bytes();
+        assert!(matches!(
+            decode_utf8_or_windows_1252(p, utf8, None).unwrap(),
+            Cow::Borrowed(_)
+        ));
+        // Declared UTF-8 but windows-1252: an error saying what to declare.
+        let e = decode_utf8_or_windows_1252(p, latin, Some(TextEncoding::Utf8))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("TradeData.csv:2:") && e.contains("declare encoding = \"windows-1252\""),
+            "{e}"
+        );
+        let e = decode_utf8_or_windows_1252(p, b"\xff\xfea\x00", None).unwrap_err();
+        assert!(e.to_string().contains("UTF-16"), "{e}");
     }
 }

@@ -1,11 +1,27 @@
-use std::path::PathBuf;
+//! A file that cannot be read at all, naming the file and the line. What an
+//! error displays is bounded and escaped whatever its parts hold: a message
+//! quoting a 50 MB header line or a file name with terminal escapes prints as
+//! a few kilobytes of plain text.
+
+use std::path::{Path, PathBuf};
+
+use patronage_core::{escape_bounded, MESSAGE_LIMIT};
+
+/// A path or a message as an error displays it.
+fn shown(s: &str) -> String {
+    escape_bounded(s, MESSAGE_LIMIT)
+}
+
+fn path_shown(p: &Path) -> String {
+    shown(&p.display().to_string())
+}
 
 /// A file that cannot be read at all. Row-level problems are not errors: they
 /// become rejects.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     /// The file could not be opened or read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {source}", path_shown(path))]
     Io {
         /// The file.
         path: PathBuf,
@@ -15,7 +31,7 @@ pub enum ExtractError {
     },
     /// The file is not in the expected layout (missing columns, wrong header,
     /// an API error envelope, an empty file).
-    #[error("{}:{line}: {message}", path.display())]
+    #[error("{}:{line}: {}", path_shown(path), shown(message))]
     Layout {
         /// The file.
         path: PathBuf,
@@ -26,7 +42,7 @@ pub enum ExtractError {
     },
     /// A workbook that cannot be opened, or lacks the sheet the pipeline names
     /// (the message lists the sheets there are).
-    #[error("{}: {message}", path.display())]
+    #[error("{}: {}", path_shown(path), shown(message))]
     Workbook {
         /// The file.
         path: PathBuf,
@@ -34,7 +50,7 @@ pub enum ExtractError {
         message: String,
     },
     /// The file is not well-formed (broken or truncated JSON).
-    #[error("{}:{line}:{column}: {message}", path.display())]
+    #[error("{}:{line}:{column}: {}", path_shown(path), shown(message))]
     Syntax {
         /// The file.
         path: PathBuf,

@@ -243,13 +243,15 @@ pub fn read(
                 format!(
                     "no column `{wanted}` in header rows {first}-{last} (layout {}); columns there: {}",
                     spec.layout.as_str(),
-                    names
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, n)| !n.is_empty())
-                        .map(|(c, n)| format!("{} `{n}`", column_name(c)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    patronage_core::quote_input(
+                        &names
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| !n.is_empty())
+                            .map(|(c, n)| format!("{} `{n}`", column_name(c)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 ),
             )),
             many => Err(layout_error(
@@ -306,7 +308,7 @@ pub fn read(
                     format!(
                         "column {} `{}` is under `{PERMITS_GROUP}` but its name is not a year",
                         column_name(*c),
-                        names[*c]
+                        patronage_core::quote_input(&names[*c])
                     ),
                 ));
             }

@@ -9,6 +9,7 @@ pub mod archive_ledger;
 pub mod baci;
 pub mod china_customs;
 pub mod comtrade_legacy;
+pub mod comtrade_legacy_json;
 pub mod comtrade_v1;
 pub mod comtrade_v1_totals;
 pub mod delimited;

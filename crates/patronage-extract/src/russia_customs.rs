@@ -88,7 +88,7 @@ pub fn parse(
             } else {
                 format!(
                     "not a Russian customs (FTS) export, which starts NAPR,PERIOD,STRANA,TNVED,EDIZM,STOIM,NETTO,KOL (found `{}`)",
-                    h.names.join(",")
+                    patronage_core::quote_input(&h.names.join(","))
                 )
             };
             let req = h.columns(path, &REQUIRED, &hint)?;
@@ -175,7 +175,7 @@ pub fn parse(
                 tnved,
                 unit_code,
                 stoim_mills: text::parse_mills(field(req[3]))
-                    .map_err(|m| bad(req[3], "STOIM", "bad_number", m))
+                    .map_err(|e| bad(req[3], "STOIM", e.reason_or("bad_number"), e.message))
                     .and_then(|v| {
                         text::check_not_negative(v)
                             .map(|()| v)

@@ -4,6 +4,11 @@
 
 use patronage_core::labor::Qualifier;
 
+/// A field's text as a message quotes it: escaped and bounded.
+fn q(t: &str) -> String {
+    patronage_core::quote_input(t)
+}
+
 /// Remove a UTF-8 byte-order mark.
 pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
@@ -45,29 +50,139 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
-/// Parse a decimal amount into thousandths (mills), exactly: `4982.402` →
-/// `4_982_402`. Summing integers keeps totals independent of order and thread
-/// count. Digits past the third decimal are rounded half away from zero; a value
-/// in exponent notation (`1.5e+10`) goes through `f64` and is rounded to the mill.
-pub fn parse_mills(s: &str) -> Result<i64, String> {
-    let t = trim(s);
-    let bad = || format!("`{t}` is not a number");
-    if t.is_empty() {
-        return Err("empty, a number is required".to_string());
-    }
-    if t.contains(['e', 'E']) {
-        let v: f64 = t.parse().map_err(|_| bad())?;
-        let m = (v * 1000.0).round();
-        if !m.is_finite() || m.abs() > 9.0e15 {
-            return Err(format!("`{t}` is out of range"));
+/// The reject reason of an amount that has more decimals than the unit it is
+/// kept in: rounding it would change the figure without saying so.
+pub const VALUE_PRECISION: &str = "value_precision";
+
+/// Why an amount could not be read exactly: the message names the text, and
+/// `loses_digits` says the text is a number whose digits past the kept unit are
+/// not all zero (its reject reason is [`VALUE_PRECISION`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmountError {
+    /// The number has digits finer than the unit it is kept in.
+    pub loses_digits: bool,
+    /// What is wrong, quoting the text.
+    pub message: String,
+}
+
+impl AmountError {
+    fn new(message: String) -> Self {
+        AmountError {
+            loses_digits: false,
+            message,
         }
-        return Ok(m as i64);
     }
-    let mills = parse_scaled(t, 3)?;
-    if mills.abs() > 9_000_000_000_000_000 {
-        return Err(format!("`{t}` is out of range"));
+
+    /// The reject reason: [`VALUE_PRECISION`] for a value that would lose
+    /// digits, else `other` (the reader's own reason for a bad number).
+    pub fn reason_or(&self, other: &'static str) -> &'static str {
+        if self.loses_digits {
+            VALUE_PRECISION
+        } else {
+            other
+        }
     }
-    Ok(mills)
+
+    /// Whether the field was empty.
+    pub fn is_empty_field(&self) -> bool {
+        self.message.starts_with("empty")
+    }
+}
+
+impl std::fmt::Display for AmountError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<AmountError> for String {
+    fn from(e: AmountError) -> String {
+        e.message
+    }
+}
+
+/// Largest amount in thousandths a reader accepts (nine trillion dollars).
+const MAX_MILLS: i64 = 9_000_000_000_000_000;
+
+/// Parse a decimal amount into thousandths of a dollar (mills), exactly:
+/// `4982.402` → `4_982_402`, `1.5e+10` → `15_000_000_000_000`. Summing integers
+/// keeps totals independent of order and thread count. A value with a non-zero
+/// digit past the third decimal (`0.0004`, `0.0005`, `1234.5678`) is an error
+/// with `loses_digits` set, never rounded: a figure is kept as published or
+/// rejected as `value_precision`. Trailing zeros (`1234.5670`) lose nothing.
+pub fn parse_mills(s: &str) -> Result<i64, AmountError> {
+    parse_exact(s, 3)
+}
+
+/// Parse a decimal amount, plain or in exponent notation, into an integer count
+/// of `10^-scale` units, exactly (see [`parse_mills`]): `parse_exact("49.5005", 6)`
+/// → `49_500_500`. A non-zero digit past `scale` decimals is an error with
+/// `loses_digits` set.
+pub fn parse_exact(s: &str, scale: u32) -> Result<i64, AmountError> {
+    let t = trim(s);
+    if t.is_empty() {
+        return Err(AmountError::new("empty, a number is required".to_string()));
+    }
+    let q = patronage_core::quote_input(t);
+    let bad = || AmountError::new(format!("`{q}` is not a number"));
+    let range = || AmountError::new(format!("`{q}` is out of range"));
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        None => (t, 0i64),
+        Some(i) => {
+            let e = &t[i + 1..];
+            let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            // Any exponent beyond this puts a non-zero digit out of range or
+            // below the unit; zero is handled below whatever the exponent.
+            let magnitude: i64 = digits.parse().unwrap_or(i64::MAX).min(1_000_000);
+            (
+                &t[..i],
+                if e.starts_with('-') {
+                    -magnitude
+                } else {
+                    magnitude
+                },
+            )
+        }
+    };
+    let (neg, int, frac) = decimal_parts(mantissa).ok_or_else(bad)?;
+    // The value is the significant digits × 10^shift units.
+    let all = || int.bytes().chain(frac.bytes());
+    let lead = all().take_while(|b| *b == b'0').count();
+    let n = int.len() + frac.len() - lead;
+    if n == 0 {
+        return Ok(0);
+    }
+    let shift = exponent - frac.len() as i64 + i64::from(scale);
+    let keep = if shift >= 0 {
+        n
+    } else {
+        n.saturating_sub(usize::try_from(-shift).unwrap_or(usize::MAX))
+    };
+    if all().skip(lead + keep).any(|b| b != b'0') {
+        return Err(AmountError {
+            loses_digits: true,
+            message: format!(
+                "`{q}` has more than {scale} decimals: amounts are kept exactly to {scale}, and rounding would change the figure"
+            ),
+        });
+    }
+    let mut units: i64 = 0;
+    for d in all().skip(lead).take(keep) {
+        units = units * 10 + i64::from(d - b'0');
+        if units > MAX_MILLS {
+            return Err(range());
+        }
+    }
+    for _ in 0..shift.max(0) {
+        units *= 10;
+        if units > MAX_MILLS {
+            return Err(range());
+        }
+    }
+    Ok(if neg { -units } else { units })
 }
 
 /// Parse a count of people as agencies and the press write it: digits with
@@ -87,16 +202,16 @@ pub fn parse_count(s: &str) -> Result<u64, String> {
     if !well_grouped || !groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit())) {
         return Err(
             if t.contains('.') && t2.split('.').all(|p| p.bytes().all(|b| b.is_ascii_digit())) {
-                format!("`{t}` is not a whole number of people")
+                format!("`{}` is not a whole number of people", q(t))
             } else {
-                format!("`{t}` is not a number")
+                format!("`{}` is not a number", q(t))
             },
         );
     }
     groups
         .concat()
         .parse()
-        .map_err(|_| format!("`{t}` is out of range"))
+        .map_err(|_| format!("`{}` is out of range", q(t)))
 }
 
 /// Words and signs that hedge a published count, longest first, with the
@@ -161,10 +276,10 @@ pub fn parse_qualified_count(s: &str) -> Result<(u64, Qualifier), String> {
     parse_count(rest).map(|n| (n, qualifier)).map_err(|e| {
         if qualifier == Qualifier::Exact {
             format!(
-                "`{t}` is neither a number nor a hedged number (\"about 8,000\", \"more than 20,000\", \"~8,000\", \"up to 3,000\")"
+                "`{}` is neither a number nor a hedged number (\"about 8,000\", \"more than 20,000\", \"~8,000\", \"up to 3,000\")", q(t)
             )
         } else {
-            format!("`{t}`: after the hedge, {e}")
+            format!("`{}`: after the hedge, {e}", q(t))
         }
     })
 }
@@ -178,7 +293,7 @@ pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
         .get(..10)
         .filter(|_| t.len() > 10 && t.as_bytes()[10] == b'T')
         .unwrap_or(t);
-    let bad = || format!("`{t}` is not a date (YYYY-MM-DD, YYYY-MM or YYYY)");
+    let bad = || format!("`{}` is not a date (YYYY-MM-DD, YYYY-MM or YYYY)", q(t));
     let parts: Vec<&str> = t.split('-').collect();
     let widths = [4, 2, 2];
     if parts.is_empty()
@@ -194,7 +309,7 @@ pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
     if let Some(m) = parts.get(1) {
         let m: u32 = m.parse().map_err(|_| bad())?;
         if !(1..=12).contains(&m) {
-            return Err(format!("`{t}`: month {m} is not 1-12"));
+            return Err(format!("`{}`: month {m} is not 1-12", q(t)));
         }
         if let Some(d) = parts.get(2) {
             let d: u32 = d.parse().map_err(|_| bad())?;
@@ -206,7 +321,7 @@ pub fn parse_partial_date(s: &str) -> Result<(i32, String), String> {
                 _ => 31,
             };
             if !(1..=days).contains(&d) {
-                return Err(format!("`{t}`: day {d} is not in month {m}"));
+                return Err(format!("`{}`: day {d} is not in month {m}", q(t)));
             }
         }
     }
@@ -221,7 +336,7 @@ pub fn parse_opt_f64(s: &str) -> Result<Option<f64>, String> {
     }
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{t}` is not a number")),
+        _ => Err(format!("`{}` is not a number", q(t))),
     }
 }
 
@@ -234,7 +349,7 @@ pub fn parse_int<T: std::str::FromStr>(s: &str) -> Result<T, String> {
     // JSON and pandas write integers as floats ("156.0"); accept a zero fraction.
     let t = t.strip_suffix(".0").unwrap_or(t);
     t.parse()
-        .map_err(|_| format!("`{}` is not an integer", trim(s)))
+        .map_err(|_| format!("`{}` is not an integer", q(trim(s))))
 }
 
 /// Parse an optional integer; empty means absent.
@@ -252,8 +367,23 @@ pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
         "" => Ok(None),
         "1" | "true" | "True" | "TRUE" => Ok(Some(true)),
         "0" | "false" | "False" | "FALSE" => Ok(Some(false)),
-        t => Err(format!("`{t}` is not a boolean (0/1, true/false)")),
+        t => Err(format!("`{}` is not a boolean (0/1, true/false)", q(t))),
     }
+}
+
+/// A plain decimal's sign, integer digits and fraction digits (`-12.50` →
+/// `(true, "12", "50")`); `None` unless it is an optional sign, digits, and an
+/// optional point with digits, with at least one digit.
+fn decimal_parts(t: &str) -> Option<(bool, &str, &str)> {
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    (!(int.is_empty() && frac.is_empty()) && digits(int) && digits(frac))
+        .then_some((neg, int, frac))
 }
 
 /// Parse a plain decimal (no exponent, no thousands separators) into an integer
@@ -262,23 +392,12 @@ pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
 /// published precision exceeds a mill (OECD CRS: millions of USD to six places).
 pub fn parse_scaled(s: &str, scale: u32) -> Result<i64, String> {
     let t = trim(s);
-    let bad = || format!("`{t}` is not a number");
+    let bad = || format!("`{}` is not a number", q(t));
     if t.is_empty() {
         return Err("empty, a number is required".to_string());
     }
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if (int.is_empty() && frac.is_empty())
-        || !int.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let range = || format!("`{t}` is out of range");
+    let (neg, int, frac) = decimal_parts(t).ok_or_else(bad)?;
+    let range = || format!("`{}` is out of range", q(t));
     let mut units: i64 = 0;
     for b in int.bytes() {
         units = units
@@ -315,9 +434,10 @@ pub fn is_missing(s: &str) -> bool {
 }
 
 /// Parse an amount written with thousands separators (`17,715,334`, as China
-/// customs writes dollars) into thousandths, exactly. Separators must group
-/// three digits, so a shifted or merged field (`1,2`) is not read as a number.
-pub fn parse_grouped_mills(s: &str) -> Result<i64, String> {
+/// customs writes dollars) into thousandths, exactly (see [`parse_mills`]).
+/// Separators must group three digits, so a shifted or merged field (`1,2`) is
+/// not read as a number.
+pub fn parse_grouped_mills(s: &str) -> Result<i64, AmountError> {
     let t = trim(s);
     if !t.contains(',') {
         return parse_mills(t);
@@ -329,12 +449,19 @@ pub fn parse_grouped_mills(s: &str) -> Result<i64, String> {
         .next()
         .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
     if !first_ok || !groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(format!("`{t}` is not a number with thousands separators"));
+        return Err(AmountError::new(format!(
+            "`{}` is not a number with thousands separators",
+            patronage_core::quote_input(t)
+        )));
     }
     let joined = int.replace(',', "");
     parse_mills(&match frac {
         Some(f) => format!("{joined}.{f}"),
-        None => joined,
+        None => joined.clone(),
+    })
+    .map_err(|e| AmountError {
+        message: e.message.replace(&joined, int),
+        ..e
     })
 }
 
@@ -374,8 +501,12 @@ mod tests {
         assert_eq!(parse_mills("4982.402"), Ok(4_982_402));
         assert_eq!(parse_mills("6804128143.0"), Ok(6_804_128_143_000));
         assert_eq!(parse_mills("19500000"), Ok(19_500_000_000));
-        assert_eq!(parse_mills("0.0005"), Ok(1));
-        assert_eq!(parse_mills("0.0004"), Ok(0));
+        assert_eq!(parse_mills("1234.567"), Ok(1_234_567));
+        assert_eq!(parse_mills("1234.5670000"), Ok(1_234_567));
+        assert_eq!(parse_mills("6.804128143e9"), Ok(6_804_128_143_000));
+        assert_eq!(parse_mills("1E-3"), Ok(1));
+        assert_eq!(parse_mills("-0.000"), Ok(0));
+        assert_eq!(parse_mills("0e999999999999999999"), Ok(0));
         assert_eq!(parse_mills("-12.5"), Ok(-12_500));
         assert_eq!(parse_mills("1.5e+10"), Ok(15_000_000_000_000));
         assert_eq!(parse_mills(".5"), Ok(500));
@@ -384,6 +515,44 @@ mod tests {
         assert!(parse_mills("1,000").is_err());
         assert!(parse_mills("99999999999999999999").is_err());
         assert!(parse_mills("-").is_err());
+        assert!(parse_mills("1e").is_err());
+        assert!(parse_mills("1e400").is_err());
+        assert!(parse_mills("1.5e+10x").is_err());
+    }
+
+    /// `0.0004` used to become 0 and `0.0005` 0.001 without a word: a figure
+    /// with a non-zero digit past the third decimal is refused as
+    /// `value_precision` (the row is rejected, naming the column), never rounded.
+    #[test]
+    fn amounts_finer_than_a_thousandth_are_refused_not_rounded() {
+        for v in [
+            "0.0004",
+            "0.0005",
+            "1234.5678",
+            "4e-4",
+            "1.0000000001",
+            "1e-400",
+        ] {
+            let e = parse_mills(v).unwrap_err();
+            assert!(e.loses_digits, "{v}: {e}");
+            assert_eq!(e.reason_or("bad_number"), VALUE_PRECISION);
+        }
+        assert_eq!(
+            parse_mills("0.0005").unwrap_err().to_string(),
+            "`0.0005` has more than 3 decimals: amounts are kept exactly to 3, and rounding would change the figure"
+        );
+        let e = parse_mills("12x").unwrap_err();
+        assert!(!e.loses_digits);
+        assert_eq!(e.reason_or("bad_number"), "bad_number");
+        // BACI's thousands of dollars to six decimals are whole thousandths of a dollar.
+        assert_eq!(parse_exact("49.5005", 6), Ok(49_500_500));
+        assert!(parse_exact("49.5000005", 6).unwrap_err().loses_digits);
+        assert_eq!(
+            parse_grouped_mills("17,715,334.0005")
+                .unwrap_err()
+                .to_string(),
+            "`17,715,334.0005` has more than 3 decimals: amounts are kept exactly to 3, and rounding would change the figure"
+        );
     }
 
     #[test]

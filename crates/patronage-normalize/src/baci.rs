@@ -136,7 +136,7 @@ impl BaciNormalizer {
                 &self.opts.classification,
                 &row.product,
             );
-            if let Err(reject) = self.figures.first(key, row.line, || row.raw()) {
+            if let Err(reject) = self.figures.first(key, (row.line, 1), || row.raw()) {
                 out.rejects.push(reject);
                 continue;
             }
@@ -144,6 +144,7 @@ impl BaciNormalizer {
                 source_id: ctx.source_id.clone(),
                 source_file: ctx.source_file.clone(),
                 source_line: row.line,
+                source_column: 1,
                 period,
                 reporter_code,
                 reporter_iso3: self.iso.get(&reporter.iso3),

@@ -143,6 +143,7 @@ pub fn normalize(rows: Vec<GaccRow>, ctx: &SourceContext, declared: Declared) ->
             source_id: ctx.source_id.clone(),
             source_file: ctx.source_file.clone(),
             source_line: row.line,
+            source_column: 1,
             period: p,
             reporter_code: CHINA,
             reporter_iso3: iso.get(&reporter.iso3),

@@ -1,16 +1,20 @@
 //! Legacy Comtrade rows to `trade_flows`.
 //!
-//! Kept: flows 1-4 (import, export, re-export, re-import) of total rows. Dropped,
-//! counted by reason: `flow_not_carried:<code>` for any other flow code, and the
-//! breakdown rows of the 35-column download (`breakdown_second_partner`,
-//! `breakdown_customs_procedure`, `breakdown_transport_mode`). Rejected: codes
+//! Kept: flows 1-4 (import, export, re-export, re-import) of total rows with a
+//! partner. Dropped, counted by reason: `flow_not_carried:<code>` for any other
+//! flow code; the breakdown rows of the 35-column download and of the API JSON
+//! (`breakdown_second_partner`, `breakdown_customs_procedure`,
+//! `breakdown_transport_mode`); and `partner_world`, the rows with partner code 0
+//! (World), which the legacy downloads and API responses give beside the partner
+//! rows: the World row is the sum of the partners, never a partner, and keeping
+//! it would put "World" among a country's partners. Rejected: codes
 //! unknown or not valid in the row's year; a second row for the same figure
 //! (reporter, partner, period, flow, classification, commodity) in one file,
 //! `duplicate_figure`, as for Comtrade v1. Rows of every aggregation level are
 //! kept with their level; nothing downstream sums across levels.
 
 use patronage_core::{CountryRegistry, Flow};
-use patronage_extract::comtrade_legacy::LegacyRow;
+use patronage_extract::comtrade_legacy::{LegacyLayout, LegacyRow};
 
 use crate::comtrade_rules::{
     breakdown_reason, period, reporter_and_partner, valuation, FigureKey, Figures,
@@ -18,6 +22,12 @@ use crate::comtrade_rules::{
 use crate::comtrade_v1::{commodity_level, SourceContext};
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
+
+/// Partner code of the World row.
+const WORLD: u32 = 0;
+
+/// Drop reason of a World row (partner code 0).
+pub const PARTNER_WORLD: &str = "partner_world";
 
 /// Normalize one file's rows.
 pub fn normalize(
@@ -43,12 +53,19 @@ pub fn normalize(
             *out.dropped.entry(reason.to_string()).or_default() += 1;
             continue;
         }
+        if row.partner_code == WORLD {
+            *out.dropped.entry(PARTNER_WORLD.to_string()).or_default() += 1;
+            continue;
+        }
         let (reporter, partner) = match reporter_and_partner(
             registry,
             (row.reporter_code, row.partner_code),
             row.year,
-            ("Reporter Code", "Partner Code"),
-            row.line,
+            match row.layout {
+                LegacyLayout::ApiJson => ("rtCode", "ptCode"),
+                _ => ("Reporter Code", "Partner Code"),
+            },
+            (row.line, row.column),
             &row.raw,
         ) {
             Ok(pair) => pair,
@@ -65,7 +82,7 @@ pub fn normalize(
             &row.classification,
             &row.commodity_code,
         );
-        if let Err(reject) = figures.first(key, row.line, || &row.raw) {
+        if let Err(reject) = figures.first(key, (row.line, row.column), || &row.raw) {
             out.rejects.push(reject);
             continue;
         }
@@ -74,6 +91,7 @@ pub fn normalize(
             source_id: ctx.source_id.clone(),
             source_file: ctx.source_file.clone(),
             source_line: row.line,
+            source_column: row.column,
             period,
             reporter_code: row.reporter_code,
             reporter_iso3: iso.get(&reporter.iso3),

@@ -27,13 +27,14 @@ pub(crate) fn breakdown_reason(
 
 /// A row's reporter and partner in `year`, or the reject naming the column
 /// (`columns`: the layout's reporter and partner column names) whose code is
-/// unknown or not valid then; the reporter is checked first.
+/// unknown or not valid then, placed at the row's line and column; the
+/// reporter is checked first.
 pub(crate) fn reporter_and_partner<'r>(
     registry: &'r CountryRegistry,
     codes: (u32, u32),
     year: i32,
     columns: (&str, &str),
-    line: u64,
+    (line, column): (u64, u64),
     raw: &str,
 ) -> Result<(&'r Country, &'r Country), RowReject> {
     match (
@@ -41,18 +42,12 @@ pub(crate) fn reporter_and_partner<'r>(
         registry.lookup(codes.1, year),
     ) {
         (Ok(r), Ok(p)) => Ok((r, p)),
-        (Err(e), _) => Err(RowReject::new(
-            line,
-            e.reason(),
-            format!("{}: {e}", columns.0),
-            raw,
-        )),
-        (_, Err(e)) => Err(RowReject::new(
-            line,
-            e.reason(),
-            format!("{}: {e}", columns.1),
-            raw,
-        )),
+        (Err(e), _) => Err(
+            RowReject::new(line, e.reason(), format!("{}: {e}", columns.0), raw).at_column(column),
+        ),
+        (_, Err(e)) => Err(
+            RowReject::new(line, e.reason(), format!("{}: {e}", columns.1), raw).at_column(column),
+        ),
     }
 }
 
@@ -113,34 +108,44 @@ impl FigureKey {
     }
 }
 
-/// The figures a file has given so far, each with the line that gave it: a
-/// second row for the same figure would double count it, so it is rejected as
-/// `duplicate_figure` naming the first line. Every trade normalizer whose layout
-/// names one figure per row uses it (Comtrade v1 and legacy, BACI, Russian customs).
+/// The figures a file has given so far, each with the line and column where
+/// the record that gave it starts: a second row for the same figure would double
+/// count it, so it is rejected as `duplicate_figure` naming the first one's
+/// place. Every trade normalizer whose layout names one figure per row uses it
+/// (Comtrade v1 and legacy, BACI, Russian customs).
 #[derive(Debug, Default)]
-pub(crate) struct Figures(std::collections::HashMap<FigureKey, u64>);
+pub(crate) struct Figures(std::collections::HashMap<FigureKey, (u64, u64)>);
 
 impl Figures {
-    /// Record the figure of `line`, or the reject when the file gave it before
-    /// (`raw` is asked for only then).
+    /// Record the figure of the record at `(line, column)` (column 1 for a
+    /// delimited row), or the reject when the file gave it before (`raw` is
+    /// asked for only then).
     pub(crate) fn first<R: AsRef<str>>(
         &mut self,
         key: FigureKey,
-        line: u64,
+        (line, column): (u64, u64),
         raw: impl FnOnce() -> R,
     ) -> Result<(), RowReject> {
         match self.0.entry(key) {
-            std::collections::hash_map::Entry::Occupied(first) => Err(RowReject::new(
-                line,
-                "duplicate_figure",
-                format!(
-                    "the same reporter, partner, period, flow, classification and commodity as line {}",
-                    first.get()
-                ),
-                raw().as_ref(),
-            )),
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (l, c) = *first.get();
+                let place = if c == 1 {
+                    format!("line {l}")
+                } else {
+                    format!("line {l}, column {c}")
+                };
+                Err(RowReject::new(
+                    line,
+                    "duplicate_figure",
+                    format!(
+                        "the same reporter, partner, period, flow, classification and commodity as {place}"
+                    ),
+                    raw().as_ref(),
+                )
+                .at_column(column))
+            }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(line);
+                slot.insert((line, column));
                 Ok(())
             }
         }

@@ -66,7 +66,7 @@ pub fn normalize(
             (row.reporter_code, row.partner_code),
             year,
             ("reporterCode", "partnerCode"),
-            row.line,
+            (row.line, row.column),
             &row.raw,
         ) {
             Ok(pair) => pair,
@@ -84,7 +84,7 @@ pub fn normalize(
             &row.classification,
             &row.cmd_code,
         );
-        if let Err(reject) = figures.first(key, row.line, || &row.raw) {
+        if let Err(reject) = figures.first(key, (row.line, row.column), || &row.raw) {
             out.rejects.push(reject);
             continue;
         }
@@ -101,6 +101,7 @@ pub fn normalize(
             source_id: ctx.source_id.clone(),
             source_file: ctx.source_file.clone(),
             source_line: row.line,
+            source_column: row.column,
             period,
             reporter_code: row.reporter_code,
             reporter_iso3: iso.get(&reporter.iso3),
@@ -139,6 +140,7 @@ mod tests {
     fn row(line: u64) -> ComtradeRow {
         ComtradeRow {
             line,
+            column: 1,
             freq_code: "A".into(),
             ref_year: 2017,
             ref_month: 52,

@@ -125,7 +125,7 @@ pub fn normalize(
             classification,
             &row.tnved,
         );
-        if let Err(reject) = figures.first(key, row.line, || &row.raw) {
+        if let Err(reject) = figures.first(key, (row.line, 1), || &row.raw) {
             out.rejects.push(reject);
             continue;
         }
@@ -134,6 +134,7 @@ pub fn normalize(
             source_id: ctx.source_id.clone(),
             source_file: ctx.source_file.clone(),
             source_line: row.line,
+            source_column: 1,
             period,
             reporter_code: RUSSIA,
             reporter_iso3: iso.get(&reporter.iso3),

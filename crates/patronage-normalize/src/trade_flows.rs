@@ -15,6 +15,9 @@ pub struct TradeFlow {
     pub source_file: Arc<str>,
     /// Line in that file.
     pub source_line: u64,
+    /// Column on that line where the record starts (1 for a delimited row; for
+    /// JSON, where the record's value starts).
+    pub source_column: u64,
     /// Months covered.
     pub period: MonthRange,
     /// Reporter code as published.
@@ -60,6 +63,7 @@ pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
             column!("source_id", |r| r.source_id.as_ref()),
             column!("source_file", |r| r.source_file.as_ref()),
             column!("source_line", |r| r.source_line as i64),
+            column!("source_column", |r| r.source_column as i64),
             column!("year", |r| r.period.year),
             column!("month", |r| r.period.single_month().map(|m| m as i32)),
             column!("month_first", |r| r.period.first as i32),

@@ -84,10 +84,11 @@ const fn col(
 
 use ColumnType::{Bool, Float64, Int32, Int64, Str};
 
-const TRADE_FLOWS_COLUMNS: [ColumnSpec; 21] = [
+const TRADE_FLOWS_COLUMNS: [ColumnSpec; 22] = [
         col("source_id", Str, false, "Source id from the pipeline file."),
         col("source_file", Str, false, "File the row was read from, relative to the pipeline file."),
         col("source_line", Int64, false, "Line of the row in that file (the header is line 1 of a delimited file; for JSON, the line where the record starts)."),
+        col("source_column", Int64, false, "Column on that line where the record starts, 1-based in characters: 1 for a row of a delimited file; for JSON, where the record's `{` is, which tells apart the records of a response saved on one line."),
         col("year", Int32, false, "Calendar year of the figure."),
         col("month", Int32, true, "Month 1-12 when the figure covers exactly one month; null for annual and multi-month figures."),
         col("month_first", Int32, false, "First month the figure covers (1 for annual figures)."),
@@ -111,7 +112,7 @@ const TRADE_FLOWS_COLUMNS: [ColumnSpec; 21] = [
 /// Canonical trade flows, one row per source row kept.
 pub const TRADE_FLOWS: TableSpec = TableSpec {
     name: "trade_flows",
-    key: &["source_id", "source_file", "source_line"],
+    key: &["source_id", "source_file", "source_line", "source_column"],
     doc: "Every trade figure kept from every source, with codes mapped to ISO3 and values in USD.",
     columns: &TRADE_FLOWS_COLUMNS,
 };
@@ -336,7 +337,7 @@ pub const TRADE_BY_COMMODITY: TableSpec = TableSpec {
 /// Rows that could not be used, with the text that was read.
 pub const REJECTS: TableSpec = TableSpec {
     name: "rejects",
-    key: &["stage", "source_id", "source_file", "source_line"],
+    key: &["stage", "source_id", "source_file", "source_line", "source_column"],
     doc:
         "Every row that was read but could not be used, with a stable reason code and the raw text.",
     columns: &[
@@ -354,6 +355,12 @@ pub const REJECTS: TableSpec = TableSpec {
             "File, relative to the pipeline file.",
         ),
         col("source_line", Int64, false, "Line in that file."),
+        col(
+            "source_column",
+            Int64,
+            false,
+            "Column on that line where the record starts (1 for a row of a delimited file or a sheet; for JSON, where the record starts).",
+        ),
         col(
             "reason",
             Str,

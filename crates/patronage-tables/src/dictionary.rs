@@ -107,8 +107,9 @@ mod tests {
         }
         let flows = &tables[0];
         assert_eq!(flows["name"], "trade_flows");
-        assert_eq!(flows["columns"][3]["name"], "year");
-        assert_eq!(flows["columns"][3]["type"], "int32");
-        assert_eq!(flows["columns"][4]["nullable"], true);
+        assert_eq!(flows["columns"][3]["name"], "source_column");
+        assert_eq!(flows["columns"][4]["name"], "year");
+        assert_eq!(flows["columns"][4]["type"], "int32");
+        assert_eq!(flows["columns"][5]["nullable"], true);
     }
 }

@@ -1,7 +1,7 @@
 //! Every table a run builds from its sources' outputs, before the data checks
 //! and claims: each domain's canonical table (sorted by key, so the order sources
 //! are declared in never shows), its analysis tables, `patron_influence` across
-//! the domains, and `rejects` in stage, source, file and line order.
+//! the domains, and `rejects` in stage, source, file, line and column order.
 
 use patronage_aggregate::WindowResult;
 use patronage_tables::contracts::{self, TableSpec};
@@ -52,12 +52,20 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
         rejects.extend(&o.rejects);
     }
     rejects.sort_by(|a, b| {
-        (a.stage, &a.source_id, &a.source_file, a.reject.line).cmp(&(
-            b.stage,
-            &b.source_id,
-            &b.source_file,
-            b.reject.line,
-        ))
+        (
+            a.stage,
+            &a.source_id,
+            &a.source_file,
+            a.reject.line,
+            a.reject.column,
+        )
+            .cmp(&(
+                b.stage,
+                &b.source_id,
+                &b.source_file,
+                b.reject.line,
+                b.reject.column,
+            ))
     });
 
     let inputs_sha256 = inputs_hash(&inputs);
@@ -135,6 +143,7 @@ fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
             column!("source_id", |r| r.source_id.clone()),
             column!("source_file", |r| r.source_file.clone()),
             column!("source_line", |r| r.reject.line as i64),
+            column!("source_column", |r| r.reject.column as i64),
             column!("reason", |r| r.reject.reason),
             column!("detail", |r| r.reject.detail.clone()),
             column!("raw", |r| r.reject.raw.clone()),

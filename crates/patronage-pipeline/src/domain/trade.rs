@@ -12,7 +12,10 @@ use patronage_aggregate::{
     MirrorSpec, WindowResult,
 };
 use patronage_core::{CountryRegistry, RowReject};
+use patronage_extract::comtrade_legacy::LegacyRow;
 use patronage_extract::comtrade_v1::{self, Layout};
+use patronage_extract::encoding::TextEncoding;
+use patronage_extract::Extracted;
 use patronage_normalize::comtrade_v1::SourceContext;
 use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
 use patronage_tables::contracts;
@@ -47,15 +50,16 @@ pub(crate) fn outcome(
     FileOutcome::new(read, extract_rejects, n.flows, n.rejects, n.dropped)
 }
 
-/// Extract and normalize one UN Comtrade v1 file of `layout`.
+/// Extract and normalize one UN Comtrade v1 file of `layout`, in `encoding`
+/// when the source declares one (else detected: see `comtrade_v1::parse_encoded`).
 pub(crate) fn read_comtrade_v1(
     source: &Source,
     file: &Path,
     rel: &str,
     bytes: Vec<u8>,
-    layout: Layout,
+    (layout, encoding): (Layout, Option<TextEncoding>),
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
-    let extracted = comtrade_v1::parse(file, &bytes, layout)?;
+    let extracted = comtrade_v1::parse_encoded(file, &bytes, layout, encoding)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
     let normalized = patronage_normalize::comtrade_v1::normalize(
         extracted.rows,
@@ -63,6 +67,21 @@ pub(crate) fn read_comtrade_v1(
         CountryRegistry::comtrade(),
     );
     Ok(outcome(extracted.rows_read, extracted.rejects, normalized))
+}
+
+/// A file's outcome from its legacy Comtrade rows, whichever layout they were
+/// read from (CSV or API JSON): the legacy rules normalize them.
+pub(crate) fn legacy_outcome(
+    source: &Source,
+    rel: &str,
+    x: Extracted<LegacyRow>,
+) -> FileOutcome<TradeFlow> {
+    let n = patronage_normalize::comtrade_legacy::normalize(
+        x.rows,
+        &context(source, rel),
+        CountryRegistry::comtrade(),
+    );
+    outcome(x.rows_read, x.rejects, n)
 }
 
 /// `trade_flows` from kept rows.

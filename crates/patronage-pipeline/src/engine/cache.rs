@@ -53,6 +53,7 @@ struct CachedReject {
     stage: String,
     source_file: String,
     line: u64,
+    column: u64,
     reason: String,
     detail: String,
     raw: String,
@@ -163,6 +164,7 @@ pub(crate) fn store(
             stage: r.stage.to_string(),
             source_file: r.source_file.clone(),
             line: r.reject.line,
+            column: r.reject.column,
             reason: r.reject.reason.to_string(),
             detail: r.reject.detail.clone(),
             raw: r.reject.raw.clone(),
@@ -236,6 +238,7 @@ pub(crate) fn load_output(
             source_file: r.source_file,
             reject: RowReject {
                 line: r.line,
+                column: r.column,
                 reason: intern(&r.reason),
                 detail: r.detail,
                 raw: r.raw,

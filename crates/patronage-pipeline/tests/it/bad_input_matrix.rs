@@ -11,6 +11,8 @@
 use std::path::Path;
 
 use patronage_pipeline::{run, RunOptions};
+
+use crate::fixture;
 use polars::prelude::*;
 
 /// What a case must give.
@@ -134,13 +136,13 @@ struct Format {
     cases: fn(&[u8]) -> Vec<Case>,
 }
 
-fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(rel),
-    )
-    .unwrap()
+/// `text` as UTF-16 LE with its byte-order mark, as Windows tools save it.
+fn utf16_le(text: &str) -> Vec<u8> {
+    let mut out = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&u.to_le_bytes());
+    }
+    out
 }
 
 /// Synthetic BACI rows (made up for this test, in BACI's layout): China-DPRK and
@@ -183,6 +185,13 @@ const FORMATS: &[Format] = &[
         file: "legacy.csv",
         source: "",
         cases: |b| table_cases(&LEGACY, b),
+    },
+    Format {
+        name: "comtrade_legacy_json",
+        original: || fixture("fixtures/comtrade_legacy/rus_prk_2011_api.json"),
+        file: "comtrade.json",
+        source: "",
+        cases: legacy_json_cases,
     },
     Format {
         name: "baci",
@@ -373,10 +382,7 @@ fn table_cases(t: &Table, original: &[u8]) -> Vec<Case> {
         .map(|b| if *b == t.delimiter { other } else { *b })
         .collect();
     v.push(("wrong delimiter", swapped, e("wrong delimiter")));
-    let mut utf16 = vec![0xFF, 0xFE];
-    for u in String::from_utf8_lossy(original).encode_utf16() {
-        utf16.extend_from_slice(&u.to_le_bytes());
-    }
+    let utf16 = utf16_le(&String::from_utf8_lossy(original));
     v.push(("UTF-16", utf16, e("UTF-16")));
     // GB18030 "朝鲜" in a text field of a file read as UTF-8.
     v.push((
@@ -476,15 +482,18 @@ const LEGACY: Table = Table {
     text: "Partner",
     code: ("Partner Code", "999"),
     date: Some(("Year", "2911")),
-    expect: |case| {
-        common(case, 2, 3).unwrap_or_else(|| match case {
+    expect: |case| match case {
+        // A legacy file that is not UTF-8 is read as windows-1252: the partner's
+        // name in other bytes is a description, never a reason to reject the row.
+        "GB18030 bytes" => Expect::Same,
+        c => common(c, 2, 3).unwrap_or_else(|| match c {
             "huge field" | "non-numeric number" => one("bad_field", 2),
             "negative value" => one("negative_value", 2),
             "duplicated row" => one("duplicate_figure", 3),
             "unknown code" => one("unknown_country_code", 2),
             "date out of range" => one("year_out_of_range", 2),
             c => panic!("{c}"),
-        })
+        }),
     },
 };
 
@@ -707,6 +716,107 @@ const EVENTS: Table = Table {
     },
 };
 
+/// The cases for a legacy Comtrade API response (JSON saved on one line, as the
+/// API gave it: every record on line 1). Its four records are two DPRK rows
+/// (kept) and two World rows (dropped, `partner_world`).
+fn legacy_json_cases(original: &[u8]) -> Vec<Case> {
+    let text = String::from_utf8(original.to_vec()).unwrap();
+    assert!(!text.contains('\n'), "the fixture is minified");
+    // Key `key` of the first record set to `v` (raw JSON).
+    let set = |key: &str, v: &str| {
+        let k = format!("\"{key}\":");
+        let at = text.find(&k).unwrap_or_else(|| panic!("no key {key}")) + k.len();
+        let end = at + text[at..].find([',', '}']).unwrap();
+        format!("{}{v}{}", &text[..at], &text[end..]).into_bytes()
+    };
+    let error = |says| Expect::Error { line: 1, says };
+    let mut v: Vec<Case> = vec![("empty file", Vec::new(), error("the file is empty"))];
+    v.push((
+        "header only",
+        br#"{"validation":{"status":{"name":"Ok","value":0},"message":null,"count":{"value":0}},"dataset":[]}"#.to_vec(),
+        Expect::Kept(0),
+    ));
+    v.push((
+        "wrong delimiter",
+        set("TradeValue", "14500000;"),
+        error("not a legacy Comtrade API response"),
+    ));
+    let utf16 = utf16_le(&text);
+    v.push((
+        "UTF-16",
+        utf16,
+        error("the file is UTF-16 LE text; expected UTF-8"),
+    ));
+    // A JSON text must be UTF-8 (RFC 8259): the file is refused.
+    let mut gb = set("ptTitle", "\"\u{1}\"");
+    let at = gb.iter().position(|b| *b == 1).unwrap();
+    gb.splice(at..at + 1, b"\xB3\xAF\xCF\xCA".iter().copied());
+    v.push(("GB18030 bytes", gb, error("the file is not UTF-8")));
+    v.push((
+        "byte-order mark",
+        [&b"\xEF\xBB\xBF"[..], original].concat(),
+        Expect::Same,
+    ));
+    // The records on lines of their own, CR LF and LF in turn.
+    let mut n = 0;
+    let mixed = text.replace("},{\"pfCode\"", "}\u{0},{\"pfCode\"");
+    let mixed: String = mixed
+        .split('\u{0}')
+        .map(|part| {
+            n += 1;
+            format!("{part}{}", if n % 2 == 0 { "\r\n" } else { "\n" })
+        })
+        .collect();
+    v.push(("mixed line endings", mixed.into_bytes(), Expect::Same));
+    v.push((
+        "truncated file",
+        original[..original.len() - 100].to_vec(),
+        error("not a legacy Comtrade API response"),
+    ));
+    // The first record's value: a megabyte of digits, letters, a minus sign.
+    v.push((
+        "huge field",
+        set("TradeValue", &"9".repeat(HUGE)),
+        one("bad_field", 1),
+    ));
+    v.push((
+        "non-numeric number",
+        set("TradeValue", "\"99200OOO\""),
+        one("bad_field", 1),
+    ));
+    v.push((
+        "negative value",
+        set("TradeValue", "-14500000"),
+        one("negative_value", 1),
+    ));
+    // The first record twice, `validation.count` saying so.
+    let first = text.find("{\"pfCode\"").unwrap();
+    let second = first + 1 + text[first + 1..].find("{\"pfCode\"").unwrap();
+    let dup = format!(
+        "{}{}{}",
+        &text[..second],
+        &text[first..second],
+        &text[second..]
+    )
+    .replacen("\"count\":{\"value\":4}", "\"count\":{\"value\":5}", 1);
+    v.push((
+        "duplicated record",
+        dup.into_bytes(),
+        one("duplicate_figure", 1),
+    ));
+    v.push((
+        "unknown code",
+        set("ptCode", "999"),
+        one("unknown_country_code", 1),
+    ));
+    v.push((
+        "date out of range",
+        set("yr", "2911"),
+        one("year_out_of_range", 1),
+    ));
+    v
+}
+
 /// The cases for an OCHA FTS page (JSON).
 fn fts_cases(original: &[u8]) -> Vec<Case> {
     let e = |case: &str| match case {
@@ -767,10 +877,7 @@ fn fts_cases(original: &[u8]) -> Vec<Case> {
         set("amountUSD", "10500;"),
         e("wrong delimiter"),
     ));
-    let mut utf16 = vec![0xFF, 0xFE];
-    for u in text.encode_utf16() {
-        utf16.extend_from_slice(&u.to_le_bytes());
-    }
+    let utf16 = utf16_le(&text);
     v.push(("UTF-16", utf16, e("UTF-16")));
     let mut gb = set("description", "\"\u{1}\"");
     let at = gb.iter().position(|b| *b == 1).unwrap();
@@ -977,10 +1084,7 @@ fn comtrade_cases(f: &Comtrade, original: &[u8]) -> Vec<(&'static str, Vec<u8>, 
             says: "the file is empty",
         },
     ));
-    let mut utf16 = vec![0xFF, 0xFE];
-    for u in String::from_utf8_lossy(original).encode_utf16() {
-        utf16.extend_from_slice(&u.to_le_bytes());
-    }
+    let utf16 = utf16_le(&String::from_utf8_lossy(original));
     v.push((
         "UTF-16",
         utf16,
@@ -1043,6 +1147,10 @@ fn comtrade_cases(f: &Comtrade, original: &[u8]) -> Vec<(&'static str, Vec<u8>, 
         ("Latin-1 bytes", &b"Cor\xE9e"[..]),
     ] {
         let expect = match f.delimited {
+            // The API CSV (and the Comtrade Plus web export) is read as
+            // windows-1252 when it is not UTF-8: a description in other bytes
+            // is text like any other, and no row is lost for it.
+            Some(b',') => Expect::Kept(f.rows),
             Some(_) => Expect::Rejects(vec![("bad_encoding", first)]),
             // A JSON text must be UTF-8 (RFC 8259): the file is refused.
             None => Expect::Error {
@@ -1371,6 +1479,7 @@ fn every_format_meets_every_kind_of_bad_input() {
         failures.join("\n")
     );
     // 16 cases for each Comtrade v1 layout, 14 for each delimited table with a
-    // date column, 13 without one, 14 for the FTS page, 10 for the workbook.
-    assert_eq!(work.len(), 3 * 16 + 7 * 14 + 2 * 13 + 14 + 10);
+    // date column, 13 without one, 14 for the FTS page and for the legacy API
+    // response, 10 for the workbook.
+    assert_eq!(work.len(), 3 * 16 + 7 * 14 + 2 * 13 + 14 + 14 + 10);
 }

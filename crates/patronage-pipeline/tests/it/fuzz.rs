@@ -19,8 +19,8 @@ use patronage_extract::delimited::{self, Dialect};
 use patronage_extract::encoding::TextEncoding;
 use patronage_extract::labor_sheet::{self, SheetLayout, SheetSpec};
 use patronage_extract::{
-    archive_ledger, baci, china_customs, comtrade_legacy, estimates_ledger, events_file, grid,
-    ocha_fts, oecd_crs, russia_customs,
+    archive_ledger, baci, china_customs, comtrade_legacy, comtrade_legacy_json, estimates_ledger,
+    events_file, grid, ocha_fts, oecd_crs, russia_customs,
 };
 use patronage_extract::{ExtractError, Extracted, RowReject};
 use proptest::prelude::*;
@@ -143,6 +143,18 @@ const READERS: &[(&str, Reader, Lines)] = &[
         Lines::Text,
     ),
     (
+        "comtrade_v1_csv_1252",
+        |p, b| {
+            summary(comtrade_v1::parse_encoded(
+                p,
+                b,
+                Layout::ApiCsv,
+                Some(TextEncoding::Windows1252),
+            ))
+        },
+        Lines::Text,
+    ),
+    (
         "comtrade_v1_json",
         |p, b| summary(comtrade_v1::parse(p, b, Layout::ApiJson)),
         Lines::Text,
@@ -165,6 +177,11 @@ const READERS: &[(&str, Reader, Lines)] = &[
     (
         "comtrade_legacy",
         |p, b| summary(comtrade_legacy::parse(p, b)),
+        Lines::Text,
+    ),
+    (
+        "comtrade_legacy_json",
+        |p, b| summary(comtrade_legacy_json::parse(p, b)),
         Lines::Text,
     ),
     ("baci", |p, b| summary(baci::parse(p, b)), Lines::Text),
@@ -553,7 +570,139 @@ const TOKENS: &[&str] = &[
     "\"nextLink\"",
     "\"amountUSD\"",
     "\"sourceObjects\"",
+    // The legacy API's JSON.
+    "\"validation\"",
+    "\"status\"",
+    "\"dataset\"",
+    "\"value\"",
+    "rtCode",
+    "ptCode",
+    "rgCode",
+    "TradeValue",
+    "\"yr\"",
 ];
+
+/// A JSON sample: its name, its bytes, and the same document on one line.
+type JsonSeed = (String, Vec<u8>, Vec<u8>);
+
+/// The JSON samples (those of the seeds that parse whole as JSON), each with
+/// its copy saved on one line, as an API gives it (minified).
+fn json_seeds() -> &'static [JsonSeed] {
+    static SEEDS: std::sync::OnceLock<Vec<JsonSeed>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let json: Vec<JsonSeed> = seeds()
+            .iter()
+            .filter_map(|(name, bytes)| {
+                let v: serde_json::Value = serde_json::from_slice(text_without_bom(bytes)).ok()?;
+                let minified = serde_json::to_string(&v).ok()?.into_bytes();
+                Some((name.clone(), bytes.clone(), minified))
+            })
+            .collect();
+        assert!(json.len() >= 4, "the JSON samples are missing");
+        json
+    })
+}
+
+fn text_without_bom(b: &[u8]) -> &[u8] {
+    b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
+}
+
+/// What a reader made of a file, compared between two copies of it.
+fn outcome(r: Result<Summary, ExtractError>) -> Result<(usize, u64, Vec<&'static str>), ()> {
+    r.map(|s| {
+        (
+            s.rows,
+            s.rows_read,
+            s.rejects.iter().map(|r| r.reason).collect(),
+        )
+    })
+    .map_err(|_| ())
+}
+
+/// The readers of JSON formats.
+const JSON_READERS: &[&str] = &["comtrade_v1_json", "comtrade_legacy_json", "ocha_fts_page"];
+
+/// Every JSON sample saved on one line reads as the pretty-printed original:
+/// the same rows, rejects and counts from every JSON reader, and the Comtrade
+/// readers' rejects each at its own place on the one line. (The other readers
+/// meet minified JSON in `mutated_minified_json`.)
+#[test]
+fn minified_json_reads_as_its_pretty_original() {
+    let path = Path::new("case.json");
+    let mut rows = 0;
+    for (name, pretty, minified) in json_seeds() {
+        for (reader, read, _) in READERS {
+            if !JSON_READERS.contains(reader) {
+                continue;
+            }
+            let a = read(path, pretty);
+            let b = read(path, minified);
+            if let Ok(s) = &b {
+                rows += s.rows;
+                if reader.starts_with("comtrade") {
+                    let mut at: Vec<(u64, u64)> =
+                        s.rejects.iter().map(|r| (r.line, r.column)).collect();
+                    at.sort_unstable();
+                    at.dedup();
+                    assert_eq!(at.len(), s.rejects.len(), "{reader} on {name}: {at:?}");
+                }
+            }
+            assert_eq!(outcome(a), outcome(b), "{reader} on {name}");
+        }
+    }
+    // KOTRA's 8 records, the legacy response's 4, Comtrade's recorded response's
+    // 4, the FTS fixture's flows: the comparison is not of empty results.
+    assert!(rows >= 16, "{rows} rows compared");
+}
+
+/// Letters a windows-1252 description may hold (Latin-1's upper half, ASCII
+/// letters and spaces), never a delimiter, quote or line end.
+fn latin1_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            (0xA0u32..=0xFF).prop_map(|c| char::from_u32(c).unwrap()),
+            prop::sample::select(vec!['a', 'Z', ' ', '\'', '.', '-']),
+        ],
+        0..40,
+    )
+    .prop_map(|v| v.into_iter().collect())
+}
+
+/// `text` as windows-1252 bytes (Latin-1's upper half is the same there).
+fn latin1_bytes(text: &str) -> Vec<u8> {
+    text.chars().map(|c| c as u32 as u8).collect()
+}
+
+/// A delimited fixture with every description field (its header names listed
+/// in `descriptions`) replaced by `names`, in turn, written as windows-1252.
+fn with_descriptions(original: &str, descriptions: &[&str], names: &[String]) -> Vec<u8> {
+    let mut lines = original.lines();
+    let header = lines.next().unwrap();
+    let columns: Vec<usize> = header
+        .split(',')
+        .enumerate()
+        .filter(|(_, h)| descriptions.contains(h))
+        .map(|(i, _)| i)
+        .collect();
+    let mut out = latin1_bytes(header);
+    out.push(b'\n');
+    let mut next = names.iter().cycle();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let fields: Vec<Vec<u8>> = line
+            .split(',')
+            .enumerate()
+            .map(|(i, f)| {
+                if columns.contains(&i) {
+                    latin1_bytes(next.next().map_or("", String::as_str))
+                } else {
+                    f.as_bytes().to_vec()
+                }
+            })
+            .collect();
+        out.extend(fields.join(&b',').into_iter().chain([b',', b'\n']));
+    }
+    out
+}
 
 /// A workbook's parts: (name in the zip, bytes).
 type Parts = Vec<(String, Vec<u8>)>;
@@ -649,6 +798,46 @@ proptest! {
         check_readers(&apply(books[book.index(books.len())].clone(), &edits), |l| l == Lines::Sheet);
     }
 
+    /// A JSON sample saved on one line (minified, as an API gives it), damaged.
+    #[test]
+    fn mutated_minified_json(seed in any::<Index>(), edits in prop::collection::vec(edit(), 0..8)) {
+        let seeds = json_seeds();
+        let (_, _, minified) = &seeds[seed.index(seeds.len())];
+        check_all(&apply(minified.clone(), &edits));
+    }
+
+    /// Comtrade CSVs whose description columns hold any Latin-1 text in
+    /// windows-1252 bytes (as the Comtrade Plus website exports them, with a
+    /// trailing comma): every row is read as from the UTF-8 original, none
+    /// rejected for a column the tables do not use.
+    #[test]
+    fn latin1_descriptions_never_cost_a_row(names in prop::collection::vec(latin1_text(), 1..12)) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        for (reader, file, descriptions) in [
+            (
+                "comtrade_v1_csv",
+                "comtrade/chn_prk_gacc_annual.csv",
+                &["reporterDesc", "flowDesc", "partnerDesc", "partner2Desc", "cmdDesc", "customsDesc", "motDesc"][..],
+            ),
+            (
+                "comtrade_legacy",
+                "comtrade_legacy/rus_prk_2011_download.csv",
+                &["Trade Flow", "Reporter", "Partner", "Commodity", "Qty Unit"][..],
+            ),
+        ] {
+            let original = std::fs::read_to_string(root.join(file)).unwrap();
+            let read = READERS.iter().find(|(n, _, _)| *n == reader).unwrap().1;
+            let clean = read(Path::new(file), original.as_bytes()).unwrap();
+            let latin = with_descriptions(&original, descriptions, &names);
+            let got = read(Path::new(file), &latin).unwrap_or_else(|e| panic!("{reader}: {e}"));
+            prop_assert_eq!(
+                (got.rows, got.rows_read, got.rejects.len()),
+                (clean.rows, clean.rows_read, 0),
+                "{}: {:?}", reader, got.rejects
+            );
+        }
+    }
+
     /// A real sample's header with random rows of the formats' tokens below it:
     /// reaches the row parsers more often than random bytes do.
     #[test]
@@ -698,6 +887,27 @@ fn every_reader_reads_its_own_sample() {
             "comtrade_legacy",
             "comtrade_legacy/rus_prk_2011_download.csv",
             2,
+            0,
+        ),
+        // Four records: two DPRK rows, two World rows (dropped later, by the
+        // normalizer, not the reader).
+        (
+            "comtrade_legacy_json",
+            "comtrade_legacy/rus_prk_2011_api.json",
+            4,
+            0,
+        ),
+        // The Comtrade Plus web export, windows-1252: six rows, none rejected.
+        (
+            "comtrade_v1_csv",
+            "comtrade/TradeData_SYNTHETIC_civ_tur_rus_prk.csv",
+            6,
+            0,
+        ),
+        (
+            "comtrade_v1_csv_1252",
+            "comtrade/TradeData_SYNTHETIC_civ_tur_rus_prk.csv",
+            6,
             0,
         ),
         (

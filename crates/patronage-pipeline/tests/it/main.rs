@@ -1,7 +1,19 @@
 //! Integration tests of the pipeline crate, one binary: the readers fuzzed with
 //! random and damaged input, every registered format run through every kind of
-//! bad input, and the direction of imports between the crate's layers.
+//! bad input, real files as researchers save them, and the direction of imports
+//! between the crate's layers.
 
 mod bad_input_matrix;
 mod fuzz;
 mod layers;
+mod real_files;
+
+/// A file of the repository (`fixtures/...`), read whole.
+fn fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(rel),
+    )
+    .unwrap()
+}

@@ -1,13 +1,14 @@
 //! `comtrade_legacy`: the legacy UN Comtrade CSV (the 35-column download, the 22-
-//! and 11-column bulk files), read whole and normalized to `trade_flows`. No
-//! options besides `monthly`.
+//! and 11-column bulk files), read whole and normalized to `trade_flows`. Option
+//! `encoding` as for `comtrade_v1_csv` (without it, UTF-8, or windows-1252 when a
+//! file is not UTF-8).
 
-use patronage_core::CountryRegistry;
 use patronage_extract::comtrade_legacy;
 
-use crate::config::{no_options, Domain, FormatSpec};
-use crate::domain::format::{Format, Reader};
-use crate::domain::trade::{context, outcome};
+use super::comtrade_v1_csv::{options, ComtradeCsv};
+use crate::config::{Domain, FormatSpec};
+use crate::domain::format::{options_of, Format, Reader};
+use crate::domain::trade::legacy_outcome;
 
 /// The format.
 pub(crate) static FORMAT: Format = Format {
@@ -15,17 +16,13 @@ pub(crate) static FORMAT: Format = Format {
         name: "comtrade_legacy",
         domain: Domain::Trade,
         streams: false,
-        option_keys: &[],
-        options: no_options,
+        option_keys: &["encoding"],
+        options,
     },
-    reader: Reader::Trade(|_, source, file, rel, bytes| {
-        let x = comtrade_legacy::parse(file, &bytes)?;
+    reader: Reader::Trade(|p, source, file, rel, bytes| {
+        let opts = options_of::<ComtradeCsv>(p, source)?;
+        let x = comtrade_legacy::parse_encoded(file, &bytes, opts.encoding)?;
         drop(bytes);
-        let n = patronage_normalize::comtrade_legacy::normalize(
-            x.rows,
-            &context(source, rel),
-            CountryRegistry::comtrade(),
-        );
-        Ok(outcome(x.rows_read, x.rejects, n))
+        Ok(legacy_outcome(source, rel, x))
     }),
 };

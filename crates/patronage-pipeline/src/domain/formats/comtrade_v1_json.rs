@@ -16,6 +16,6 @@ pub(crate) static FORMAT: Format = Format {
         options: no_options,
     },
     reader: Reader::Trade(|_, source, file, rel, bytes| {
-        read_comtrade_v1(source, file, rel, bytes, Layout::ApiJson)
+        read_comtrade_v1(source, file, rel, bytes, (Layout::ApiJson, None))
     }),
 };

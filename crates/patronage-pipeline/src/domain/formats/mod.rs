@@ -13,6 +13,7 @@ mod archive_ledger;
 mod baci;
 mod china_customs;
 mod comtrade_legacy;
+mod comtrade_legacy_json;
 mod comtrade_v1_bulk;
 mod comtrade_v1_csv;
 mod comtrade_v1_json;
@@ -30,6 +31,7 @@ pub(crate) static ALL: &[&Format] = &[
     &comtrade_v1_json::FORMAT,
     &comtrade_v1_bulk::FORMAT,
     &comtrade_legacy::FORMAT,
+    &comtrade_legacy_json::FORMAT,
     &baci::FORMAT,
     &russia_customs::FORMAT,
     &china_customs::FORMAT,

@@ -52,9 +52,12 @@ pub(super) fn check<'f>(
 /// The columns that name one source record in a canonical table. A record may
 /// become several rows (an OCHA FTS flow split by usage year, an OECD CRS line
 /// with a commitment and a disbursement), and the row accounting counts records.
+/// A trade record is placed by line and column: the records of a JSON response
+/// saved on one line share their line.
 fn record_columns(table: &TableSpec) -> &'static [&'static str] {
     match table.name {
         "aid_events" | "labor_stock" => &["source_file", "source_ref"],
+        "trade_flows" => &["source_file", "source_line", "source_column"],
         _ => &["source_file", "source_line"],
     }
 }
