@@ -18,4 +18,5 @@ mod operations;
 mod ops_support;
 mod report;
 mod reproducible;
+mod runner_defects;
 mod trade_sources;
