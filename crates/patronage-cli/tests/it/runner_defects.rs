@@ -22,12 +22,6 @@ fn baci_source(id: &str, file: &str, scope: &str) -> String {
     )
 }
 
-/// The integers of column `name`.
-fn ints(df: &DataFrame, name: &str) -> Vec<i64> {
-    let c = df.column(name).unwrap().cast(&DataType::Int64).unwrap();
-    c.i64().unwrap().into_no_null_iter().collect()
-}
-
 /// The floats of column `name`.
 fn floats(df: &DataFrame, name: &str) -> Vec<f64> {
     df.column(name)
@@ -145,4 +139,138 @@ fn edited_cache_record_is_a_miss_and_its_counts_never_reach_the_manifest() {
         stdout.contains("\"event\":\"stage_skipped\",\"reason\":\"unchanged: inputs, parameters and tool version; cached output intact\",\"stage\":\"source:b\""),
         "{stdout}"
     );
+}
+
+/// `patronage <args>`, killed and reported as hung if it is still going after
+/// a minute (a run used to wait forever on some of these inputs).
+fn patronage_or_hang(args: &[&str]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_patronage"))
+        .current_dir(root())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let o = child.wait_with_output().unwrap();
+            panic!("patronage {args:?} hung; stderr so far:\n{}", stderr(&o));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A pipeline of one BACI source and its output folder's state directory,
+/// created (empty) so that something can be put at the lock path.
+fn with_state_dir() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (tmp, pipeline, out) = temp_pipeline(
+        &[("b.csv", TWO_ROWS.as_bytes())],
+        &pipeline_text(&baci_source("b", "b.csv", "focus")),
+    );
+    std::fs::create_dir_all(out.join(".patronage")).unwrap();
+    (tmp, pipeline, out)
+}
+
+/// Whatever is at the lock path that is not a plain file: the run stops at
+/// once (exit 2) naming the path and what is there, writes nothing, and leaves
+/// it in place; `plan` does not wait on it either.
+fn assert_lock_path_refused(pipeline: &Path, out: &Path, what: &str) {
+    let lock = out.join(".patronage/lock");
+    let args = [
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = patronage_or_hang(&args);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "error: pipeline {} failed: {}: the output folder's lock is {what}, not a lock file; a run creates its lock file itself: remove what is there",
+            pipeline.display(),
+            lock.display()
+        )
+    );
+    assert!(!out.join("manifest.json").exists());
+    assert!(std::fs::symlink_metadata(&lock).is_ok());
+    let wait = [
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--wait",
+    ];
+    assert_eq!(patronage_or_hang(&wait).status.code(), Some(2));
+    let plan = [
+        "plan",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let o = patronage_or_hang(&plan);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// A directory where the lock file goes: it used to be "taken over" in an
+/// endless loop of notes.
+#[test]
+fn directory_at_the_lock_path_is_refused() {
+    let (_tmp, pipeline, out) = with_state_dir();
+    std::fs::create_dir(out.join(".patronage/lock")).unwrap();
+    assert_lock_path_refused(&pipeline, &out, "a directory");
+}
+
+/// A symbolic link to nowhere where the lock file goes: it used to make the
+/// run spin silently, creating through the link and failing forever.
+#[test]
+fn dangling_symlink_at_the_lock_path_is_refused() {
+    let (_tmp, pipeline, out) = with_state_dir();
+    let target = out.join("nowhere");
+    std::os::unix::fs::symlink(&target, out.join(".patronage/lock")).unwrap();
+    assert_lock_path_refused(
+        &pipeline,
+        &out,
+        &format!(
+            "a symbolic link (to {}, which does not exist)",
+            target.display()
+        ),
+    );
+    assert!(!target.exists(), "nothing is created through the link");
+}
+
+/// A FIFO where the lock file goes: opening it to read the holder used to
+/// block the run forever.
+#[test]
+fn fifo_at_the_lock_path_is_refused() {
+    let (_tmp, pipeline, out) = with_state_dir();
+    let lock = out.join(".patronage/lock");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&lock)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    assert_lock_path_refused(&pipeline, &out, "a FIFO (named pipe)");
+}
+
+/// A lock file left with text that names no holder (a run killed while writing
+/// its note, or text written by hand) and nobody holding the lock: the run
+/// takes it over and says so without claiming that a process no longer exists,
+/// since no process was named.
+#[test]
+fn unreadable_lock_note_is_taken_over_without_naming_a_process() {
+    let (_tmp, pipeline, out) = with_state_dir();
+    std::fs::write(out.join(".patronage/lock"), "{\"pid\": ").unwrap();
+    let o = run_pipeline(&pipeline, &out, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).lines().next(),
+        Some("note: took over the output folder's lock: its lock file named no holder that could be read (left by a run that ended without releasing it, or written by hand)")
+    );
+    assert!(!out.join(".patronage/lock").exists());
 }
