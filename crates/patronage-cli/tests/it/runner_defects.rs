@@ -274,3 +274,34 @@ fn unreadable_lock_note_is_taken_over_without_naming_a_process() {
     );
     assert!(!out.join(".patronage/lock").exists());
 }
+
+/// 2 x 1,200 SYNTHETIC BACI rows of `v = 8000000000` (thousand dollars, so
+/// 8 x 10^15 mills each) between China and the DPRK in 2020, with `scope =
+/// "all"`: each direction sums 1,200 x 8 x 10^15 = 9.6 x 10^18 mills, past the
+/// 64-bit range (9.22 x 10^18), which panicked the run ("attempt to add with
+/// overflow", exit 101; a release build wrapped silently). The sums are exact:
+/// $9.6 x 10^15 each way, $1.92 x 10^16 in all, and the same per HS chapter (the
+/// products 100000-101199 are all in chapter 10).
+#[test]
+fn money_sums_beyond_64_bits_are_exact() {
+    let mut csv = String::from("t,i,j,k,v,q\n");
+    for (exporter, importer) in [(156, 408), (408, 156)] {
+        for k in 100_000..101_200 {
+            csv.push_str(&format!("2020,{exporter},{importer},{k},8000000000,NA\n"));
+        }
+    }
+    let (_tmp, pipeline, out) = temp_pipeline(
+        &[("BACI_HS17_Y2020_V202401.csv", csv.as_bytes())],
+        &pipeline_text(&baci_source("baci", "BACI_HS17_Y2020_V202401.csv", "all")),
+    );
+    let o = run_quiet(&pipeline, &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let cmp = table(&out, "source_comparison");
+    let directions: Vec<String> = (0..cmp.height())
+        .map(|i| str_at(&cmp, "direction", i))
+        .collect();
+    assert_eq!(directions, ["focus_exports", "focus_imports", "total"]);
+    assert_eq!(floats(&cmp, "value_usd"), [9.6e15, 9.6e15, 1.92e16]);
+    let chapters = table(&out, "trade_by_commodity");
+    assert_eq!(floats(&chapters, "value_usd"), [9.6e15, 9.6e15]);
+}
