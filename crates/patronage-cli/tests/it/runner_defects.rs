@@ -305,3 +305,23 @@ fn money_sums_beyond_64_bits_are_exact() {
     let chapters = table(&out, "trade_by_commodity");
     assert_eq!(floats(&chapters, "value_usd"), [9.6e15, 9.6e15]);
 }
+
+/// An output folder that cannot be created (here under a plain file; on a
+/// read-only file system it is "(os error 30)"): the message said the system's
+/// error twice, once in the error and once as its cause.
+#[test]
+fn write_error_says_the_system_error_once() {
+    let (tmp, pipeline, _) = with_state_dir();
+    let file = tmp.path().join("b.csv");
+    let out = file.join("out");
+    let o = run_quiet(&pipeline, &out);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim_end(),
+        format!(
+            "error: pipeline {} failed: {}: cannot write: Not a directory (os error 20)",
+            pipeline.display(),
+            out.join(".patronage/lock").display()
+        )
+    );
+}
