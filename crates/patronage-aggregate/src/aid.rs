@@ -9,6 +9,8 @@ use polars::prelude::*;
 
 use patronage_tables::columns::{floats, ints, strs};
 
+use crate::Mills;
+
 /// The `aid_events` columns the aggregates read, one row.
 #[derive(Debug, Clone)]
 struct Event {
@@ -244,14 +246,14 @@ struct DonorYear {
     donor_iso3: BTreeSet<String>,
     recipient_iso3: BTreeSet<String>,
     /// paid, committed, pledged: (current, constant) cents, None until a value.
-    sums: [(Option<i64>, Option<i64>); 3],
+    sums: [(Option<Mills>, Option<Mills>); 3],
     events: i32,
     without_usd: i32,
 }
 
-fn add(slot: &mut Option<i64>, v: Option<i64>) {
+fn add(slot: &mut Option<Mills>, v: Option<i64>) {
     if let Some(v) = v {
-        *slot = Some(slot.unwrap_or(0) + v);
+        *slot = Some(slot.unwrap_or(0) + Mills::from(v));
     }
 }
 
@@ -285,7 +287,7 @@ pub fn aid_by_donor_year_frame(aid_events: &DataFrame, base_year: i32) -> Polars
     }
     let rows: Vec<_> = groups.into_iter().collect();
     let one = |s: &BTreeSet<String>| (s.len() == 1).then(|| s.iter().next().cloned()).flatten();
-    let usd = |v: Option<i64>| v.map(|c| c as f64 / 100.0);
+    let usd = |v: Option<Mills>| v.map(|c| c as f64 / 100.0);
     patronage_core::frame!(
         rows,
         [

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use crate::focus::focus_rows;
-use crate::{usd, MirrorSpec};
+use crate::{usd, Mills, MirrorSpec};
 
 /// One row of `trade_by_commodity`, money in thousandths.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct CommodityRow {
     /// HS chapter, two digits.
     pub hs2: String,
     /// Value, mills.
-    pub value: i64,
+    pub value: Mills,
     /// Value over the flow's total, 0..=1.
     pub share: f64,
     /// Source used.
@@ -79,7 +79,7 @@ pub fn commodity_rows(
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
     type Pick = (u8, usize, String, i32);
-    type Chapters = BTreeMap<String, i64>;
+    type Chapters = BTreeMap<String, Mills>;
     let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
@@ -108,14 +108,14 @@ pub fn commodity_rows(
             .entry(pick)
             .or_default()
             .entry(hs2.to_string())
-            .or_default() += v;
+            .or_default() += Mills::from(v);
     }
     let mut out = Vec::new();
     for ((p, y, flow), picks) in by {
         let Some(((basis_rank, _, source, neg_level), chapters)) = picks.into_iter().next() else {
             continue;
         };
-        let total: i64 = chapters.values().sum();
+        let total: Mills = chapters.values().sum();
         for (hs2, value) in chapters {
             out.push(CommodityRow {
                 partner: p.clone(),
@@ -214,7 +214,7 @@ mod tests {
             source_priority: vec!["a".into(), "b".into()],
         };
         let out = commodity_rows(&frame(&rows), &spec).unwrap();
-        let got: Vec<(&str, &str, i64, f64, &str, i32)> = out
+        let got: Vec<(&str, &str, Mills, f64, &str, i32)> = out
             .iter()
             .map(|r| {
                 (

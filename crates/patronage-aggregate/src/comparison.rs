@@ -18,7 +18,7 @@ use patronage_core::MonthRange;
 use polars::prelude::*;
 
 use crate::focus::focus_rows;
-use crate::{usd, MirrorSpec};
+use crate::{usd, Mills, MirrorSpec};
 
 /// One row of `source_comparison`, money in thousandths.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,10 +40,10 @@ pub struct ComparisonRow {
     /// CIF, FOB or mixed.
     pub valuation: &'static str,
     /// The figure, mills.
-    pub value: i64,
+    pub value: Mills,
     /// The figure with CIF values divided by the factor, mills; `None` without a
     /// factor or for a reported total of mixed valuation.
-    pub value_fob: Option<i64>,
+    pub value_fob: Option<Mills>,
 }
 
 #[derive(Default)]
@@ -51,7 +51,7 @@ struct Acc {
     // (file, line, mills) of reported rows, first wins
     reported: Option<(String, i64, i64)>,
     // level -> sum
-    levels: BTreeMap<i32, i64>,
+    levels: BTreeMap<i32, Mills>,
     valuations: Vec<&'static str>,
 }
 
@@ -163,14 +163,14 @@ pub fn comparison_rows(
                 a.reported = Some(here);
             }
         } else if spec.commodity == "TOTAL" && lv > 0 {
-            *a.levels.entry(lv).or_default() += x;
+            *a.levels.entry(lv).or_default() += Mills::from(x);
         }
     }
     let factor = cif_fob_factor;
-    let fob = |value: i64, valuation: &str| -> Option<i64> {
+    let fob = |value: Mills, valuation: &str| -> Option<Mills> {
         let f = factor?;
         match valuation {
-            "CIF" => Some((value as f64 / f).round() as i64),
+            "CIF" => Some((value as f64 / f).round() as Mills),
             "FOB" => Some(value),
             _ => None,
         }
@@ -185,7 +185,7 @@ pub fn comparison_rows(
             "mixed"
         };
         let (value, derivation) = if let Some((_, _, x)) = a.reported {
-            (x, "reported".to_string())
+            (Mills::from(x), "reported".to_string())
         } else if let Some((lv, x)) = a.levels.iter().next_back() {
             (*x, format!("sum_of_level_{lv}"))
         } else {
@@ -267,12 +267,12 @@ pub fn source_comparison_frame(
 ) -> PolarsResult<DataFrame> {
     // Group statistics: (partner, period, direction) -> (count, min, max, value of the first-priority source)
     // (count, min, max, (priority, value) of the first-priority source)
-    type Stat = (i32, i64, i64, (usize, i64));
+    type Stat = (i32, Mills, Mills, (usize, Mills));
     let mut groups: BTreeMap<(String, MonthRange, &'static str), Stat> = BTreeMap::new();
     for r in rows {
         let g = groups
             .entry((r.partner.clone(), r.period, r.direction))
-            .or_insert((0, i64::MAX, i64::MIN, (usize::MAX, 0)));
+            .or_insert((0, Mills::MAX, Mills::MIN, (usize::MAX, 0)));
         g.0 += 1;
         g.1 = g.1.min(r.value);
         g.2 = g.2.max(r.value);
@@ -366,7 +366,7 @@ mod tests {
             source_priority: vec!["a".into(), "b".into(), "c".into()],
         };
         let out = comparison_rows(&frame(&rows), &spec, Some(1.1)).unwrap();
-        let got: Vec<(&str, &str, i64, &str, Option<i64>)> = out
+        let got: Vec<(&str, &str, Mills, &str, Option<Mills>)> = out
             .iter()
             .map(|r| {
                 (

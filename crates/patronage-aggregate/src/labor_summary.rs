@@ -38,6 +38,31 @@ impl std::fmt::Display for MixedMeasures {
 
 impl std::error::Error for MixedMeasures {}
 
+/// Why a figure cannot be added to a [`Tally`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TallyError {
+    /// The figure is of another measure.
+    Mixed(MixedMeasures),
+    /// The total would exceed the largest number the `workers` column holds
+    /// (9,223,372,036,854,775,807, a signed 64-bit integer).
+    TooLarge,
+}
+
+impl std::fmt::Display for TallyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TallyError::Mixed(m) => m.fmt(f),
+            TallyError::TooLarge => write!(
+                f,
+                "the figures add up to more than {}, the largest number of workers a table holds",
+                i64::MAX
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TallyError {}
+
 /// A running total of workers in one measure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
@@ -58,20 +83,25 @@ impl Tally {
         }
     }
 
-    /// Add one figure; a figure of another measure is an error and changes nothing.
+    /// Add one figure; a figure of another measure, or one that takes the total
+    /// past what a table holds, is an error and changes nothing.
     pub fn add(
         &mut self,
         measure: Measure,
         workers: u64,
         qualifier: Qualifier,
-    ) -> Result<(), MixedMeasures> {
+    ) -> Result<(), TallyError> {
         if measure != self.measure {
-            return Err(MixedMeasures {
+            return Err(TallyError::Mixed(MixedMeasures {
                 tally: self.measure,
                 figure: measure,
-            });
+            }));
         }
-        self.workers += workers;
+        self.workers = self
+            .workers
+            .checked_add(workers)
+            .filter(|w| i64::try_from(*w).is_ok())
+            .ok_or(TallyError::TooLarge)?;
         self.figures += 1;
         self.qualifiers.insert(qualifier);
         Ok(())
@@ -214,18 +244,23 @@ pub fn labor_summary_rows(
             chosen.into_iter().partition(|r| r.sector == Sector::All);
         let mut total = Tally::new(measure);
         let mut by_sector: BTreeMap<Sector, Tally> = BTreeMap::new();
+        let group = |e: TallyError| {
+            compute_error(format!(
+                "{measure} in {host} from {origin}, {year} (source {source}): {e}"
+            ))
+        };
         for r in &sectors {
             by_sector
                 .entry(r.sector)
                 .or_insert_with(|| Tally::new(measure))
                 .add(r.measure, r.workers, r.qualifier)
-                .map_err(|e| compute_error(e.to_string()))?;
+                .map_err(group)?;
         }
         let parts = if all.is_empty() { &sectors } else { &all };
         for r in parts {
             total
                 .add(r.measure, r.workers, r.qualifier)
-                .map_err(|e| compute_error(e.to_string()))?;
+                .map_err(group)?;
         }
         let shares = if total.workers() > 0 {
             by_sector
@@ -340,16 +375,19 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e,
-            MixedMeasures {
+            TallyError::Mixed(MixedMeasures {
                 tally: Measure::WorkersPresent,
                 figure: Measure::WorkPermitsIssued
-            }
+            })
         );
         assert!(e.to_string().contains("never summed"), "{e}");
         let e = t
             .add(Measure::Estimate, 40_000, Qualifier::Exact)
             .unwrap_err();
-        assert_eq!(e.figure, Measure::Estimate);
+        assert!(
+            matches!(e, TallyError::Mixed(m) if m.figure == Measure::Estimate),
+            "{e:?}"
+        );
         assert_eq!(
             (t.workers(), t.figures(), t.qualifier()),
             (34_000, 1, "exact")
@@ -495,5 +533,24 @@ mod tests {
             frame.column("change").unwrap().i64().unwrap().get(4),
             Some(-26_000)
         );
+    }
+
+    /// 2^62 + (2^62 - 1) = 2^63 - 1 workers, the largest number the Int64
+    /// `workers` column holds; one more is refused instead of wrapping (release
+    /// build) or panicking (debug build), and the total stays as it was.
+    #[test]
+    fn workers_beyond_the_column_are_refused_not_wrapped() {
+        let mut t = Tally::new(Measure::WorkersPresent);
+        let big = 1u64 << 62;
+        t.add(Measure::WorkersPresent, big, Qualifier::Exact)
+            .unwrap();
+        t.add(Measure::WorkersPresent, big - 1, Qualifier::Exact)
+            .unwrap();
+        assert_eq!(t.workers(), u64::try_from(i64::MAX).unwrap());
+        let e = t
+            .add(Measure::WorkersPresent, 1, Qualifier::Exact)
+            .unwrap_err();
+        assert_eq!(e, TallyError::TooLarge);
+        assert_eq!((t.workers(), t.figures()), (i64::MAX as u64, 2));
     }
 }

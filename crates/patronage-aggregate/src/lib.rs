@@ -9,7 +9,9 @@
 //! * [`influence`] sets the patrons side by side per year and names the lead one.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
-//! totals do not depend on thread count or row order.
+//! totals do not depend on thread count or row order. A row's value is a 64-bit
+//! integer; sums, and the sums and differences of sums, are [`Mills`] (128
+//! bits), so no number of rows can make one overflow, whatever the build.
 
 pub mod aid;
 pub mod commodity;
@@ -29,13 +31,19 @@ pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
 pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
 pub use influence::{patron_influence_frame, InfluenceInputs};
 pub use labor_summary::{
-    labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally,
+    labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally, TallyError,
 };
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
 pub use share::partner_share_frame;
 pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};
 
+/// An exact sum of money in integer thousandths of a dollar (cents for aid):
+/// 128 bits, so that adding up the 64-bit values of rows cannot overflow (it
+/// would take 2^64 rows of the largest value). Output columns hold dollars as
+/// floating point, which holds any such sum.
+pub type Mills = i128;
+
 /// Dollars from thousandths, for output columns.
-pub(crate) fn usd(mills: i64) -> f64 {
+pub(crate) fn usd(mills: Mills) -> f64 {
     mills as f64 / 1000.0
 }

@@ -20,7 +20,7 @@ use patronage_core::MonthRange;
 use polars::prelude::*;
 
 use crate::focus::focus_rows;
-use crate::usd;
+use crate::{usd, Mills};
 
 /// What to rebuild.
 #[derive(Debug, Clone)]
@@ -48,9 +48,9 @@ pub struct MirrorRow {
     /// Months covered.
     pub period: MonthRange,
     /// Focus exports, mills.
-    pub exports: Option<i64>,
+    pub exports: Option<Mills>,
     /// Focus imports, mills.
-    pub imports: Option<i64>,
+    pub imports: Option<Mills>,
     /// Months with data behind the row.
     pub months_covered: u32,
     /// `mirror`, `direct` or `mixed` (one direction of each).
@@ -63,7 +63,7 @@ pub struct MirrorRow {
 
 impl MirrorRow {
     /// Exports + imports when both are known.
-    pub fn total(&self) -> Option<i64> {
+    pub fn total(&self) -> Option<Mills> {
         Some(self.exports? + self.imports?)
     }
 }
@@ -180,8 +180,8 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
             MirrorRow {
                 partner: p,
                 period,
-                exports: x.map(|f| f.value),
-                imports: m.map(|f| f.value),
+                exports: x.map(|f| Mills::from(f.value)),
+                imports: m.map(|f| Mills::from(f.value)),
                 months_covered: period.months(),
                 basis,
                 source_ids: sources.into_iter().map(|(_, s)| s).collect(),
@@ -203,8 +203,8 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
         if out.contains_key(&key) {
             continue;
         }
-        let sum = |f: fn(&MirrorRow) -> Option<i64>| {
-            let known: Vec<i64> = months.iter().filter_map(f).collect();
+        let sum = |f: fn(&MirrorRow) -> Option<Mills>| {
+            let known: Vec<Mills> = months.iter().filter_map(f).collect();
             (!known.is_empty()).then(|| known.iter().sum())
         };
         let mut sources: Vec<String> = Vec::new();
@@ -361,5 +361,34 @@ mod tests {
             (year.imports, year.months_covered, year.rolled_up),
             (Some(74_200), 12, false)
         );
+    }
+
+    /// Twelve monthly reports of $1,000,000,000,000,000 (10^18 mills each) add
+    /// up to 1.2 x 10^19 mills, past the 64-bit range (9.22 x 10^18): the annual
+    /// row holds the exact sum ($1.2 x 10^16, as the output column writes it)
+    /// where a 64-bit sum panicked (debug build) or wrapped (release build).
+    #[test]
+    fn monthly_sums_beyond_64_bits_stay_exact() {
+        let rows: Vec<Row> = (1..=12)
+            .map(|m| {
+                (
+                    "first",
+                    i64::from(m),
+                    "CHN",
+                    "PRK",
+                    "import",
+                    2019,
+                    m,
+                    m,
+                    1e15,
+                )
+            })
+            .collect();
+        let out = mirror_rows(&frame(&rows), &spec()).unwrap();
+        let at = out.iter().position(|r| r.rolled_up).unwrap();
+        assert_eq!(out[at].exports, Some(12 * 10i128.pow(18)));
+        let df = mirror_trade_frame(&out, &spec()).unwrap();
+        let exports = df.column("focus_exports_usd").unwrap().f64().unwrap();
+        assert_eq!(exports.get(at), Some(1.2e16));
     }
 }

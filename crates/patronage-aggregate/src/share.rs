@@ -10,14 +10,14 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use crate::{usd, MirrorRow, MirrorSpec};
+use crate::{usd, Mills, MirrorRow, MirrorSpec};
 
 /// What the denominator is, written in every row.
 pub const DENOMINATOR: &str = "sum of annual total_usd over the partners in this build";
 
 /// The `partner_share` frame, in key order (focus, year, partner).
 pub fn partner_share_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult<DataFrame> {
-    let mut by_year: BTreeMap<i32, Vec<(&str, i64)>> = BTreeMap::new();
+    let mut by_year: BTreeMap<i32, Vec<(&str, Mills)>> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.period.months() == 12) {
         if let Some(t) = r.total() {
             by_year
@@ -29,10 +29,10 @@ pub fn partner_share_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResul
     let (mut year, mut partner, mut total, mut share, mut rank, mut denom, mut count) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     for (y, partners) in &by_year {
-        let d: i64 = partners.iter().map(|(_, t)| t).sum();
+        let d: Mills = partners.iter().map(|(_, t)| t).sum();
         let mut ranked: Vec<_> = partners.clone();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        let mut in_key_order: Vec<(&str, i64, i32)> = ranked
+        let mut in_key_order: Vec<(&str, Mills, i32)> = ranked
             .iter()
             .enumerate()
             .map(|(i, (p, t))| (*p, *t, i as i32 + 1))

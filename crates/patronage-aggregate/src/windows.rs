@@ -10,7 +10,7 @@
 use patronage_core::YearMonth;
 use polars::prelude::*;
 
-use crate::{usd, MirrorRow, MirrorSpec};
+use crate::{usd, Mills, MirrorRow, MirrorSpec};
 
 /// A window declared in the pipeline file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +29,9 @@ pub struct WindowSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeriodSums {
     /// Focus exports, when every row used has them.
-    pub exports: Option<i64>,
+    pub exports: Option<Mills>,
     /// Focus imports, when every row used has them.
-    pub imports: Option<i64>,
+    pub imports: Option<Mills>,
     /// Months covered by the rows used.
     pub months: u32,
     /// Whether every month of the period is covered.
@@ -40,7 +40,7 @@ pub struct PeriodSums {
 
 impl PeriodSums {
     /// Exports + imports when both are known.
-    pub fn total(self) -> Option<i64> {
+    pub fn total(self) -> Option<Mills> {
         Some(self.exports? + self.imports?)
     }
 }
@@ -108,7 +108,7 @@ fn sums(rows: &[&MirrorRow], (from, to): (YearMonth, YearMonth)) -> PeriodSums {
             taken.push(r);
         }
     }
-    let all = |f: fn(&MirrorRow) -> Option<i64>| -> Option<i64> {
+    let all = |f: fn(&MirrorRow) -> Option<Mills>| -> Option<Mills> {
         (!taken.is_empty()).then_some(())?;
         taken.iter().map(|r| f(r)).sum()
     };
@@ -122,7 +122,7 @@ fn sums(rows: &[&MirrorRow], (from, to): (YearMonth, YearMonth)) -> PeriodSums {
     }
 }
 
-fn change_pct(current: Option<i64>, baseline: Option<i64>) -> Option<f64> {
+fn change_pct(current: Option<Mills>, baseline: Option<Mills>) -> Option<f64> {
     match (current, baseline) {
         (Some(c), Some(b)) if b > 0 => Some(100.0 * (c as f64 / b as f64 - 1.0)),
         _ => None,
@@ -173,7 +173,7 @@ mod tests {
     use super::*;
     use patronage_core::MonthRange;
 
-    fn row(first: u32, last: u32, x: i64, m: i64) -> MirrorRow {
+    fn row(first: u32, last: u32, x: Mills, m: Mills) -> MirrorRow {
         MirrorRow {
             partner: "RUS".into(),
             period: MonthRange {

@@ -13,7 +13,8 @@ pub enum Exit {
     /// severity failed (`run`).
     ChecksFailed = 1,
     /// An error stopped the command and the previous outputs are left as they
-    /// were, or verify found drift.
+    /// were, or verify found drift; also a defect of the tool (a panic), reported
+    /// as such with a request for a bug report.
     Error = 2,
 }
 
@@ -40,7 +41,8 @@ impl Exit {
                 &[
                     "the previous outputs are left as they were (bad pipeline file or",
                     "input, output folder locked by another run, a write failed), or verify",
-                    "found drift",
+                    "found drift; also an internal error (a defect of patronage: the",
+                    "message asks for a bug report)",
                 ],
             ),
         }

@@ -3,14 +3,18 @@
 //!
 //! This file only parses the command line and dispatches: each subcommand lives
 //! in its own file under `commands/`, what a run shows while it works in
-//! `terminal`, and the exit codes (with their `--help` text) in `exit`. An error
-//! any command returns is printed here as `error: ...` and exits with
-//! [`Exit::Error`].
+//! `terminal`, the exit codes (with their `--help` text) in `exit`, and how a
+//! failure is worded in `failure`. An error any command returns is printed here
+//! as `error: ...` and exits with [`Exit::Error`]; so does a panic, a defect of
+//! the tool, with a request for a bug report (no panic leaves the process with
+//! another code).
 
 mod commands;
 mod exit;
+mod failure;
 mod terminal;
 
+use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -67,12 +71,17 @@ fn main() -> ExitCode {
         Command::Run(args) => args.terminal(),
         _ => Terminal::inert(),
     });
-    let result = dispatch(cli.command, &terminal);
-    let exit = match &result {
-        Ok(exit) => *exit,
-        Err(_) => Exit::Error,
+    failure::record_panics();
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(cli.command, &terminal)));
+    let (exit, error) = match result {
+        Ok(Ok(exit)) => (exit, None),
+        Ok(Err(e)) => (Exit::Error, Some(failure::error_text(&e))),
+        Err(payload) => {
+            let location = failure::first_panic_location();
+            let (exit, message) = failure::panic_report(payload.as_ref(), location.as_deref());
+            (exit, Some(message))
+        }
     };
-    let error = result.err().map(|e| format!("{e:#}"));
     terminal.done();
     if let Some(e) = &error {
         eprintln!("error: {e}");

@@ -107,9 +107,12 @@ impl Observer for Terminal {
             Mode::Human { quiet } => quiet,
         };
         match event {
-            Event::LockTakenOver { holder } => self.note(&format!(
-                "note: took over the output folder's lock from {holder}: that process no longer exists"
+            Event::LockTakenOver { holder: Some(holder) } => self.note(&format!(
+                "note: took over the output folder's lock from {holder}: that run ended without releasing it"
             )),
+            Event::LockTakenOver { holder: None } => self.note(
+                "note: took over the output folder's lock: its lock file named no holder that could be read (left by a run that ended without releasing it, or written by hand)"
+            ),
             Event::LockWaiting { holder } if !quiet => self.note(&format!(
                 "waiting for the output folder's lock, held by {holder}"
             )),

@@ -63,8 +63,7 @@ pub enum PipelineError {
     /// Another run holds the output folder's lock.
     #[error(
         "{}: the output folder is locked by another run ({holder}); \
-         use --wait to wait for it (a lock from another host whose run is gone \
-         must be removed by hand)",
+         use --wait to wait for it",
         path.display()
     )]
     Locked {
@@ -72,6 +71,19 @@ pub enum PipelineError {
         path: PathBuf,
         /// Who holds it.
         holder: String,
+    },
+    /// The lock path holds something a run did not create: a directory, a
+    /// symbolic link, a FIFO, a device.
+    #[error(
+        "{}: the output folder's lock is {what}, not a lock file; a run creates \
+         its lock file itself: remove what is there",
+        path.display()
+    )]
+    LockNotAFile {
+        /// The lock path.
+        path: PathBuf,
+        /// What is there instead, in words.
+        what: String,
     },
     /// The lock was still held when `--wait`'s time limit ran out.
     #[error(

@@ -118,7 +118,7 @@ fn print_summary(outcome: &RunReport) {
     }
     for w in &outcome.windows {
         let musd =
-            |v: Option<i64>| v.map_or("n/a".to_string(), |v| format!("${:.2}M", v as f64 / 1e9));
+            |v: Option<i128>| v.map_or("n/a".to_string(), |v| format!("${:.2}M", v as f64 / 1e9));
         let (c, b) = (&w.spec.current, &w.spec.baseline);
         println!(
             "  window {} ({}): {}..{} {} vs {}..{} {}: {}{}",

@@ -19,4 +19,5 @@ mod ops_support;
 mod paths;
 mod report;
 mod reproducible;
+mod runner_defects;
 mod trade_sources;

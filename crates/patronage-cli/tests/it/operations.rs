@@ -17,8 +17,35 @@ fn host() -> String {
         .to_string()
 }
 
-/// Write a lock file naming `pid` on this host, as a run holding it would.
-fn hold_lock(out: &std::path::Path, pid: u32) -> std::path::PathBuf {
+/// A lock held by this process, as a run holds it: the operating system's lock
+/// on `.patronage/lock`, and a note naming this process. Release it with
+/// [`release`].
+struct HeldLock {
+    path: std::path::PathBuf,
+    _file: std::fs::File,
+}
+
+/// Take the output folder's lock as a run would.
+fn hold_lock(out: &std::path::Path) -> HeldLock {
+    let path = leave_lock_note(out, std::process::id());
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .unwrap();
+    file.try_lock().unwrap();
+    HeldLock { path, _file: file }
+}
+
+/// Release a lock taken by [`hold_lock`] as a run does: remove the file, then
+/// close it.
+fn release(lock: HeldLock) {
+    std::fs::remove_file(&lock.path).unwrap();
+}
+
+/// Write the lock file's note naming `pid` on this host, and nobody holding the
+/// lock: what a run killed while holding it leaves.
+fn leave_lock_note(out: &std::path::Path, pid: u32) -> std::path::PathBuf {
     let dir = out.join(".patronage");
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("lock");
@@ -111,10 +138,10 @@ fn failing_run_leaves_previous_outputs_and_next_run_completes() {
     );
 }
 
-/// A run killed while holding the lock leaves the lock file and a temporary
-/// file behind; the old outputs still verify, and the next run takes the stale
-/// lock over (saying whose it was), removes the leftovers and completes. A run
-/// killed while waiting for the lock changes nothing.
+/// A run killed while holding the lock leaves the lock file (its note) and a
+/// temporary file behind; the old outputs still verify, and the next run takes
+/// the lock over (saying whose it was), removes the leftovers and completes. A
+/// run killed while waiting for the lock changes nothing.
 #[test]
 fn killed_run_leftovers_are_cleaned_and_its_stale_lock_taken_over() {
     let s = Sandbox::new();
@@ -122,7 +149,7 @@ fn killed_run_leftovers_are_cleaned_and_its_stale_lock_taken_over() {
     let before = output_files(&s.out);
 
     // A run killed while waiting changes nothing.
-    let live = hold_lock(&s.out, std::process::id());
+    let live = hold_lock(&s.out);
     std::fs::write(s.fixture("chn_prk_gacc_annual.csv"), {
         let mut t = std::fs::read(s.fixture("chn_prk_gacc_annual.csv")).unwrap();
         t.push(b'\n');
@@ -139,12 +166,12 @@ fn killed_run_leftovers_are_cleaned_and_its_stale_lock_taken_over() {
     assert!(waiting.try_wait().unwrap().is_none(), "it waits");
     waiting.kill().unwrap();
     waiting.wait().unwrap();
-    std::fs::remove_file(&live).unwrap();
+    release(live);
     assert_eq!(output_files(&s.out), before);
 
     // A run killed while writing: its lock and a half-written temporary file.
     let pid = dead_pid();
-    hold_lock(&s.out, pid);
+    leave_lock_note(&s.out, pid);
     let leftover = s.out.join(format!(".trade_flows.parquet.tmp-{pid}"));
     std::fs::write(&leftover, b"PAR1 half a table").unwrap();
     let v = verify(&s);
@@ -169,7 +196,7 @@ fn killed_run_leftovers_are_cleaned_and_its_stale_lock_taken_over() {
 #[test]
 fn second_concurrent_run_is_refused_or_waits() {
     let s = Sandbox::new();
-    let lock = hold_lock(&s.out, std::process::id());
+    let lock = hold_lock(&s.out);
 
     let o = s.cmd("run", &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -204,7 +231,7 @@ fn second_concurrent_run_is_refused_or_waits() {
         .as_str()
         .unwrap()
         .contains(&format!("pid {}", std::process::id())));
-    std::fs::remove_file(&lock).unwrap();
+    release(lock);
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     assert_eq!(waiting.wait().unwrap().code(), Some(0), "{rest}");

@@ -1,7 +1,7 @@
-//! A source's files, read in parallel: each file's bytes (or, for a format that
-//! streams, only its size and hash: the reader opens it itself) handed to the
-//! format's reader with what the manifest records of it. Results keep file
-//! order, so parallelism never changes an output byte.
+//! A source's files: each file's bytes (or, for a format that streams, only its
+//! size and hash: the reader opens it itself) handed to the format's reader with
+//! what the manifest records of it. Outcomes keep file order, so parallelism
+//! never changes an output byte.
 
 use std::path::Path;
 
@@ -16,7 +16,25 @@ use crate::PipelineError;
 pub(crate) type ReadFile<T> =
     fn(&Pipeline, &Source, &Path, &str, Vec<u8>) -> Result<FileOutcome<T>, PipelineError>;
 
-/// Read every file of `source` with `read`, in parallel, in file order.
+/// Read one file of `source` with `read`.
+pub(crate) fn read_one<T>(
+    p: &Pipeline,
+    source: &Source,
+    file: &Path,
+    read: ReadFile<T>,
+) -> Result<(FileMeta, FileOutcome<T>), PipelineError> {
+    let (meta, bytes) = if source.format.streams {
+        stream_meta(p, file)?
+    } else {
+        load_file(p, file)?
+    };
+    let outcome = read(p, source, file, &meta.file, bytes)?;
+    Ok((meta, outcome))
+}
+
+/// Read every file of `source` with `read`, in parallel, in file order: for a
+/// format that reads its source as a whole, which the run calls outside any
+/// parallel job.
 pub(crate) fn read_each<T: Send>(
     p: &Pipeline,
     source: &Source,
@@ -25,15 +43,7 @@ pub(crate) fn read_each<T: Send>(
     source
         .files
         .par_iter()
-        .map(|file| {
-            let (meta, bytes) = if source.format.streams {
-                stream_meta(p, file)?
-            } else {
-                load_file(p, file)?
-            };
-            let outcome = read(p, source, file, &meta.file, bytes)?;
-            Ok((meta, outcome))
-        })
+        .map(|file| read_one(p, source, file, read))
         .collect()
 }
 

@@ -1,50 +1,168 @@
-//! One source through extract and normalize: its files read by its format's
-//! reader, every file's rows accounted for, the kept rows framed as the domain's
+//! Sources through extract and normalize: their files read by their formats'
+//! readers, every file's rows accounted for, the kept rows framed as the domain's
 //! canonical table (`trade_flows`, ...); and a domain's canonical table from all
 //! its sources, sorted by key so declaration order never shows in the output.
+//!
+//! Reading many sources never nests parallel work per source, so no thread's
+//! stack grows with their number: every file of every source is one job of a flat
+//! parallel pass, then each source is framed (and handed to the caller) on one of
+//! a few plain threads. A rayon job that waits (for polars' pool, or for a job it
+//! forked) runs other jobs meanwhile on top of its own stack; with one job per
+//! source doing that, the stack grew with the number of sources until it
+//! overflowed. A plain thread just waits.
 
+use std::path::Path;
+use std::sync::Mutex;
+
+use patronage_normalize::events::Event;
+use patronage_normalize::{LaborFigure, TradeFlow};
 use polars::prelude::*;
+use rayon::prelude::*;
 
-use super::format::Reader;
+use super::aid::AidRecord;
+use super::format::{ReadSource, Reader};
 use super::manifest::{InputEntry, RowAccount};
 use super::outcome::{table_error, FileMeta, FileOutcome, RejectRow, SourceAccount, SourceOutput};
 use super::{aid, events, files, formats, labor, trade};
 use crate::config::{Domain, Pipeline, Source};
 use crate::PipelineError;
 
-/// Read every file of a source with its format's reader.
-pub(crate) fn read_source(p: &Pipeline, source: &Source) -> Result<SourceOutput, PipelineError> {
-    let format = formats::of(source).ok_or_else(|| PipelineError::Invalid {
-        path: p.path.clone(),
-        line: 0,
-        message: format!(
-            "source `{}`: format `{}` has no reader (a defect in the tool)",
-            source.id, source.format.name
-        ),
-    })?;
-    match format.reader {
-        Reader::Trade(read) => assemble(
-            source,
-            files::read_each(p, source, read)?,
-            trade::canonical_frame,
-        ),
-        Reader::Aid(read) => assemble(
-            source,
-            files::read_each(p, source, read)?,
-            aid::canonical_frame,
-        ),
-        Reader::AidSource(read) => assemble(source, read(p, source)?, aid::canonical_frame),
-        Reader::Labor(read) => assemble(
-            source,
-            files::read_each(p, source, read)?,
-            labor::canonical_frame,
-        ),
-        Reader::Events(read) => assemble(
-            source,
-            files::read_each(p, source, read)?,
-            events::canonical_frame,
-        ),
+/// One file's outcome, or the error that stopped its reader.
+type FileResult<T> = Result<(FileMeta, FileOutcome<T>), PipelineError>;
+
+/// A source whose files are read, or whose reader reads it whole, before it is
+/// framed.
+enum Pending {
+    Trade(Vec<FileResult<TradeFlow>>),
+    Aid(Vec<FileResult<AidRecord>>),
+    AidSource(ReadSource<AidRecord>),
+    Labor(Vec<FileResult<LaborFigure>>),
+    Events(Vec<FileResult<Event>>),
+    NoReader,
+}
+
+/// Read `sources` with their formats' readers and hand each source's output to
+/// `then` (with the source's index in `sources`): its results, or the error that
+/// stopped the source, in the order given. Files of formats read file by file
+/// are read in one flat parallel pass per kind of row; a format that reads its
+/// source as a whole reads it when the source is framed.
+pub(crate) fn read_sources<R: Send>(
+    p: &Pipeline,
+    sources: &[&Source],
+    then: impl Fn(usize, SourceOutput) -> Result<R, PipelineError> + Sync,
+) -> Vec<Result<R, PipelineError>> {
+    let mut trade = read_flat(p, sources, |r| match r {
+        Reader::Trade(read) => Some(*read),
+        _ => None,
+    });
+    let mut aid = read_flat(p, sources, |r| match r {
+        Reader::Aid(read) => Some(*read),
+        _ => None,
+    });
+    let mut labor = read_flat(p, sources, |r| match r {
+        Reader::Labor(read) => Some(*read),
+        _ => None,
+    });
+    let mut events = read_flat(p, sources, |r| match r {
+        Reader::Events(read) => Some(*read),
+        _ => None,
+    });
+    let pending: Vec<Pending> = sources
+        .iter()
+        .map(|source| {
+            let n = source.files.len();
+            match formats::of(source).map(|f| &f.reader) {
+                Some(Reader::Trade(_)) => Pending::Trade(trade.by_ref().take(n).collect()),
+                Some(Reader::Aid(_)) => Pending::Aid(aid.by_ref().take(n).collect()),
+                Some(Reader::AidSource(read)) => Pending::AidSource(*read),
+                Some(Reader::Labor(_)) => Pending::Labor(labor.by_ref().take(n).collect()),
+                Some(Reader::Events(_)) => Pending::Events(events.by_ref().take(n).collect()),
+                None => Pending::NoReader,
+            }
+        })
+        .collect();
+    on_threads(pending, |i, pending| {
+        let source = sources[i];
+        let output = match pending {
+            Pending::Trade(files) => assemble(source, ok(files)?, trade::canonical_frame),
+            Pending::Aid(files) => assemble(source, ok(files)?, aid::canonical_frame),
+            Pending::AidSource(read) => assemble(source, read(p, source)?, aid::canonical_frame),
+            Pending::Labor(files) => assemble(source, ok(files)?, labor::canonical_frame),
+            Pending::Events(files) => assemble(source, ok(files)?, events::canonical_frame),
+            Pending::NoReader => Err(PipelineError::Invalid {
+                path: p.path.clone(),
+                line: 0,
+                message: format!(
+                    "source `{}`: format `{}` has no reader (a defect in the tool)",
+                    source.id, source.format.name
+                ),
+            }),
+        }?;
+        then(i, output)
+    })
+}
+
+/// Every file of the sources whose reader `pick` returns, read in one parallel
+/// pass (a job per file), in source then file order.
+fn read_flat<T: Send>(
+    p: &Pipeline,
+    sources: &[&Source],
+    pick: impl Fn(&Reader) -> Option<files::ReadFile<T>>,
+) -> std::vec::IntoIter<FileResult<T>> {
+    let jobs: Vec<(&Source, files::ReadFile<T>, &Path)> = sources
+        .iter()
+        .filter_map(|s| Some((*s, pick(&formats::of(s)?.reader)?)))
+        .flat_map(|(s, read)| s.files.iter().map(move |f| (s, read, f.as_path())))
+        .collect();
+    jobs.par_iter()
+        .map(|(s, read, f)| files::read_one(p, s, f, *read))
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// A source's file outcomes, or the first error among them.
+fn ok<T>(files: Vec<FileResult<T>>) -> Result<Vec<(FileMeta, FileOutcome<T>)>, PipelineError> {
+    files.into_iter().collect()
+}
+
+/// `f` over `items` on as many plain threads as rayon has (the calling thread
+/// alone for one item), the results in the items' order. A panic on one of
+/// them goes on in the caller.
+fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(usize, T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| f(i, t))
+            .collect();
     }
+    let threads = rayon::current_num_threads().clamp(1, items.len());
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+                        let Some((i, item)) = next else {
+                            return mine;
+                        };
+                        mine.push((i, f(i, item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The canonical table of a domain from its sources' frames, in declaration order;

@@ -11,9 +11,12 @@
 //! The cache stores a source's output whatever its domain (any canonical table,
 //! its rejects, its input entries and accounting), so a new domain is cached
 //! without code of its own. Every file is written atomically and `record.json`
-//! last; a record whose files do not hash to what it says is a cache miss.
+//! last; a record whose files do not hash to what it says is a cache miss. The
+//! records themselves (`record.json`, `aggregate.json`) carry the SHA-256 of
+//! their content, as the tables' hashes are kept: a record edited since it was
+//! written is a miss too, with the reason given, and its counts are never used.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -114,18 +117,68 @@ pub(crate) fn prune_sources(state: &Path, p: &Pipeline) {
     let Ok(rd) = std::fs::read_dir(state.join("sources")) else {
         return;
     };
+    let declared: HashSet<&str> = p.sources.iter().map(|s| s.id.as_str()).collect();
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        if e.path().is_dir() && !p.sources.iter().any(|s| s.id == name) {
+        if e.path().is_dir() && !declared.contains(name.as_str()) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
 }
 
-/// The cached record of a source, if there is a readable one.
-pub(crate) fn load_record(state: &Path, id: &str) -> Option<SourceRecord> {
-    let bytes = std::fs::read(source_dir(state, id).join("record.json")).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// The cached record of a source: `Ok(None)` when there is none, `Err(why)`
+/// when it cannot be used (unreadable, or changed since it was written).
+pub(crate) fn load_record(state: &Path, id: &str) -> Result<Option<SourceRecord>, String> {
+    load_sealed(&source_dir(state, id).join("record.json"))
+}
+
+/// A cache record as written: the record's fields and `record_sha256`, the
+/// SHA-256 of their JSON text.
+#[derive(Serialize, Deserialize)]
+struct Sealed<T> {
+    #[serde(flatten)]
+    record: T,
+    record_sha256: String,
+}
+
+/// The SHA-256 of a record's content.
+fn record_hash<T: Serialize>(record: &T) -> String {
+    patronage_tables::sha256_hex(serde_json::to_string(record).unwrap_or_default().as_bytes())
+}
+
+/// A record's file text, sealed with its hash.
+fn sealed_json<T: Serialize>(record: &T) -> Vec<u8> {
+    let sealed = Sealed {
+        record,
+        record_sha256: record_hash(record),
+    };
+    let mut json = serde_json::to_vec_pretty(&sealed).unwrap_or_default();
+    json.push(b'\n');
+    json
+}
+
+/// The record in `path`: `Ok(None)` when there is no file, `Err(why)` when it
+/// does not parse or its content no longer hashes to its `record_sha256`.
+fn load_sealed<T: Serialize + serde::de::DeserializeOwned>(
+    path: &Path,
+) -> Result<Option<T>, String> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cached record unreadable ({name}: {e})")),
+    };
+    let sealed: Sealed<T> =
+        serde_json::from_slice(&bytes).map_err(|_| format!("cached record unreadable ({name})"))?;
+    if record_hash(&sealed.record) != sealed.record_sha256 {
+        return Err(format!(
+            "cached record altered since it was written ({name} does not match its record_sha256)"
+        ));
+    }
+    Ok(Some(sealed.record))
 }
 
 /// Whether the record's files are on disk with the bytes it says; the reason
@@ -207,9 +260,7 @@ pub(crate) fn store(
     };
     write_atomic(&dir.join("canonical.parquet"), &canonical)?;
     write_atomic(&dir.join("rejects.json"), &rejects)?;
-    let mut json = serde_json::to_vec_pretty(&record).unwrap_or_default();
-    json.push(b'\n');
-    write_atomic(&dir.join("record.json"), &json)?;
+    write_atomic(&dir.join("record.json"), &sealed_json(&record))?;
     Ok(record)
 }
 
@@ -263,17 +314,18 @@ pub(crate) struct AggregateRecord {
     pub manifest_sha256: String,
 }
 
-/// The aggregate stage's record, if there is a readable one.
-pub(crate) fn load_aggregate(state: &Path) -> Option<AggregateRecord> {
-    let bytes = std::fs::read(state.join("aggregate.json")).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// The aggregate stage's record: `Ok(None)` when there is none, `Err(why)` when
+/// it cannot be used (unreadable, or changed since it was written).
+pub(crate) fn load_aggregate(state: &Path) -> Result<Option<AggregateRecord>, String> {
+    load_sealed(&state.join("aggregate.json"))
 }
 
 /// Store the aggregate stage's record.
 pub(crate) fn store_aggregate(state: &Path, record: &AggregateRecord) -> Result<(), PipelineError> {
-    let mut json = serde_json::to_vec_pretty(record).unwrap_or_default();
-    json.push(b'\n');
-    Ok(write_atomic(&state.join("aggregate.json"), &json)?)
+    Ok(write_atomic(
+        &state.join("aggregate.json"),
+        &sealed_json(record),
+    )?)
 }
 
 /// A frame as Parquet bytes with fixed options, so that the same frame always
@@ -303,4 +355,37 @@ pub(crate) fn intern(s: &str) -> &'static str {
     let v: &'static str = Box::leak(s.to_string().into_boxed_str());
     seen.insert(v);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `aggregate.json` is sealed as `record.json` is: read back as written, a
+    /// miss with its reason once a value in it is changed, absent when there is
+    /// no file.
+    #[test]
+    fn an_edited_aggregate_record_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load_aggregate(dir.path()).map(|r| r.is_none()), Ok(true));
+        let record = AggregateRecord {
+            fingerprint: AggregateFingerprint {
+                tool_version: "0.1.0".to_string(),
+                code: "c".to_string(),
+                pipeline_sha256: "p".to_string(),
+                upstream: vec![("a".to_string(), "1".to_string())],
+            },
+            manifest_sha256: "m".to_string(),
+        };
+        store_aggregate(dir.path(), &record).unwrap();
+        let back = load_aggregate(dir.path()).unwrap().unwrap();
+        assert_eq!(back.fingerprint, record.fingerprint);
+        let path = dir.path().join("aggregate.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("\"m\"", "\"n\"")).unwrap();
+        assert_eq!(
+            load_aggregate(dir.path()).map(|r| r.is_some()),
+            Err("cached record altered since it was written (aggregate.json does not match its record_sha256)".to_string())
+        );
+    }
 }

@@ -10,6 +10,9 @@
 //!   again but produced the same bytes does not make it run), the tool version and
 //!   the code of the crates that aggregate and write.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -44,29 +47,52 @@ pub struct SourceFingerprint {
 }
 
 impl SourceFingerprint {
-    /// Hash the parts of the fingerprint of `source`, reading its files.
-    pub fn of(p: &Pipeline, source: &Source) -> Result<Self, PipelineError> {
-        let files = source
-            .files
-            .par_iter()
-            .map(|f| {
-                Ok(FileHash {
-                    file: p.relative(f),
-                    sha256: sha256_file(f)?,
-                })
+    /// The fingerprints of `sources`, in their order. Every file of every source
+    /// (inputs and the files a reader consults besides them) is hashed in one
+    /// flat parallel pass, each hash a job of its own that starts no parallel
+    /// work: how deep a thread's stack goes does not depend on how many sources
+    /// or files there are. A file that cannot be read is an error, the first in
+    /// declaration order whatever the thread count.
+    pub fn of_all(p: &Pipeline, sources: &[Source]) -> Result<Vec<Self>, PipelineError> {
+        let paths: Vec<&Path> = sources
+            .iter()
+            .flat_map(|s| {
+                s.files
+                    .iter()
+                    .map(PathBuf::as_path)
+                    .chain(s.auxiliary_files())
             })
-            .collect::<Result<Vec<_>, PipelineError>>()?;
-        // Files a reader consults besides its inputs (a code list) count by content.
-        let mut params = source_params(p, source);
-        for aux in source.auxiliary_files() {
-            params.push_str(&format!("\n{}", sha256_file(aux)?));
+            .collect();
+        let mut hashes = paths
+            .par_iter()
+            .map(|f| sha256_file(f))
+            .collect::<Vec<_>>()
+            .into_iter();
+        let pipeline = pipeline_params(p);
+        let mut out = Vec::with_capacity(sources.len());
+        for source in sources {
+            let mine = hashes.by_ref().take(source.files.len());
+            let files = (source.files.iter().zip(mine))
+                .map(|(f, sha256)| {
+                    Ok(FileHash {
+                        file: p.relative(f),
+                        sha256: sha256?,
+                    })
+                })
+                .collect::<Result<Vec<_>, PipelineError>>()?;
+            // Files a reader consults besides its inputs (a code list) count by content.
+            let mut params = format!("{:?}\n{pipeline}", without_files(source));
+            for sha256 in hashes.by_ref().take(source.auxiliary_files().count()) {
+                params.push_str(&format!("\n{}", sha256?));
+            }
+            out.push(SourceFingerprint {
+                tool_version: TOOL_VERSION.to_string(),
+                code: CODE_SOURCE.to_string(),
+                params_sha256: patronage_tables::sha256_hex(params.as_bytes()),
+                files,
+            });
         }
-        Ok(SourceFingerprint {
-            tool_version: TOOL_VERSION.to_string(),
-            code: CODE_SOURCE.to_string(),
-            params_sha256: patronage_tables::sha256_hex(params.as_bytes()),
-            files,
-        })
+        Ok(out)
     }
 
     /// The fingerprint: one hash over every part.
@@ -140,16 +166,26 @@ fn named_changes(
     old: &[(String, String)],
     describe: impl Fn(Change, &str) -> String,
 ) -> Vec<String> {
+    // The first entry of a name counts, looked up by name (a pipeline may have
+    // thousands of sources).
+    fn index(list: &[(String, String)]) -> HashMap<&str, &str> {
+        let mut by_name = HashMap::with_capacity(list.len());
+        for (name, hash) in list {
+            by_name.entry(name.as_str()).or_insert(hash.as_str());
+        }
+        by_name
+    }
+    let (new_by_name, old_by_name) = (index(new), index(old));
     let mut why = Vec::new();
     for (name, hash) in new {
-        match old.iter().find(|(o, _)| o == name) {
+        match old_by_name.get(name.as_str()) {
             None => why.push(describe(Change::New, name)),
-            Some((_, old_hash)) if old_hash != hash => why.push(describe(Change::Changed, name)),
+            Some(old_hash) if old_hash != hash => why.push(describe(Change::Changed, name)),
             Some(_) => {}
         }
     }
     for (name, _) in old {
-        if !new.iter().any(|(n, _)| n == name) {
+        if !new_by_name.contains_key(name.as_str()) {
             why.push(describe(Change::Removed, name));
         }
     }
@@ -158,7 +194,7 @@ fn named_changes(
 
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
 /// allows twice over).
-pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
+pub fn sha256_file(path: &Path) -> Result<String, PipelineError> {
     patronage_tables::sha256_file(path)
         .map(|(_, sha256)| sha256)
         .map_err(|source| {
@@ -176,11 +212,22 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String, PipelineError> {
 /// aggregate stage or the output location use. Fields added to `Source` or
 /// `Pipeline` later count as parameters without further code.
 pub fn source_params(p: &Pipeline, source: &Source) -> String {
-    let source = Source {
+    format!("{:?}\n{}", without_files(source), pipeline_params(p))
+}
+
+/// The source declaration without its file list.
+fn without_files(source: &Source) -> Source {
+    Source {
         pattern: String::new(),
         files: Vec::new(),
         ..source.clone()
-    };
+    }
+}
+
+/// The pipeline-level settings a reader is handed, as text: the same for every
+/// source of a pipeline, so a run computes it once (it copies the pipeline, whose
+/// sources are dropped from the copy).
+fn pipeline_params(p: &Pipeline) -> String {
     let pipeline = Pipeline {
         path: Default::default(),
         dir: Default::default(),
@@ -197,7 +244,7 @@ pub fn source_params(p: &Pipeline, source: &Source) -> String {
         text: std::sync::Arc::from(""),
         ..p.clone()
     };
-    format!("{source:?}\n{pipeline:?}")
+    format!("{pipeline:?}")
 }
 
 /// What the aggregate stage's output depends on.

@@ -1,16 +1,22 @@
 //! The output folder's lock, `<out>/.patronage/lock`: one run writes a folder at
-//! a time. The lock file names its holder (pid, host, start time) so that a
-//! second run can say who is in the way, and so that a lock left by a run that was
-//! killed can be recognised — its pid no longer exists on this host — and taken
-//! over. A lock held from another host is never taken over: this host cannot
-//! tell whether that run is alive.
+//! a time. The lock is the operating system's lock on that file (released by
+//! the system when the run ends, however it ends), taken only on a plain file
+//! the tool creates itself: anything else at that path (a directory, a symbolic
+//! link, a FIFO, a device) is refused with an error saying what it is, never
+//! followed, waited on or removed. The file holds a note naming its holder (pid,
+//! host, start time), so that a second run can say who is in the way; a note
+//! found in a file nobody locks was left by a run that ended without releasing
+//! the lock (killed), and is taken over with a note saying whose it was.
 
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::scheduler_events::{Event, Events};
+use crate::config::kind_of;
 use crate::PipelineError;
 
 /// What a run does when another run holds the lock.
@@ -23,7 +29,7 @@ pub enum LockWait {
     Wait(Option<Duration>),
 }
 
-/// Who holds a lock: the lock file's content.
+/// Who holds a lock: the lock file's note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     /// Process id.
@@ -36,9 +42,6 @@ pub struct Holder {
     /// recycled pid is not mistaken for the holder.
     #[serde(default)]
     pub pid_start: Option<u64>,
-    /// Unique to one acquisition, so a run only ever removes its own lock.
-    #[serde(default)]
-    pub token: String,
 }
 
 impl std::fmt::Display for Holder {
@@ -51,28 +54,26 @@ impl std::fmt::Display for Holder {
     }
 }
 
-/// A held lock; released (the file removed) when dropped.
+/// A held lock: the open lock file. Dropping it removes the file (if it is
+/// still the one locked) and closes it, which releases the lock.
 #[derive(Debug)]
 pub struct OutputLock {
     path: PathBuf,
-    token: String,
+    file: File,
 }
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        if let Ok(Some(h)) = read_holder(&self.path) {
-            if h.token == self.token {
-                let _ = std::fs::remove_file(&self.path);
-            }
+        if still_at(&self.path, &self.file) {
+            let _ = std::fs::remove_file(&self.path);
         }
     }
 }
 
-/// How often a waiting run looks at the lock again.
+/// How often a waiting run tries the lock again.
 const POLL: Duration = Duration::from_millis(100);
-/// A lock file that stays empty or unreadable this long was left by a run killed
-/// while writing it.
-const UNREADABLE_GRACE: Duration = Duration::from_secs(5);
+/// The longest holder note read (a note is about 150 bytes).
+const NOTE_LIMIT: u64 = 4096;
 
 /// Take the lock of the folder whose state directory is `state_dir`.
 pub fn acquire(
@@ -90,61 +91,47 @@ pub fn acquire(
     let started = Instant::now();
     let mut announced = false;
     loop {
-        match try_create(&path, &me) {
+        let mut file = open_lock_file(&path)?;
+        match file.try_lock() {
             Ok(()) => {
-                return Ok(OutputLock {
-                    path: path.clone(),
-                    token: me.token,
-                })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(e)),
-        }
-        let holder = match read_holder(&path) {
-            Ok(Some(h)) => h,
-            Ok(None) => continue, // released meanwhile
-            Err(age) => {
-                if age >= UNREADABLE_GRACE {
-                    let _ = std::fs::remove_file(&path);
-                    events.emit(Event::LockTakenOver {
-                        holder: "an unreadable lock file (a run killed while taking it)"
-                            .to_string(),
-                    });
+                // A run that released the lock meanwhile removed the file this
+                // one opened: lock the file now at the path instead.
+                if !still_at(&path, &file) {
                     continue;
                 }
-                std::thread::sleep(POLL);
-                continue;
+                let left = read_note(&mut file);
+                write_note(&mut file, &me).map_err(io)?;
+                if let Some(holder) = left {
+                    events.emit(Event::LockTakenOver {
+                        holder: holder.ok().map(|h| h.to_string()),
+                    });
+                }
+                return Ok(OutputLock { path, file });
             }
-        };
-        if is_stale(&holder, &me.host) {
-            // Remove it only if it is still the same stale lock.
-            if read_holder(&path).ok().flatten().as_ref() == Some(&holder) {
-                let _ = std::fs::remove_file(&path);
-                events.emit(Event::LockTakenOver {
-                    holder: holder.to_string(),
-                });
-            }
-            continue;
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
+        let holder = match read_note(&mut file) {
+            Some(Ok(h)) => h.to_string(),
+            _ => "a run that has not written its holder note yet".to_string(),
+        };
         match wait {
             LockWait::Fail => {
                 return Err(PipelineError::Locked {
                     path: path.clone(),
-                    holder: holder.to_string(),
+                    holder,
                 })
             }
             LockWait::Wait(limit) => {
                 if limit.is_some_and(|l| started.elapsed() >= l) {
                     return Err(PipelineError::LockTimeout {
                         path: path.clone(),
-                        holder: holder.to_string(),
+                        holder,
                         waited_s: started.elapsed().as_secs_f64(),
                     });
                 }
                 if !announced {
-                    events.emit(Event::LockWaiting {
-                        holder: holder.to_string(),
-                    });
+                    events.emit(Event::LockWaiting { holder });
                     announced = true;
                 }
                 std::thread::sleep(POLL);
@@ -153,9 +140,127 @@ pub fn acquire(
     }
 }
 
-/// The holder of the lock in `state_dir`, if any, without taking it.
+/// Open (creating it if need be) the lock file at `path`, refusing anything
+/// but a plain file: a symbolic link is not followed, and a FIFO or device is
+/// opened without waiting, then refused.
+fn open_lock_file(path: &Path) -> Result<File, PipelineError> {
+    let refuse = |m: &Metadata| PipelineError::LockNotAFile {
+        path: path.to_path_buf(),
+        what: what_it_is(path, m),
+    };
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.file_type().is_file() {
+            return Err(refuse(&m));
+        }
+    }
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|source| {
+        // Replaced by something else between the look and the open.
+        match std::fs::symlink_metadata(path) {
+            Ok(m) if !m.file_type().is_file() => refuse(&m),
+            _ => PipelineError::Write {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    })?;
+    let m = file.metadata().map_err(|source| PipelineError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !m.is_file() {
+        return Err(refuse(&m));
+    }
+    Ok(file)
+}
+
+/// What a path that is not a plain file is, in words (a link with where it
+/// leads).
+fn what_it_is(path: &Path, m: &Metadata) -> String {
+    let t = m.file_type();
+    if t.is_symlink() {
+        return match std::fs::read_link(path) {
+            Ok(target) if path.exists() => {
+                format!("a symbolic link (to {})", target.display())
+            }
+            Ok(target) => format!(
+                "a symbolic link (to {}, which does not exist)",
+                target.display()
+            ),
+            Err(_) => "a symbolic link".to_string(),
+        };
+    }
+    kind_of(&t).to_string()
+}
+
+/// Whether `path` is still the file `file` has open (a released lock's file is
+/// removed, and a new one may be created in its place).
+fn still_at(path: &Path, file: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::symlink_metadata(path), file.metadata()) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.is_file()
+    }
+}
+
+/// The note in an open lock file: `None` when it is empty, else the holder it
+/// names, or `Err(())` when it names none that can be read.
+fn read_note(file: &mut File) -> Option<Result<Holder, ()>> {
+    let mut text = String::new();
+    file.rewind().ok()?;
+    let read = (&*file).take(NOTE_LIMIT).read_to_string(&mut text);
+    if read.is_ok() && text.trim().is_empty() {
+        return None;
+    }
+    Some(serde_json::from_str(&text).map_err(|_| ()))
+}
+
+/// Replace the note in the (locked) lock file with `me`.
+fn write_note(file: &mut File, me: &Holder) -> std::io::Result<()> {
+    let mut text = serde_json::to_string(me).unwrap_or_default();
+    text.push('\n');
+    file.set_len(0)?;
+    file.rewind()?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+/// The run holding the lock in `state_dir`, if any, from the lock file's note,
+/// without taking the lock: a note whose run no longer exists on this host (a
+/// killed run's) names no holder. A lock path that is not a plain file is never
+/// opened (a FIFO would block the caller).
 pub fn holder(state_dir: &Path) -> Option<Holder> {
-    read_holder(&state_dir.join("lock")).ok().flatten()
+    let path = state_dir.join("lock");
+    if !std::fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+        return None;
+    }
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let mut file = options.open(&path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let h = read_note(&mut file)?.ok()?;
+    (!is_stale(&h, &host_name())).then_some(h)
 }
 
 /// Whether a holder is a run that no longer exists on this host.
@@ -183,48 +288,12 @@ pub fn host_name() -> String {
 
 fn this_process() -> Holder {
     let pid = std::process::id();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos();
     Holder {
         pid,
         host: host_name(),
         started_at: super::runlog::utc_now(),
         pid_start: process_start(pid),
-        token: format!("{pid}-{nanos}"),
     }
-}
-
-fn try_create(path: &Path, me: &Holder) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    let mut text = serde_json::to_string(me).unwrap_or_default();
-    text.push('\n');
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
-}
-
-/// The lock's holder; `Ok(None)` when there is no lock; `Err(age)` when the file
-/// exists but cannot be parsed (being written, or left half-written), with its age.
-fn read_holder(path: &Path) -> Result<Option<Holder>, Duration> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(_) => return Err(age(path)),
-    };
-    serde_json::from_str(&text).map(Some).map_err(|_| age(path))
-}
-
-fn age(path: &Path) -> Duration {
-    std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .unwrap_or_default()
 }
 
 /// Whether process `pid` exists (and, where known, is the one that started at
@@ -285,7 +354,6 @@ mod tests {
             host: host_name(),
             started_at: String::new(),
             pid_start: None,
-            token: String::new(),
         };
         assert!(is_stale(&h, &host_name()));
         assert!(!is_stale(&h, "another-host"));
@@ -315,5 +383,59 @@ mod tests {
         assert!(holder(dir.path()).is_none());
         let again = acquire(dir.path(), LockWait::Fail, &Events::default());
         assert!(again.is_ok());
+    }
+
+    /// Records the events of a run.
+    #[derive(Default)]
+    struct Seen(std::sync::Mutex<Vec<Event>>);
+
+    impl crate::scheduler_events::Observer for Seen {
+        fn event(&self, event: &Event) {
+            self.0.lock().unwrap().push(event.clone());
+        }
+    }
+
+    fn taken_over(seen: &Seen) -> Vec<Option<String>> {
+        seen.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                Event::LockTakenOver { holder } => Some(holder.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A lock file nobody locks: with a note, it is taken over naming the
+    /// note's holder; with text that names no holder, it is taken over without
+    /// naming one; empty (a run between creating and locking it), it is simply
+    /// taken. The note is this run's afterwards.
+    #[test]
+    fn an_unlocked_lock_file_is_taken_over_saying_what_it_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        let left = r#"{"pid":4000000,"host":"h","started_at":"2026-11-28T08:00:00.000Z"}"#;
+        for (text, said) in [
+            (
+                left,
+                vec![Some(
+                    "pid 4000000 on host h, started 2026-11-28T08:00:00.000Z".to_string(),
+                )],
+            ),
+            ("\u{1b}[2J garbage", vec![None]),
+            ("", vec![]),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let seen = std::sync::Arc::new(Seen::default());
+            let events = Events::to(seen.clone());
+            let lock = acquire(dir.path(), LockWait::Fail, &events).unwrap();
+            assert_eq!(taken_over(&seen), said, "{text}");
+            let note: Holder =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            assert_eq!(note.pid, std::process::id());
+            drop(lock);
+            assert!(!path.exists());
+        }
     }
 }

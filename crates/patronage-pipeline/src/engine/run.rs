@@ -12,7 +12,6 @@ use std::time::Instant;
 
 use patronage_aggregate::WindowResult;
 use patronage_tables::contracts;
-use rayon::prelude::*;
 
 use patronage_tables::parquet::{check_contract, to_parquet_bytes, Provenance, Written};
 
@@ -29,7 +28,7 @@ use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry};
 use crate::domain::outcome::{table_error, SourceAccount, SourceOutput, Tables};
-use crate::domain::read::read_source;
+use crate::domain::read::read_sources;
 use crate::domain::tables::{self, table_in, Built};
 use crate::quality::{checks, claim_eval, Quality, SourceRows};
 use crate::{CheckResult, PipelineError, TOOL_VERSION};
@@ -132,11 +131,7 @@ fn run_stages(
         commit::remove_stale_temps(&state.join("sources").join(&s.id));
     }
 
-    let checks: Vec<SourceCheck> = p
-        .sources
-        .par_iter()
-        .map(|s| stages::check_source(p, s, &state, options.force))
-        .collect::<Result<_, _>>()?;
+    let checks = stages::check_sources(p, &state, options.force)?;
     let drift = stages::output_drift(&state, output_dir);
     let upstream_now: Vec<(String, Option<String>)> = p
         .sources
@@ -161,12 +156,7 @@ fn run_stages(
         force: options.force,
     });
 
-    let done: Vec<SourceStage> = p
-        .sources
-        .par_iter()
-        .zip(checks)
-        .map(|(s, c)| run_source(p, s, c, &state, events))
-        .collect::<Result<_, _>>()?;
+    let done = run_sources(p, checks, &state, events)?;
     log.extend(done.iter().map(|d| d.log.clone()));
     cache::prune_sources(&state, p);
 
@@ -215,18 +205,7 @@ fn run_stages(
         reasons: reasons.clone(),
     });
     let t = Instant::now();
-    let outputs: Vec<SourceOutput> = p
-        .sources
-        .par_iter()
-        .zip(done)
-        .map(|(s, d)| match d.output {
-            Some(o) => Ok(o),
-            None => match cache::load_output(&state, s, &d.record) {
-                Some(o) => Ok(o),
-                None => read_source(p, s),
-            },
-        })
-        .collect::<Result<_, _>>()?;
+    let outputs = source_outputs(p, done, &state)?;
     let built = finish(p, tables::build(p, outputs)?)?;
     let report = write_outputs(p, output_dir, built, options, events)?;
     let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
@@ -252,40 +231,75 @@ fn run_stages(
     Ok(report)
 }
 
-/// Run one source stage, or skip it when its fingerprint is unchanged.
-fn run_source(
+/// Run the source stages whose fingerprint changed and skip the others, in
+/// declaration order. The stages that run are read together ([`read_sources`]:
+/// their files in one flat parallel pass), and each output is checked and cached
+/// as soon as it is framed; a stage's duration runs from the start of that pass
+/// to its output's place in the cache. The first error in declaration order
+/// stops the run (the outputs of other sources may be cached by then).
+fn run_sources(
     p: &Pipeline,
-    s: &Source,
-    c: SourceCheck,
+    checks: Vec<SourceCheck>,
     state: &Path,
     events: &Events,
-) -> Result<SourceStage, PipelineError> {
-    let stage = source_stage(&s.id);
-    if c.reasons.is_empty() {
-        if let Some(record) = c.record {
-            let reason = stages::skip_reason().to_string();
-            events.emit(Event::StageSkipped {
-                stage: stage.clone(),
-                reason: reason.clone(),
-            });
-            return Ok(SourceStage {
-                record,
-                output: None,
-                log: StageLog {
+) -> Result<Vec<SourceStage>, PipelineError> {
+    let mut done: Vec<(usize, SourceStage)> = Vec::with_capacity(checks.len());
+    let mut to_run: Vec<(usize, &Source, SourceCheck)> = Vec::new();
+    for (i, (s, c)) in p.sources.iter().zip(checks).enumerate() {
+        let stage = source_stage(&s.id);
+        if c.reasons.is_empty() {
+            if let Some(record) = c.record {
+                let reason = stages::skip_reason().to_string();
+                events.emit(Event::StageSkipped {
+                    stage: stage.clone(),
+                    reason: reason.clone(),
+                });
+                let log = StageLog {
                     stage,
                     status: "skipped",
                     reasons: vec![reason],
                     duration_ms: 0,
-                },
-            });
+                };
+                let output = None;
+                done.push((
+                    i,
+                    SourceStage {
+                        record,
+                        output,
+                        log,
+                    },
+                ));
+                continue;
+            }
         }
+        events.emit(Event::StageStarted {
+            stage,
+            reasons: c.reasons.clone(),
+        });
+        to_run.push((i, s, c));
     }
-    events.emit(Event::StageStarted {
-        stage: stage.clone(),
-        reasons: c.reasons.clone(),
+    let started = Instant::now();
+    let sources: Vec<&Source> = to_run.iter().map(|(_, s, _)| *s).collect();
+    let ran = read_sources(p, &sources, |k, output| {
+        let (_, s, c) = &to_run[k];
+        cache_source(s, c, output, state, events, started)
     });
-    let t = Instant::now();
-    let output = read_source(p, s)?;
+    for ((i, _, _), stage) in to_run.iter().zip(ran) {
+        done.push((*i, stage?));
+    }
+    done.sort_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, d)| d).collect())
+}
+
+/// Check a source stage's fresh output against its fingerprint and cache it.
+fn cache_source(
+    s: &Source,
+    c: &SourceCheck,
+    output: SourceOutput,
+    state: &Path,
+    events: &Events,
+    started: Instant,
+) -> Result<SourceStage, PipelineError> {
     // The bytes read must be those fingerprinted (a file rewritten meanwhile
     // would otherwise be cached under the old fingerprint).
     let read: Vec<(&str, &str)> = output
@@ -301,7 +315,8 @@ fn run_source(
         }
     }
     let record = cache::store(state, s, &c.fingerprint, &output)?;
-    let duration_ms = t.elapsed().as_millis() as u64;
+    let stage = source_stage(&s.id);
+    let duration_ms = started.elapsed().as_millis() as u64;
     events.emit(Event::StageFinished {
         stage: stage.clone(),
         rows: output.canonical.height() as u64,
@@ -313,10 +328,34 @@ fn run_source(
         log: StageLog {
             stage,
             status: "ran",
-            reasons: c.reasons,
+            reasons: c.reasons.clone(),
             duration_ms,
         },
     })
+}
+
+/// Every source's output for the aggregate stage, in declaration order: the
+/// fresh output of a stage that ran, else the cached one, else (the cache was
+/// removed meanwhile) the source read again, all such sources together.
+fn source_outputs(
+    p: &Pipeline,
+    done: Vec<SourceStage>,
+    state: &Path,
+) -> Result<Vec<SourceOutput>, PipelineError> {
+    let mut outputs: Vec<Option<SourceOutput>> = p
+        .sources
+        .iter()
+        .zip(done)
+        .map(|(s, d)| d.output.or_else(|| cache::load_output(state, s, &d.record)))
+        .collect();
+    let missing: Vec<usize> = (0..outputs.len())
+        .filter(|&i| outputs[i].is_none())
+        .collect();
+    let again: Vec<&Source> = missing.iter().map(|&i| &p.sources[i]).collect();
+    for (i, output) in missing.iter().zip(read_sources(p, &again, |_, o| Ok(o))) {
+        outputs[*i] = Some(output?);
+    }
+    Ok(outputs.into_iter().flatten().collect())
 }
 
 /// Every table of a run: the domains' tables, then claims and check results,

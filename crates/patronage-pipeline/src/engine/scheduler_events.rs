@@ -30,10 +30,12 @@ pub enum Event {
         /// Who holds it.
         holder: String,
     },
-    /// A lock left by a run that no longer exists was taken over.
+    /// A lock left by a run that ended without releasing it (killed) was taken
+    /// over.
     LockTakenOver {
-        /// Who held it.
-        holder: String,
+        /// Who held it, as the lock file's note said; `null` when the note named
+        /// no holder that could be read.
+        holder: Option<String>,
     },
     /// A stage did not run: its fingerprint is unchanged and its output intact.
     StageSkipped {

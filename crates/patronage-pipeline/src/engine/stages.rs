@@ -3,6 +3,7 @@
 //! tables, rejects, the write of every table and `manifest.json`). `patronage
 //! plan` shows the same decisions without running anything.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -73,42 +74,65 @@ pub(crate) struct SourceCheck {
     pub reasons: Vec<String>,
 }
 
-/// Decide whether a source stage runs.
-pub(crate) fn check_source(
+/// Decide whether each source stage runs, in declaration order. The sources'
+/// files are hashed in one flat pass ([`SourceFingerprint::of_all`]), then each
+/// cached output is checked against its record, one job per source that starts
+/// no parallel work of its own.
+pub(crate) fn check_sources(
     p: &Pipeline,
-    source: &Source,
     state: &Path,
     force: bool,
-) -> Result<SourceCheck, PipelineError> {
-    let fingerprint = SourceFingerprint::of(p, source)?;
-    let record = cache::load_record(state, &source.id);
+) -> Result<Vec<SourceCheck>, PipelineError> {
+    let fingerprints = SourceFingerprint::of_all(p, &p.sources)?;
+    Ok(p.sources
+        .par_iter()
+        .zip(fingerprints)
+        .map(|(source, fingerprint)| check_source(source, fingerprint, state, force))
+        .collect())
+}
+
+/// Decide whether a source stage runs, given its fingerprint now.
+fn check_source(
+    source: &Source,
+    fingerprint: SourceFingerprint,
+    state: &Path,
+    force: bool,
+) -> SourceCheck {
     let mut reasons = Vec::new();
     if force {
         reasons.push("--force".to_string());
     }
-    match &record {
-        None => reasons.push("no cached output (first run of this source here)".to_string()),
-        Some(r) => {
-            reasons.extend(fingerprint.changes_since(&r.fingerprint));
-            if reasons.is_empty() {
-                if let Err(why) = cache::check_files(state, r) {
-                    reasons.push(why);
-                }
+    let record = match cache::load_record(state, &source.id) {
+        Ok(Some(r)) => Some(r),
+        Ok(None) => {
+            reasons.push("no cached output (first run of this source here)".to_string());
+            None
+        }
+        Err(why) => {
+            reasons.push(why);
+            None
+        }
+    };
+    if let Some(r) = &record {
+        reasons.extend(fingerprint.changes_since(&r.fingerprint));
+        if reasons.is_empty() {
+            if let Err(why) = cache::check_files(state, r) {
+                reasons.push(why);
             }
         }
     }
-    Ok(SourceCheck {
+    SourceCheck {
         fingerprint,
         record,
         reasons,
-    })
+    }
 }
 
 /// How the outputs on disk differ from what the aggregate stage last wrote:
 /// `manifest.json` changed or unreadable, a table missing or drifted. Computed
 /// once per run (it hashes every output).
 pub(crate) fn output_drift(state: &Path, output_dir: &Path) -> Vec<String> {
-    let Some(record) = cache::load_aggregate(state) else {
+    let Ok(Some(record)) = cache::load_aggregate(state) else {
         return Vec::new();
     };
     let mut reasons = Vec::new();
@@ -147,20 +171,28 @@ pub(crate) fn check_aggregate(
     if force {
         reasons.push("--force".to_string());
     }
-    let Some(record) = cache::load_aggregate(state) else {
-        reasons.push("no outputs built here yet".to_string());
-        return (reasons, Vec::new());
+    let record = match cache::load_aggregate(state) {
+        Ok(Some(record)) => record,
+        Ok(None) => {
+            reasons.push("no outputs built here yet".to_string());
+            return (reasons, Vec::new());
+        }
+        Err(why) => {
+            reasons.push(why);
+            return (reasons, Vec::new());
+        }
     };
     let old = &record.fingerprint;
+    let mut old_hashes: HashMap<&str, &str> = HashMap::with_capacity(old.upstream.len());
+    for (id, h) in &old.upstream {
+        old_hashes.entry(id.as_str()).or_insert(h.as_str());
+    }
     let known: Vec<(String, String)> = upstream
         .iter()
         .map(|(id, h)| {
-            let h = h.clone().or_else(|| {
-                old.upstream
-                    .iter()
-                    .find(|(o, _)| o == id)
-                    .map(|(_, h)| h.clone())
-            });
+            let h = h
+                .clone()
+                .or_else(|| old_hashes.get(id.as_str()).map(|h| h.to_string()));
             (id.clone(), h.unwrap_or_default())
         })
         .collect();
@@ -187,11 +219,7 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     p.check_state_dir(&state)?;
-    let checks: Vec<SourceCheck> = p
-        .sources
-        .par_iter()
-        .map(|s| check_source(&p, s, &state, options.force))
-        .collect::<Result<_, _>>()?;
+    let checks = check_sources(&p, &state, options.force)?;
     let mut stages = Vec::new();
     let mut upstream = Vec::new();
     let mut inputs_changed = Vec::new();
@@ -209,11 +237,12 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
         let cached = c.record.as_ref().map(|r| r.output_sha256.clone());
         upstream.push((s.id.clone(), if run { None } else { cached }));
         // Input hashes are part of a source's output (they go into the manifest
-        // and the footers), so a changed input always changes it.
+        // and the footers), so a changed input always changes it. Without a
+        // usable record, whether the output changes is known only once it runs.
         let files_changed = c
             .record
             .as_ref()
-            .is_none_or(|r| r.fingerprint.files != c.fingerprint.files);
+            .is_some_and(|r| r.fingerprint.files != c.fingerprint.files);
         if run && files_changed {
             inputs_changed.push(format!("inputs of source:{} changed", s.id));
         }

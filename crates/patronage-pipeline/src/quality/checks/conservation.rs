@@ -4,6 +4,8 @@
 //! the source's records as the accounting says they keep and reject. Pipeline
 //! files cannot declare it, nor name a check with its prefix.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
@@ -28,25 +30,51 @@ pub struct SourceRows<'a> {
     pub rows: &'a RowAccount,
 }
 
-/// The row accounting check of `source`; `frame` gives a built table by name.
-pub(super) fn check<'f>(
-    source: &SourceRows<'_>,
+/// The row accounting checks of `sources`, in their order; `frame` gives a
+/// built table by name. Each table is counted once for every source (a run may
+/// have thousands of sources).
+pub(super) fn check_all<'f>(
+    sources: &[SourceRows<'_>],
     frame: impl Fn(&str) -> Option<&'f DataFrame>,
-) -> PolarsResult<CheckResult> {
-    let canonical = source.canonical;
-    let kept = frame(canonical.name)
-        .map(|df| count_records(df, source.id, record_columns(canonical)))
-        .transpose()?;
-    let rejected = frame(contracts::REJECTS.name)
-        .map(|df| count_records(df, source.id, &[]))
-        .transpose()?;
-    Ok(conservation(
-        source.id,
-        canonical,
-        source.rows,
-        kept,
-        rejected,
-    ))
+) -> PolarsResult<Vec<CheckResult>> {
+    let mut counted: BTreeMap<&str, Option<BTreeMap<String, u64>>> = BTreeMap::new();
+    for table in sources
+        .iter()
+        .map(|s| s.canonical)
+        .chain([&contracts::REJECTS])
+    {
+        if !counted.contains_key(table.name) {
+            let key = if table.name == contracts::REJECTS.name {
+                &[][..]
+            } else {
+                record_columns(table)
+            };
+            let counts = frame(table.name)
+                .map(|df| count_records(df, key))
+                .transpose()?
+                .flatten();
+            counted.insert(table.name, counts);
+        }
+    }
+    // A table without a `source_id` column cannot be counted (None); a source
+    // with no row in a table that has one holds 0 records there.
+    let records = |table: &str, id: &str| {
+        counted
+            .get(table)
+            .map(|c| c.as_ref().map(|c| c.get(id).copied().unwrap_or(0)))
+    };
+    Ok(sources
+        .iter()
+        .map(|s| {
+            conservation(
+                s.id,
+                s.canonical,
+                s.rows,
+                records(s.canonical.name, s.id),
+                records(contracts::REJECTS.name, s.id),
+            )
+        })
+        .collect())
 }
 
 /// The columns that name one source record in a canonical table. A record may
@@ -62,33 +90,33 @@ fn record_columns(table: &TableSpec) -> &'static [&'static str] {
     }
 }
 
-/// Records of `df` whose `source_id` is `id`: distinct values of `key`, or rows
-/// when `key` is empty; None when the table has no `source_id` column.
-fn count_records(df: &DataFrame, id: &str, key: &[&str]) -> PolarsResult<Option<u64>> {
-    if df.column("source_id").is_err() {
+/// Records of `df` per `source_id`: distinct values of `key`, or rows when `key`
+/// is empty; None when the table has no `source_id` column.
+fn count_records(df: &DataFrame, key: &[&str]) -> PolarsResult<Option<BTreeMap<String, u64>>> {
+    let Ok(ids) = df.column("source_id") else {
         return Ok(None);
-    }
-    let rows = df
-        .clone()
-        .lazy()
-        .filter(col("source_id").eq(lit(id)))
-        .collect()?;
-    if key.is_empty() {
-        return Ok(Some(rows.height() as u64));
-    }
+    };
+    let ids = ids.str()?;
     let columns = key
         .iter()
-        .map(|c| rows.column(c)?.cast(&DataType::String))
+        .map(|c| df.column(c)?.cast(&DataType::String))
         .collect::<PolarsResult<Vec<_>>>()?;
-    let mut seen = std::collections::BTreeSet::new();
-    for i in 0..rows.height() {
-        let record: Vec<Option<String>> = columns
-            .iter()
-            .map(|c| c.str().map(|s| s.get(i).map(str::to_string)))
-            .collect::<PolarsResult<_>>()?;
-        seen.insert(record);
+    let mut seen = BTreeSet::new();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for i in 0..df.height() {
+        let Some(id) = ids.get(i) else { continue };
+        if !key.is_empty() {
+            let record: Vec<Option<&str>> = columns
+                .iter()
+                .map(|c| c.str().map(|s| s.get(i)))
+                .collect::<PolarsResult<_>>()?;
+            if !seen.insert((id, record)) {
+                continue;
+            }
+        }
+        *counts.entry(id.to_string()).or_default() += 1;
     }
-    Ok(Some(seen.len() as u64))
+    Ok(Some(counts))
 }
 
 /// read = kept + dropped + rejected from the run's accounting, and the kept and

@@ -302,9 +302,7 @@ pub(crate) fn evaluate(
         };
         out.push(result);
     }
-    for source in sources {
-        out.push(conservation::check(source, frame).map_err(err)?);
-    }
+    out.extend(conservation::check_all(sources, frame).map_err(err)?);
     out.sort_by(|a, b| a.check.cmp(&b.check));
     Ok(out)
 }
