@@ -93,12 +93,7 @@ pub fn decode_utf8_or_windows_1252<'a>(
         });
     }
     crate::text::refuse_utf16(path, bytes)?;
-    let body = crate::text::strip_bom(bytes);
-    if std::str::from_utf8(body).is_ok() {
-        return Ok(Cow::Borrowed(bytes));
-    }
-    let (text, _, _) = TextEncoding::Windows1252.codec().decode(body);
-    Ok(Cow::Owned(text.into_owned().into_bytes()))
+    Ok(utf8_or(bytes, TextEncoding::Windows1252))
 }
 
 /// Decode `bytes`, declared to be in `declared`, to UTF-8.

@@ -39,6 +39,9 @@ pub struct FtsObjects {
 pub struct FtsFlow {
     /// Line where the flow starts in its page.
     pub line: u64,
+    /// Column (1-based, in characters) where it starts on that line: flows on
+    /// one line (a page saved minified) stay apart.
+    pub column: u64,
     /// Flow id.
     pub id: String,
     /// `amountUSD` in cents.
@@ -142,13 +145,12 @@ pub fn parse_page(path: &Path, bytes: &[u8]) -> Result<FtsPage, ExtractError> {
     };
     for raw in flows {
         out.rows_read += 1;
-        let line = lines.line_of(raw);
-        match parse_flow(raw.get(), line) {
+        let (line, column) = lines.position_of(raw);
+        match parse_flow(raw.get(), line, column) {
             Ok(f) => out.rows.push(f),
-            Err((reason, detail)) => {
-                out.rejects
-                    .push(RowReject::new(line, reason, detail, raw.get()))
-            }
+            Err((reason, detail)) => out
+                .rejects
+                .push(RowReject::new(line, reason, detail, raw.get()).at_column(column)),
         }
     }
     Ok(FtsPage {
@@ -211,7 +213,7 @@ fn objects(v: Option<&Value>) -> Result<FtsObjects, String> {
     Ok(out)
 }
 
-fn parse_flow(text: &str, line: u64) -> Result<FtsFlow, (&'static str, String)> {
+fn parse_flow(text: &str, line: u64, column: u64) -> Result<FtsFlow, (&'static str, String)> {
     let o: serde_json::Map<String, Value> = serde_json::from_str(text)
         .map_err(|_| ("not_a_record", "a flow is not a JSON object".to_string()))?;
     let id = o
@@ -263,6 +265,7 @@ fn parse_flow(text: &str, line: u64) -> Result<FtsFlow, (&'static str, String)> 
         .map_err(|m| ("bad_object", format!("flow {id}: {m}")))?;
     Ok(FtsFlow {
         line,
+        column,
         amount_usd_cents,
         status,
         boundary,
@@ -545,5 +548,11 @@ mod tests {
         let reasons: Vec<_> = p.flows.rejects.iter().map(|r| r.reason).collect();
         assert_eq!(reasons, ["unknown_status", "missing_field"]);
         assert_eq!(p.flows.rows_read, 2);
+        // Both flows sit on line 1 (a page saved minified): their columns keep
+        // them apart. The first `{` follows the 32 characters of
+        // `{"status":"ok","data":{"flows":[`; the second follows the first
+        // flow's 66 characters and `, `.
+        let at: Vec<_> = p.flows.rejects.iter().map(|r| (r.line, r.column)).collect();
+        assert_eq!(at, [(1, 33), (1, 101)]);
     }
 }

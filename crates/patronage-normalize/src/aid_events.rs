@@ -277,7 +277,8 @@ pub fn fts(flows: &[(&FtsFlow, &AidContext)], shared: SharedBoundary) -> Vec<Fts
                     other.map_or("missing".to_string(), |o| format!("`{o}`"))
                 ),
                 &f.raw,
-            ))),
+            )
+            .at_column(f.column))),
         }
     };
     let verdicts: Vec<Option<FtsOutcome>> = flows.iter().map(|(f, _)| alone(f)).collect();
@@ -328,12 +329,15 @@ fn fts_events(f: &FtsFlow, ctx: &AidContext, listed: &[&str]) -> FtsOutcome {
     years.sort_unstable();
     years.dedup();
     if years.is_empty() {
-        return FtsOutcome::Rejected(RowReject::new(
-            f.line,
-            "no_usage_year",
-            format!("flow {}: no UsageYear object on either side", f.id),
-            &f.raw,
-        ));
+        return FtsOutcome::Rejected(
+            RowReject::new(
+                f.line,
+                "no_usage_year",
+                format!("flow {}: no UsageYear object on either side", f.id),
+                &f.raw,
+            )
+            .at_column(f.column),
+        );
     }
     let stage = match f.status.as_str() {
         "paid" => AidStage::Paid,
@@ -585,6 +589,7 @@ mod tests {
     fn flow(id: &str, boundary: &str, cents: i64, years: &[i32]) -> FtsFlow {
         FtsFlow {
             line: 1,
+            column: 1,
             id: id.to_string(),
             amount_usd_cents: cents,
             status: "paid".to_string(),

@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 
 use glob::{MatchOptions, Pattern};
 
-use super::paths::{kind_of, PathPolicy};
+use super::paths::{kind_of, what_is, PathPolicy};
 
 /// The most files one source's pattern may match.
 pub(crate) const MAX_MATCHES: usize = 100_000;
@@ -308,12 +308,10 @@ impl Walk<'_> {
         let meta = match std::fs::metadata(fs_path(path)) {
             Ok(m) => m,
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                let target = std::fs::read_link(fs_path(path))
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_default();
                 return Err(format!(
-                    "`{}` is a symbolic link to `{target}`, which does not exist",
-                    self.rel(path)
+                    "`{}` is {}",
+                    self.rel(path),
+                    what_is(fs_path(path), &link.file_type())
                 ));
             }
             Err(e) => return Err(format!("{}: {e}", path.display())),

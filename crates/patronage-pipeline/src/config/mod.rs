@@ -15,7 +15,7 @@ mod source;
 pub use format::{
     no_options, Domain, FormatOptions, FormatSpec, Invalid, NoOptions, OptionsInput, Parsed,
 };
-pub(crate) use paths::kind_of;
+pub(crate) use paths::what_is;
 pub use pipeline::{LoadOptions, Pipeline};
 pub use quality::{Number, RawCheck, RawClaim};
 pub use sheet::{sheet_source, RawSheet, SheetSource};

@@ -214,14 +214,7 @@ fn check_state_entries(state: &Path, dir: &Path) -> Result<(), String> {
 }
 
 fn not_the_tools(state: &Path, path: &Path, t: &std::fs::FileType) -> String {
-    let what = if t.is_symlink() {
-        let target = std::fs::read_link(path)
-            .map(|t| format!(" to `{}`", t.display()))
-            .unwrap_or_default();
-        format!("a symbolic link{target}")
-    } else {
-        kind_of(t).to_string()
-    };
+    let what = what_is(path, t);
     format!(
         "`{}` is {what}: the state folder {} holds the stage cache, the lock and the run \
          log, which the tool creates itself as plain folders and files, and follows no \
@@ -229,6 +222,22 @@ fn not_the_tools(state: &Path, path: &Path, t: &std::fs::FileType) -> String {
         path.display(),
         state.display()
     )
+}
+
+/// What `path` (of type `t`, its links not followed) is, for messages: a link
+/// with where it leads and whether that exists, else [`kind_of`].
+pub(crate) fn what_is(path: &Path, t: &std::fs::FileType) -> String {
+    if !t.is_symlink() {
+        return kind_of(t).to_string();
+    }
+    match std::fs::read_link(path) {
+        Ok(target) if path.exists() => format!("a symbolic link to `{}`", target.display()),
+        Ok(target) => format!(
+            "a symbolic link to `{}`, which does not exist",
+            target.display()
+        ),
+        Err(_) => "a symbolic link".to_string(),
+    }
 }
 
 /// What a file that is not a plain file or folder is, for messages.

@@ -11,7 +11,16 @@ use crate::PipelineError;
 
 /// Read and validate a pipeline file.
 pub fn load(path: &Path, options: LoadOptions) -> Result<Pipeline, PipelineError> {
+    load_checked(path, options).map(|(p, _)| p)
+}
+
+/// Read and validate a pipeline file, with its checks and claims as validated
+/// (a run evaluates them; validating once is enough).
+pub(crate) fn load_checked(
+    path: &Path,
+    options: LoadOptions,
+) -> Result<(Pipeline, Quality), PipelineError> {
     let p = Pipeline::load(path, &formats::specs(), options)?;
-    Quality::of(&p)?;
-    Ok(p)
+    let quality = Quality::of(&p)?;
+    Ok((p, quality))
 }

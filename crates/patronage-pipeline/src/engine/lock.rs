@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::scheduler_events::{Event, Events};
-use crate::config::kind_of;
+use crate::config::what_is;
 use crate::PipelineError;
 
 /// What a run does when another run holds the lock.
@@ -146,7 +146,7 @@ pub fn acquire(
 fn open_lock_file(path: &Path) -> Result<File, PipelineError> {
     let refuse = |m: &Metadata| PipelineError::LockNotAFile {
         path: path.to_path_buf(),
-        what: what_it_is(path, m),
+        what: what_is(path, &m.file_type()),
     };
     if let Ok(m) = std::fs::symlink_metadata(path) {
         if !m.file_type().is_file() {
@@ -178,25 +178,6 @@ fn open_lock_file(path: &Path) -> Result<File, PipelineError> {
         return Err(refuse(&m));
     }
     Ok(file)
-}
-
-/// What a path that is not a plain file is, in words (a link with where it
-/// leads).
-fn what_it_is(path: &Path, m: &Metadata) -> String {
-    let t = m.file_type();
-    if t.is_symlink() {
-        return match std::fs::read_link(path) {
-            Ok(target) if path.exists() => {
-                format!("a symbolic link (to {})", target.display())
-            }
-            Ok(target) => format!(
-                "a symbolic link (to {}, which does not exist)",
-                target.display()
-            ),
-            Err(_) => "a symbolic link".to_string(),
-        };
-    }
-    kind_of(&t).to_string()
 }
 
 /// Whether `path` is still the file `file` has open (a released lock's file is

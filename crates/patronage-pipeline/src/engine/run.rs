@@ -18,7 +18,7 @@ use patronage_tables::parquet::{check_contract, to_parquet_bytes, Provenance, Wr
 use super::cache::{self, AggregateRecord, SourceRecord};
 use super::commit::{self, Pending};
 use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
-use super::load::load;
+use super::load::load_checked;
 use super::lock;
 use super::options::RunOptions;
 use super::runlog::{self, RunLog, StageLog};
@@ -27,7 +27,7 @@ use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
 use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry};
-use crate::domain::outcome::{table_error, SourceAccount, SourceOutput, Tables};
+use crate::domain::outcome::{table_error, SourceAccount, SourceOutput};
 use crate::domain::read::read_sources;
 use crate::domain::tables::{self, table_in, Built};
 use crate::quality::{checks, claim_eval, Quality, SourceRows};
@@ -75,14 +75,14 @@ pub struct ChecksFailed {
 
 /// Run a pipeline file end to end.
 pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, PipelineError> {
-    let p = load(pipeline_path, options.load)?;
+    let (p, quality) = load_checked(pipeline_path, options.load)?;
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     p.check_state_dir(&state)?;
     let _lock = lock::acquire(&state, options.wait, &options.events)?;
     let (started, started_at) = (Instant::now(), runlog::utc_now());
     let mut stages = Vec::new();
-    let result = run_stages(&p, &output_dir, options, &mut stages);
+    let result = run_stages(&p, &quality, &output_dir, options, &mut stages);
     let logged = runlog::append(
         &state,
         &RunLog {
@@ -118,6 +118,7 @@ struct SourceStage {
 
 fn run_stages(
     p: &Pipeline,
+    quality: &Quality,
     output_dir: &Path,
     options: &RunOptions,
     log: &mut Vec<StageLog>,
@@ -206,7 +207,7 @@ fn run_stages(
     });
     let t = Instant::now();
     let outputs = source_outputs(p, done, &state)?;
-    let built = finish(p, tables::build(p, outputs)?)?;
+    let built = finish(p, quality, tables::build(p, outputs)?)?;
     let report = write_outputs(p, output_dir, built, options, events)?;
     let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
     cache::store_aggregate(
@@ -358,46 +359,35 @@ fn source_outputs(
     Ok(outputs.into_iter().flatten().collect())
 }
 
-/// Every table of a run: the domains' tables, then claims and check results,
-/// in dictionary order.
+/// Every table of a run: the domains' tables (`built.frames`), then claims and
+/// check results, in dictionary order.
 struct RunTables {
-    frames: Tables,
-    windows: Vec<WindowResult>,
-    inputs: Vec<InputEntry>,
-    sources: Vec<SourceAccount>,
-    inputs_sha256: String,
+    built: Built,
     prov: Provenance,
     checks: Vec<CheckResult>,
 }
 
 /// The claims and the data checks over the domains' tables, then every table in
 /// dictionary order.
-fn finish(p: &Pipeline, built: Built) -> Result<RunTables, PipelineError> {
-    let Built {
-        mut frames,
-        windows,
-        inputs,
-        sources,
-        inputs_sha256,
-    } = built;
-    let quality = Quality::of(p)?;
+fn finish(p: &Pipeline, quality: &Quality, mut built: Built) -> Result<RunTables, PipelineError> {
     let prov = Provenance {
         pipeline: p.name.clone(),
         pipeline_sha256: p.sha256.clone(),
-        inputs_sha256: inputs_sha256.clone(),
+        inputs_sha256: built.inputs_sha256.clone(),
     };
+    let (frames, sources) = (&mut built.frames, &built.sources);
     // Claims read every table but their own and check_results.
-    let claims = claim_eval::evaluate(&quality.claims, |t| table_in(&frames, t))?;
+    let claims = claim_eval::evaluate(&quality.claims, |t| table_in(frames, t))?;
     frames.push((&contracts::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
-    let accounts: Vec<_> = (p.sources.iter().zip(&sources))
+    let accounts: Vec<_> = (p.sources.iter().zip(sources))
         .map(|(s, a)| SourceRows {
             id: &s.id,
             canonical: s.format.domain.canonical_table(),
             rows: &a.rows,
         })
         .collect();
-    let checks = checks::evaluate(&quality.checks, &accounts, &frames)?;
+    let checks = checks::evaluate(&quality.checks, &accounts, frames)?;
     frames.push((
         &contracts::CHECK_RESULTS,
         checks::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
@@ -410,11 +400,7 @@ fn finish(p: &Pipeline, built: Built) -> Result<RunTables, PipelineError> {
             .unwrap_or(usize::MAX)
     });
     Ok(RunTables {
-        frames,
-        windows,
-        inputs,
-        sources,
-        inputs_sha256,
+        built,
         prov,
         checks,
     })
@@ -457,11 +443,14 @@ fn write_outputs(
     events: &Events,
 ) -> Result<RunReport, PipelineError> {
     let RunTables {
-        mut frames,
-        windows,
-        inputs,
-        sources,
-        inputs_sha256,
+        built:
+            Built {
+                mut frames,
+                windows,
+                inputs,
+                sources,
+                inputs_sha256,
+            },
         prov,
         checks,
     } = built;

@@ -30,7 +30,6 @@ mod render;
 mod results;
 mod row_count;
 mod source_agreement;
-#[cfg(test)]
 mod testing;
 mod unique;
 

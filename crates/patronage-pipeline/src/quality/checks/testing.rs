@@ -1,6 +1,8 @@
 //! The table the check kinds' tests run on, and a helper that evaluates one
 //! check on it. Test code only.
 
+#![cfg(test)]
+
 use patronage_tables::contracts;
 use polars::prelude::*;
 
