@@ -6,6 +6,7 @@
 pub mod aid_stage;
 pub mod countries;
 pub mod flow;
+pub mod hs_revisions;
 pub mod labor;
 pub mod money;
 pub mod oecd_codes;
@@ -17,6 +18,7 @@ pub use countries::{
     series_of, Country, CountryKind, CountryRegistry, LookupError, Succession, SUCCESSIONS,
 };
 pub use flow::Flow;
+pub use hs_revisions::{HsCorrespondence, HsRevision, Targets};
 pub use money::{ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
 pub use trade_codes::{CodeError, TradeCodes};
