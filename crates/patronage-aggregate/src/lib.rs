@@ -15,6 +15,7 @@
 
 pub mod aid;
 pub mod commodity;
+pub mod hs_conversion;
 pub mod comparison;
 mod focus;
 pub mod influence;
