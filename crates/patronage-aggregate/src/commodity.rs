@@ -9,12 +9,19 @@
 //! Russia's 10) and SITC rows are not HS chapters and are left out. Each figure
 //! comes from one source: a partner's report before the focus country's own, then
 //! the source declared first.
+//!
+//! With a conversion spec (a pipeline's `classification_target`), 6-digit rows of
+//! other revisions are first moved to the target revision ([`crate::hs_conversion`]),
+//! so chapters of different revisions are never added together unconverted without
+//! saying so: each chapter names the revisions it was summed from and how its rows
+//! were converted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
 use crate::focus::focus_rows;
+use crate::hs_conversion::{convert, Conversion, ConversionSpec};
 use crate::{usd, Mills, MirrorSpec};
 
 /// One row of `trade_by_commodity`, money in thousandths.
@@ -38,12 +45,31 @@ pub struct CommodityRow {
     pub level: i32,
     /// `mirror` or `direct`.
     pub basis: &'static str,
+    /// The revisions the rows were in, `+` between them (`H4`, `H3+H5`).
+    pub classification: String,
+    /// How the rows were converted, `+` between the flags (`as_reported`,
+    /// `exact+split_equal`).
+    pub conversion: String,
+}
+
+/// A chapter's sum and what went into it.
+#[derive(Debug, Clone, Default)]
+struct Chapter {
+    value: Mills,
+    classes: BTreeSet<String>,
+    conversions: BTreeSet<Conversion>,
+}
+
+/// The names of a set, `+` between them.
+fn joined<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().collect::<Vec<_>>().join("+")
 }
 
 /// Chapters per (partner, year, flow) for the spec's focus, in key order.
 pub fn commodity_rows(
     trade_flows: &DataFrame,
     spec: &MirrorSpec,
+    conversion: Option<&ConversionSpec>,
 ) -> PolarsResult<Vec<CommodityRow>> {
     let annual_hs_levels = col("month_first")
         .eq(lit(1))
@@ -79,7 +105,7 @@ pub fn commodity_rows(
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
     type Pick = (u8, usize, String, i32);
-    type Chapters = BTreeMap<String, Mills>;
+    type Chapters = BTreeMap<String, Chapter>;
     let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
@@ -94,29 +120,48 @@ pub fn commodity_rows(
         ) else {
             continue;
         };
-        if !class.get(i).is_some_and(|k| k.starts_with('H')) {
+        let Some(k) = class.get(i).filter(|k| k.starts_with('H')) else {
             continue; // SITC and national codes are not HS chapters
-        }
-        let Some(hs2) = c.get(..2).filter(|h| h.bytes().all(|b| b.is_ascii_digit())) else {
-            continue;
         };
+        if !c.get(..2).is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit())) {
+            continue;
+        }
         let flow = if x { "export" } else { "import" };
         // Level 6 sorts first (a lower key) so a source's 6-digit rows win over its chapters.
         let pick = (u8::from(!m), rank(s), s.to_string(), -l);
-        *by.entry((p.to_string(), y, flow))
+        let chapters = by
+            .entry((p.to_string(), y, flow))
             .or_default()
             .entry(pick)
-            .or_default()
-            .entry(hs2.to_string())
-            .or_default() += Mills::from(v);
+            .or_default();
+        for part in convert(k, c, l, v, conversion) {
+            let Some(hs2) = part
+                .code
+                .get(..2)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let ch = chapters.entry(hs2.to_string()).or_default();
+            ch.value += Mills::from(part.mills);
+            let class = match (conversion, part.conversion) {
+                (Some(t), Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual) => {
+                    t.target.name()
+                }
+                _ => k,
+            };
+            ch.classes.insert(class.to_string());
+            ch.conversions.insert(part.conversion);
+        }
     }
     let mut out = Vec::new();
     for ((p, y, flow), picks) in by {
         let Some(((basis_rank, _, source, neg_level), chapters)) = picks.into_iter().next() else {
             continue;
         };
-        let total: Mills = chapters.values().sum();
-        for (hs2, value) in chapters {
+        let total: Mills = chapters.values().map(|c| c.value).sum();
+        for (hs2, ch) in chapters {
+            let value = ch.value;
             out.push(CommodityRow {
                 partner: p.clone(),
                 year: y,
@@ -131,6 +176,8 @@ pub fn commodity_rows(
                 source: source.clone(),
                 level: -neg_level,
                 basis: if basis_rank == 0 { "mirror" } else { "direct" },
+                classification: joined(ch.classes.iter().map(String::as_str)),
+                conversion: joined(ch.conversions.iter().map(|c| c.name())),
             });
         }
     }
@@ -155,6 +202,8 @@ pub fn trade_by_commodity_frame(
             column!("commodity_level_used", |r| r.level),
             column!("basis", |r| r.basis),
             column!("source_id", |r| r.source.clone()),
+            column!("classification", |r| r.classification.clone()),
+            column!("conversion", |r| r.conversion.clone()),
         ]
     )
 }
@@ -162,6 +211,7 @@ pub fn trade_by_commodity_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hs_conversion::SplitRule;
     use crate::test_flows::{trade_flows, Flow};
 
     /// (source, reporter, partner, flow, classification, code, level, usd)
@@ -213,7 +263,7 @@ mod tests {
             commodity: "TOTAL".into(),
             source_priority: vec!["a".into(), "b".into()],
         };
-        let out = commodity_rows(&frame(&rows), &spec).unwrap();
+        let out = commodity_rows(&frame(&rows), &spec, None).unwrap();
         let got: Vec<(&str, &str, Mills, f64, &str, i32)> = out
             .iter()
             .map(|r| {
@@ -235,5 +285,64 @@ mod tests {
                 ("import", "27", 40_000, 0.4, "a", 6),
             ]
         );
+    }
+
+    /// Fixture rows of two revisions for one figure (CHN's 2020 imports from PRK,
+    /// source "a"): HS 2012 (H4) rows 030611 = $9 and 580127 = $5; HS 2007 (H3)
+    /// rows 580124 = $30, 580125 = $10, 270111 = $50. In the UNSD HS 2012-HS 2007
+    /// table, H4 580127 = H3 580124 + 580125, and H4 030611 (shrimps) = H3 030611 +
+    /// 160540 (prepared shrimps), so converting into H3 crosses chapters.
+    ///
+    /// By hand, into H4 (every H3 code moves whole): chapter 03 = 9; 27 = 50;
+    /// 58 = 30 + 10 + 5 = 45. Into H3 with equal splits: 030611 gives 4.5 to
+    /// chapter 03 and 4.5 to chapter 16; 580127 gives 2.5 + 2.5 to chapter 58, so
+    /// 03 = 4.5, 16 = 4.5, 27 = 50, 58 = 40 + 5 = 45. Both add up to the $104 read.
+    #[test]
+    fn two_revisions_convert_to_the_hand_computed_chapters() {
+        let rows = [
+            ("a", "CHN", "PRK", "import", "H4", "030611", 6, 9.0),
+            ("a", "CHN", "PRK", "import", "H4", "580127", 6, 5.0),
+            ("a", "CHN", "PRK", "import", "H3", "580124", 6, 30.0),
+            ("a", "CHN", "PRK", "import", "H3", "580125", 6, 10.0),
+            ("a", "CHN", "PRK", "import", "H3", "270111", 6, 50.0),
+        ];
+        let spec = MirrorSpec {
+            focus: "PRK".into(),
+            commodity: "TOTAL".into(),
+            source_priority: vec!["a".into()],
+        };
+        let chapters = |target: &str, split| {
+            let conv = ConversionSpec {
+                target: patronage_core::HsRevision::parse(target).unwrap(),
+                split,
+            };
+            commodity_rows(&frame(&rows), &spec, Some(&conv))
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.hs2, r.value, r.classification, r.conversion))
+                .collect::<Vec<_>>()
+        };
+        let s = |x: &str| x.to_string();
+        assert_eq!(
+            chapters("H4", SplitRule::SameCode),
+            [
+                (s("03"), 9_000, s("H4"), s("as_reported")),
+                (s("27"), 50_000, s("H4"), s("exact")),
+                (s("58"), 45_000, s("H4"), s("as_reported+exact")),
+            ]
+        );
+        assert_eq!(
+            chapters("H3", SplitRule::Equal),
+            [
+                (s("03"), 4_500, s("H3"), s("split_equal")),
+                (s("16"), 4_500, s("H3"), s("split_equal")),
+                (s("27"), 50_000, s("H3"), s("as_reported")),
+                (s("58"), 45_000, s("H3"), s("as_reported+split_equal")),
+            ]
+        );
+        // Unconverted, the chapters say that two revisions were added together.
+        let plain = commodity_rows(&frame(&rows), &spec, None).unwrap();
+        assert_eq!(plain[2].classification, "H3+H4");
+        assert_eq!(plain[2].value, 45_000);
     }
 }

@@ -6,6 +6,8 @@
 //! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
 //! * [`comparison`] sets every source's figures side by side with their spread;
 //! * [`commodity`] breaks the focus country's trade into HS chapters;
+//! * [`hs_conversion`] moves HS codes between revisions (H0..H6);
+//! * [`trade_by_group`] gives the trade in named groups of HS codes (sanctioned goods);
 //! * [`influence`] sets the patrons side by side per year and names the lead one.
 //!
 //! Money is carried in integer thousandths of a dollar and summed exactly, so
@@ -22,6 +24,7 @@ pub mod influence;
 pub mod labor_summary;
 pub mod mirror;
 pub mod share;
+pub mod trade_by_group;
 pub mod windows;
 
 #[cfg(test)]
@@ -35,7 +38,11 @@ pub use labor_summary::{
     labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally, TallyError,
 };
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
+pub use hs_conversion::{ConversionSpec, SplitRule};
 pub use share::partner_share_frame;
+pub use trade_by_group::{
+    commodity_group_bans_frame, group_rows, trade_by_group_frame, GroupBan, GroupRow, GroupSpec,
+};
 pub use windows::{compute_windows, trade_windows_frame, PeriodSums, WindowResult, WindowSpec};
 
 /// An exact sum of money in integer thousandths of a dollar (cents for aid):

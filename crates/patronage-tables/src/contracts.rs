@@ -333,6 +333,48 @@ pub const TRADE_BY_COMMODITY: TableSpec = TableSpec {
         col("commodity_level_used", Int32, false, "6 when summed from 6-digit rows, 2 when the source gives chapters."),
         col("basis", Str, false, "mirror (the partner's report) or direct (the focus country's own)."),
         col("source_id", Str, false, "The one source the figure comes from (a partner report first, then the source declared first)."),
+        col("classification", Str, false, "HS revisions the chapter was summed in, `+` between them: the pipeline's classification_target where rows were converted, else as reported (H0..H6)."),
+        col("conversion", Str, false, "How the rows were converted to classification_target, `+` between flags: as_reported, exact (one-to-one or many-to-one), split_same_code or split_equal (one-to-many, by the declared rule), chapter_unconverted, code_not_in_revision, revision_unknown."),
+    ],
+};
+
+/// Trade in named groups of HS codes (a pipeline's `[[commodity_groups]]`).
+pub const TRADE_BY_GROUP: TableSpec = TableSpec {
+    name: "trade_by_group",
+    key: &["focus_iso3", "partner_iso3", "group_id", "flow", "year", "month_first", "month_last"],
+    doc: "The focus country's trade with each partner in each commodity group of the pipeline (sanctioned goods), per flow and period, from one source at one level of detail: 6-digit rows where the source has them.",
+    columns: &[
+        col("focus_iso3", Str, false, "The focus country."),
+        col("partner_iso3", Str, false, "The partner."),
+        col("group_id", Str, false, "The group, as declared in [[commodity_groups]]."),
+        col("flow", Str, false, "export or import, from the focus country's side."),
+        col("year", Int32, false, "Calendar year."),
+        col("month_first", Int32, false, "First month of the period (1 for a year)."),
+        col("month_last", Int32, false, "Last month of the period (12 for a year)."),
+        col("value_usd", Float64, false, "Trade in the group's codes over the period, current US dollars."),
+        col("commodity_level_used", Int32, false, "Digits of the rows summed: 6, 4 or 2 (the finest the source has for the group)."),
+        col("basis", Str, false, "mirror (the partner's report) or direct (the focus country's own)."),
+        col("source_id", Str, false, "The one source the figure comes from (a partner report first, then the source declared first)."),
+        col("classification", Str, false, "HS revisions the rows were in (or converted to), `+` between them."),
+        col("conversion", Str, false, "How the rows were converted to classification_target, `+` between flags (as in trade_by_commodity)."),
+    ],
+};
+
+/// The bans and caps on each commodity group.
+pub const COMMODITY_GROUP_BANS: TableSpec = TableSpec {
+    name: "commodity_group_bans",
+    key: &["group_id", "date", "resolution"],
+    doc: "Each commodity group's bans and caps as the pipeline declares them: the resolution, its date and its citation.",
+    columns: &[
+        col("group_id", Str, false, "The group."),
+        col("group_description", Str, false, "What the group holds."),
+        col("hs_codes", Str, false, "The group's HS codes (2, 4 or 6 digits), space separated."),
+        col("date", Str, false, "Date the resolution was adopted, YYYY-MM-DD."),
+        col("year", Int32, false, "Year of the date."),
+        col("resolution", Str, false, "The resolution (UNSCR 2371)."),
+        col("measure", Str, false, "ban or cap."),
+        col("detail", Str, false, "What it says about the group."),
+        col("citation", Str, false, "Where its text or a report of it was published."),
     ],
 };
 
@@ -549,6 +591,8 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &EVENTS,
     &LABOR_SUMMARY,
     &TRADE_BY_COMMODITY,
+    &TRADE_BY_GROUP,
+    &COMMODITY_GROUP_BANS,
     &SOURCE_COMPARISON,
     &PATRON_INFLUENCE,
     &CLAIMS,
