@@ -4,6 +4,7 @@
 //! source formats only through the list it is given.
 
 mod format;
+mod groups;
 mod matches;
 pub mod options;
 mod paths;

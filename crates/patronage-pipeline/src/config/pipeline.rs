@@ -54,13 +54,14 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use patronage_aggregate::WindowSpec;
+use patronage_aggregate::{ConversionSpec, GroupSpec, WindowSpec};
 use patronage_core::{CountryRegistry, YearMonth};
 use patronage_normalize::MonthlyFigures;
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::format::{Domain, FormatSpec, OptionsInput};
+use super::groups::{commodity_groups, conversion_spec, RawGroup};
 use super::matches::{matching_files, ReadBy};
 use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
@@ -103,6 +104,11 @@ pub struct Pipeline {
     /// Published statements to check against the built tables (`[[claims]]`), as
     /// written.
     pub claims: Vec<RawClaim>,
+    /// The HS revision 6-digit codes are moved to, and the split rule
+    /// (`classification_target`, `classification_split`; see `groups`).
+    pub conversion: Option<ConversionSpec>,
+    /// Named groups of HS codes (`[[commodity_groups]]`).
+    pub commodity_groups: Vec<GroupSpec>,
     /// The file's text, for errors that point at a line of it.
     pub text: Arc<str>,
 }
@@ -138,6 +144,10 @@ struct RawPipeline {
     allow_outside_paths: Option<Spanned<bool>>,
     cif_fob_factor: Option<Spanned<f64>>,
     aid: Option<Spanned<RawAid>>,
+    classification_target: Option<Spanned<String>>,
+    classification_split: Option<Spanned<String>>,
+    #[serde(default)]
+    commodity_groups: Vec<RawGroup>,
 }
 
 /// `[aid]`: settings of the aid tables.
@@ -429,6 +439,16 @@ impl Pipeline {
                 ))
             }
         };
+        let conversion = conversion_spec(
+            raw.classification_target.as_ref(),
+            raw.classification_split.as_ref(),
+        )
+        .map_err(|(span, m)| invalid(span, m))?;
+        let commodity_groups = commodity_groups(
+            raw.commodity_groups,
+            |s| slug(s, "commodity group id"),
+            |(span, m)| invalid(span, m),
+        )?;
         let output = match raw.output {
             None => None,
             Some(o) => {
@@ -455,6 +475,8 @@ impl Pipeline {
             cif_fob_factor,
             checks: raw.checks,
             claims: raw.claims,
+            conversion,
+            commodity_groups,
             text: Arc::from(text.as_str()),
         })
     }

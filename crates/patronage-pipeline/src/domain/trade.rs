@@ -1,13 +1,13 @@
 //! The trade domain's glue: what every trade format's reader shares (the
 //! provenance rows carry, the Comtrade v1 reader of three layouts), `trade_flows`
-//! from kept rows, and `trade_flows` to the mirror, share, window, comparison and
-//! commodity tables.
+//! from kept rows, and `trade_flows` to the mirror, share, window, comparison,
+//! commodity and commodity-group tables.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use patronage_aggregate::{
-    commodity_rows, comparison_rows, compute_windows, mirror_rows, mirror_trade_frame,
+    commodity_group_bans_frame, commodity_rows, comparison_rows, group_rows, trade_by_group_frame, compute_windows, mirror_rows, mirror_trade_frame,
     partner_share_frame, source_comparison_frame, trade_by_commodity_frame, trade_windows_frame,
     MirrorSpec, WindowResult,
 };
@@ -116,6 +116,7 @@ pub(crate) fn aggregate(
         ),
     ];
     frames.extend(comparison_tables(p, trade_flows, &spec)?);
+    frames.extend(group_tables(p, trade_flows, &spec)?);
     Ok((frames, windows))
 }
 
@@ -127,8 +128,8 @@ fn comparison_tables(
 ) -> Result<Tables, PipelineError> {
     let cmp = comparison_rows(trade_flows, spec, p.cif_fob_factor)
         .map_err(table_error(&contracts::SOURCE_COMPARISON))?;
-    let by =
-        commodity_rows(trade_flows, spec).map_err(table_error(&contracts::TRADE_BY_COMMODITY))?;
+    let by = commodity_rows(trade_flows, spec, p.conversion.as_ref())
+        .map_err(table_error(&contracts::TRADE_BY_COMMODITY))?;
     Ok(vec![
         (
             &contracts::SOURCE_COMPARISON,
@@ -139,6 +140,33 @@ fn comparison_tables(
             &contracts::TRADE_BY_COMMODITY,
             trade_by_commodity_frame(&by, spec)
                 .map_err(table_error(&contracts::TRADE_BY_COMMODITY))?,
+        ),
+    ])
+}
+
+/// `trade_by_group` and `commodity_group_bans`, from the pipeline's
+/// `[[commodity_groups]]` (both empty when it declares none).
+fn group_tables(
+    p: &Pipeline,
+    trade_flows: &DataFrame,
+    spec: &MirrorSpec,
+) -> Result<Tables, PipelineError> {
+    let rows = group_rows(
+        trade_flows,
+        spec,
+        &p.commodity_groups,
+        p.conversion.as_ref(),
+    )
+    .map_err(table_error(&contracts::TRADE_BY_GROUP))?;
+    Ok(vec![
+        (
+            &contracts::TRADE_BY_GROUP,
+            trade_by_group_frame(&rows, spec).map_err(table_error(&contracts::TRADE_BY_GROUP))?,
+        ),
+        (
+            &contracts::COMMODITY_GROUP_BANS,
+            commodity_group_bans_frame(&p.commodity_groups)
+                .map_err(table_error(&contracts::COMMODITY_GROUP_BANS))?,
         ),
     ])
 }
