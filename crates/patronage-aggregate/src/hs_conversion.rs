@@ -5,7 +5,7 @@
 //! corresponds to one code of the target (one-to-one, or one of many-to-one) moves
 //! whole; a code that corresponds to several (one-to-many) is split by the declared
 //! [`SplitRule`], in integer thousandths whose parts add up exactly to the whole;
-//! a row that cannot be converted (a chapter-level row, a code its revision does not
+//! a row that cannot be converted (a 2- or 4-digit row, a code its revision does not
 //! have, a revision the source does not name) keeps its code and says why. Every
 //! output part carries a [`Conversion`] flag, so a figure built from split or
 //! unconverted rows says so.
@@ -55,8 +55,9 @@ pub enum Conversion {
     /// One-to-many, shared equally (rule `equal`, or `same_code` when the code
     /// did not survive).
     SplitEqual,
-    /// A chapter-level row of another revision: chapters are not converted.
-    ChapterUnconverted,
+    /// A 2- or 4-digit row of another revision: the UNSD tables correspond 6-digit
+    /// codes, so chapters and headings are kept as reported.
+    CoarseUnconverted,
     /// A 6-digit code its revision does not have in the UNSD tables: kept as is.
     CodeNotInRevision,
     /// The source names no revision (`HS`): kept as is.
@@ -71,7 +72,7 @@ impl Conversion {
             Conversion::Exact => "exact",
             Conversion::SplitSameCode => "split_same_code",
             Conversion::SplitEqual => "split_equal",
-            Conversion::ChapterUnconverted => "chapter_unconverted",
+            Conversion::CoarseUnconverted => "coarse_unconverted",
             Conversion::CodeNotInRevision => "code_not_in_revision",
             Conversion::RevisionUnknown => "revision_unknown",
         }
@@ -117,7 +118,7 @@ pub fn convert(
         return whole(Conversion::AsReported);
     }
     if level != 6 {
-        return whole(Conversion::ChapterUnconverted);
+        return whole(Conversion::CoarseUnconverted);
     }
     let targets = match HsCorrespondence::get().targets(code, from, spec.target) {
         Targets::NotInRevision => return whole(Conversion::CodeNotInRevision),
@@ -195,7 +196,7 @@ mod tests {
         );
         assert_eq!(
             parts(&convert("H3", "27", 2, 7, Some(&to_h4))),
-            [("27", 7, "chapter_unconverted")]
+            [("27", 7, "coarse_unconverted")]
         );
         assert_eq!(
             parts(&convert("HS", "270111", 6, 7, Some(&to_h4))),

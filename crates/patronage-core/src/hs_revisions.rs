@@ -52,6 +52,12 @@ impl HsRevision {
     pub fn year(self) -> i32 {
         [1992, 1996, 2002, 2007, 2012, 2017, 2022][usize::from(self.0)]
     }
+
+    /// The revision in force on 1 January of `year` (from 1992; `None` before),
+    /// for a national tariff that adopts each revision when it takes effect.
+    pub fn in_force(year: i32) -> Option<HsRevision> {
+        HsRevision::ALL.into_iter().rev().find(|r| r.year() <= year)
+    }
 }
 
 impl std::fmt::Display for HsRevision {
@@ -194,5 +200,9 @@ mod tests {
         assert_eq!(HsRevision::parse("H7"), None);
         assert_eq!(HsRevision::parse("HS"), None);
         assert_eq!(h("H4").year(), 2012);
+        assert_eq!(HsRevision::in_force(2016), Some(h("H4")));
+        assert_eq!(HsRevision::in_force(2017), Some(h("H5")));
+        assert_eq!(HsRevision::in_force(2030), Some(h("H6")));
+        assert_eq!(HsRevision::in_force(1991), None);
     }
 }

@@ -6,12 +6,14 @@
 //! several rows per period, commodity and partner; they are summed (exactly)
 //! into the first of them, and the others are counted as dropped
 //! (`summed_over_regime_and_location`), so each kept row is a whole figure.
+//! Codes of 2, 4 or 6 digits are HS codes of the revision in force in the row's
+//! year (China adopts each on 1 January of its year: HS 2017 from 2017).
 //! Rejected: partner codes that are unknown, areas without an ISO3, and rows whose
 //! date disagrees with the declared period.
 
 use std::collections::HashMap;
 
-use patronage_core::{Flow, MonthRange, RowReject, TradeCodes};
+use patronage_core::{Flow, HsRevision, MonthRange, RowReject, TradeCodes};
 use patronage_extract::china_customs::GaccRow;
 
 use crate::comtrade_v1::SourceContext;
@@ -150,10 +152,12 @@ pub fn normalize(rows: Vec<GaccRow>, ctx: &SourceContext, declared: Declared) ->
             partner_code,
             partner_iso3: iso.get(&partner.iso3),
             flow,
+            // China's tariff adopts each HS revision on the day it takes effect, so
+            // 2-, 4- and 6-digit codes are in the revision in force in their year.
             classification: match level {
                 0 => "TOTAL",
                 8 => "national",
-                _ => "HS",
+                _ => HsRevision::in_force(p.year).map_or("HS", HsRevision::name),
             }
             .to_string(),
             commodity_level: level,

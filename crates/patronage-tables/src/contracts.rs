@@ -334,7 +334,7 @@ pub const TRADE_BY_COMMODITY: TableSpec = TableSpec {
         col("basis", Str, false, "mirror (the partner's report) or direct (the focus country's own)."),
         col("source_id", Str, false, "The one source the figure comes from (a partner report first, then the source declared first)."),
         col("classification", Str, false, "HS revisions the chapter was summed in, `+` between them: the pipeline's classification_target where rows were converted, else as reported (H0..H6)."),
-        col("conversion", Str, false, "How the rows were converted to classification_target, `+` between flags: as_reported, exact (one-to-one or many-to-one), split_same_code or split_equal (one-to-many, by the declared rule), chapter_unconverted, code_not_in_revision, revision_unknown."),
+        col("conversion", Str, false, "How the rows were converted to classification_target, `+` between flags: as_reported, exact (one-to-one or many-to-one), split_same_code or split_equal (one-to-many, by the declared rule), coarse_unconverted (a 2- or 4-digit row of another revision), code_not_in_revision, revision_unknown."),
     ],
 };
 
