@@ -1,11 +1,15 @@
 //! The pipeline file's HS settings: `classification_target` and
 //! `classification_split` (the revision 6-digit codes are moved to, and how
-//! one-to-many codes are split), and `[[commodity_groups]]` (named groups of HS
-//! codes with the resolutions that banned or capped their trade).
+//! one-to-many codes are split), `[[commodity_groups]]` (named groups of HS
+//! codes with the resolutions that banned or capped their trade), and
+//! `selected_goods_sources` (trade sources whose rows cover some goods only, such
+//! as published figures for sanctioned goods: they feed `trade_by_group` alone,
+//! never a total, a share or a breakdown of all goods).
 //!
 //! ```toml
 //! classification_target = "H4"     # optional; H0 (HS 1992) .. H6 (HS 2022)
 //! classification_split = "same_code" # optional; or "equal"
+//! selected_goods_sources = ["cn_sanctioned_goods"]
 //!
 //! [[commodity_groups]]
 //! id = "coal"
@@ -18,7 +22,7 @@
 //! the line of the value at fault: a revision other than H0..H6, a rule other than
 //! the two, a code that is not 2, 4 or 6 digits, a date that is not YYYY-MM-DD, a
 //! measure other than ban or cap, a group id declared twice, a ban without a
-//! citation.
+//! citation, a selected-goods source that is not a declared source.
 
 use std::ops::Range;
 
@@ -170,4 +174,30 @@ fn group(g: RawGroup, id: String, groups: &[GroupSpec]) -> Result<GroupSpec, Fau
             bans,
         })
     }
+}
+
+/// The ids of `selected_goods_sources`, each one of `declared` (the pipeline's
+/// source ids) and named once.
+pub fn selected_goods_sources(
+    raw: &[Spanned<String>],
+    declared: impl Fn(&str) -> bool,
+) -> Result<Vec<String>, Fault> {
+    let mut ids: Vec<String> = Vec::new();
+    for s in raw {
+        let id = s.get_ref();
+        if !declared(id) {
+            return Err((
+                s.span(),
+                format!("selected_goods_sources: `{id}` is not a declared source"),
+            ));
+        }
+        if ids.contains(id) {
+            return Err((
+                s.span(),
+                format!("selected_goods_sources: `{id}` is named twice"),
+            ));
+        }
+        ids.push(id.clone());
+    }
+    Ok(ids)
 }

@@ -61,7 +61,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::format::{Domain, FormatSpec, OptionsInput};
-use super::groups::{commodity_groups, conversion_spec, RawGroup};
+use super::groups::{commodity_groups, conversion_spec, selected_goods_sources, RawGroup};
 use super::matches::{matching_files, ReadBy};
 use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
@@ -109,6 +109,9 @@ pub struct Pipeline {
     pub conversion: Option<ConversionSpec>,
     /// Named groups of HS codes (`[[commodity_groups]]`).
     pub commodity_groups: Vec<GroupSpec>,
+    /// Trade sources whose rows cover some goods only (`selected_goods_sources`):
+    /// they feed `trade_by_group` and no table of totals or of all goods.
+    pub selected_goods_sources: Vec<String>,
     /// The file's text, for errors that point at a line of it.
     pub text: Arc<str>,
 }
@@ -148,6 +151,8 @@ struct RawPipeline {
     classification_split: Option<Spanned<String>>,
     #[serde(default)]
     commodity_groups: Vec<RawGroup>,
+    #[serde(default)]
+    selected_goods_sources: Vec<Spanned<String>>,
 }
 
 /// `[aid]`: settings of the aid tables.
@@ -449,6 +454,13 @@ impl Pipeline {
             |s| slug(s, "commodity group id"),
             |(span, m)| invalid(span, m),
         )?;
+        let selected_goods_sources =
+            selected_goods_sources(&raw.selected_goods_sources, |id| {
+                sources
+                    .iter()
+                    .any(|s| s.id == id && s.format.domain == Domain::Trade)
+            })
+            .map_err(|(span, m)| invalid(span, m))?;
         let output = match raw.output {
             None => None,
             Some(o) => {
@@ -477,6 +489,7 @@ impl Pipeline {
             claims: raw.claims,
             conversion,
             commodity_groups,
+            selected_goods_sources,
             text: Arc::from(text.as_str()),
         })
     }

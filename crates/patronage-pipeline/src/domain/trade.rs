@@ -94,11 +94,14 @@ pub(crate) fn aggregate(
     p: &Pipeline,
     trade_flows: &DataFrame,
 ) -> Result<(Tables, Vec<WindowResult>), PipelineError> {
+    let every_flow = trade_flows;
     let spec = MirrorSpec {
         focus: p.focus.clone(),
         commodity: p.commodity.clone(),
         source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
     };
+    let all_goods = all_goods_flows(p, trade_flows).map_err(table_error(&contracts::TRADE_FLOWS))?;
+    let trade_flows = &all_goods;
     let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
     let mut frames = vec![
@@ -116,7 +119,7 @@ pub(crate) fn aggregate(
         ),
     ];
     frames.extend(comparison_tables(p, trade_flows, &spec)?);
-    frames.extend(group_tables(p, trade_flows, &spec)?);
+    frames.extend(group_tables(p, every_flow, &spec)?);
     Ok((frames, windows))
 }
 
@@ -142,6 +145,22 @@ fn comparison_tables(
                 .map_err(table_error(&contracts::TRADE_BY_COMMODITY))?,
         ),
     ])
+}
+
+/// `trade_flows` less the rows of `selected_goods_sources`, whose goods are a
+/// selection (published figures for sanctioned goods): summed, they would pass
+/// for a total or a composition of all goods. Only `trade_by_group` reads them.
+fn all_goods_flows(p: &Pipeline, trade_flows: &DataFrame) -> PolarsResult<DataFrame> {
+    if p.selected_goods_sources.is_empty() {
+        return Ok(trade_flows.clone());
+    }
+    let selected = p
+        .selected_goods_sources
+        .iter()
+        .map(|id| col("source_id").eq(lit(id.as_str())))
+        .reduce(|a, b| a.or(b))
+        .unwrap_or(lit(false));
+    trade_flows.clone().lazy().filter(selected.not()).collect()
 }
 
 /// `trade_by_group` and `commodity_group_bans`, from the pipeline's

@@ -241,9 +241,11 @@ fn pipeline_params(p: &Pipeline) -> String {
         // entries carry byte offsets that move when another part of the file does).
         checks: Vec::new(),
         claims: Vec::new(),
-        // HS conversion and commodity groups are the aggregate stage's.
+        // HS conversion, commodity groups and selected-goods sources are the
+        // aggregate stage's.
         conversion: None,
         commodity_groups: Vec::new(),
+        selected_goods_sources: Vec::new(),
         text: std::sync::Arc::from(""),
         ..p.clone()
     };
