@@ -123,7 +123,10 @@ pub fn commodity_rows(
         let Some(k) = class.get(i).filter(|k| k.starts_with('H')) else {
             continue; // SITC and national codes are not HS chapters
         };
-        if !c.get(..2).is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit())) {
+        if !c
+            .get(..2)
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit()))
+        {
             continue;
         }
         let flow = if x { "export" } else { "import" };
@@ -145,9 +148,10 @@ pub fn commodity_rows(
             let ch = chapters.entry(hs2.to_string()).or_default();
             ch.value += Mills::from(part.mills);
             let class = match (conversion, part.conversion) {
-                (Some(t), Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual) => {
-                    t.target.name()
-                }
+                (
+                    Some(t),
+                    Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual,
+                ) => t.target.name(),
                 _ => k,
             };
             ch.classes.insert(class.to_string());

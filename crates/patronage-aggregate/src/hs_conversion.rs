@@ -232,10 +232,7 @@ mod tests {
     #[test]
     fn equal_split_of_a_negative_value_adds_up() {
         let p = split_equal(&["a", "b", "c"], -7);
-        assert_eq!(
-            p.iter().map(|p| p.mills).collect::<Vec<_>>(),
-            [-2, -2, -3]
-        );
+        assert_eq!(p.iter().map(|p| p.mills).collect::<Vec<_>>(), [-2, -2, -3]);
     }
 
     /// Conservation: whatever the rows (revisions H0..H6 or none named, codes that

@@ -17,9 +17,9 @@
 
 pub mod aid;
 pub mod commodity;
-pub mod hs_conversion;
 pub mod comparison;
 mod focus;
+pub mod hs_conversion;
 pub mod influence;
 pub mod labor_summary;
 pub mod mirror;
@@ -33,12 +33,12 @@ mod test_flows;
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
 pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
 pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
+pub use hs_conversion::{ConversionSpec, SplitRule};
 pub use influence::{patron_influence_frame, InfluenceInputs};
 pub use labor_summary::{
     labor_summary_frame, labor_summary_rows, MixedMeasures, SummaryRow, Tally, TallyError,
 };
 pub use mirror::{mirror_rows, mirror_trade_frame, MirrorRow, MirrorSpec};
-pub use hs_conversion::{ConversionSpec, SplitRule};
 pub use share::partner_share_frame;
 pub use trade_by_group::{
     commodity_group_bans_frame, group_rows, trade_by_group_frame, GroupBan, GroupRow, GroupSpec,

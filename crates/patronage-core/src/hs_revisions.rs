@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn lookups_follow_the_unsd_tables() {
         let t = HsCorrespondence::get();
-        assert_eq!(codes(t.targets("580127", h("H4"), h("H3"))), ["580124", "580125"]);
+        assert_eq!(
+            codes(t.targets("580127", h("H4"), h("H3"))),
+            ["580124", "580125"]
+        );
         assert_eq!(codes(t.targets("580124", h("H3"), h("H4"))), ["580127"]);
         assert_eq!(codes(t.targets("580125", h("H3"), h("H4"))), ["580127"]);
         for r in HsRevision::ALL {
@@ -195,8 +198,14 @@ mod tests {
         }
         assert!(t.exists("854931", h("H6")));
         assert!(!t.exists("854931", h("H5")));
-        assert_eq!(t.targets("854931", h("H5"), h("H6")), Targets::NotInRevision);
-        assert_eq!(t.targets("000000", h("H5"), h("H4")), Targets::NotInRevision);
+        assert_eq!(
+            t.targets("854931", h("H5"), h("H6")),
+            Targets::NotInRevision
+        );
+        assert_eq!(
+            t.targets("000000", h("H5"), h("H4")),
+            Targets::NotInRevision
+        );
         assert_eq!(HsRevision::parse("H7"), None);
         assert_eq!(HsRevision::parse("HS"), None);
         assert_eq!(h("H4").year(), 2012);

@@ -3,6 +3,7 @@
 //! ([`html`]). Both read the Parquet tables a run wrote, so they show exactly
 //! what the manifest vouches for.
 
+mod groups;
 mod page;
 pub mod svg;
 
@@ -51,6 +52,10 @@ pub struct Tables {
     pub events: DataFrame,
     /// `claims`.
     pub claims: DataFrame,
+    /// `trade_by_group`.
+    pub trade_by_group: DataFrame,
+    /// `commodity_group_bans`.
+    pub commodity_group_bans: DataFrame,
     /// `manifest.json`, as written.
     pub manifest: String,
 }
@@ -83,6 +88,8 @@ impl Tables {
             labor_summary: read(dir, "labor_summary")?,
             events: read(dir, "events")?,
             claims: read(dir, "claims")?,
+            trade_by_group: read(dir, "trade_by_group")?,
+            commodity_group_bans: read(dir, "commodity_group_bans")?,
             manifest,
         })
     }

@@ -357,6 +357,9 @@ pub fn html(t: &Tables) -> Result<String, ReportError> {
     let workers = workers_chart(t, focus).map_err(t.error("labor_summary"))?;
     let lead = lead_table(t).map_err(t.error("patron_influence"))?;
     let claims = claims_table(t).map_err(t.error("claims"))?;
+    let (goods, goods_rows) =
+        crate::groups::sanctioned_goods_chart(&t.trade_by_group, &t.commodity_group_bans)
+            .map_err(t.error("trade_by_group"))?;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -384,6 +387,9 @@ pub fn html(t: &Tables) -> Result<String, ReportError> {
 <h2 id="workers">Workers over time</h2>
 {workers}
 <p class="note">Each measure is its own line (people present, permits issued, estimates): they are never added. Dashed lines are events from the events table.</p>
+<h2 id="sanctioned-goods">Sanctioned goods</h2>
+{goods}
+<p class="note">{goods_rows} figures of trade_by_group: each drawn at the middle of its period as the average per month, full years and part years as separate lines; dashed lines are the bans and caps of commodity_group_bans. trade_by_group.commodity_level_used says whether a figure was summed from 6-digit, 4-digit or chapter rows.</p>
 <script>{LAYOUT_CHECK}</script>
 </body></html>
 "#,

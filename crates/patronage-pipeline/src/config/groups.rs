@@ -144,9 +144,9 @@ fn group(g: RawGroup, id: String, groups: &[GroupSpec]) -> Result<GroupSpec, Fau
             let b = b.into_inner();
             let d = b.date.get_ref();
             let ok = d.len() == 10
-                && d.bytes()
-                    .enumerate()
-                    .all(|(i, c)| matches!(i, 4 | 7) == (c == b'-') && (c == b'-' || c.is_ascii_digit()));
+                && d.bytes().enumerate().all(|(i, c)| {
+                    matches!(i, 4 | 7) == (c == b'-') && (c == b'-' || c.is_ascii_digit())
+                });
             if !ok {
                 return Err((b.date.span(), format!("ban date `{d}` is not YYYY-MM-DD")));
             }

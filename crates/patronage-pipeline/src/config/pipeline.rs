@@ -454,13 +454,12 @@ impl Pipeline {
             |s| slug(s, "commodity group id"),
             |(span, m)| invalid(span, m),
         )?;
-        let selected_goods_sources =
-            selected_goods_sources(&raw.selected_goods_sources, |id| {
-                sources
-                    .iter()
-                    .any(|s| s.id == id && s.format.domain == Domain::Trade)
-            })
-            .map_err(|(span, m)| invalid(span, m))?;
+        let selected_goods_sources = selected_goods_sources(&raw.selected_goods_sources, |id| {
+            sources
+                .iter()
+                .any(|s| s.id == id && s.format.domain == Domain::Trade)
+        })
+        .map_err(|(span, m)| invalid(span, m))?;
         let output = match raw.output {
             None => None,
             Some(o) => {

@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use patronage_aggregate::{
-    commodity_group_bans_frame, commodity_rows, comparison_rows, group_rows, trade_by_group_frame, compute_windows, mirror_rows, mirror_trade_frame,
-    partner_share_frame, source_comparison_frame, trade_by_commodity_frame, trade_windows_frame,
-    MirrorSpec, WindowResult,
+    commodity_group_bans_frame, commodity_rows, comparison_rows, compute_windows, group_rows,
+    mirror_rows, mirror_trade_frame, partner_share_frame, source_comparison_frame,
+    trade_by_commodity_frame, trade_by_group_frame, trade_windows_frame, MirrorSpec, WindowResult,
 };
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::comtrade_legacy::LegacyRow;
@@ -100,7 +100,8 @@ pub(crate) fn aggregate(
         commodity: p.commodity.clone(),
         source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
     };
-    let all_goods = all_goods_flows(p, trade_flows).map_err(table_error(&contracts::TRADE_FLOWS))?;
+    let all_goods =
+        all_goods_flows(p, trade_flows).map_err(table_error(&contracts::TRADE_FLOWS))?;
     let trade_flows = &all_goods;
     let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
