@@ -20,4 +20,5 @@ mod paths;
 mod report;
 mod reproducible;
 mod runner_defects;
+mod sanctioned_goods;
 mod trade_sources;
