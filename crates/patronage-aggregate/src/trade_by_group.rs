@@ -313,7 +313,9 @@ mod tests {
         };
         let groups = [group("coal", &["2701"]), group("textiles", &["61", "62"])];
         let out = group_rows(&frame, &spec, &groups, None).unwrap();
-        let got: Vec<(&str, &str, i32, i32, i32, Mills, i32, &str)> = out
+        /// (group, flow, year, first month, last month, mills, level, source)
+        type Got<'a> = (&'a str, &'a str, i32, i32, i32, Mills, i32, &'a str);
+        let got: Vec<Got> = out
             .iter()
             .map(|r| {
                 (
