@@ -65,10 +65,11 @@ fn assert_all_tables_written(out: &Path) {
 fn default_checks_pass_except_the_known_source_disagreement() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let results = table(&out, "check_results");
-    // 42 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
+    // 45 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
     // labor, events and source_comparison tables, 4 on patron_influence and
-    // claims) + one conservation check per source (18).
-    assert_eq!(results.height(), 42 + 18);
+    // claims, 3 on trade_by_group and commodity_group_bans) + one conservation
+    // check per source (22).
+    assert_eq!(results.height(), 45 + 22);
     let failed = rows_where(&results, "status", "fail");
     assert_eq!(failed.height(), 1, "{failed}");
     assert_eq!(str_at(&failed, "check", 0), "sources_agree_within_10pct");

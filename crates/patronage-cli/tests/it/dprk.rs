@@ -127,10 +127,11 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    // Eleven trade files (five in Comtrade v1 layouts, six in the agencies' own);
-    // the aid ledger, the CRS file and two FTS pages; the labor workbook twice
-    // (two sheets), the estimates ledger, the events.
-    assert_eq!(inputs.len(), 19);
+    // Fifteen trade files (six in Comtrade v1 layouts, nine in the agencies' own,
+    // four of them the sanctioned-goods figures); the aid ledger, the CRS file and
+    // two FTS pages; the labor workbook twice (two sheets), the estimates ledger,
+    // the events.
+    assert_eq!(inputs.len(), 23);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
@@ -148,10 +149,11 @@ fn manifest_accounts_for_every_row() {
             kept_total += r["kept"].as_u64().unwrap();
         }
     }
-    // The five Comtrade v1 fixtures hold 6 + 6 + 8 + 4 + 6 rows; the six in the
-    // agencies' own layouts 2 + 2 + 1 + 1 + 1 + 1; all kept.
-    assert_eq!(kept_total, 38);
-    assert_eq!(table(&out, "trade_flows").height(), 38);
+    // The five Comtrade v1 fixtures of totals hold 6 + 6 + 8 + 4 + 6 rows and the
+    // sanctioned-goods one 17; the nine in the agencies' own layouts
+    // 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1; all kept.
+    assert_eq!(kept_total, 58);
+    assert_eq!(table(&out, "trade_flows").height(), 58);
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
@@ -180,6 +182,8 @@ fn manifest_accounts_for_every_row() {
             "events",
             "labor_summary",
             "trade_by_commodity",
+            "trade_by_group",
+            "commodity_group_bans",
             "source_comparison",
             "patron_influence",
             "claims",
