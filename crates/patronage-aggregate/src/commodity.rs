@@ -291,8 +291,9 @@ mod tests {
         );
     }
 
-    /// Fixture rows of two revisions for one figure (CHN's 2020 imports from PRK,
-    /// source "a"): HS 2012 (H4) rows 030611 = $9 and 580127 = $5; HS 2007 (H3)
+    /// SYNTHETIC rows of two revisions for one figure (CHN's 2020 imports from
+    /// PRK, source "a"; the values are made up, the codes and their correspondence
+    /// are the UNSD's): HS 2012 (H4) rows 030611 = $9 and 580127 = $5; HS 2007 (H3)
     /// rows 580124 = $30, 580125 = $10, 270111 = $50. In the UNSD HS 2012-HS 2007
     /// table, H4 580127 = H3 580124 + 580125, and H4 030611 (shrimps) = H3 030611 +
     /// 160540 (prepared shrimps), so converting into H3 crosses chapters.

@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(p.iter().map(|p| p.mills).collect::<Vec<_>>(), [-2, -2, -3]);
     }
 
-    /// Conservation: whatever the rows (revisions H0..H6 or none named, codes that
+    /// Conservation on SYNTHETIC rows: whatever the rows (revisions H0..H6 or none named, codes that
     /// move whole, split or do not exist, chapter rows, negative values), the target
     /// and the rule, the converted parts' totals per reporter, partner, year and flow
     /// equal the rows' totals in integer thousandths. The codes are real UNSD cases:

@@ -273,7 +273,8 @@ mod tests {
         }
     }
 
-    /// China's imports from the DPRK (mirror: the focus's exports). Source "a" has
+    /// SYNTHETIC values. China's imports from the DPRK (mirror: the focus's
+    /// exports). Source "a" has
     /// 6-digit coal rows for 2016 (270111: 100, 270112: 20) and a chapter-27 row of
     /// 999 that must not be added to them; for 2017 Q1 it has only the 4-digit
     /// heading 2701 (7). Source "b" (declared second) has 2016 coal at 4 digits,

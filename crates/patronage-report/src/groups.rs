@@ -113,7 +113,7 @@ pub(crate) fn sanctioned_goods_chart(
 mod tests {
     use super::*;
 
-    /// Two coal rows (2016 full year $1.2bn = $100m a month at mid-2016; Q1 2017
+    /// SYNTHETIC values. Two coal rows (2016 full year $1.2bn = $100m a month at mid-2016; Q1 2017
     /// $30m = $10m a month at mid-February 2017) and a textile row with no ban of
     /// its own drawn; the coal ban of 5 Aug 2017 is a marker, the iron ban (no
     /// rows) is not.
