@@ -40,10 +40,12 @@ pub fn interop_python() -> Result<PathBuf, Unavailable> {
                 "python3 cannot be started ({e}); install Python 3, then: {install}"
             )))
         }
-        Ok(o) if !o.status.success() => return Err(Unavailable(format!(
+        Ok(o) if !o.status.success() => {
+            return Err(Unavailable(format!(
             "python3 -m venv failed (on Debian: apt-get install python3-venv), then: {install}\n{}",
             String::from_utf8_lossy(&o.stderr)
-        ))),
+        )))
+        }
         Ok(_) => {}
     }
     let o = Command::new(&python)
