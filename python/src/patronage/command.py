@@ -101,7 +101,8 @@ def schema() -> Dict[str, Any]:
     """The data dictionary (``patronage schema --json``): ``schema_version``,
     and per table its file, key and columns with type, nullability and
     meaning (``tables``; ``mirror_all_tables`` for ``mirror-all``)."""
-    return json.loads(_stdout_of(["schema", "--json"]))
+    dictionary: Dict[str, Any] = json.loads(_stdout_of(["schema", "--json"]))
+    return dictionary
 
 
 def claims(out_dir: PathLike) -> pl.DataFrame:
@@ -109,4 +110,5 @@ def claims(out_dir: PathLike) -> pl.DataFrame:
     of an output folder (one row per claim: ``claim_id``, ``status``
     reproduced / deviates / not_computable, ``expected``, ``computed``,
     ``deviation`` ...), after the folder is verified as :func:`load` does."""
-    return load(out_dir)["claims"].collect()
+    frame: pl.LazyFrame = load(out_dir)["claims"]
+    return frame.collect()

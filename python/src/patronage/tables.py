@@ -149,7 +149,7 @@ def _polars_frame(out: Path, files: List[Path]) -> pl.LazyFrame:
 
 def _pyarrow_dataset(out: Path, files: List[Path]) -> Any:
     try:
-        import pyarrow.dataset as ds
+        import pyarrow.dataset as ds  # type: ignore[import-untyped]
     except ImportError:  # pragma: no cover - depends on the environment
         raise ImportError('backend="pyarrow" needs pyarrow: pip install "patronage[pyarrow]"') from None
     keys = _hive_keys(out, files[0])
