@@ -4,7 +4,8 @@ DuckDB, with no hints, and check they agree with the manifest and with each othe
 
 Usage: python3 tests/interop/check_outputs.py OUT_DIR
 Run by the Rust test crates/patronage-cli/tests/it/interop.rs; exits non-zero on any
-mismatch. Needs: pip install pyarrow pandas polars duckdb
+mismatch. The test makes its own virtual environment from requirements.txt (pinned)
+under the target folder; by hand: pip install -r tests/interop/requirements.txt
 """
 import hashlib
 import json

@@ -27,6 +27,12 @@ impl Exit {
         self as u8
     }
 
+    /// The short name ("ok", "data checks failed", "error"), as the help and
+    /// the JSON error object (`--json`) show it.
+    pub fn name(self) -> &'static str {
+        self.doc().0
+    }
+
     /// The short name and the meaning, as the help shows them (one entry per
     /// line of the help).
     fn doc(self) -> (&'static str, &'static [&'static str]) {

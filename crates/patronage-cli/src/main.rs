@@ -7,20 +7,24 @@
 //! failure is worded in `failure`. An error any command returns is printed here
 //! as `error: ...` and exits with [`Exit::Error`]; so does a panic, a defect of
 //! the tool, with a request for a bug report (no panic leaves the process with
-//! another code).
+//! another code). A command given `--json` reports its failure as one JSON
+//! object on stdout as well (`json_output`), a usage error included.
 
 mod commands;
 mod exit;
 mod failure;
+mod json_output;
 mod terminal;
 
 use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::commands::{claims, mirror_all, plan, report, run, schema, synth, verify};
+use crate::commands::{
+    claims, completions, man, mirror_all, plan, report, run, schema, synth, verify,
+};
 use crate::exit::Exit;
 use crate::terminal::Terminal;
 
@@ -63,10 +67,40 @@ enum Command {
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
     /// streaming (mirror_all.parquet, rejects.parquet, mirror_all_report.json).
     MirrorAll(mirror_all::Args),
+    /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
+    ///
+    /// bash: `patronage completions bash > ~/.local/share/bash-completion/completions/patronage`
+    Completions(completions::Args),
+    /// Print the man page (roff); `--out-dir DIR` writes one page per command.
+    Man(man::Args),
+}
+
+impl Command {
+    /// Whether a failure is also reported as the one JSON error object on stdout
+    /// (`json_output`): the commands given `--json`. `run --json` reports it in
+    /// its last event (`run_finished`, with `exit_code` and `error`) instead.
+    fn json_errors(&self) -> bool {
+        match self {
+            Command::Plan(a) => a.json,
+            Command::Verify(a) => a.json,
+            Command::Claims(a) => a.json,
+            Command::MirrorAll(a) => a.json,
+            Command::Schema(a) => a.json,
+            Command::Run(_)
+            | Command::Report(_)
+            | Command::Synth(_)
+            | Command::Completions(_)
+            | Command::Man(_) => false,
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let json_errors = cli.command.json_errors();
     let terminal = Arc::new(match &cli.command {
         Command::Run(args) => args.terminal(),
         _ => Terminal::inert(),
@@ -85,9 +119,29 @@ fn main() -> ExitCode {
     terminal.done();
     if let Some(e) = &error {
         eprintln!("error: {e}");
+        if json_errors {
+            json_output::print(&json_output::error_object(exit, e));
+        }
     }
     terminal.finish(exit, error);
     ExitCode::from(exit.code())
+}
+
+/// A command line clap cannot parse: its message on stderr and exit 2, and with
+/// `--json` among the arguments the JSON error object on stdout too. `--help`
+/// and `--version` print as usual.
+fn usage_error(e: clap::Error) -> ExitCode {
+    let _ = e.print();
+    if e.exit_code() == 0 {
+        return ExitCode::from(Exit::Ok.code());
+    }
+    if std::env::args_os().any(|a| a == "--json") {
+        let text = e.render().to_string();
+        let first = text.lines().next().unwrap_or_default();
+        let message = first.strip_prefix("error: ").unwrap_or(first);
+        json_output::print(&json_output::error_object(Exit::Error, message));
+    }
+    ExitCode::from(Exit::Error.code())
 }
 
 fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
@@ -100,5 +154,7 @@ fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> 
         Command::Schema(args) => schema::execute(args),
         Command::Synth(args) => synth::execute(args),
         Command::MirrorAll(args) => mirror_all::execute(args),
+        Command::Completions(args) => completions::execute(args, Cli::command()),
+        Command::Man(args) => man::execute(args, Cli::command()),
     }
 }

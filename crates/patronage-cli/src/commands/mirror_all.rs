@@ -1,13 +1,15 @@
 //! `patronage mirror-all`: fold full-size BACI and Comtrade bulk files, streaming,
 //! into mirror totals for every country as focus (mirror_all.parquet,
 //! rejects.parquet, mirror_all_report.json), and print each input's row
-//! accounting (read = kept + dropped + rejected) unless `--quiet`.
+//! accounting (read = kept + dropped + rejected) unless `--quiet`; with
+//! `--json`, what `mirror_all_report.json` holds as one JSON object on stdout.
 
 use std::path::PathBuf;
 
 use patronage_bulk::mirror_all::{run_mirror_all, BulkFormat, BulkInput};
 
 use crate::exit::Exit;
+use crate::json_output;
 
 /// Fold full-size trade files and write mirror totals for every country as focus.
 #[derive(Debug, clap::Args)]
@@ -28,6 +30,10 @@ pub struct Args {
     /// core): mirror_all_report.json then names them by path and size only.
     #[arg(long)]
     no_hash: bool,
+    /// Print the report (as `mirror_all_report.json` holds it, with
+    /// `output_dir`) as one JSON object on stdout instead of the accounting.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Fold the inputs, write the outputs, print the accounting.
@@ -49,7 +55,13 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         "give at least one --baci or --comtrade-bulk file"
     );
     let outcome = run_mirror_all(&inputs, &a.out, !a.no_hash)?;
-    if !a.quiet {
+    if a.json {
+        let mut v = serde_json::to_value(&outcome)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("output_dir".into(), a.out.display().to_string().into());
+        }
+        json_output::print(&v);
+    } else if !a.quiet {
         for s in &outcome.inputs {
             let dropped: u64 = s.dropped.values().sum();
             println!(

@@ -19,7 +19,7 @@ pub struct Args {
     force: bool,
     /// One JSON object per stage on stdout.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Plan the run and print it.

@@ -10,7 +10,7 @@ use crate::exit::Exit;
 pub struct Args {
     /// JSON instead of Markdown.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// Print the dictionary.

@@ -1,8 +1,12 @@
 //! The outputs load without hints in pyarrow, pandas, polars and DuckDB
-//! (tests/interop/check_outputs.py). `.ci/run` installs those packages; where they
-//! are missing the test fails, unless PATRONAGE_SKIP_INTEROP=1 says to skip it.
+//! (tests/interop/check_outputs.py), run by the Python of a virtual environment
+//! the test makes for itself (`interop_env`): `cargo test --workspace` needs
+//! nothing installed but Python 3. Without a reachable package index the test
+//! is skipped, saying what to run, except under `CI=true`; with
+//! PATRONAGE_SKIP_INTEROP=1 it is skipped on purpose.
 
 use crate::common::*;
+use crate::interop_env::{interop_python, skip_or_fail};
 
 #[test]
 fn outputs_load_in_python_tools() {
@@ -10,15 +14,20 @@ fn outputs_load_in_python_tools() {
         eprintln!("skipped: PATRONAGE_SKIP_INTEROP=1");
         return;
     }
+    let python = match interop_python() {
+        Ok(p) => p,
+        Err(why) => return skip_or_fail(&why),
+    };
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
-    let o = std::process::Command::new("python3")
+    let o = std::process::Command::new(&python)
         .arg(root().join("tests/interop/check_outputs.py"))
         .arg(&out)
         .output()
-        .expect("python3 is needed for the interop test");
+        .expect("run the interop venv's python");
     assert!(
         o.status.success(),
-        "interop check failed (pip install pyarrow pandas polars duckdb):\n{}{}",
+        "interop check failed ({}):\n{}{}",
+        python.display(),
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
