@@ -127,10 +127,10 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    // Eleven trade files (five in Comtrade v1 layouts, six in the agencies' own);
-    // the aid ledger, the CRS file and two FTS pages; the labor workbook twice
-    // (two sheets), the estimates ledger, the events.
-    assert_eq!(inputs.len(), 19);
+    // Sixteen trade files (five in Comtrade v1 layouts, six in the agencies' own,
+    // five of published totals); the aid ledger, the CRS file and two FTS pages;
+    // the labor workbook twice (two sheets), the estimates ledger, the events.
+    assert_eq!(inputs.len(), 24);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
@@ -143,15 +143,18 @@ fn manifest_accounts_for_every_row() {
             "comtrade_legacy",
             "russia_customs",
             "china_customs",
+            "published_totals",
         ];
         if trade_formats.contains(&i["format"].as_str().unwrap()) {
             kept_total += r["kept"].as_u64().unwrap();
         }
     }
     // The five Comtrade v1 fixtures hold 6 + 6 + 8 + 4 + 6 rows; the six in the
-    // agencies' own layouts 2 + 2 + 1 + 1 + 1 + 1; all kept.
-    assert_eq!(kept_total, 38);
-    assert_eq!(table(&out, "trade_flows").height(), 38);
+    // agencies' own layouts 2 + 2 + 1 + 1 + 1 + 1; all kept. The five files of
+    // published totals hold 20 + 7 + 21 + 4 + 23 figures, of which the six
+    // Soviet ruble figures (no dollar rate) are rejects: 69 kept.
+    assert_eq!(kept_total, 38 + 69);
+    assert_eq!(table(&out, "trade_flows").height(), 38 + 69);
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);

@@ -20,4 +20,5 @@ mod paths;
 mod report;
 mod reproducible;
 mod runner_defects;
+mod series;
 mod trade_sources;
