@@ -381,6 +381,7 @@ mod tests {
         assert_eq!(c[0].comparison, Comparison::AtMost);
         assert_eq!(c[0].per.as_deref(), Some("year"));
         assert_eq!(c[0].numerator.len(), 1);
+        assert_eq!(c[0].cite, None);
     }
 
     #[test]
@@ -415,6 +416,14 @@ mod tests {
             (
                 "table = \"events\"\ncolumn = \"year\"\ncomparison = \"near\"\n",
                 "comparison `near`; known: about, at_most, at_least",
+            ),
+            (
+                "table = \"patron_influence\"\ncolumn = \"trade_usd\"\ncite = \"trade_share\"\n",
+                "cite column `trade_share` is float64, not text",
+            ),
+            (
+                "table = \"patron_influence\"\ncolumn = \"trade_usd\"\ncite = \"sources\"\n",
+                "sources",
             ),
         ];
         for (rest, message) in cases {
