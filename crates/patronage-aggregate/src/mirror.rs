@@ -17,7 +17,9 @@
 //!    China customs' import-and-export query) is used only where no split figure
 //!    exists for that partner and period: the row keeps exports and imports null
 //!    (nobody published them; a turnover is never split) and `total_usd` is the
-//!    published total, from the best-ranked such figure by the same rules.
+//!    published total: where the row has one direction, the total of a source
+//!    that gave it (so a direction and its total come from one publication),
+//!    else the best-ranked such figure by the same rules.
 
 use std::collections::BTreeMap;
 
@@ -252,13 +254,13 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
     Ok(out.into_values().collect())
 }
 
-/// The best-ranked published total of both directions per (partner, period):
-/// the partner's report first, then the source declared first, then the first
-/// line (rule 2, applied to flow `total`).
+/// The published totals of both directions per (partner, period), best-ranked
+/// first: the partner's report first, then the source declared first, then the
+/// first line (rule 2, applied to flow `total`).
 fn reported_totals(
     trade_flows: &DataFrame,
     spec: &MirrorSpec,
-) -> PolarsResult<BTreeMap<(String, MonthRange), Figure>> {
+) -> PolarsResult<BTreeMap<(String, MonthRange), Vec<Figure>>> {
     let rows = focus_rows(
         trade_flows,
         &spec.focus,
@@ -282,7 +284,7 @@ fn reported_totals(
     let mirror = rows.column("is_mirror")?.bool()?;
     let partner = rows.column("partner")?.str()?;
     let mills = rows.column("mills")?.i64()?;
-    let mut best: BTreeMap<(String, MonthRange), Figure> = BTreeMap::new();
+    let mut all: BTreeMap<(String, MonthRange), Vec<Figure>> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(sid), Some(p), Some(y), Some(f), Some(l), Some(m), Some(v)) = (
             source_id.get(i),
@@ -311,27 +313,32 @@ fn reported_totals(
             source: sid.to_string(),
             basis_mirror: m,
         };
-        best.entry((p.to_string(), period))
-            .and_modify(|cur| {
-                if fig.rank < cur.rank {
-                    *cur = fig.clone();
-                }
-            })
-            .or_insert(fig);
+        all.entry((p.to_string(), period)).or_default().push(fig);
     }
-    Ok(best)
+    for figs in all.values_mut() {
+        figs.sort_by(|a, b| a.rank.cmp(&b.rank));
+    }
+    Ok(all)
 }
 
 /// Rule 5: a published total fills a row whose exports and imports are not both
 /// known (or makes a row where there is none); a row with both keeps its sum.
 fn add_reported_totals(
     out: &mut BTreeMap<(String, MonthRange), MirrorRow>,
-    totals: BTreeMap<(String, MonthRange), Figure>,
+    totals: BTreeMap<(String, MonthRange), Vec<Figure>>,
     spec: &MirrorSpec,
 ) {
     let basis_of = |mirror: bool| if mirror { "mirror" } else { "direct" };
-    for ((p, period), fig) in totals {
-        match out.get_mut(&(p.clone(), period)) {
+    for ((p, period), figs) in totals {
+        let row = out.get_mut(&(p.clone(), period));
+        // A source that gave the row's one direction gives its total too.
+        let fig = row
+            .as_ref()
+            .and_then(|r| figs.iter().find(|f| r.source_ids.contains(&f.source)))
+            .or(figs.first())
+            .cloned();
+        let Some(fig) = fig else { continue };
+        match row {
             Some(row) if row.exports.is_some() && row.imports.is_some() => {}
             Some(row) => {
                 row.reported_total = Some(Mills::from(fig.value));
@@ -479,7 +486,8 @@ mod tests {
     /// published; Russia's 2018 split (exports 1.98 + imports 32.07) keeps its
     /// sum, 34.05, over a turnover of 34.0 from a source declared first; a row
     /// with one direction only (2000: Russia's exports 54.6) takes the turnover
-    /// (105) as its total and leaves the other direction null.
+    /// its own source published (105, not another source's 46, which would be
+    /// less than the one direction) and leaves the other direction null.
     #[test]
     fn published_totals_fill_rows_without_a_split() {
         let rows = [
@@ -488,7 +496,10 @@ mod tests {
             ("second", 3, "RUS", "PRK", "export", 2018, 1, 12, 32.07),
             ("second", 4, "RUS", "PRK", "import", 2018, 1, 12, 1.98),
             ("second", 5, "RUS", "PRK", "total", 2000, 1, 12, 105.0),
-            ("first", 6, "RUS", "PRK", "export", 2000, 1, 12, 54.6),
+            ("second", 6, "RUS", "PRK", "export", 2000, 1, 12, 54.6),
+            // Another publication's total of 2000, from the source declared
+            // first: the row's total stays that of the source of its direction.
+            ("first", 7, "RUS", "PRK", "total", 2000, 1, 12, 46.0),
         ];
         let out = mirror_rows(&frame(&rows), &spec()).unwrap();
         let get = |p: &str, y: i32| {
@@ -513,7 +524,7 @@ mod tests {
             (ru00.exports, ru00.imports, ru00.total()),
             (None, Some(54_600), Some(105_000))
         );
-        assert_eq!(ru00.source_ids, ["first", "second"]);
+        assert_eq!(ru00.source_ids, ["second"]);
         let df = mirror_trade_frame(&out, &spec()).unwrap();
         let total = df.column("total_usd").unwrap().f64().unwrap();
         let balance = df.column("balance_usd").unwrap().f64().unwrap();

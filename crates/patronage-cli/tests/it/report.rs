@@ -63,10 +63,10 @@ fn report_is_self_contained_and_reproducible() {
     assert_eq!(linear.matches("class=\"marker\"").count(), 1);
     assert!(linear.contains("SUN → RUS"));
     assert!(a.contains("the dashed vertical line marks the change"));
-    // Points: 15 USSR/Russia years and 25 China years with a full-year figure;
+    // Points: 17 USSR/Russia years and 28 China years with a full-year figure;
     // solid lines join consecutive years, dotted ones bridge the gaps.
-    assert_eq!(linear.matches("<title>USSR / Russia ").count(), 15);
-    assert_eq!(linear.matches("<title>China ").count(), 25);
+    assert_eq!(linear.matches("<title>USSR / Russia ").count(), 17);
+    assert_eq!(linear.matches("<title>China ").count(), 28);
     assert!(linear.contains("<polyline"));
     assert!(linear.contains("class=\"gap\""));
     // Every claim is a row of the claims table; the headline one with its deviation.

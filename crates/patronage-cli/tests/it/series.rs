@@ -29,14 +29,16 @@ fn both_patrons_have_figures_across_the_decades() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let influence = table(&out, "patron_influence");
     // USSR/Russia: JETRO 1989, the ROK foreign ministry 1991, then the Russian
-    // and KOTRA figures; 1990 is in rubles only (no rate), so it has none.
-    let ussr_russia: BTreeSet<i32> = [1989, 1991, 2000, 2004, 2009, 2011]
+    // and KOTRA figures (17 years); 1990 is in rubles only (no rate), so it has
+    // none, and 2010 and 2012 only part-year figures.
+    let ussr_russia: BTreeSet<i32> = [1989, 1991, 2000, 2004, 2005, 2006, 2009, 2011]
         .into_iter()
         .chain(2013..=2020)
         .chain([2023])
         .collect();
     assert_eq!(years(&influence, "SUN-RUS"), ussr_russia);
-    let china: BTreeSet<i32> = [1989, 1991, 1993].into_iter().chain(2002..=2023).collect();
+    // China: 28 years, 1989, 1991, 1993 and every year from 1999.
+    let china: BTreeSet<i32> = [1989, 1991, 1993].into_iter().chain(1999..=2023).collect();
     assert_eq!(years(&influence, "CHN"), china);
 
     // 2003: KOTRA's China-DPRK turnover alone: no split is made up.
@@ -53,7 +55,8 @@ fn both_patrons_have_figures_across_the_decades() {
     assert_eq!(f64_at(&cn03, "balance_usd"), None);
     assert_eq!(str_at(&cn03, "source_ids", 0), "kotra_totals");
     // 2000: Russia's exports ($54.6M, the DPRK's imports) and the turnover
-    // ($105M); the DPRK's exports stay null, never 105 - 54.6.
+    // ($105M) of the same publication; the DPRK's exports stay null, never
+    // 105 - 54.6, and KOTRA's $46M for the year is compared, not used.
     let ru00 = m
         .clone()
         .lazy()
@@ -68,6 +71,20 @@ fn both_patrons_have_figures_across_the_decades() {
         (None, Some(54_600_000.0))
     );
     assert_eq!(f64_at(&ru00, "total_usd"), Some(105_000_000.0));
+    assert_eq!(str_at(&ru00, "source_ids", 0), "ussr_russia_totals");
+    // January-October 2012 (the Russian embassy) is a part-year row of its own.
+    let ru12 = m
+        .clone()
+        .lazy()
+        .filter(
+            col("partner_iso3")
+                .eq(lit("RUS"))
+                .and(col("year").eq(lit(2012)))
+                .and(col("month_last").eq(lit(10))),
+        )
+        .collect()
+        .unwrap();
+    assert_eq!(f64_at(&ru12, "total_usd"), Some(68_300_000.0));
     // 1989: JETRO's split, in dollars: the DPRK's exports to the USSR $891M and
     // imports $1,492M.
     let su89 = m
