@@ -13,6 +13,13 @@
 //!    `months_covered` says how many months it holds.
 //! 4. Multi-month figures (a January–February running total) are kept as their own
 //!    rows and never split into months nor summed into years.
+//! 5. A published total of both directions (flow `total`: a turnover as printed,
+//!    China customs' import-and-export query) is used only where no split figure
+//!    exists for that partner and period: the row keeps exports and imports null
+//!    (nobody published them; a turnover is never split) and `total_usd` is the
+//!    published total: where the row has one direction, the total of a source
+//!    that gave it (so a direction and its total come from one publication),
+//!    else the best-ranked such figure by the same rules.
 
 use std::collections::BTreeMap;
 
@@ -59,12 +66,18 @@ pub struct MirrorRow {
     pub source_ids: Vec<String>,
     /// True for annual rows summed from monthly figures.
     pub rolled_up: bool,
+    /// A published total of both directions, used where exports or imports are
+    /// not both known (rule 5).
+    pub reported_total: Option<Mills>,
 }
 
 impl MirrorRow {
-    /// Exports + imports when both are known.
+    /// Exports + imports when both are known, else the published total.
     pub fn total(&self) -> Option<Mills> {
-        Some(self.exports? + self.imports?)
+        match (self.exports, self.imports) {
+            (Some(x), Some(m)) => Some(x + m),
+            _ => self.reported_total,
+        }
     }
 }
 
@@ -186,9 +199,11 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
                 basis,
                 source_ids: sources.into_iter().map(|(_, s)| s).collect(),
                 rolled_up: false,
+                reported_total: None,
             },
         );
     }
+    add_reported_totals(&mut out, reported_totals(trade_flows, spec)?, spec);
 
     // Years with monthly figures but no annual one: sum the months.
     let mut rollups: BTreeMap<(String, i32), Vec<MirrorRow>> = BTreeMap::new();
@@ -232,10 +247,128 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
                 basis,
                 source_ids: sources,
                 rolled_up: true,
+                reported_total: None,
             },
         );
     }
     Ok(out.into_values().collect())
+}
+
+/// The published totals of both directions per (partner, period), best-ranked
+/// first: the partner's report first, then the source declared first, then the
+/// first line (rule 2, applied to flow `total`).
+fn reported_totals(
+    trade_flows: &DataFrame,
+    spec: &MirrorSpec,
+) -> PolarsResult<BTreeMap<(String, MonthRange), Vec<Figure>>> {
+    let rows = focus_rows(
+        trade_flows,
+        &spec.focus,
+        &["total"],
+        col("commodity_code").eq(lit(spec.commodity.as_str())),
+        &[
+            "source_id",
+            "source_file",
+            "source_line",
+            "year",
+            "month_first",
+            "month_last",
+        ],
+    )?;
+    let source_id = rows.column("source_id")?.str()?;
+    let source_file = rows.column("source_file")?.str()?;
+    let line = rows.column("source_line")?.i64()?;
+    let year = rows.column("year")?.i32()?;
+    let first = rows.column("month_first")?.i32()?;
+    let last = rows.column("month_last")?.i32()?;
+    let mirror = rows.column("is_mirror")?.bool()?;
+    let partner = rows.column("partner")?.str()?;
+    let mills = rows.column("mills")?.i64()?;
+    let mut all: BTreeMap<(String, MonthRange), Vec<Figure>> = BTreeMap::new();
+    for i in 0..rows.height() {
+        let (Some(sid), Some(p), Some(y), Some(f), Some(l), Some(m), Some(v)) = (
+            source_id.get(i),
+            partner.get(i),
+            year.get(i),
+            first.get(i),
+            last.get(i),
+            mirror.get(i),
+            mills.get(i),
+        ) else {
+            continue;
+        };
+        let period = MonthRange {
+            year: y,
+            first: f as u32,
+            last: l as u32,
+        };
+        let fig = Figure {
+            rank: (
+                u8::from(!m),
+                spec.position(sid).unwrap_or(usize::MAX),
+                source_file.get(i).unwrap_or_default().to_string(),
+                line.get(i).unwrap_or_default(),
+            ),
+            value: v,
+            source: sid.to_string(),
+            basis_mirror: m,
+        };
+        all.entry((p.to_string(), period)).or_default().push(fig);
+    }
+    for figs in all.values_mut() {
+        figs.sort_by(|a, b| a.rank.cmp(&b.rank));
+    }
+    Ok(all)
+}
+
+/// Rule 5: a published total fills a row whose exports and imports are not both
+/// known (or makes a row where there is none); a row with both keeps its sum.
+fn add_reported_totals(
+    out: &mut BTreeMap<(String, MonthRange), MirrorRow>,
+    totals: BTreeMap<(String, MonthRange), Vec<Figure>>,
+    spec: &MirrorSpec,
+) {
+    let basis_of = |mirror: bool| if mirror { "mirror" } else { "direct" };
+    for ((p, period), figs) in totals {
+        let row = out.get_mut(&(p.clone(), period));
+        // A source that gave the row's one direction gives its total too.
+        let fig = row
+            .as_ref()
+            .and_then(|r| figs.iter().find(|f| r.source_ids.contains(&f.source)))
+            .or(figs.first())
+            .cloned();
+        let Some(fig) = fig else { continue };
+        match row {
+            Some(row) if row.exports.is_some() && row.imports.is_some() => {}
+            Some(row) => {
+                row.reported_total = Some(Mills::from(fig.value));
+                if row.basis != basis_of(fig.basis_mirror) {
+                    row.basis = "mixed";
+                }
+                if !row.source_ids.contains(&fig.source) {
+                    row.source_ids.push(fig.source);
+                    row.source_ids
+                        .sort_by_key(|s| spec.position(s).unwrap_or(usize::MAX));
+                }
+            }
+            None => {
+                out.insert(
+                    (p.clone(), period),
+                    MirrorRow {
+                        partner: p,
+                        period,
+                        exports: None,
+                        imports: None,
+                        months_covered: period.months(),
+                        basis: basis_of(fig.basis_mirror),
+                        source_ids: vec![fig.source],
+                        rolled_up: false,
+                        reported_total: Some(Mills::from(fig.value)),
+                    },
+                );
+            }
+        }
+    }
 }
 
 /// The `mirror_trade` frame, in key order.
@@ -346,6 +479,56 @@ mod tests {
         assert_eq!(year.imports, Some(7_000));
         assert_eq!(year.total(), Some(68_500));
         assert_eq!(out.len(), 4);
+    }
+
+    /// Published totals of both directions (flow `total`): China's 2004 turnover
+    /// alone makes a row with exports and imports null and the total as
+    /// published; Russia's 2018 split (exports 1.98 + imports 32.07) keeps its
+    /// sum, 34.05, over a turnover of 34.0 from a source declared first; a row
+    /// with one direction only (2000: Russia's exports 54.6) takes the turnover
+    /// its own source published (105, not another source's 46, which would be
+    /// less than the one direction) and leaves the other direction null.
+    #[test]
+    fn published_totals_fill_rows_without_a_split() {
+        let rows = [
+            ("first", 1, "CHN", "PRK", "total", 2004, 1, 12, 1385.206),
+            ("first", 2, "RUS", "PRK", "total", 2018, 1, 12, 34.0),
+            ("second", 3, "RUS", "PRK", "export", 2018, 1, 12, 32.07),
+            ("second", 4, "RUS", "PRK", "import", 2018, 1, 12, 1.98),
+            ("second", 5, "RUS", "PRK", "total", 2000, 1, 12, 105.0),
+            ("second", 6, "RUS", "PRK", "export", 2000, 1, 12, 54.6),
+            // Another publication's total of 2000, from the source declared
+            // first: the row's total stays that of the source of its direction.
+            ("first", 7, "RUS", "PRK", "total", 2000, 1, 12, 46.0),
+        ];
+        let out = mirror_rows(&frame(&rows), &spec()).unwrap();
+        let get = |p: &str, y: i32| {
+            out.iter()
+                .find(|r| r.partner == p && r.period.year == y)
+                .unwrap()
+        };
+        let cn = get("CHN", 2004);
+        assert_eq!(
+            (cn.exports, cn.imports, cn.total(), cn.months_covered),
+            (None, None, Some(1_385_206), 12)
+        );
+        assert_eq!(
+            (cn.basis, cn.source_ids.as_slice()),
+            ("mirror", &["first".to_string()][..])
+        );
+        let ru18 = get("RUS", 2018);
+        assert_eq!(ru18.total(), Some(34_050));
+        assert_eq!(ru18.source_ids, ["second"]);
+        let ru00 = get("RUS", 2000);
+        assert_eq!(
+            (ru00.exports, ru00.imports, ru00.total()),
+            (None, Some(54_600), Some(105_000))
+        );
+        assert_eq!(ru00.source_ids, ["second"]);
+        let df = mirror_trade_frame(&out, &spec()).unwrap();
+        let total = df.column("total_usd").unwrap().f64().unwrap();
+        let balance = df.column("balance_usd").unwrap().f64().unwrap();
+        assert_eq!((total.get(0), balance.get(0)), (Some(1385.206), None));
     }
 
     /// A reported annual figure is kept as it is, not replaced by a sum of months.

@@ -36,12 +36,18 @@ pub struct PeriodSums {
     pub months: u32,
     /// Whether every month of the period is covered.
     pub complete: bool,
+    /// Sum of the rows' totals when every row used has one (a published total
+    /// where a row has no split).
+    pub reported: Option<Mills>,
 }
 
 impl PeriodSums {
-    /// Exports + imports when both are known.
+    /// Exports + imports when both are known, else the rows' totals.
     pub fn total(self) -> Option<Mills> {
-        Some(self.exports? + self.imports?)
+        match (self.exports, self.imports) {
+            (Some(x), Some(m)) => Some(x + m),
+            _ => self.reported,
+        }
     }
 }
 
@@ -119,6 +125,7 @@ fn sums(rows: &[&MirrorRow], (from, to): (YearMonth, YearMonth)) -> PeriodSums {
         imports: all(|r| r.imports),
         months,
         complete: months == wanted,
+        reported: all(MirrorRow::total),
     }
 }
 
@@ -187,6 +194,7 @@ mod tests {
             basis: "mirror",
             source_ids: vec!["s".into()],
             rolled_up: false,
+            reported_total: None,
         }
     }
 
@@ -216,5 +224,26 @@ mod tests {
         assert_eq!((s.exports, s.months, s.complete), (None, 0, false));
         assert_eq!(change_pct(Some(173), Some(100)), Some(73.0));
         assert_eq!(change_pct(Some(1), Some(0)), None);
+    }
+
+    /// A year published only as a turnover still gives the window its total:
+    /// Russia-DPRK 2018 (turnover $34.0M) against 2017 (split $74.2M + $3.7M =
+    /// $77.9M) is 100 * (34.0 / 77.9 - 1) = -56.35%; the directions stay null.
+    #[test]
+    fn a_turnover_without_a_split_gives_the_total() {
+        let mut y18 = row(1, 12, 0, 0);
+        y18.period.year = 2018;
+        (y18.exports, y18.imports, y18.reported_total) = (None, None, Some(34_000));
+        let y17 = row(1, 12, 3_700, 74_200);
+        let w = WindowSpec {
+            id: "w".into(),
+            partner: "RUS".into(),
+            current: (ym("2018-01"), ym("2018-12")),
+            baseline: (ym("2017-01"), ym("2017-12")),
+        };
+        let r = &compute_windows(&[y17, y18], &[w])[0];
+        assert_eq!((r.current.exports, r.current.total()), (None, Some(34_000)));
+        let pct = r.total_change_pct().unwrap();
+        assert!((pct - (100.0 * (34.0 / 77.9 - 1.0))).abs() < 1e-9, "{pct}");
     }
 }

@@ -180,6 +180,16 @@ impl CountryRegistry {
             .any(|c| c.iso3 == iso3 && c.valid_in(year))
     }
 
+    /// The code of this ISO3 in `year` (the lowest when several map to it), for
+    /// sources that write ISO3 codes where trade rows carry a numeric one.
+    pub fn code_of(&self, iso3: &str, year: i32) -> Option<u32> {
+        self.by_code
+            .values()
+            .filter(|c| c.iso3 == iso3 && c.valid_in(year))
+            .map(|c| c.code)
+            .min()
+    }
+
     /// Whether some code maps to this ISO3 (used to validate pipeline files).
     pub fn knows_iso3(&self, iso3: &str) -> bool {
         self.by_code.values().any(|c| c.iso3 == iso3)
@@ -235,6 +245,9 @@ mod tests {
         assert!(r.iso3_valid_in("SUN", 1991) && !r.iso3_valid_in("SUN", 1995));
         assert!(r.iso3_valid_in("RUS", 1992) && !r.iso3_valid_in("RUS", 1991));
         assert!(!r.iso3_valid_in("XYZ", 2000));
+        assert_eq!(r.code_of("SUN", 1989), Some(810));
+        assert_eq!(r.code_of("RUS", 2000), Some(643));
+        assert_eq!(r.code_of("SUN", 1995), None);
     }
 
     #[test]

@@ -75,6 +75,31 @@ impl MonthRange {
     }
 }
 
+impl FromStr for MonthRange {
+    type Err = String;
+    /// `2019` (the year), `2019-03` (a month) or `2019-01..2019-02` (a published
+    /// span, within one year).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.len() == 4 {
+            let y: i32 = s
+                .parse()
+                .map_err(|_| format!("period `{s}`: expected YYYY, YYYY-MM or YYYY-MM..YYYY-MM"))?;
+            return Ok(MonthRange::annual(y));
+        }
+        let (a, b) = s.split_once("..").unwrap_or((s, s));
+        let (a, b): (YearMonth, YearMonth) = (a.parse()?, b.parse()?);
+        if a.year != b.year || b < a {
+            return Err(format!("period `{s}` must run forward within one year"));
+        }
+        Ok(MonthRange {
+            year: a.year,
+            first: a.month,
+            last: b.month,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

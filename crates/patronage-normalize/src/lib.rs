@@ -17,6 +17,7 @@ pub mod events;
 mod intern;
 pub mod labor_sheet;
 mod labor_stock;
+pub mod published_totals;
 pub mod russia_customs;
 mod trade_flows;
 

@@ -101,10 +101,11 @@ fn trade_charts(t: &Tables) -> PolarsResult<(String, String, String)> {
         &markers,
         Scale::Log,
     );
+    let gaps = " A solid line joins consecutive years; a dotted line bridges years with no figure and is not data.";
     let spans = if markers.is_empty() {
-        "No series in this build spans a change of state.".to_string()
+        format!("No series in this build spans a change of state.{gaps}")
     } else {
-        "The USSR (through 1991) and Russia (from 1992) are one series; the dashed line marks the change.".to_string()
+        format!("The USSR (through 1991) and Russia (from 1992) are one series; the dashed vertical line marks the change.{gaps}")
     };
     Ok((linear, log, spans))
 }

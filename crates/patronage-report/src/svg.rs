@@ -185,8 +185,10 @@ impl YAxis {
     }
 }
 
-/// A line chart over years. Points one year apart are joined; a gap of more
-/// than a year breaks the line, so missing years are not drawn as data.
+/// A line chart over years. Points one year apart are joined by a solid line; a
+/// gap of more than a year breaks it, and the points either side of the gap are
+/// bridged by a thin dotted line (class `gap`), so a series sparse over decades
+/// still reads as one line while missing years are not drawn as data.
 pub fn line_chart(
     id: &str,
     title: &str,
@@ -269,6 +271,15 @@ pub fn line_chart(
             last = Some(year);
         }
         let _ = write!(out, r#"<g class="series" data-series="{}">"#, esc(&s.name));
+        for pair in runs.windows(2) {
+            if let (Some(a), Some(b)) = (pair[0].last(), pair[1].first()) {
+                let _ = write!(
+                    out,
+                    r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" class="gap" stroke="{color}" stroke-width="1" stroke-dasharray="2,4"/>"#,
+                    a.0, a.1, b.0, b.1
+                );
+            }
+        }
         for r in runs.iter().filter(|r| r.len() > 1) {
             let d: Vec<String> = r.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
             let _ = write!(
@@ -420,5 +431,7 @@ mod tests {
         let svg = line_chart("t", "T", "USD", &[s], &[], Scale::Linear);
         assert_eq!(svg.matches("<polyline").count(), 1);
         assert_eq!(svg.matches("<circle").count(), 3);
+        // 2011 to 2014 is bridged by one dotted line, not drawn as data.
+        assert_eq!(svg.matches(r#"class="gap""#).count(), 1);
     }
 }

@@ -68,19 +68,28 @@ fn default_checks_pass_except_the_known_source_disagreement() {
     // 45 declared in pipelines/dprk.toml (18 on the trade tables, 20 on the aid,
     // labor, events and source_comparison tables, 4 on patron_influence and
     // claims, 3 on trade_by_group and commodity_group_bans) + one conservation
-    // check per source (22).
-    assert_eq!(results.height(), 45 + 22);
+    // check per source (27).
+    assert_eq!(results.height(), 45 + 27);
     let failed = rows_where(&results, "status", "fail");
     assert_eq!(failed.height(), 1, "{failed}");
     assert_eq!(str_at(&failed, "check", 0), "sources_agree_within_10pct");
     assert_eq!(str_at(&failed, "severity", 0), "warn");
     // Russia 2014: KOTRA $82.17M vs ITC $71.77M exports (12.7% of the larger
-    // apart), $10.17M vs $13.00M imports (21.8%): two figures, four rows.
-    assert_eq!(failing_rows(&failed), 4);
+    // apart; Russian customs via RFA $82.15M), $10.17M vs $13.00M imports
+    // (21.8%); China 2018: KOTRA's $2.72B total vs UN Comtrade's $2.431B (10.6%);
+    // China 2019: KOTRA's $2.88B exports vs KITA's $2.589B (10.1%); China 2020:
+    // China customs' $539M vs KOTRA's $760.8M (29.2%); Russia 2000: KOTRA's $46M
+    // vs the Russian ministry's $105M (56.2%).
     let sample = str_at(&failed, "sample", 0);
     assert!(
         sample.contains("year=2014")
-            && sample.contains("kotra 82170000 vs ru_itc 71770000 (12.7% apart)"),
+            && sample.contains(
+                "kotra 82170000 vs ru_itc 71770000 vs ussr_russia_totals 82150000 (12.7% apart)"
+            )
+            && sample.contains("kotra_totals 2720000000 vs other_totals 2431000000 (10.6% apart)")
+            && sample.contains("kotra 2880000000 vs other_totals 2589000000 (10.1% apart)")
+            && sample
+                .contains("kotra_totals 46000000 vs ussr_russia_totals 105000000 (56.2% apart)"),
         "{sample}"
     );
     let cons = check_row(&out, "conservation_kotra");

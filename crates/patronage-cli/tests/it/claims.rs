@@ -20,7 +20,7 @@ fn years_of(df: &DataFrame, filter: Expr) -> BTreeSet<i32> {
 fn every_essay_claim_has_a_verdict_and_73_percent_is_reproduced() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let claims = table(&out, "claims");
-    assert_eq!(claims.height(), 12);
+    assert_eq!(claims.height(), 13);
     let status = claims.column("status").unwrap().str().unwrap().clone();
     for i in 0..claims.height() {
         let s = status.get(i).unwrap();
@@ -66,12 +66,32 @@ fn every_essay_claim_has_a_verdict_and_73_percent_is_reproduced() {
     assert_eq!(f64_at(&c, "deviation"), Some(-16_000.0));
     assert_eq!(f64_at(&c, "deviation_pct"), Some(-40.0));
 
-    // Russia against China, years with both full-year figures: 2017
-    // 77.9M / 5,060M = 0.015395 and 2019 47.9M / 3,100M = 0.015452.
+    // Russia against China, every year from 1992 with both full-year figures:
+    // fifteen years; the largest ratio is 2000, the Russian ministry's $105M
+    // against KOTRA's China-DPRK split ($450.82M + $37.21M = $488.03M): 0.2152,
+    // over the tenth that "far below" is read as, so the claim deviates (and
+    // 2004-2006 are over a tenth too).
     let c = claim(&claims, "ru_trade_far_below_china_every_year");
+    assert_eq!(str_at(&c, "status", 0), "deviates");
+    assert!((f64_at(&c, "computed").unwrap() - 105.0 / 488.03).abs() < 1e-12);
+    let why = str_at(&c, "reason", 0);
+    assert!(
+        why.starts_with(
+            "15 year(s) with both: 2000 0.2152, 2004 0.1542, 2005 0.1468, 2006 0.1243, 2009 0.023,"
+        ),
+        "{why}"
+    );
+    assert!(why.contains("2023 0.015; largest 2000"), "{why}");
+    assert!(why.contains("trade_source_ids: cn_gacc, gac_totals, kotra, kotra_totals, other_totals, ru_itc, ru_reported, ussr_russia_totals"), "{why}");
+
+    // The USSR as leading trade partner before 1991: China / USSR in the years
+    // with both dollar figures, 1989 (JETRO: $562.37M / $2,383M = 0.236) and 1991
+    // (the ROK foreign ministry: $610M / $1,420M = 0.4296), at most 1.
+    let c = claim(&claims, "su_leading_trade_partner_before_1991");
     assert_eq!(str_at(&c, "status", 0), "reproduced");
-    assert!((f64_at(&c, "computed").unwrap() - 47.9 / 3100.0).abs() < 1e-12);
-    assert!(str_at(&c, "reason", 0).contains("2 year(s) with both"));
+    assert!((f64_at(&c, "computed").unwrap() - 610.0 / 1420.0).abs() < 1e-12);
+    let why = str_at(&c, "reason", 0);
+    assert!(why.starts_with("2 year(s) with both: 1989 0.236, 1991 0.4296; largest 1991; trade_source_ids: jetro_totals, other_totals"), "{why}");
 
     // Soviet against Chinese aid, 1950-1960, constant 2020 dollars: the ledger's
     // Chinese commitments of 1953-54 and 1960 outweigh the Soviet ones.
@@ -162,7 +182,7 @@ fn claims_command_prints_the_verdicts() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     assert!(
-        text.starts_with("claims: 12 (6 reproduced, 2 deviate, 4 not computable)"),
+        text.starts_with("claims: 13 (6 reproduced, 3 deviate, 4 not computable)"),
         "{text}"
     );
     assert!(text.contains("REPRODUCED       ru_prk_trade_jan_feb_2017_up_73pct"));

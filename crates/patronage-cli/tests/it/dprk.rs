@@ -127,11 +127,11 @@ fn manifest_accounts_for_every_row() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
     let m = manifest(&out);
     let inputs = m["inputs"].as_array().unwrap();
-    // Fifteen trade files (six in Comtrade v1 layouts, nine in the agencies' own,
-    // four of them the sanctioned-goods figures); the aid ledger, the CRS file and
-    // two FTS pages; the labor workbook twice (two sheets), the estimates ledger,
-    // the events.
-    assert_eq!(inputs.len(), 23);
+    // Twenty trade files (six in Comtrade v1 layouts, nine in the agencies' own,
+    // four of them the sanctioned-goods figures, five of published totals); the
+    // aid ledger, the CRS file and two FTS pages; the labor workbook twice (two
+    // sheets), the estimates ledger, the events.
+    assert_eq!(inputs.len(), 28);
     let mut kept_total = 0;
     for i in inputs {
         let r = &i["rows"];
@@ -144,6 +144,7 @@ fn manifest_accounts_for_every_row() {
             "comtrade_legacy",
             "russia_customs",
             "china_customs",
+            "published_totals",
         ];
         if trade_formats.contains(&i["format"].as_str().unwrap()) {
             kept_total += r["kept"].as_u64().unwrap();
@@ -151,9 +152,11 @@ fn manifest_accounts_for_every_row() {
     }
     // The five Comtrade v1 fixtures of totals hold 6 + 6 + 8 + 4 + 6 rows and the
     // sanctioned-goods one 17; the nine in the agencies' own layouts
-    // 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1; all kept.
-    assert_eq!(kept_total, 58);
-    assert_eq!(table(&out, "trade_flows").height(), 58);
+    // 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 1; all kept. The five files of published
+    // totals hold 31 + 7 + 24 + 4 + 28 figures, of which the six Soviet ruble
+    // figures (no dollar rate) are rejects: 88 kept.
+    assert_eq!(kept_total, 58 + 88);
+    assert_eq!(table(&out, "trade_flows").height(), 58 + 88);
     for o in m["outputs"].as_array().unwrap() {
         let bytes = std::fs::read(out.join(o["file"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);

@@ -23,5 +23,6 @@ mod report;
 mod reproducible;
 mod runner_defects;
 mod sanctioned_goods;
+mod series;
 mod shell;
 mod trade_sources;

@@ -52,13 +52,25 @@ fn report_is_self_contained_and_reproducible() {
             "{chart}"
         );
     }
-    // The trade chart has one line per patron series, the succession marked
-    // only where a series has figures on both sides of it (not in this build).
-    assert!(a.contains("data-series=\"China\""));
-    assert!(a.contains("data-series=\"USSR / Russia\""));
-    assert!(a.contains("No series in this build spans a change of state."));
+    // The trade chart has one line per patron series across the decades, the
+    // 1991 succession marked (the USSR's 1989 and 1991 figures and Russia's from
+    // 2000 are one series): one marker between 1991 and 1992 in each of the
+    // linear and log charts.
+    let linear = &a[a.find("data-chart=\"trade_linear\"").unwrap()..];
+    let linear = &linear[..linear.find("</svg>").unwrap()];
+    assert!(linear.contains("data-series=\"China\""));
+    assert!(linear.contains("data-series=\"USSR / Russia\""));
+    assert_eq!(linear.matches("class=\"marker\"").count(), 1);
+    assert!(linear.contains("SUN → RUS"));
+    assert!(a.contains("the dashed vertical line marks the change"));
+    // Points: 17 USSR/Russia years and 28 China years with a full-year figure;
+    // solid lines join consecutive years, dotted ones bridge the gaps.
+    assert_eq!(linear.matches("<title>USSR / Russia ").count(), 17);
+    assert_eq!(linear.matches("<title>China ").count(), 28);
+    assert!(linear.contains("<polyline"));
+    assert!(linear.contains("class=\"gap\""));
     // Every claim is a row of the claims table; the headline one with its deviation.
-    assert_eq!(a.matches("<tr data-claim=").count(), 12);
+    assert_eq!(a.matches("<tr data-claim=").count(), 13);
     let row = &a[a
         .find("data-claim=\"ru_prk_trade_jan_feb_2017_up_73pct\"")
         .unwrap()..];

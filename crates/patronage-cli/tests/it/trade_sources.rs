@@ -45,7 +45,9 @@ fn compared(
 /// ≈$2.79B: two sources, $0.31B apart. 2021: KOTRA $58.11M + $623.55M = $681.66M
 /// (as published) against China customs' $318M (a Chinese-language download).
 /// 2017: China customs' $5.06B total in its own layout equals the Comtrade-layout
-/// figures $1.72B + $3.34B. Russia 2017: Russian customs $74.2M + $3.7M = $77.9M.
+/// figures $1.72B + $3.34B; UN Comtrade's $4.976B (as RFA read it, a published
+/// total) is $84M below. Russia 2017: Russian customs $74.2M + $3.7M = $77.9M.
+/// KITA's 2019 total ($2.805B, published) lies between China customs and KOTRA.
 #[test]
 fn default_run_compares_sources() {
     let (_tmp, out) = run_to_temp("pipelines/dprk.toml");
@@ -63,6 +65,11 @@ fn default_run_compares_sources() {
                 3_100_000_000.0,
                 "exports_plus_imports".to_string()
             ),
+            (
+                "other_totals".to_string(),
+                2_805_000_000.0,
+                "reported".to_string()
+            ),
         ]
     );
     assert_eq!(spread, 310_000_000.0);
@@ -74,12 +81,13 @@ fn default_run_compares_sources() {
 
     let (rows, spread) = compared(&out, "CHN", 2017, "total");
     let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-    assert_eq!(ids, ["cn_customs_2017_total", "cn_gacc"]);
-    assert!(rows.iter().all(|r| r.1 == 5_060_000_000.0));
-    assert_eq!(spread, 0.0);
+    assert_eq!(ids, ["cn_customs_2017_total", "cn_gacc", "other_totals"]);
+    let values: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    assert_eq!(values, [5_060_000_000.0, 5_060_000_000.0, 4_976_000_000.0]);
+    assert_eq!(spread, 84_000_000.0);
     let (rows, _) = compared(&out, "CHN", 2017, "focus_exports");
-    assert_eq!(rows.len(), 2);
-    assert!(rows.iter().all(|r| r.1 == 1_720_000_000.0));
+    let values: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    assert_eq!(values, [1_720_000_000.0, 1_720_000_000.0, 1_731_000_000.0]);
 
     let (rows, _) = compared(&out, "RUS", 2017, "total");
     let ru = rows.iter().find(|r| r.0 == "ru_customs").unwrap();

@@ -149,6 +149,9 @@ pub struct RawClaim {
     pub numerator: Option<Spanned<BTreeMap<String, toml::Value>>>,
     pub denominator: Option<Spanned<BTreeMap<String, toml::Value>>>,
     pub per: Option<Spanned<String>>,
+    /// A text column whose values among the rows used the verdict lists (the
+    /// sources behind the figure).
+    pub cite: Option<Spanned<String>>,
     /// Free text for readers of the file (why this tolerance, which measure);
     /// not used by the run.
     #[serde(rename = "note")]

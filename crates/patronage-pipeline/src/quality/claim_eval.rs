@@ -47,9 +47,6 @@ struct Verdict<'a> {
     rows: usize,
 }
 
-/// Largest number of groups or rows a reason lists.
-const REASON_ITEMS: usize = 12;
-
 /// The values of `column` (as float64) of `df`'s rows, nulls skipped.
 fn values(df: &DataFrame, column: &str) -> PolarsResult<Vec<f64>> {
     let c = df.column(column)?.cast(&DataType::Float64)?;
@@ -150,21 +147,16 @@ fn compute(c: &ClaimSpec, rows: &DataFrame) -> PolarsResult<Result<(f64, String)
                     "no {per} has both a numerator and a denominator figure"
                 )),
                 Some((k, r)) => {
+                    // Every group compared is listed: the years a claim over a
+                    // whole series rests on are part of its verdict.
                     let listed: Vec<String> = ratios
                         .iter()
-                        .take(REASON_ITEMS)
                         .map(|(k, r)| format!("{k} {}", fmt_num(*r)))
                         .collect();
-                    let more = ratios.len().saturating_sub(REASON_ITEMS);
-                    let more = if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    };
                     Ok((
                         *r,
                         format!(
-                            "{} {per}(s) with both: {}{more}; largest {k}",
+                            "{} {per}(s) with both: {}; largest {k}",
                             ratios.len(),
                             listed.join(", ")
                         ),
@@ -173,6 +165,78 @@ fn compute(c: &ClaimSpec, rows: &DataFrame) -> PolarsResult<Result<(f64, String)
             }
         }
     })
+}
+
+/// The rows a measure used: for a ratio, those of the numerator and the
+/// denominator (for `max_ratio`, in the groups having both); else every row.
+fn rows_used(c: &ClaimSpec, rows: &DataFrame) -> PolarsResult<Vec<DataFrame>> {
+    if !matches!(c.measure, Measure::Ratio | Measure::MaxRatio) {
+        return Ok(vec![rows.clone()]);
+    }
+    let column = c.column.as_deref().unwrap_or("");
+    let parts = |df: &DataFrame| -> PolarsResult<Vec<DataFrame>> {
+        [&c.numerator, &c.denominator]
+            .into_iter()
+            .map(|f| filter::apply(df.clone().lazy(), f).collect())
+            .collect()
+    };
+    let Some(per) = c.per.as_deref().filter(|_| c.measure == Measure::MaxRatio) else {
+        return parts(rows);
+    };
+    let keys = rows.column(per)?.cast(&DataType::String)?;
+    let keys = keys.str()?;
+    let keys: Vec<Option<&str>> = (0..keys.len()).map(|i| keys.get(i)).collect();
+    let distinct: std::collections::BTreeSet<&str> = keys.iter().flatten().copied().collect();
+    let mut used = Vec::new();
+    for k in distinct {
+        let mask: BooleanChunked = keys.iter().map(|x| *x == Some(k)).collect();
+        let group = rows.filter(&mask)?;
+        let both = part_sum(&group, &c.numerator, column)?.is_some()
+            && part_sum(&group, &c.denominator, column)?.is_some();
+        if both {
+            used.extend(parts(&group)?);
+        }
+    }
+    Ok(used)
+}
+
+/// `; <cite>: a, b` — the distinct values of the claim's `cite` column (comma
+/// separated lists split) among the rows used with a value in `column`.
+fn citation(c: &ClaimSpec, rows: &DataFrame) -> PolarsResult<String> {
+    let Some(cite) = c.cite.as_deref() else {
+        return Ok(String::new());
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for df in rows_used(c, rows)? {
+        let names = df.column(cite)?.str()?.clone();
+        let has_value: Vec<bool> = match c.column.as_deref() {
+            Some(col) => {
+                let v = df.column(col)?.cast(&DataType::Float64)?;
+                let v = v.f64()?;
+                (0..v.len()).map(|i| v.get(i).is_some()).collect()
+            }
+            None => vec![true; df.height()],
+        };
+        for (i, keep) in has_value.into_iter().enumerate() {
+            if let (true, Some(s)) = (keep, names.get(i)) {
+                seen.extend(
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string),
+                );
+            }
+        }
+    }
+    let seen: Vec<String> = seen.into_iter().collect();
+    Ok(format!(
+        "; {cite}: {}",
+        if seen.is_empty() {
+            "none".to_string()
+        } else {
+            seen.join(", ")
+        }
+    ))
 }
 
 fn evaluate_one<'a>(c: &'a ClaimSpec, df: &DataFrame) -> PolarsResult<Verdict<'a>> {
@@ -187,7 +251,7 @@ fn evaluate_one<'a>(c: &'a ClaimSpec, df: &DataFrame) -> PolarsResult<Verdict<'a
             } else {
                 Status::Deviates
             },
-            reason: how,
+            reason: format!("{how}{}", citation(c, &rows)?),
             rows: n,
         },
         Err(why) => Verdict {

@@ -21,7 +21,9 @@
 //! `ratio` divides the sum of `column` over the `numerator` rows by its sum over
 //! the `denominator` rows (both filters within `where`); `max_ratio` does so per
 //! value of `per` and takes the largest, for claims such as "below a tenth of
-//! China's in every year".
+//! China's in every year", and lists every group it compared. `cite` names a
+//! text column (`trade_source_ids`) whose values among the rows used the verdict
+//! lists, so a claim shows the years and the sources behind it.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -148,6 +150,8 @@ pub struct ClaimSpec {
     pub denominator: Filter,
     /// Grouping column of `max_ratio`.
     pub per: Option<String>,
+    /// Text column whose values among the rows used the verdict lists.
+    pub cite: Option<String>,
 }
 
 /// Validate the declared claims against the table contracts.
@@ -297,6 +301,23 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
         (None, Measure::MaxRatio) => return Err(needs("per")),
         (None, _) => None,
     };
+    let cite = match &r.cite {
+        None => None,
+        Some(c) => {
+            let spec = column_of(table, c.get_ref(), &owner, c.span(), invalid)?;
+            if spec.dtype != ColumnType::Str {
+                return Err(invalid(
+                    c.span(),
+                    format!(
+                        "{owner}: cite column `{}` is {}, not text",
+                        c.get_ref(),
+                        spec.dtype.as_str()
+                    ),
+                ));
+            }
+            Some(c.get_ref().clone())
+        }
+    };
     if !r.expected.get_ref().is_finite() {
         return Err(invalid(
             r.expected.span(),
@@ -325,6 +346,7 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
         tolerance,
         comparison,
         per,
+        cite,
     })
 }
 
@@ -359,6 +381,7 @@ mod tests {
         assert_eq!(c[0].comparison, Comparison::AtMost);
         assert_eq!(c[0].per.as_deref(), Some("year"));
         assert_eq!(c[0].numerator.len(), 1);
+        assert_eq!(c[0].cite, None);
     }
 
     #[test]
@@ -393,6 +416,14 @@ mod tests {
             (
                 "table = \"events\"\ncolumn = \"year\"\ncomparison = \"near\"\n",
                 "comparison `near`; known: about, at_most, at_least",
+            ),
+            (
+                "table = \"patron_influence\"\ncolumn = \"trade_usd\"\ncite = \"trade_share\"\n",
+                "cite column `trade_share` is float64, not text",
+            ),
+            (
+                "table = \"patron_influence\"\ncolumn = \"trade_usd\"\ncite = \"sources\"\n",
+                "sources",
             ),
         ];
         for (rest, message) in cases {

@@ -20,7 +20,7 @@ use patronage_extract::encoding::TextEncoding;
 use patronage_extract::labor_sheet::{self, SheetLayout, SheetSpec};
 use patronage_extract::{
     archive_ledger, baci, china_customs, comtrade_legacy, comtrade_legacy_json, estimates_ledger,
-    events_file, grid, ocha_fts, oecd_crs, russia_customs,
+    events_file, grid, ocha_fts, oecd_crs, published_totals, russia_customs,
 };
 use patronage_extract::{ExtractError, Extracted, RowReject};
 use proptest::prelude::*;
@@ -270,6 +270,11 @@ const READERS: &[(&str, Reader, Lines)] = &[
     (
         "events_csv",
         |p, b| summary(events_file::parse(p, b)),
+        Lines::Text,
+    ),
+    (
+        "published_totals",
+        |p, b| summary(published_totals::parse(p, b)),
         Lines::Text,
     ),
 ];
@@ -932,6 +937,7 @@ fn every_reader_reads_its_own_sample() {
         ),
         ("labor_ledger_csv", "labor/dprk_estimates_ledger.csv", 8, 0),
         ("events_csv", "events/dprk_russia_timeline.csv", 7, 0),
+        ("published_totals", "published_totals/jetro.csv", 4, 0),
         ("labor_sheet_csv_form_2t", "labor/ru_form_2t_2018.csv", 4, 0),
         ("labor_sheet_csv_permits", "labor/ru_mvd_permits.csv", 2, 0),
         (

@@ -23,6 +23,7 @@ mod labor_sheet_csv;
 mod labor_sheet_xlsx;
 mod ocha_fts;
 mod oecd_crs;
+mod published_totals;
 mod russia_customs;
 
 /// Every format, in the order error messages list them.
@@ -35,6 +36,7 @@ pub(crate) static ALL: &[&Format] = &[
     &baci::FORMAT,
     &russia_customs::FORMAT,
     &china_customs::FORMAT,
+    &published_totals::FORMAT,
     &archive_ledger::FORMAT,
     &ocha_fts::FORMAT,
     &oecd_crs::FORMAT,
