@@ -1,6 +1,7 @@
 //! Aggregation: the canonical `trade_flows` table to the analysis tables.
 //!
-//! * [`mirror`] rebuilds the focus country's trade from what its partners report;
+//! * [`mirror`] rebuilds the focus country's trade from what its partners report,
+//!   from each source's figure at the commodity, reported or summed from its HS detail;
 //! * [`share`] gives each partner's share of the focus country's annual trade;
 //! * [`windows`] compares a current period with a baseline, as headline claims do;
 //! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
@@ -16,6 +17,7 @@
 pub mod aid;
 pub mod commodity;
 pub mod comparison;
+mod detail;
 mod focus;
 pub mod influence;
 pub mod labor_summary;

@@ -187,6 +187,7 @@ mod tests {
             basis: "mirror",
             source_ids: vec!["s".into()],
             rolled_up: false,
+            derivation: "reported",
         }
     }
 

@@ -7,7 +7,9 @@
 /// Bumped whenever a contract changes in a way a loader would notice. 2:
 /// `trade_flows` and `rejects` gain `source_column` (a record's place on its
 /// line, for files that hold many records on one line), part of their keys.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `mirror_trade` gains `derivation` (figures summed from 6-digit rows where
+/// a source has no total).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Logical column types, as Parquet readers see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +140,7 @@ pub const MIRROR_TRADE: TableSpec = TableSpec {
         col("balance_usd", Float64, true, "focus_exports_usd - focus_imports_usd; null unless both are known."),
         col("months_covered", Int32, false, "Months with data behind the row: 12 for a reported annual figure, the number of monthly figures summed otherwise."),
         col("basis", Str, false, "mirror (from the partner's reports) or direct (from the focus country's own reports, used only where no partner report exists)."),
+        col("derivation", Str, false, "How the figures were obtained: reported (the source's row at commodity_code) or sum_of_level_N (where a source has no such row for a figure, the sum of its HS rows of N digits below it: 6, else 4, else 2, one level only); mixed when the row's figures were obtained differently. A reported figure is preferred to a sum from any source."),
         col("source_ids", Str, false, "Sources the row was built from, in priority order, comma separated."),
     ],
 };
