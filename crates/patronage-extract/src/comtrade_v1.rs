@@ -313,6 +313,47 @@ pub(crate) fn layout_hint(header: &[String], expected: &str) -> String {
     )
 }
 
+/// The parser's field index from a delimited header: where each field it reads
+/// sits, in the order it reads them.
+fn delimited_index(
+    path: &Path,
+    header: &delimited::Header,
+    columns: &[&'static str],
+    format: &str,
+) -> Result<Vec<(&'static str, usize)>, ExtractError> {
+    let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
+    let mut index: Vec<(&'static str, usize)> = columns
+        .iter()
+        .zip(positions)
+        .map(|(c, i)| (api_name(c), i))
+        .filter(|(c, _)| PARSED.contains(c))
+        .collect();
+    index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
+    Ok(index)
+}
+
+/// One delimited row to a record or a reject.
+fn delimited_row(
+    index: &[(&'static str, usize)],
+    row: delimited::Row<'_>,
+    delimiter: u8,
+) -> Result<ComtradeRow, RowReject> {
+    let fields = DelimitedFields {
+        index,
+        fields: row.fields,
+    };
+    parse_record(&fields, (row.line, 1), row.raw(delimiter))
+}
+
+/// The delimiter, columns and format name of a delimited layout; `None` for JSON.
+fn delimited_layout(layout: Layout) -> Option<(u8, &'static [&'static str], &'static str)> {
+    match layout {
+        Layout::ApiCsv => Some((b',', &API_COLUMNS, "comtrade_v1_csv")),
+        Layout::BulkTsv => Some((b'\t', &BULK_COLUMNS, "comtrade_v1_bulk")),
+        Layout::ApiJson => None,
+    }
+}
+
 fn read_delimited(
     path: &Path,
     bytes: &[u8],
@@ -324,24 +365,37 @@ fn read_delimited(
         path,
         bytes,
         delimited::Dialect::new(delimiter),
-        |header| {
-            let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
-            let mut index: Vec<(&'static str, usize)> = columns
-                .iter()
-                .zip(positions)
-                .map(|(c, i)| (api_name(c), i))
-                .filter(|(c, _)| PARSED.contains(c))
-                .collect();
-            index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
-            Ok(index)
-        },
-        |index, row| {
-            let fields = DelimitedFields {
-                index,
-                fields: row.fields,
-            };
-            parse_record(&fields, (row.line, 1), row.raw(delimiter))
-        },
+        |header| delimited_index(path, header, columns, format),
+        |index, row| delimited_row(index, row, delimiter),
+    )
+}
+
+/// Stream a file of a delimited layout (the bulk TSV, or the API CSV in UTF-8)
+/// from `input` block by block, never holding it whole; `sink` receives each
+/// block's records and rejects in file order. Returns the number of data rows
+/// read. A record must lie on one line (no quoted line break), and bytes that are
+/// not UTF-8 are a reject of their row: a file in windows-1252 is read whole with
+/// [`parse_encoded`] instead. JSON cannot be streamed: an error.
+pub fn stream(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    layout: Layout,
+    sink: impl FnMut(Extracted<ComtradeRow>),
+) -> Result<u64, ExtractError> {
+    let Some((delimiter, columns, format)) = delimited_layout(layout) else {
+        return Err(ExtractError::Layout {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "an API JSON response is read whole, not streamed".to_string(),
+        });
+    };
+    delimited::read_stream(
+        path,
+        input,
+        delimited::Dialect::new(delimiter),
+        |header| delimited_index(path, header, columns, format),
+        |index, row| delimited_row(index, row, delimiter),
+        sink,
     )
 }
 

@@ -18,6 +18,7 @@ mod intern;
 pub mod labor_sheet;
 mod labor_stock;
 pub mod russia_customs;
+pub mod scope;
 mod trade_flows;
 
 pub use labor_stock::{labor_stock_frame, LaborFigure, NormalizedLabor};

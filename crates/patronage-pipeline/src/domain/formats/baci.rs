@@ -13,7 +13,7 @@ use patronage_extract::{baci, ExtractError, Extracted};
 use patronage_normalize::baci::{BaciNormalizer, BaciOptions, Scope};
 use patronage_normalize::{Normalized, TradeFlow};
 
-use crate::config::options::{existing_file, pick};
+use crate::config::options::{existing_file, scope};
 use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::domain::format::{options_of, Format, Reader};
 use crate::domain::outcome::FileOutcome;
@@ -42,10 +42,7 @@ struct Baci {
 }
 
 fn options(input: &OptionsInput<'_>) -> Result<Parsed, Invalid> {
-    let scope = match input.scope {
-        None => Scope::default(),
-        Some(v) => [Scope::All, Scope::Focus][pick(input, v, "scope", &["all", "focus"])?],
-    };
+    let scope = scope(input)?;
     let country_codes = input
         .country_codes
         .map(|v| existing_file(input, v, "country_codes"))
