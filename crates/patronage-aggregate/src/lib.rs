@@ -47,5 +47,5 @@ pub type Mills = i128;
 
 /// Dollars from thousandths, for output columns.
 pub(crate) fn usd(mills: Mills) -> f64 {
-    mills as f64 / 1000.0
+    patronage_core::usd_from_mills(mills)
 }

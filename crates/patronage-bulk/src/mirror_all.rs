@@ -24,7 +24,9 @@
 //! exports to the partner and its imports from it: for BACI the exporter's and
 //! importer's side of the same reconciled figure, for Comtrade the partner's
 //! report (its imports from the focus are the focus's exports; its exports, the
-//! focus's imports). Money is summed exactly in thousandths of a dollar, and the
+//! focus's imports), in the words and units of `mirror_trade` (`focus_iso3`,
+//! `partner_iso3`, `focus_exports_usd`...) with the exact sums beside them
+//! (`focus_exports_mills`). Money is summed exactly in thousandths of a dollar, and the
 //! table is sorted by its key, so the bytes do not depend on the thread count.
 //!
 //! Not done here, unlike the row path: duplicate figures (two rows for one HS6
@@ -480,7 +482,16 @@ pub fn mirror_cells(folded: &Folded) -> Result<BTreeMap<(u32, u32, i32), MirrorC
     Ok(out)
 }
 
-/// The `mirror_all` frame of several files, in key order.
+/// Dollars from exact thousandths, as `mirror_trade` writes them.
+fn usd(mills: &[Option<i64>]) -> Vec<Option<f64>> {
+    mills
+        .iter()
+        .map(|m| m.map(|m| patronage_core::usd_from_mills(m.into())))
+        .collect()
+}
+
+/// The `mirror_all` frame of several files, in key order: the columns of
+/// `mirror_trade`'s vocabulary (ISO3 codes, dollars) and the exact sums.
 pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<DataFrame, BulkError> {
     let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
     for f in folded {
@@ -539,12 +550,14 @@ pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<Dat
     DataFrame::new_infer_height(vec![
         Series::new("source".into(), source).into_column(),
         Series::new("focus_code".into(), fc).into_column(),
-        Series::new("focus".into(), f).into_column(),
+        Series::new("focus_iso3".into(), f).into_column(),
         Series::new("partner_code".into(), pc).into_column(),
-        Series::new("partner".into(), p).into_column(),
+        Series::new("partner_iso3".into(), p).into_column(),
         Series::new("year".into(), y).into_column(),
-        Series::new("exports_mills".into(), ex).into_column(),
-        Series::new("imports_mills".into(), im).into_column(),
+        Series::new("focus_exports_usd".into(), usd(&ex)).into_column(),
+        Series::new("focus_imports_usd".into(), usd(&im)).into_column(),
+        Series::new("focus_exports_mills".into(), ex).into_column(),
+        Series::new("focus_imports_mills".into(), im).into_column(),
         Series::new("rows_folded".into(), n).into_column(),
     ])
     .map_err(|e| table(e).into())

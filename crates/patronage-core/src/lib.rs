@@ -17,7 +17,7 @@ pub use countries::{
     series_of, Country, CountryKind, CountryRegistry, LookupError, Succession, SUCCESSIONS,
 };
 pub use flow::Flow;
-pub use money::{ConversionGap, FxRate, MoneyTables};
+pub use money::{usd_from_mills, ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
 pub use trade_codes::{CodeError, TradeCodes};
 
