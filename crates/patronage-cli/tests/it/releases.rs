@@ -112,3 +112,262 @@ fn totals_from_six_digit_rows_and_reported_totals_win() {
         (Some(92_340_000.0), Some(83_220_000.0))
     );
 }
+
+/// Write a SYNTHETIC file with `patronage synth` into `dir`.
+fn synth(dir: &Path, layout: &str, rows: u64, year: i32, name: &str) {
+    let out = dir.join(name);
+    let o = patronage(
+        &[
+            "synth",
+            layout,
+            "--rows",
+            &rows.to_string(),
+            "--seed",
+            &year.to_string(),
+            "--year",
+            &year.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A SYNTHETIC three-year BACI release (`patronage synth`, 6,000 rows a year)
+/// in a temporary folder, and a pipeline reading it with `focus` and `scope`.
+fn baci_release(
+    focus: &str,
+    scope: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (t, p, out) = temp_pipeline(
+        &[],
+        &format!(
+            "name = \"release\"\nfocus = \"{focus}\"\n\n[[sources]]\nid = \"baci\"\nformat = \"baci\"\npath = \"BACI_HS17_Y*_V202401.csv\"\nscope = \"{scope}\"\n"
+        ),
+    );
+    for year in [2019, 2020, 2021] {
+        synth(
+            t.path(),
+            "baci",
+            6_000,
+            year,
+            &format!("BACI_HS17_Y{year}_V202401.csv"),
+        );
+    }
+    (t, p, out)
+}
+
+/// (partner, year, exports, imports) of a mirror table, in thousandths, sorted.
+type Figures = Vec<(String, i32, Option<i64>, Option<i64>)>;
+
+fn figures(df: &DataFrame, exports: &str, imports: &str, mills: bool) -> Figures {
+    let df = df
+        .clone()
+        .lazy()
+        .sort(["partner_iso3", "year"], Default::default())
+        .collect()
+        .unwrap();
+    let value = |name: &str, i: usize| -> Option<i64> {
+        let c = df.column(name).unwrap();
+        if mills {
+            c.i64().unwrap().get(i)
+        } else {
+            // Dollars written from exact thousandths: back to them exactly.
+            c.f64().unwrap().get(i).map(|v| (v * 1000.0).round() as i64)
+        }
+    };
+    (0..df.height())
+        .map(|i| {
+            (
+                str_at(&df, "partner_iso3", i),
+                df.column("year").unwrap().i32().unwrap().get(i).unwrap(),
+                value(exports, i),
+                value(imports, i),
+            )
+        })
+        .collect()
+}
+
+/// A BACI-only pipeline over a SYNTHETIC three-year release gives, for its
+/// focus, exactly the figures `mirror-all` gives for that country from the same
+/// files: every partner and year, both directions, to the thousandth of a
+/// dollar; each summed from 6-digit rows (BACI has no TOTAL) and saying so.
+/// `scope = "all"` gives the same mirror, keeping every row in `trade_flows`.
+#[test]
+fn baci_release_matches_mirror_all_for_the_focus() {
+    let (t, p, out) = baci_release("AFG", "focus");
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mirror = table(&out, "mirror_trade")
+        .lazy()
+        .filter(
+            col("month_first")
+                .eq(lit(1))
+                .and(col("month_last").eq(lit(12))),
+        )
+        .collect()
+        .unwrap();
+    let ours = figures(&mirror, "focus_exports_usd", "focus_imports_usd", false);
+    assert!(ours.len() > 100, "{} rows", ours.len());
+    let derivations: std::collections::BTreeSet<String> = (0..mirror.height())
+        .map(|i| str_at(&mirror, "derivation", i))
+        .collect();
+    assert_eq!(
+        derivations.into_iter().collect::<Vec<_>>(),
+        ["sum_of_level_6"]
+    );
+    for input in manifest(&out)["inputs"].as_array().unwrap() {
+        assert_balanced(&input["rows"]);
+        assert!(input["rows"]["dropped"]["outside_focus"].as_u64().unwrap() > 0);
+    }
+
+    let all_out = t.path().join("mirror_all");
+    let mut args = vec!["mirror-all".to_string()];
+    for year in [2019, 2020, 2021] {
+        args.push("--baci".into());
+        args.push(
+            t.path()
+                .join(format!("BACI_HS17_Y{year}_V202401.csv"))
+                .to_str()
+                .unwrap()
+                .into(),
+        );
+    }
+    args.extend([
+        "--out".into(),
+        all_out.to_str().unwrap().into(),
+        "-q".into(),
+    ]);
+    let o = patronage(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = std::fs::File::open(all_out.join("mirror_all.parquet")).unwrap();
+    let all = ParquetReader::new(f)
+        .finish()
+        .unwrap()
+        .lazy()
+        .filter(col("focus_iso3").eq(lit("AFG")))
+        .collect()
+        .unwrap();
+    let theirs = figures(&all, "focus_exports_mills", "focus_imports_mills", true);
+    assert_eq!(ours, theirs);
+    // The dollar columns of mirror_all are its exact sums, as mirror_trade writes them.
+    assert_eq!(
+        figures(&all, "focus_exports_usd", "focus_imports_usd", false),
+        theirs
+    );
+
+    // The same release with scope = "all": every row in trade_flows, the same mirror.
+    let (_t2, p2, out2) = baci_release("AFG", "all");
+    let o = run_quiet(&p2, &out2);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(table(&out2, "trade_flows").height(), 18_000);
+    assert_eq!(table(&out2, "mirror_trade"), table(&out, "mirror_trade"));
+}
+
+/// Every Comtrade format keeps only the focus's rows with `scope = "focus"` and
+/// counts the rest as `outside_focus` (focus Russia). The fixtures' rows:
+/// * `comtrade_v1_csv` (streamed): Russia's 6 reports, plus one line copied with
+///   China (156) as reporter, SYNTHETIC: 7 read = 6 kept + 1 outside;
+/// * `comtrade_v1_json`: KOTRA's 8 rows, 2 of them Russia's: 2 kept + 6 outside;
+/// * `comtrade_v1_bulk` (streamed): ITC's 6 Russian rows: all kept;
+/// * `comtrade_legacy_json`: 2 partner rows kept, 2 World rows (Russia's, so
+///   inside the focus) dropped as `partner_world`.
+///
+/// The mirror is the one `scope = "all"` gives.
+#[test]
+fn comtrade_formats_keep_the_focus() {
+    let csv = String::from_utf8(fixture("rus_prk_russia_reported_annual.csv")).unwrap();
+    let copied = csv.lines().nth(1).unwrap().replacen(",643,", ",156,", 1);
+    let csv = format!("{csv}{copied}\n");
+    let legacy_json =
+        std::fs::read(root().join("fixtures/comtrade_legacy/rus_prk_2011_api.json")).unwrap();
+    let sources = |scope: &str| {
+        [
+            ("csv", "comtrade_v1_csv", "ru.csv"),
+            ("json", "comtrade_v1_json", "kotra.json"),
+            ("bulk", "comtrade_v1_bulk", "itc.tsv"),
+            ("legacy", "comtrade_legacy_json", "legacy.json"),
+        ]
+        .iter()
+        .map(|(id, format, path)| {
+            format!("[[sources]]\nid = \"{id}\"\nformat = \"{format}\"\npath = \"{path}\"\nscope = \"{scope}\"\n\n")
+        })
+        .collect::<String>()
+    };
+    let files = |_: ()| {
+        vec![
+            ("ru.csv", csv.as_bytes().to_vec()),
+            ("kotra.json", fixture("prk_kotra_mirror_annual.json")),
+            ("itc.tsv", fixture("rus_prk_itc_annual.tsv")),
+            ("legacy.json", legacy_json.clone()),
+        ]
+    };
+    let run = |scope: &str| {
+        let owned = files(());
+        let borrowed: Vec<(&str, &[u8])> = owned.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let (t, p, out) = temp_pipeline(
+            &borrowed,
+            &format!("name = \"t\"\nfocus = \"RUS\"\n\n{}", sources(scope)),
+        );
+        let o = run_quiet(&p, &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (t, out)
+    };
+    let (_t, focus) = run("focus");
+    let m = manifest(&focus);
+    let got: Vec<(u64, u64, u64)> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let rows = &i["rows"];
+            assert_balanced(rows);
+            (
+                rows["read"].as_u64().unwrap(),
+                rows["kept"].as_u64().unwrap(),
+                rows["dropped"]["outside_focus"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(7, 6, 1), (8, 2, 6), (6, 6, 0), (4, 2, 0)]);
+    let (_t, all) = run("all");
+    assert_eq!(table(&all, "mirror_trade"), table(&focus, "mirror_trade"));
+}
+
+/// A SYNTHETIC Comtrade bulk file, streamed with `scope = "focus"` at 1, 2 and 3
+/// threads: the same bytes in every output and the manifest; the accounting
+/// balances, with the rows outside the focus counted.
+#[test]
+fn streamed_bulk_is_byte_identical_across_thread_counts() {
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let (t, p, out) = temp_pipeline(
+            &[],
+            "name = \"bulk\"\nfocus = \"AFG\"\n\n[[sources]]\nid = \"bulk\"\nformat = \"comtrade_v1_bulk\"\npath = \"bulk.tsv\"\nscope = \"focus\"\n",
+        );
+        synth(t.path(), "comtrade-bulk", 20_000, 2020, "bulk.tsv");
+        let o = patronage(
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = manifest(&out)["inputs"][0]["rows"].clone();
+        assert_balanced(&rows);
+        assert_eq!(rows["read"].as_u64(), Some(20_000));
+        assert!(rows["dropped"]["outside_focus"].as_u64().unwrap() > 10_000);
+        assert!(table(&out, "mirror_trade").height() > 0);
+        outputs.push(output_files(&out));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
