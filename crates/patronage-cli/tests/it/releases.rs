@@ -2,7 +2,7 @@
 //! a source has no total, every trade format streamed for the focus, BACI-only
 //! pipelines agreeing with `mirror-all`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
@@ -370,4 +370,202 @@ fn streamed_bulk_is_byte_identical_across_thread_counts() {
     }
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
+}
+
+/// The SYNTHETIC three-year BACI release (focus AFG, `scope = "all"`) run
+/// twice: into `single` as one `trade_flows` file and into `partitioned` with
+/// `partition_by = ["year"]`. Returns the folder's guard and the two outputs.
+pub(crate) fn partitioned_and_single() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (t, p, single) = baci_release("AFG", "all");
+    let o = run_quiet(&p, &single);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&p).unwrap();
+    let parted = t.path().join("parted.toml");
+    std::fs::write(
+        &parted,
+        text.replacen(
+            "\n\n[[sources]]",
+            "\npartition_by = [\"year\"]\n\n[[sources]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let partitioned = t.path().join("out_parted");
+    let o = run_quiet(&parted, &partitioned);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (t, single, partitioned)
+}
+
+/// The parts of a partitioned `trade_flows`, read back with their `year` from
+/// the folder name, in the single file's column order and key order.
+fn read_parts(out: &Path, years: &[i32]) -> DataFrame {
+    let mut all: Option<DataFrame> = None;
+    for y in years {
+        let f =
+            std::fs::File::open(out.join(format!("trade_flows/year={y}/part-0.parquet"))).unwrap();
+        let part = ParquetReader::new(f)
+            .finish()
+            .unwrap()
+            .lazy()
+            .with_column(lit(*y).alias("year"))
+            .collect()
+            .unwrap();
+        all = Some(match all {
+            None => part,
+            Some(a) => a.vstack(&part).unwrap(),
+        });
+    }
+    all.unwrap()
+}
+
+/// `partition_by = ["year"]`: `trade_flows/year=2019|2020|2021/part-0.parquet`,
+/// 6,000 rows each (the synthetic release's rows a year), holding together
+/// exactly the single file's rows; every part in the manifest with its SHA-256;
+/// every other table unchanged; `verify` walks the folders and names a changed
+/// part, a missing one and a file the manifest does not list.
+#[test]
+fn partitioned_trade_flows_hold_the_single_files_rows() {
+    let (_t, single, parted) = partitioned_and_single();
+    let m = manifest(&parted);
+    let parts: Vec<(String, u64)> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["table"] == "trade_flows")
+        .map(|o| {
+            (
+                o["file"].as_str().unwrap().to_string(),
+                o["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("trade_flows/year=2019/part-0.parquet".to_string(), 6_000),
+            ("trade_flows/year=2020/part-0.parquet".to_string(), 6_000),
+            ("trade_flows/year=2021/part-0.parquet".to_string(), 6_000),
+        ]
+    );
+    for o in m["outputs"].as_array().unwrap() {
+        let bytes = std::fs::read(parted.join(o["file"].as_str().unwrap())).unwrap();
+        assert_eq!(o["bytes"].as_u64(), Some(bytes.len() as u64));
+        assert_eq!(
+            o["sha256"].as_str().unwrap(),
+            patronage_tables::sha256_hex(&bytes)
+        );
+    }
+    assert!(!parted.join("trade_flows.parquet").exists());
+    let whole = table(&single, "trade_flows");
+    let names: Vec<&str> = whole
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    let from_parts = read_parts(&parted, &[2019, 2020, 2021])
+        .select(names)
+        .unwrap();
+    assert_eq!(from_parts, whole);
+    for name in ["mirror_trade", "source_comparison", "patron_influence"] {
+        assert_eq!(table(&parted, name), table(&single, name), "{name}");
+    }
+
+    let verify = |out: &Path| {
+        let o = patronage(&["verify", "--out", out.to_str().unwrap()], &[]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o),
+        )
+    };
+    let (code, text) = verify(&parted);
+    assert_eq!(code, Some(0), "{text}");
+    let part = parted.join("trade_flows/year=2020/part-0.parquet");
+    let mut bytes = std::fs::read(&part).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&part, &bytes).unwrap();
+    std::fs::remove_file(parted.join("trade_flows/year=2021/part-0.parquet")).unwrap();
+    std::fs::write(parted.join("trade_flows/year=2019/part-1.parquet"), b"x").unwrap();
+    let (code, text) = verify(&parted);
+    assert_ne!(code, Some(0), "{text}");
+    for want in [
+        "changed  trade_flows/year=2020/part-0.parquet",
+        "missing  trade_flows/year=2021/part-0.parquet",
+        "extra    trade_flows/year=2019/part-1.parquet",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+}
+
+/// A partitioned run at 1, 2 and 3 threads writes the same bytes (every part,
+/// every table, the manifest). A run into a folder that held the single file
+/// removes it, and a year that leaves the sources leaves the folder with it.
+#[test]
+fn partitions_are_byte_identical_and_replace_what_they_supersede() {
+    let (t, p, _) = baci_release("AFG", "all");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let parted = t.path().join("parted.toml");
+    std::fs::write(
+        &parted,
+        text.replacen(
+            "\n\n[[sources]]",
+            "\npartition_by = [\"year\"]\n\n[[sources]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = t.path().join(format!("out{threads}"));
+        let o = patronage(
+            &[
+                "run",
+                parted.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        outputs.push(tree_files(&out, ""));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+
+    // Single file first, then partitioned into the same folder.
+    let out = t.path().join("switch");
+    assert!(run_quiet(&p, &out).status.success());
+    assert!(out.join("trade_flows.parquet").exists());
+    assert!(run_quiet(&parted, &out).status.success());
+    assert!(!out.join("trade_flows.parquet").exists());
+    // 2021 leaves the sources: its folder goes.
+    std::fs::remove_file(t.path().join("BACI_HS17_Y2021_V202401.csv")).unwrap();
+    assert!(run_quiet(&parted, &out).status.success());
+    assert!(!out.join("trade_flows/year=2021").exists());
+    assert!(out.join("trade_flows/year=2020/part-0.parquet").exists());
+    let o = patronage(&["verify", "--out", out.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Every file under `dir` but the hidden state folder, with its bytes, by path.
+fn tree_files(dir: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            out.extend(tree_files(&path, &format!("{prefix}{name}/")));
+        } else {
+            out.push((format!("{prefix}{name}"), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
 }
