@@ -380,7 +380,22 @@ pub fn stream(
     path: &Path,
     input: impl std::io::Read + Send,
     layout: Layout,
-    sink: impl FnMut(Extracted<ComtradeRow>),
+    mut sink: impl FnMut(Extracted<ComtradeRow>),
+) -> Result<u64, ExtractError> {
+    stream_keeping(path, input, layout, |_, _| true, |block, _| sink(block))
+}
+
+/// [`stream`], keeping only the records whose reporter and partner codes `keep`
+/// accepts: a record it refuses is counted, not parsed further (a row outside
+/// the scope is never rejected for a field no table will use), and no record or
+/// raw text is built for it. `sink` receives each block's kept records and
+/// rejects, and how many records of the block were left out.
+pub fn stream_keeping(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    layout: Layout,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+    mut sink: impl FnMut(Extracted<ComtradeRow>, u64),
 ) -> Result<u64, ExtractError> {
     let Some((delimiter, columns, format)) = delimited_layout(layout) else {
         return Err(ExtractError::Layout {
@@ -394,8 +409,23 @@ pub fn stream(
         input,
         delimited::Dialect::new(delimiter),
         |header| delimited_index(path, header, columns, format),
-        |index, row| delimited_row(index, row, delimiter),
-        sink,
+        |index, row| {
+            let fields = DelimitedFields {
+                index,
+                fields: row.fields,
+            };
+            let code = |name: &str| text::parse_int::<u32>(text::trim(fields.get(name).0)).ok();
+            if let (Some(r), Some(p)) = (code("reporterCode"), code("partnerCode")) {
+                if !keep(r, p) {
+                    return Ok(None);
+                }
+            }
+            delimited_row(index, row, delimiter).map(Some)
+        },
+        |block: Extracted<Option<ComtradeRow>>| {
+            let (kept, left_out) = block.kept();
+            sink(kept, left_out);
+        },
     )
 }
 

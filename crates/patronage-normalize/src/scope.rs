@@ -56,10 +56,14 @@ impl FocusCodes {
             let (a, b) = parties(r);
             self.contains(a) || self.contains(b)
         });
-        let outside = (before - rows.len()) as u64;
-        if outside > 0 {
-            *dropped.entry(OUTSIDE_FOCUS.to_string()).or_default() += outside;
-        }
+        count_outside(dropped, (before - rows.len()) as u64);
+    }
+}
+
+/// Count `n` rows outside the focus in `dropped` (nothing when there are none).
+pub fn count_outside(dropped: &mut BTreeMap<String, u64>, n: u64) {
+    if n > 0 {
+        *dropped.entry(OUTSIDE_FOCUS.to_string()).or_default() += n;
     }
 }
 

@@ -569,3 +569,41 @@ fn tree_files(dir: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
     }
     out
 }
+
+/// SYNTHETIC BACI rows, `scope = "focus"` (PRK): a row outside the focus whose
+/// value does not parse is left out as `outside_focus`, not rejected (no table
+/// would use it); the same damage in a row of the focus is a reject naming its
+/// line and column. 3 read = 1 kept + 1 dropped + 1 rejected.
+#[test]
+fn rows_outside_the_focus_are_left_out_before_they_are_checked() {
+    let data = "t,i,j,k,v,q\n\
+        2020,156,408,270112,100.000,NA\n\
+        2020,276,251,870323,abc,NA\n\
+        2020,156,408,270119,xyz,NA\n";
+    let (_t, p, out) = temp_pipeline(
+        &[("BACI_HS17_Y2020_V202401.csv", data.as_bytes())],
+        "name = \"t\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"baci\"\nformat = \"baci\"\npath = \"BACI_HS17_Y2020_V202401.csv\"\nscope = \"focus\"\n",
+    );
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = manifest(&out)["inputs"][0]["rows"].clone();
+    assert_balanced(&rows);
+    assert_eq!(
+        (
+            rows["read"].as_u64(),
+            rows["kept"].as_u64(),
+            rows["dropped"]["outside_focus"].as_u64(),
+            rows["rejected"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1), Some(1))
+    );
+    let rejects = table(&out, "rejects");
+    assert_eq!(
+        rejects.column("source_line").unwrap().i64().unwrap().get(0),
+        Some(4)
+    );
+    assert!(
+        str_at(&rejects, "detail", 0).starts_with("column 5 `v`"),
+        "{rejects}"
+    );
+}

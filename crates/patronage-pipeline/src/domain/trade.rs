@@ -19,7 +19,7 @@ use patronage_extract::comtrade_v1::{self, Layout};
 use patronage_extract::encoding::TextEncoding;
 use patronage_extract::{ExtractError, Extracted};
 use patronage_normalize::comtrade_v1::{ComtradeNormalizer, SourceContext};
-use patronage_normalize::scope::{FocusCodes, Scope};
+use patronage_normalize::scope::{count_outside, FocusCodes, Scope};
 use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
 use patronage_tables::contracts;
 use polars::prelude::*;
@@ -104,17 +104,18 @@ pub(crate) fn read_comtrade_v1(
             source: e,
         })?;
         let mut extract_rejects = Vec::new();
-        let read = comtrade_v1::stream(file, input, layout, |mut block| {
+        let mut outside = 0u64;
+        let keep = |r: u32, p: u32| {
+            focus
+                .as_ref()
+                .is_none_or(|f| f.contains(r) || f.contains(p))
+        };
+        let read = comtrade_v1::stream_keeping(file, input, layout, keep, |block, left_out| {
             extract_rejects.extend(block.rejects);
-            if let Some(f) = &focus {
-                f.retain(
-                    &mut block.rows,
-                    |r| (r.reporter_code, r.partner_code),
-                    &mut out.dropped,
-                );
-            }
+            outside += left_out;
             normalizer.push(block.rows, &ctx, registry, &mut out);
         })?;
+        count_outside(&mut out.dropped, outside);
         return Ok(outcome(read, extract_rejects, out));
     }
     let bytes = if source.format.streams {
