@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use patronage_bulk::mirror_all::{run_mirror_all, BulkFormat, BulkInput};
+use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkFormat, BulkInput};
 
 use crate::exit::Exit;
 
@@ -21,6 +21,10 @@ pub struct Args {
     /// Output folder: mirror_all.parquet, rejects.parquet, mirror_all_report.json.
     #[arg(long)]
     out: PathBuf,
+    /// Write `mirror_all` as Hive partitions by this column (`year`:
+    /// mirror_all/year=2019/part-0.parquet), each part in the report.
+    #[arg(long, value_parser = ["year"])]
+    partition_by: Option<String>,
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
@@ -48,7 +52,8 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         !inputs.is_empty(),
         "give at least one --baci or --comtrade-bulk file"
     );
-    let outcome = run_mirror_all(&inputs, &a.out, !a.no_hash)?;
+    let outcome =
+        run_mirror_all_partitioned(&inputs, &a.out, !a.no_hash, a.partition_by.as_deref())?;
     if !a.quiet {
         for s in &outcome.inputs {
             let dropped: u64 = s.dropped.values().sum();

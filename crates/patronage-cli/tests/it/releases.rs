@@ -607,3 +607,94 @@ fn rows_outside_the_focus_are_left_out_before_they_are_checked() {
         "{rejects}"
     );
 }
+
+/// `mirror-all --partition-by year` on the SYNTHETIC three-year release: one
+/// part per year, each in `mirror_all_report.json` with its SHA-256, holding
+/// together the rows of the single file; the single file is gone from the
+/// folder once the parts are written.
+#[test]
+fn mirror_all_partitions_by_year() {
+    let (t, _p, _out) = baci_release("AFG", "focus");
+    let files: Vec<String> = [2019, 2020, 2021]
+        .iter()
+        .map(|y| {
+            t.path()
+                .join(format!("BACI_HS17_Y{y}_V202401.csv"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let out = t.path().join("all");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["mirror-all", "--out", out.to_str().unwrap(), "-q"];
+        for f in &files {
+            args.extend(["--baci", f.as_str()]);
+        }
+        args.extend(extra);
+        let o = patronage(&args, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&[]);
+    let single = table(&out, "mirror_all");
+    run(&["--partition-by", "year"]);
+    assert!(!out.join("mirror_all.parquet").exists());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("mirror_all_report.json")).unwrap())
+            .unwrap();
+    let listed: Vec<String> = report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let file = o["file"].as_str().unwrap();
+            let bytes = std::fs::read(out.join(file)).unwrap();
+            assert_eq!(
+                o["sha256"].as_str().unwrap(),
+                patronage_tables::sha256_hex(&bytes)
+            );
+            file.to_string()
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "mirror_all/year=2019/part-0.parquet",
+            "mirror_all/year=2020/part-0.parquet",
+            "mirror_all/year=2021/part-0.parquet",
+            "rejects.parquet"
+        ]
+    );
+    let mut all: Option<DataFrame> = None;
+    for y in [2019, 2020, 2021] {
+        let f =
+            std::fs::File::open(out.join(format!("mirror_all/year={y}/part-0.parquet"))).unwrap();
+        let part = ParquetReader::new(f)
+            .finish()
+            .unwrap()
+            .lazy()
+            .with_column(lit(y).alias("year"))
+            .collect()
+            .unwrap();
+        all = Some(match all {
+            None => part,
+            Some(a) => a.vstack(&part).unwrap(),
+        });
+    }
+    let names: Vec<&str> = single
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    let from_parts = all
+        .unwrap()
+        .select(names.clone())
+        .unwrap()
+        .sort(names.clone(), Default::default())
+        .unwrap();
+    assert_eq!(from_parts, single.sort(names, Default::default()).unwrap());
+    // Back to one file: the parts go.
+    run(&[]);
+    assert!(!out.join("mirror_all").exists());
+    assert_eq!(table(&out, "mirror_all"), single);
+}
