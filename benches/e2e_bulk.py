@@ -77,7 +77,7 @@ COPY (
     UNION ALL SELECT 'comtrade_v1_bulk', b, a, year,
                      CASE WHEN flow = 'M' THEN s END, CASE WHEN flow = 'X' THEN s END, n FROM c)
   SELECT source, focus AS focus_code, partner AS partner_code, year,
-         sum(ex) AS exports_mills, sum(im) AS imports_mills, sum(n) AS rows_folded
+         sum(ex) AS focus_exports_mills, sum(im) AS focus_imports_mills, sum(n) AS rows_folded
   FROM m GROUP BY ALL ORDER BY ALL
 ) TO '{out}' (FORMAT parquet, COMPRESSION zstd)
 ''')
@@ -114,15 +114,15 @@ m = pl.concat([
              n=pl.col('n')),
 ])
 (m.group_by('source', 'focus', 'partner', 'year')
-  .agg(exports_mills=pl.when(pl.col('ex').count() > 0).then(pl.col('ex').sum()),
-       imports_mills=pl.when(pl.col('im').count() > 0).then(pl.col('im').sum()),
+  .agg(focus_exports_mills=pl.when(pl.col('ex').count() > 0).then(pl.col('ex').sum()),
+       focus_imports_mills=pl.when(pl.col('im').count() > 0).then(pl.col('im').sum()),
        rows_folded=pl.col('n').sum())
   .rename({'focus': 'focus_code', 'partner': 'partner_code'})
   .sort('source', 'focus_code', 'partner_code', 'year')
   .sink_parquet(out, compression='zstd'))
 """
 
-COLUMNS = ["source", "focus_code", "partner_code", "year", "exports_mills", "imports_mills",
+COLUMNS = ["source", "focus_code", "partner_code", "year", "focus_exports_mills", "focus_imports_mills",
            "rows_folded"]
 
 

@@ -58,7 +58,7 @@ def record(year, reporter, flow, partner, value, month=None, cls=None, cmd="TOTA
         "partnerCode": partner, "partnerISO": ISO[partner][0], "partnerDesc": ISO[partner][1],
         "partner2Code": partner2, "partner2ISO": ISO[partner2][0], "partner2Desc": ISO[partner2][1],
         "classificationCode": cls, "classificationSearchCode": "HS", "isOriginalClassification": True,
-        "cmdCode": cmd, "cmdDesc": "All Commodities" if cmd == "TOTAL" else "Electronic integrated circuits",
+        "cmdCode": cmd, "cmdDesc": "All Commodities" if cmd == "TOTAL" else "Electronic integrated circuits" if cmd == "8542" else "",
         "aggrLevel": level, "isLeaf": cmd != "TOTAL", "customsCode": customs,
         "customsDesc": "TOTAL CPC" if customs == "C00" else "", "mosCode": "0", "motCode": 0,
         "motDesc": "TOTAL MOT", "qtyUnitCode": -1, "qtyUnitAbbr": "N/A", "qty": None,
@@ -169,10 +169,27 @@ hs8542 = [
     record(2015, CN, "M", US, 11_000_000_000, cls="H4", cmd="8542", customs="C01"),
 ]
 
+# Russia's trade with the DPRK in 2014 and 2015 as 6-digit HS rows only, no
+# TOTAL row, as a by-commodity extract has it. The totals are ITC's (above); how
+# each is split among commodities is SYNTHETIC (see SOURCES.md). The chapter-27
+# row beside its 6-digit rows is their sum, as Comtrade publishes both levels.
+hs6_split = [
+    record(2014, RU, "X", KP, 30_000_000, cmd="270112"),
+    record(2014, RU, "X", KP, 25_500_000, cmd="271019"),
+    record(2014, RU, "X", KP, 16_270_000, cmd="100630"),
+    record(2014, RU, "X", KP, 55_500_000, cmd="27"),
+    record(2014, RU, "M", KP, 8_000_000, cmd="030389"),
+    record(2014, RU, "M", KP, 5_000_000, cmd="620342"),
+    record(2015, RU, "X", KP, 60_000_000, cmd="270112"),
+    record(2015, RU, "X", KP, 17_500_000, cmd="100630"),
+    record(2015, RU, "M", KP, 5_720_000, cmd="620342"),
+]
+
 def main():
     files = {
         "rus_prk_russia_reported_annual.csv": csv_text(russia_reported),
         "rus_prk_itc_annual.tsv": bulk_text(itc),
+        "rus_prk_hs6_SYNTHETIC_split_2014-2015.tsv": bulk_text(hs6_split),
         "prk_kotra_mirror_annual.json": json_text(kotra),
         "chn_prk_gacc_annual.csv": csv_text(gacc, describe=True),
         "rus_prk_jan_feb_2016-2018.csv": csv_text(jan_feb),

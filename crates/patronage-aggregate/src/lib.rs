@@ -1,6 +1,7 @@
 //! Aggregation: the canonical `trade_flows` table to the analysis tables.
 //!
-//! * [`mirror`] rebuilds the focus country's trade from what its partners report;
+//! * [`mirror`] rebuilds the focus country's trade from what its partners report,
+//!   from each source's figure at the commodity, reported or summed from its HS detail;
 //! * [`share`] gives each partner's share of the focus country's annual trade;
 //! * [`windows`] compares a current period with a baseline, as headline claims do;
 //! * [`aid`] gives requested/promised/delivered per aid package and aid per donor and year.
@@ -18,6 +19,7 @@
 pub mod aid;
 pub mod commodity;
 pub mod comparison;
+mod detail;
 mod focus;
 pub mod hs_conversion;
 pub mod influence;
@@ -53,5 +55,5 @@ pub type Mills = i128;
 
 /// Dollars from thousandths, for output columns.
 pub(crate) fn usd(mills: Mills) -> f64 {
-    mills as f64 / 1000.0
+    patronage_core::usd_from_mills(mills)
 }

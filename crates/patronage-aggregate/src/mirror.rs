@@ -21,11 +21,13 @@
 //!    that gave it (so a direction and its total come from one publication),
 //!    else the best-ranked such figure by the same rules.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
+use crate::detail::{source_figures, Derivation};
 use crate::focus::focus_rows;
 use crate::{usd, Mills};
 
@@ -69,6 +71,9 @@ pub struct MirrorRow {
     /// A published total of both directions, used where exports or imports are
     /// not both known (rule 5).
     pub reported_total: Option<Mills>,
+    /// How the figures were obtained: `reported`, `sum_of_level_6`... or
+    /// `mixed` when the row's figures were obtained differently.
+    pub derivation: &'static str,
 }
 
 impl MirrorRow {
@@ -81,83 +86,47 @@ impl MirrorRow {
     }
 }
 
-/// One chosen figure.
+/// One chosen figure; the lowest rank wins: the partner's report, then a
+/// reported figure over one summed from detail, then the source declared first,
+/// then the first file and line.
 #[derive(Debug, Clone)]
 struct Figure {
-    rank: (u8, usize, String, i64),
-    value: i64,
+    rank: (u8, u8, usize, String, i64),
+    value: Mills,
     source: String,
     basis_mirror: bool,
+    derivation: Derivation,
 }
 
 /// Build the mirror rows for the spec's focus, sorted by partner and period.
 pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<Vec<MirrorRow>> {
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["import", "export"],
-        col("commodity_code").eq(lit(spec.commodity.as_str())),
-        &[
-            "source_id",
-            "source_file",
-            "source_line",
-            "year",
-            "month_first",
-            "month_last",
-        ],
-    )?;
-
     let source_rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
-    let source_id = rows.column("source_id")?.str()?;
-    let source_file = rows.column("source_file")?.str()?;
-    let line = rows.column("source_line")?.i64()?;
-    let year = rows.column("year")?.i32()?;
-    let first = rows.column("month_first")?.i32()?;
-    let last = rows.column("month_last")?.i32()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
-    let exports = rows.column("focus_exports")?.bool()?;
-    let mills = rows.column("mills")?.i64()?;
-
     // (partner, period, is_export) -> the winning figure.
     let mut chosen: BTreeMap<(String, MonthRange, bool), Figure> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (Some(sid), Some(p), Some(y), Some(f), Some(l), Some(m), Some(x), Some(v)) = (
-            source_id.get(i),
-            partner.get(i),
-            year.get(i),
-            first.get(i),
-            last.get(i),
-            mirror.get(i),
-            exports.get(i),
-            mills.get(i),
-        ) else {
-            continue;
-        };
-        let period = MonthRange {
-            year: y,
-            first: f as u32,
-            last: l as u32,
-        };
+    for f in source_figures(trade_flows, spec)? {
         let fig = Figure {
             rank: (
-                u8::from(!m),
-                source_rank(sid),
-                source_file.get(i).unwrap_or_default().to_string(),
-                line.get(i).unwrap_or_default(),
+                u8::from(!f.is_mirror),
+                u8::from(f.derivation != Derivation::Reported),
+                source_rank(&f.source),
+                f.place.0,
+                f.place.1,
             ),
-            value: v,
-            source: sid.to_string(),
-            basis_mirror: m,
+            value: f.value,
+            source: f.source,
+            basis_mirror: f.is_mirror,
+            derivation: f.derivation,
         };
-        chosen
-            .entry((p.to_string(), period, x))
-            .and_modify(|cur| {
-                if fig.rank < cur.rank {
-                    *cur = fig.clone();
+        match chosen.entry((f.partner, f.period, f.focus_exports)) {
+            Entry::Vacant(e) => {
+                e.insert(fig);
+            }
+            Entry::Occupied(mut e) => {
+                if fig.rank < e.get().rank {
+                    e.insert(fig);
                 }
-            })
-            .or_insert(fig);
+            }
+        }
     }
 
     // Pair exports and imports per (partner, period).
@@ -193,8 +162,9 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
             MirrorRow {
                 partner: p,
                 period,
-                exports: x.map(|f| Mills::from(f.value)),
-                imports: m.map(|f| Mills::from(f.value)),
+                derivation: one_derivation(figs.iter().map(|f| f.derivation.as_str())),
+                exports: x.map(|f| f.value),
+                imports: m.map(|f| f.value),
                 months_covered: period.months(),
                 basis,
                 source_ids: sources.into_iter().map(|(_, s)| s).collect(),
@@ -248,6 +218,7 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
                 source_ids: sources,
                 rolled_up: true,
                 reported_total: None,
+                derivation: one_derivation(months.iter().map(|m| m.derivation)),
             },
         );
     }
@@ -305,13 +276,15 @@ fn reported_totals(
         let fig = Figure {
             rank: (
                 u8::from(!m),
+                0,
                 spec.position(sid).unwrap_or(usize::MAX),
                 source_file.get(i).unwrap_or_default().to_string(),
                 line.get(i).unwrap_or_default(),
             ),
-            value: v,
+            value: Mills::from(v),
             source: sid.to_string(),
             basis_mirror: m,
+            derivation: Derivation::Reported,
         };
         all.entry((p.to_string(), period)).or_default().push(fig);
     }
@@ -341,7 +314,7 @@ fn add_reported_totals(
         match row {
             Some(row) if row.exports.is_some() && row.imports.is_some() => {}
             Some(row) => {
-                row.reported_total = Some(Mills::from(fig.value));
+                row.reported_total = Some(fig.value);
                 if row.basis != basis_of(fig.basis_mirror) {
                     row.basis = "mixed";
                 }
@@ -363,11 +336,22 @@ fn add_reported_totals(
                         basis: basis_of(fig.basis_mirror),
                         source_ids: vec![fig.source],
                         rolled_up: false,
-                        reported_total: Some(Mills::from(fig.value)),
+                        reported_total: Some(fig.value),
+                        derivation: "reported",
                     },
                 );
             }
         }
+    }
+}
+
+/// The one derivation of figures obtained alike, else `mixed`.
+fn one_derivation(mut all: impl Iterator<Item = &'static str>) -> &'static str {
+    let first = all.next().unwrap_or("reported");
+    if all.all(|d| d == first) {
+        first
+    } else {
+        "mixed"
     }
 }
 
@@ -389,6 +373,7 @@ pub fn mirror_trade_frame(rows: &[MirrorRow], spec: &MirrorSpec) -> PolarsResult
             column!("balance_usd", |r| Some(usd(r.exports? - r.imports?))),
             column!("months_covered", |r| r.months_covered as i32),
             column!("basis", |r| r.basis),
+            column!("derivation", |r| r.derivation),
             column!("source_ids", |r| r.source_ids.join(",")),
         ]
     )
@@ -573,5 +558,78 @@ mod tests {
         let df = mirror_trade_frame(&out, &spec()).unwrap();
         let exports = df.column("focus_exports_usd").unwrap().f64().unwrap();
         assert_eq!(exports.get(at), Some(1.2e16));
+    }
+
+    /// SYNTHETIC rows. China's 2019 imports from the DPRK: the first source has
+    /// only 6-digit rows (40 + 50 = 90), the second its TOTAL (100): the reported
+    /// TOTAL is taken although its source is declared second. China's exports
+    /// to the DPRK come only from the first source's 6-digit rows (7 + 8 = 15),
+    /// so the row is `mixed`; in 2020 both directions are summed from 6-digit
+    /// rows (1 + 2, and 3).
+    #[test]
+    fn reported_totals_win_and_sums_say_so() {
+        let six = |line, flow, year, code, usd| Flow {
+            source: "first",
+            line,
+            flow,
+            year,
+            code,
+            level: 6,
+            usd,
+            ..Flow::default()
+        };
+        let df = trade_flows([
+            six(1, "import", 2019, "270112", 40.0),
+            six(2, "import", 2019, "270119", 50.0),
+            six(3, "export", 2019, "100630", 7.0),
+            six(4, "export", 2019, "100640", 8.0),
+            six(5, "import", 2020, "270112", 1.0),
+            six(6, "import", 2020, "270119", 2.0),
+            six(7, "export", 2020, "100630", 3.0),
+            Flow {
+                source: "second",
+                usd: 100.0,
+                ..Flow::default()
+            },
+        ])
+        .unwrap();
+        let out = mirror_rows(&df, &spec()).unwrap();
+        let got: Vec<_> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.period.year,
+                    r.exports,
+                    r.imports,
+                    r.derivation,
+                    r.source_ids.join(","),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    2019,
+                    Some(100_000),
+                    Some(15_000),
+                    "mixed",
+                    "first,second".to_string()
+                ),
+                (
+                    2020,
+                    Some(3_000),
+                    Some(3_000),
+                    "sum_of_level_6",
+                    "first".to_string()
+                ),
+            ]
+        );
+        let df = mirror_trade_frame(&out, &spec()).unwrap();
+        let d = df.column("derivation").unwrap().str().unwrap();
+        assert_eq!(
+            (d.get(0), d.get(1)),
+            (Some("mixed"), Some("sum_of_level_6"))
+        );
     }
 }

@@ -195,6 +195,7 @@ mod tests {
             source_ids: vec!["s".into()],
             rolled_up: false,
             reported_total: None,
+            derivation: "reported",
         }
     }
 

@@ -24,7 +24,9 @@
 //! exports to the partner and its imports from it: for BACI the exporter's and
 //! importer's side of the same reconciled figure, for Comtrade the partner's
 //! report (its imports from the focus are the focus's exports; its exports, the
-//! focus's imports). Money is summed exactly in thousandths of a dollar, and the
+//! focus's imports), in the words and units of `mirror_trade` (`focus_iso3`,
+//! `partner_iso3`, `focus_exports_usd`...) with the exact sums beside them
+//! (`focus_exports_mills`). Money is summed exactly in thousandths of a dollar, and the
 //! table is sorted by its key, so the bytes do not depend on the thread count.
 //!
 //! Not done here, unlike the row path: duplicate figures (two rows for one HS6
@@ -44,7 +46,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use patronage_tables::contracts::{MIRROR_ALL, REJECTS};
-use patronage_tables::parquet::{check_contract, to_parquet_bytes, write_atomic, Provenance};
+use patronage_tables::parquet::{
+    check_contract, to_parquet_bytes, to_parquet_partitions, write_atomic, Part, Provenance,
+};
 use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 
 use crate::BulkError;
@@ -480,7 +484,16 @@ pub fn mirror_cells(folded: &Folded) -> Result<BTreeMap<(u32, u32, i32), MirrorC
     Ok(out)
 }
 
-/// The `mirror_all` frame of several files, in key order.
+/// Dollars from exact thousandths, as `mirror_trade` writes them.
+fn usd(mills: &[Option<i64>]) -> Vec<Option<f64>> {
+    mills
+        .iter()
+        .map(|m| m.map(|m| patronage_core::usd_from_mills(m.into())))
+        .collect()
+}
+
+/// The `mirror_all` frame of several files, in key order: the columns of
+/// `mirror_trade`'s vocabulary (ISO3 codes, dollars) and the exact sums.
 pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<DataFrame, BulkError> {
     let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
     for f in folded {
@@ -539,12 +552,14 @@ pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<Dat
     DataFrame::new_infer_height(vec![
         Series::new("source".into(), source).into_column(),
         Series::new("focus_code".into(), fc).into_column(),
-        Series::new("focus".into(), f).into_column(),
+        Series::new("focus_iso3".into(), f).into_column(),
         Series::new("partner_code".into(), pc).into_column(),
-        Series::new("partner".into(), p).into_column(),
+        Series::new("partner_iso3".into(), p).into_column(),
         Series::new("year".into(), y).into_column(),
-        Series::new("exports_mills".into(), ex).into_column(),
-        Series::new("imports_mills".into(), im).into_column(),
+        Series::new("focus_exports_usd".into(), usd(&ex)).into_column(),
+        Series::new("focus_imports_usd".into(), usd(&im)).into_column(),
+        Series::new("focus_exports_mills".into(), ex).into_column(),
+        Series::new("focus_imports_mills".into(), im).into_column(),
         Series::new("rows_folded".into(), n).into_column(),
     ])
     .map_err(|e| table(e).into())
@@ -631,6 +646,45 @@ pub struct OutputFile {
     pub sha256: String,
 }
 
+/// Remove the `mirror_all` files of the form not being written: the single
+/// file before parts are written, the parts (`mirror_all/<column>=<value>/part-N.parquet`,
+/// and the folders they leave empty) before the single file is.
+fn remove_other_form(out: &Path, partitioned: bool) -> Result<(), BulkError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| TablesError::Write { path, source }
+    };
+    if partitioned {
+        let single = out.join("mirror_all.parquet");
+        if single.is_file() {
+            std::fs::remove_file(&single).map_err(io(&single))?;
+        }
+        return Ok(());
+    }
+    let Ok(folders) = std::fs::read_dir(out.join("mirror_all")) else {
+        return Ok(());
+    };
+    for folder in folders.filter_map(Result::ok) {
+        let name = folder.file_name().to_string_lossy().into_owned();
+        if !name.contains('=') || !folder.path().is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let n = f.file_name().to_string_lossy().into_owned();
+            if n.starts_with("part-") && n.ends_with(".parquet") {
+                std::fs::remove_file(f.path()).map_err(io(&f.path()))?;
+            }
+        }
+        let _ = std::fs::remove_dir(folder.path());
+    }
+    let _ = std::fs::remove_dir(out.join("mirror_all"));
+    Ok(())
+}
+
 /// Fold every input (all at once, on every core), then write
 /// `mirror_all.parquet`, `rejects.parquet` and `mirror_all_report.json` (the
 /// accounting) into `out`.
@@ -638,6 +692,20 @@ pub fn run_mirror_all(
     inputs: &[BulkInput],
     out: &Path,
     hash: bool,
+) -> Result<MirrorAllReport, BulkError> {
+    run_mirror_all_partitioned(inputs, out, hash, None)
+}
+
+/// [`run_mirror_all`], with `mirror_all` written as Hive partitions by the
+/// column `partition_by` (`year`: `mirror_all/year=2019/part-0.parquet`, each
+/// part in the report with its SHA-256) when given. The other form's files of
+/// `mirror_all` in `out` (the single file, or parts) are removed, so the folder
+/// holds one form.
+pub fn run_mirror_all_partitioned(
+    inputs: &[BulkInput],
+    out: &Path,
+    hash: bool,
+    partition_by: Option<&str>,
 ) -> Result<MirrorAllReport, BulkError> {
     let registry = CountryRegistry::comtrade();
     // The files are folded at the same time: when one fold waits (for its next
@@ -669,25 +737,35 @@ pub fn run_mirror_all(
         path: out.to_path_buf(),
         source,
     })?;
-    let m = to_parquet_bytes(&mut mirror, &MIRROR_ALL, &prov)?;
-    write_atomic(&out.join("mirror_all.parquet"), &m)?;
-    let r = to_parquet_bytes(&mut rejects, &REJECTS, &prov)?;
-    write_atomic(&out.join("rejects.parquet"), &r)?;
     let output = |file: &str, rows: usize, bytes: &[u8]| OutputFile {
         file: file.to_string(),
         rows: rows as u64,
         bytes: bytes.len() as u64,
         sha256: sha256_hex(bytes),
     };
+    remove_other_form(out, partition_by.is_some())?;
+    let parts = match partition_by {
+        Some(by) => to_parquet_partitions(&mirror, &MIRROR_ALL, &prov, by)?,
+        None => vec![Part {
+            file: "mirror_all.parquet".to_string(),
+            rows: mirror.height(),
+            bytes: to_parquet_bytes(&mut mirror, &MIRROR_ALL, &prov)?,
+        }],
+    };
+    let mut outputs = Vec::with_capacity(parts.len() + 1);
+    for part in &parts {
+        write_atomic(&out.join(&part.file), &part.bytes)?;
+        outputs.push(output(&part.file, part.rows, &part.bytes));
+    }
+    let r = to_parquet_bytes(&mut rejects, &REJECTS, &prov)?;
+    write_atomic(&out.join("rejects.parquet"), &r)?;
+    outputs.push(output("rejects.parquet", rejects.height(), &r));
     let report = MirrorAllReport {
         inputs_sha256,
         inputs: accounts,
         mirror_rows: mirror.height() as u64,
         rejects: rejects.height() as u64,
-        outputs: vec![
-            output("mirror_all.parquet", mirror.height(), &m),
-            output("rejects.parquet", rejects.height(), &r),
-        ],
+        outputs,
     };
     let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
     write_atomic(&out.join("mirror_all_report.json"), &json)?;

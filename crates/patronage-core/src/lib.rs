@@ -19,7 +19,7 @@ pub use countries::{
 };
 pub use flow::Flow;
 pub use hs_revisions::{HsCorrespondence, HsRevision, Targets};
-pub use money::{ConversionGap, FxRate, MoneyTables};
+pub use money::{usd_from_mills, ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
 pub use trade_codes::{CodeError, TradeCodes};
 

@@ -11,6 +11,12 @@ const FX_TSV: &str = include_str!("../data/fx_usd.tsv");
 /// The price index table: `year cpi_u`.
 const CPI_TSV: &str = include_str!("../data/us_cpi.tsv");
 
+/// Dollars from exact thousandths of a dollar, as output columns write money
+/// (trade values are carried in thousandths and summed as integers).
+pub fn usd_from_mills(mills: i128) -> f64 {
+    mills as f64 / 1000.0
+}
+
 /// One exchange rate, valid for a span of years.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FxRate {

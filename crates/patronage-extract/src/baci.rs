@@ -183,15 +183,40 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Extracted<BaciRow>, ExtractErr
 pub fn stream(
     path: &Path,
     input: impl std::io::Read + Send,
-    sink: impl FnMut(Extracted<BaciRow>),
+    mut sink: impl FnMut(Extracted<BaciRow>),
+) -> Result<u64, ExtractError> {
+    stream_keeping(path, input, |_, _| true, |block, _| sink(block))
+}
+
+/// [`stream`], keeping only the rows whose exporter and importer codes `keep`
+/// accepts: a row it refuses is counted, not parsed further (a row outside the
+/// scope is never rejected for a field no table will use), and no record is
+/// built for it. `sink` receives each block's kept rows and rejects, and how
+/// many rows of the block were left out. Returns the number of data rows read.
+pub fn stream_keeping(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+    mut sink: impl FnMut(Extracted<BaciRow>, u64),
 ) -> Result<u64, ExtractError> {
     delimited::read_stream(
         path,
         input,
         delimited::Dialect::new(b','),
         |h| on_header(path, h),
-        parse_row,
-        sink,
+        |cols, row| {
+            let code = |n: usize| text::parse_int::<u32>(text::trim(row.fields[cols[n]])).ok();
+            if let (Some(i), Some(j)) = (code(1), code(2)) {
+                if !keep(i, j) {
+                    return Ok(None);
+                }
+            }
+            parse_row(cols, row).map(Some)
+        },
+        |block: Extracted<Option<BaciRow>>| {
+            let (kept, left_out) = block.kept();
+            sink(kept, left_out);
+        },
     )
 }
 

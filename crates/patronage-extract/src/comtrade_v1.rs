@@ -313,6 +313,47 @@ pub(crate) fn layout_hint(header: &[String], expected: &str) -> String {
     )
 }
 
+/// The parser's field index from a delimited header: where each field it reads
+/// sits, in the order it reads them.
+fn delimited_index(
+    path: &Path,
+    header: &delimited::Header,
+    columns: &[&'static str],
+    format: &str,
+) -> Result<Vec<(&'static str, usize)>, ExtractError> {
+    let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
+    let mut index: Vec<(&'static str, usize)> = columns
+        .iter()
+        .zip(positions)
+        .map(|(c, i)| (api_name(c), i))
+        .filter(|(c, _)| PARSED.contains(c))
+        .collect();
+    index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
+    Ok(index)
+}
+
+/// One delimited row to a record or a reject.
+fn delimited_row(
+    index: &[(&'static str, usize)],
+    row: delimited::Row<'_>,
+    delimiter: u8,
+) -> Result<ComtradeRow, RowReject> {
+    let fields = DelimitedFields {
+        index,
+        fields: row.fields,
+    };
+    parse_record(&fields, (row.line, 1), row.raw(delimiter))
+}
+
+/// The delimiter, columns and format name of a delimited layout; `None` for JSON.
+fn delimited_layout(layout: Layout) -> Option<(u8, &'static [&'static str], &'static str)> {
+    match layout {
+        Layout::ApiCsv => Some((b',', &API_COLUMNS, "comtrade_v1_csv")),
+        Layout::BulkTsv => Some((b'\t', &BULK_COLUMNS, "comtrade_v1_bulk")),
+        Layout::ApiJson => None,
+    }
+}
+
 fn read_delimited(
     path: &Path,
     bytes: &[u8],
@@ -324,23 +365,66 @@ fn read_delimited(
         path,
         bytes,
         delimited::Dialect::new(delimiter),
-        |header| {
-            let positions = header.columns(path, columns, &layout_hint(&header.names, format))?;
-            let mut index: Vec<(&'static str, usize)> = columns
-                .iter()
-                .zip(positions)
-                .map(|(c, i)| (api_name(c), i))
-                .filter(|(c, _)| PARSED.contains(c))
-                .collect();
-            index.sort_by_key(|(c, _)| PARSED.iter().position(|p| p == c));
-            Ok(index)
-        },
+        |header| delimited_index(path, header, columns, format),
+        |index, row| delimited_row(index, row, delimiter),
+    )
+}
+
+/// Stream a file of a delimited layout (the bulk TSV, or the API CSV in UTF-8)
+/// from `input` block by block, never holding it whole; `sink` receives each
+/// block's records and rejects in file order. Returns the number of data rows
+/// read. A record must lie on one line (no quoted line break), and bytes that are
+/// not UTF-8 are a reject of their row: a file in windows-1252 is read whole with
+/// [`parse_encoded`] instead. JSON cannot be streamed: an error.
+pub fn stream(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    layout: Layout,
+    mut sink: impl FnMut(Extracted<ComtradeRow>),
+) -> Result<u64, ExtractError> {
+    stream_keeping(path, input, layout, |_, _| true, |block, _| sink(block))
+}
+
+/// [`stream`], keeping only the records whose reporter and partner codes `keep`
+/// accepts: a record it refuses is counted, not parsed further (a row outside
+/// the scope is never rejected for a field no table will use), and no record or
+/// raw text is built for it. `sink` receives each block's kept records and
+/// rejects, and how many records of the block were left out.
+pub fn stream_keeping(
+    path: &Path,
+    input: impl std::io::Read + Send,
+    layout: Layout,
+    keep: impl Fn(u32, u32) -> bool + Sync,
+    mut sink: impl FnMut(Extracted<ComtradeRow>, u64),
+) -> Result<u64, ExtractError> {
+    let Some((delimiter, columns, format)) = delimited_layout(layout) else {
+        return Err(ExtractError::Layout {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "an API JSON response is read whole, not streamed".to_string(),
+        });
+    };
+    delimited::read_stream(
+        path,
+        input,
+        delimited::Dialect::new(delimiter),
+        |header| delimited_index(path, header, columns, format),
         |index, row| {
             let fields = DelimitedFields {
                 index,
                 fields: row.fields,
             };
-            parse_record(&fields, (row.line, 1), row.raw(delimiter))
+            let code = |name: &str| text::parse_int::<u32>(text::trim(fields.get(name).0)).ok();
+            if let (Some(r), Some(p)) = (code("reporterCode"), code("partnerCode")) {
+                if !keep(r, p) {
+                    return Ok(None);
+                }
+            }
+            delimited_row(index, row, delimiter).map(Some)
+        },
+        |block: Extracted<Option<ComtradeRow>>| {
+            let (kept, left_out) = block.kept();
+            sink(kept, left_out);
         },
     )
 }

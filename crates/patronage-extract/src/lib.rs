@@ -41,3 +41,20 @@ pub struct Extracted<T> {
     /// Data rows read (header and blank lines excluded).
     pub rows_read: u64,
 }
+
+impl<T> Extracted<Option<T>> {
+    /// The rows a scoped reader kept (`Some`), and how many it left out (`None`).
+    pub fn kept(self) -> (Extracted<T>, u64) {
+        let read = self.rows.len();
+        let rows: Vec<T> = self.rows.into_iter().flatten().collect();
+        let left_out = (read - rows.len()) as u64;
+        (
+            Extracted {
+                rows,
+                rejects: self.rejects,
+                rows_read: self.rows_read,
+            },
+            left_out,
+        )
+    }
+}

@@ -20,17 +20,10 @@ use patronage_extract::baci::BaciRow;
 use crate::comtrade_rules::{FigureKey, Figures};
 use crate::comtrade_v1::SourceContext;
 use crate::intern::Interner;
+use crate::scope::{FocusCodes, OUTSIDE_FOCUS};
 use crate::{Normalized, TradeFlow};
 
-/// Which rows of a BACI file are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// Every row.
-    #[default]
-    All,
-    /// Rows whose exporter or importer is the focus country.
-    Focus,
-}
+pub use crate::scope::Scope;
 
 /// How one BACI source is read.
 #[derive(Debug, Clone)]
@@ -49,7 +42,7 @@ pub struct BaciOptions {
 #[derive(Debug)]
 pub struct BaciNormalizer {
     opts: BaciOptions,
-    focus_codes: HashSet<u32>,
+    focus_codes: FocusCodes,
     iso: Interner,
     figures: Figures,
 }
@@ -57,9 +50,7 @@ pub struct BaciNormalizer {
 impl BaciNormalizer {
     /// A normalizer for one file.
     pub fn new(opts: BaciOptions, registry: &CountryRegistry) -> Self {
-        let focus_codes = (0..1000u32)
-            .filter(|c| registry.get(*c).is_some_and(|x| x.iso3 == opts.focus))
-            .collect();
+        let focus_codes = FocusCodes::new(&opts.focus, registry);
         BaciNormalizer {
             opts,
             focus_codes,
@@ -77,12 +68,12 @@ impl BaciNormalizer {
         out: &mut Normalized,
     ) {
         for row in rows {
-            let exporter_is_focus = self.focus_codes.contains(&row.exporter);
+            let exporter_is_focus = self.focus_codes.contains(row.exporter);
             if self.opts.scope == Scope::Focus
                 && !exporter_is_focus
-                && !self.focus_codes.contains(&row.importer)
+                && !self.focus_codes.contains(row.importer)
             {
-                *out.dropped.entry("outside_focus".to_string()).or_default() += 1;
+                *out.dropped.entry(OUTSIDE_FOCUS.to_string()).or_default() += 1;
                 continue;
             }
             if let Some(known) = &self.opts.country_codes {

@@ -43,83 +43,104 @@ pub fn normalize(
     registry: &CountryRegistry,
 ) -> Normalized {
     let mut out = Normalized::default();
-    let mut iso = Interner::default();
-    let mut figures = Figures::default();
-    for row in rows {
-        let Some(flow) = Flow::from_comtrade_v1(&row.flow_code) else {
-            *out.dropped
-                .entry(format!("flow_not_carried:{}", row.flow_code))
-                .or_default() += 1;
-            continue;
-        };
-        if let Some(reason) = breakdown_reason(
-            row.partner2_code != 0,
-            row.customs_code != "C00",
-            row.mot_code != 0,
-        ) {
-            *out.dropped.entry(reason.to_string()).or_default() += 1;
-            continue;
-        }
-        let year = row.ref_year;
-        let (reporter, partner) = match reporter_and_partner(
-            registry,
-            (row.reporter_code, row.partner_code),
-            year,
-            ("reporterCode", "partnerCode"),
-            (row.line, row.column),
-            &row.raw,
-        ) {
-            Ok(pair) => pair,
-            Err(reject) => {
+    ComtradeNormalizer::default().push(rows, ctx, registry, &mut out);
+    out
+}
+
+/// Normalizes one file's rows block by block, as a streaming reader hands them
+/// over: the figures already kept (to reject a duplicate in a later block) and the
+/// interned codes last from one block to the next.
+#[derive(Debug, Default)]
+pub struct ComtradeNormalizer {
+    iso: Interner,
+    figures: Figures,
+}
+
+impl ComtradeNormalizer {
+    /// Normalize a block of rows into `out`.
+    pub fn push(
+        &mut self,
+        rows: Vec<ComtradeRow>,
+        ctx: &SourceContext,
+        registry: &CountryRegistry,
+        out: &mut Normalized,
+    ) {
+        let ComtradeNormalizer { iso, figures } = self;
+        for row in rows {
+            let Some(flow) = Flow::from_comtrade_v1(&row.flow_code) else {
+                *out.dropped
+                    .entry(format!("flow_not_carried:{}", row.flow_code))
+                    .or_default() += 1;
+                continue;
+            };
+            if let Some(reason) = breakdown_reason(
+                row.partner2_code != 0,
+                row.customs_code != "C00",
+                row.mot_code != 0,
+            ) {
+                *out.dropped.entry(reason.to_string()).or_default() += 1;
+                continue;
+            }
+            let year = row.ref_year;
+            let (reporter, partner) = match reporter_and_partner(
+                registry,
+                (row.reporter_code, row.partner_code),
+                year,
+                ("reporterCode", "partnerCode"),
+                (row.line, row.column),
+                &row.raw,
+            ) {
+                Ok(pair) => pair,
+                Err(reject) => {
+                    out.rejects.push(reject);
+                    continue;
+                }
+            };
+            let month = (row.ref_month != ANNUAL_REF_MONTH).then_some(row.ref_month);
+            let period = period(year, month, ctx.monthly);
+            let key = FigureKey::new(
+                (row.reporter_code, row.partner_code),
+                period,
+                flow,
+                &row.classification,
+                &row.cmd_code,
+            );
+            if let Err(reject) = figures.first(key, (row.line, row.column), || &row.raw) {
                 out.rejects.push(reject);
                 continue;
             }
-        };
-        let month = (row.ref_month != ANNUAL_REF_MONTH).then_some(row.ref_month);
-        let period = period(year, month, ctx.monthly);
-        let key = FigureKey::new(
-            (row.reporter_code, row.partner_code),
-            period,
-            flow,
-            &row.classification,
-            &row.cmd_code,
-        );
-        if let Err(reject) = figures.first(key, (row.line, row.column), || &row.raw) {
-            out.rejects.push(reject);
-            continue;
+            let valuation = valuation(
+                row.primary_value_mills,
+                row.cif_value_mills,
+                row.fob_value_mills,
+                flow,
+            );
+            let commodity_level = row
+                .aggr_level
+                .unwrap_or_else(|| commodity_level(&row.cmd_code));
+            out.flows.push(TradeFlow {
+                source_id: ctx.source_id.clone(),
+                source_file: ctx.source_file.clone(),
+                source_line: row.line,
+                source_column: row.column,
+                period,
+                reporter_code: row.reporter_code,
+                reporter_iso3: iso.get(&reporter.iso3),
+                partner_code: row.partner_code,
+                partner_iso3: iso.get(&partner.iso3),
+                flow,
+                classification: row.classification,
+                commodity_code: row.cmd_code,
+                commodity_level,
+                value_mills: row.primary_value_mills,
+                valuation,
+                net_weight_kg: row.net_wgt_kg,
+                quantity: row.qty,
+                quantity_unit_code: row.qty_unit_code.filter(|c| *c != -1),
+                is_estimated: row.is_estimated,
+            });
         }
-        let valuation = valuation(
-            row.primary_value_mills,
-            row.cif_value_mills,
-            row.fob_value_mills,
-            flow,
-        );
-        let commodity_level = row
-            .aggr_level
-            .unwrap_or_else(|| commodity_level(&row.cmd_code));
-        out.flows.push(TradeFlow {
-            source_id: ctx.source_id.clone(),
-            source_file: ctx.source_file.clone(),
-            source_line: row.line,
-            source_column: row.column,
-            period,
-            reporter_code: row.reporter_code,
-            reporter_iso3: iso.get(&reporter.iso3),
-            partner_code: row.partner_code,
-            partner_iso3: iso.get(&partner.iso3),
-            flow,
-            classification: row.classification,
-            commodity_code: row.cmd_code,
-            commodity_level,
-            value_mills: row.primary_value_mills,
-            valuation,
-            net_weight_kg: row.net_wgt_kg,
-            quantity: row.qty,
-            quantity_unit_code: row.qty_unit_code.filter(|c| *c != -1),
-            is_estimated: row.is_estimated,
-        });
     }
-    out
 }
 
 /// Aggregation level of a commodity code when the file does not state it

@@ -19,6 +19,7 @@ pub mod labor_sheet;
 mod labor_stock;
 pub mod published_totals;
 pub mod russia_customs;
+pub mod scope;
 mod trade_flows;
 
 pub use labor_stock::{labor_stock_frame, LaborFigure, NormalizedLabor};

@@ -52,7 +52,7 @@ pub struct TradeFlow {
 
 /// Dollars from thousandths, for output columns.
 pub fn usd(mills: i64) -> f64 {
-    mills as f64 / 1000.0
+    patronage_core::usd_from_mills(mills.into())
 }
 
 /// Build the `trade_flows` frame (columns in contract order, not yet sorted).

@@ -7,7 +7,11 @@
 /// Bumped whenever a contract changes in a way a loader would notice. 2:
 /// `trade_flows` and `rejects` gain `source_column` (a record's place on its
 /// line, for files that hold many records on one line), part of their keys.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: `mirror_trade` gains `derivation` (figures summed from 6-digit rows where
+/// a source has no total); `mirror_all` speaks the vocabulary of `mirror_trade`
+/// (`focus_iso3`, `partner_iso3`, `focus_exports_usd`, `focus_imports_usd`,
+/// and `focus_exports_mills`, `focus_imports_mills` for the exact sums).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Logical column types, as Parquet readers see them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +115,28 @@ const TRADE_FLOWS_COLUMNS: [ColumnSpec; 22] = [
         col("is_estimated", Bool, false, "True when the source flags the quantity or the net weight as estimated."),
 ];
 
+// The mirror vocabulary: the columns `mirror_trade` and `mirror_all` share,
+// declared once so both tables say the same thing in the same words.
+
+/// The focus country, ISO3.
+const FOCUS_ISO3: ColumnSpec = col(
+    "focus_iso3",
+    Str,
+    false,
+    "The country whose trade is rebuilt (the focus), ISO 3166-1 alpha-3 valid in `year`.",
+);
+/// The partner, ISO3.
+const PARTNER_ISO3: ColumnSpec = col(
+    "partner_iso3",
+    Str,
+    false,
+    "The trading partner, ISO 3166-1 alpha-3 valid in `year`.",
+);
+/// Focus exports in dollars.
+const FOCUS_EXPORTS_USD: ColumnSpec = col("focus_exports_usd", Float64, true, "Focus exports to the partner, current US dollars: the partner's reported imports from the focus (CIF) for Comtrade-style sources, the reconciled FOB value of the focus's exports for BACI; null when not reported.");
+/// Focus imports in dollars.
+const FOCUS_IMPORTS_USD: ColumnSpec = col("focus_imports_usd", Float64, true, "Focus imports from the partner, current US dollars: the partner's reported exports to the focus (FOB) for Comtrade-style sources, the reconciled FOB value of the focus's imports for BACI; null when not reported.");
+
 /// Canonical trade flows, one row per source row kept.
 pub const TRADE_FLOWS: TableSpec = TableSpec {
     name: "trade_flows",
@@ -125,19 +151,20 @@ pub const MIRROR_TRADE: TableSpec = TableSpec {
     key: &["focus_iso3", "partner_iso3", "year", "month_first", "month_last"],
     doc: "The focus country's trade with each partner per year (month_first=1, month_last=12), per month, and per published multi-month period, rebuilt from what the partners report.",
     columns: &[
-        col("focus_iso3", Str, false, "The country whose trade is rebuilt."),
-        col("partner_iso3", Str, false, "The trading partner."),
+        FOCUS_ISO3,
+        PARTNER_ISO3,
         col("year", Int32, false, "Calendar year."),
         col("month", Int32, true, "Month when the row covers exactly one month; null otherwise."),
         col("month_first", Int32, false, "First month of the period covered."),
         col("month_last", Int32, false, "Last month of the period covered."),
         col("commodity_code", Str, false, "Commodity the row is built from (TOTAL unless the pipeline sets `commodity`)."),
-        col("focus_exports_usd", Float64, true, "Focus exports = the partner's reported imports from the focus (CIF); null when not reported."),
-        col("focus_imports_usd", Float64, true, "Focus imports = the partner's reported exports to the focus (FOB); null when not reported."),
+        FOCUS_EXPORTS_USD,
+        FOCUS_IMPORTS_USD,
         col("total_usd", Float64, true, "focus_exports_usd + focus_imports_usd when both are known; else the published total of both directions (a turnover as printed, flow `total` in trade_flows), which is never split into the two; null when neither exists."),
         col("balance_usd", Float64, true, "focus_exports_usd - focus_imports_usd; null unless both are known."),
         col("months_covered", Int32, false, "Months with data behind the row: 12 for a reported annual figure, the number of monthly figures summed otherwise."),
         col("basis", Str, false, "mirror (from the partner's reports) or direct (from the focus country's own reports, used only where no partner report exists)."),
+        col("derivation", Str, false, "How the figures were obtained: reported (the source's row at commodity_code) or sum_of_level_N (where a source has no such row for a figure, the sum of its HS rows of N digits below it: 6, else 4, else 2, one level only); mixed when the row's figures were obtained differently. A reported figure is preferred to a sum from any source."),
         col("source_ids", Str, false, "Sources the row was built from, in priority order, comma separated."),
     ],
 };
@@ -609,12 +636,14 @@ pub const MIRROR_ALL: TableSpec = TableSpec {
     columns: &[
         col("source", Str, false, "baci or comtrade_v1_bulk."),
         col("focus_code", Int32, false, "Focus country, code as published."),
-        col("focus", Str, false, "Focus country, ISO3."),
+        FOCUS_ISO3,
         col("partner_code", Int32, false, "Partner country, code as published."),
-        col("partner", Str, false, "Partner country, ISO3."),
-        col("year", Int32, false, "Year."),
-        col("exports_mills", Int64, true, "Focus exports to the partner, thousandths of a US dollar (BACI: focus as exporter; Comtrade: the partner's reported imports from the focus)."),
-        col("imports_mills", Int64, true, "Focus imports from the partner, thousandths of a US dollar (BACI: focus as importer; Comtrade: the partner's reported exports to the focus)."),
+        PARTNER_ISO3,
+        col("year", Int32, false, "Calendar year."),
+        FOCUS_EXPORTS_USD,
+        FOCUS_IMPORTS_USD,
+        col("focus_exports_mills", Int64, true, "focus_exports_usd exactly, in integer thousandths of a US dollar (the sum as folded); null when not reported."),
+        col("focus_imports_mills", Int64, true, "focus_imports_usd exactly, in integer thousandths of a US dollar (the sum as folded); null when not reported."),
         col("rows_folded", Int64, false, "Source rows summed into this row, both directions."),
     ],
 };

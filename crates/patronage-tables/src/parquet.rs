@@ -3,6 +3,7 @@
 //! rechunked, and the footer carries provenance key-values but no timestamp.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::contracts::{ColumnType, TableSpec, SCHEMA_VERSION};
 use polars::prelude::*;
@@ -87,6 +88,17 @@ pub fn to_parquet_bytes(
     spec: &TableSpec,
     prov: &Provenance,
 ) -> Result<Vec<u8>, TablesError> {
+    pinned_bytes(df, spec, prov, None)
+}
+
+/// [`to_parquet_bytes`], for a whole table or, with `partition`, one Hive
+/// partition of it (`("year", "2019")`: the footer says so).
+fn pinned_bytes(
+    df: &mut DataFrame,
+    spec: &TableSpec,
+    prov: &Provenance,
+    partition: Option<(&str, &str)>,
+) -> Result<Vec<u8>, TablesError> {
     let table = spec.name;
     let polars_err = |source| TablesError::Table { table, source };
     df.rechunk_mut();
@@ -119,6 +131,13 @@ pub fn to_parquet_bytes(
         ),
         ("patronage.key".to_string(), spec.key.join(",")),
     ];
+    let mut kv = kv;
+    if let Some((column, value)) = partition {
+        kv.push((
+            "patronage.partition".to_string(),
+            format!("{column}={value}"),
+        ));
+    }
     let mut buf = Vec::new();
     ParquetWriter::new(&mut buf)
         .with_compression(ParquetCompression::Zstd(Some(
@@ -130,6 +149,76 @@ pub fn to_parquet_bytes(
         .finish(df)
         .map_err(polars_err)?;
     Ok(buf)
+}
+
+/// One file of a table written as Hive partitions.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// Path relative to the output folder, `/`-separated:
+    /// `trade_flows/year=2019/part-0.parquet`.
+    pub file: String,
+    /// Rows.
+    pub rows: usize,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A table as Hive partitions by the 32-bit integer column `by`: one folder per
+/// value, ascending (`<table>/<by>=<value>/part-0.parquet`), each file holding
+/// that value's rows in the table's order without the column `by` (readers take
+/// it from the folder name, as DuckDB, polars and pyarrow do), written with the
+/// pinned options of [`to_parquet_bytes`]. The frame is checked against its
+/// contract first; the parts are serialized one after another, so at most one
+/// part's copy is in memory besides the frame.
+pub fn to_parquet_partitions(
+    df: &DataFrame,
+    spec: &TableSpec,
+    prov: &Provenance,
+    by: &str,
+) -> Result<Vec<Part>, TablesError> {
+    check_contract(df, spec)?;
+    let table = spec.name;
+    let polars_err = |source| TablesError::Table { table, source };
+    match spec.column(by) {
+        Some(c) if c.dtype == ColumnType::Int32 && !c.nullable => {}
+        _ => {
+            return Err(TablesError::Contract {
+                table,
+                message: format!(
+                    "`{by}` is not a non-null int32 column: it cannot name partitions"
+                ),
+            })
+        }
+    }
+    let values = df
+        .column(by)
+        .map_err(polars_err)?
+        .i32()
+        .map_err(polars_err)?;
+    let mut distinct: Vec<i32> = values.iter().flatten().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut parts = Vec::with_capacity(distinct.len());
+    for v in distinct {
+        let mut part = df
+            .clone()
+            .lazy()
+            .filter(col(by).eq(lit(v)))
+            .drop(Selector::ByName {
+                names: Arc::new([PlSmallStr::from(by)]),
+                strict: true,
+            })
+            .collect()
+            .map_err(polars_err)?;
+        let value = v.to_string();
+        let bytes = pinned_bytes(&mut part, spec, prov, Some((by, &value)))?;
+        parts.push(Part {
+            file: format!("{table}/{by}={value}/part-0.parquet"),
+            rows: part.height(),
+            bytes,
+        });
+    }
+    Ok(parts)
 }
 
 /// Write bytes atomically: a temporary file in the same folder, then a rename, so

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use patronage_bulk::mirror_all::{run_mirror_all, BulkFormat, BulkInput};
+use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkFormat, BulkInput};
 
 use crate::exit::Exit;
 use crate::json_output;
@@ -23,6 +23,10 @@ pub struct Args {
     /// Output folder: mirror_all.parquet, rejects.parquet, mirror_all_report.json.
     #[arg(long)]
     out: PathBuf,
+    /// Write `mirror_all` as Hive partitions by this column (`year`:
+    /// mirror_all/year=2019/part-0.parquet), each part in the report.
+    #[arg(long, value_parser = ["year"])]
+    partition_by: Option<String>,
     /// Print nothing on success.
     #[arg(long, short)]
     quiet: bool,
@@ -54,7 +58,8 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         !inputs.is_empty(),
         "give at least one --baci or --comtrade-bulk file"
     );
-    let outcome = run_mirror_all(&inputs, &a.out, !a.no_hash)?;
+    let outcome =
+        run_mirror_all_partitioned(&inputs, &a.out, !a.no_hash, a.partition_by.as_deref())?;
     if a.json {
         let mut v = serde_json::to_value(&outcome)?;
         if let Some(o) = v.as_object_mut() {

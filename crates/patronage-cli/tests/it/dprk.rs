@@ -244,7 +244,7 @@ fn parquet_footer_carries_provenance() {
         .collect();
     let get = |k: &str| kv.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     assert_eq!(get("patronage.table").as_deref(), Some("mirror_trade"));
-    assert_eq!(get("patronage.schema_version").as_deref(), Some("2"));
+    assert_eq!(get("patronage.schema_version").as_deref(), Some("3"));
     assert_eq!(
         get("patronage.pipeline_sha256"),
         m["pipeline"]["sha256"].as_str().map(String::from)

@@ -19,6 +19,7 @@ mod mirror_all_cli;
 mod operations;
 mod ops_support;
 mod paths;
+mod releases;
 mod report;
 mod reproducible;
 mod runner_defects;

@@ -1,5 +1,6 @@
 //! Option values several source formats share, checked the same way for each:
-//! a choice among names, a period, a text encoding, a file beside the pipeline.
+//! a choice among names, a period, a text encoding, the rows kept (`scope`), a
+//! file beside the pipeline.
 //! A format's own file decides which keys it takes and which it needs; these
 //! parse one value and say what is wrong with it, naming the source.
 
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 
 use patronage_core::MonthRange;
 use patronage_extract::encoding::TextEncoding;
+use patronage_normalize::scope::Scope;
 use toml::Spanned;
 
 use super::format::{Invalid, OptionsInput};
@@ -46,6 +48,14 @@ pub fn period(input: &OptionsInput<'_>) -> Result<Option<MonthRange>, Invalid> {
             parse_period(v.get_ref()).map_err(|m| (v.span(), format!("source `{}`: {m}", input.id)))
         })
         .transpose()
+}
+
+/// The `scope` option: `all` (the default) or `focus`.
+pub fn scope(input: &OptionsInput<'_>) -> Result<Scope, Invalid> {
+    Ok(match input.scope {
+        None => Scope::default(),
+        Some(v) => [Scope::All, Scope::Focus][pick(input, v, "scope", &["all", "focus"])?],
+    })
 }
 
 /// The `encoding` option, if given.

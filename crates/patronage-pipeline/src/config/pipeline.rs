@@ -9,6 +9,8 @@
 //! output = "out/dprk"           # optional; default out/<name> under the working directory
 //! root = ".."                   # optional; the folder of the project paths must stay in
 //!                               # (see `paths`; only the operator lifts the limit)
+//! partition_by = ["year"]       # optional; trade_flows as Hive partitions
+//!                               # (trade_flows/year=2019/part-0.parquet)
 //!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
@@ -88,6 +90,9 @@ pub struct Pipeline {
     pub patrons: Vec<String>,
     /// Commodity code the mirror tables use.
     pub commodity: String,
+    /// Columns `trade_flows` is split by into Hive partitions (`["year"]`), or
+    /// none: one file.
+    pub partition_by: Vec<String>,
     /// Output folder, if the file sets one (relative to the pipeline file).
     pub output: Option<PathBuf>,
     /// Sources in priority order.
@@ -133,6 +138,8 @@ struct RawPipeline {
     #[serde(default)]
     patrons: Vec<Spanned<String>>,
     commodity: Option<String>,
+    #[serde(default)]
+    partition_by: Vec<Spanned<String>>,
     output: Option<Spanned<String>>,
     sources: Spanned<Vec<RawSource>>,
     #[serde(default)]
@@ -460,6 +467,19 @@ impl Pipeline {
                 .any(|s| s.id == id && s.format.domain == Domain::Trade)
         })
         .map_err(|(span, m)| invalid(span, m))?;
+        let mut partition_by = Vec::new();
+        for c in &raw.partition_by {
+            if c.get_ref() != "year" || !partition_by.is_empty() {
+                return Err(invalid(
+                    c.span(),
+                    format!(
+                        "partition_by: `{}`: trade_flows can be partitioned by `year` only (partition_by = [\"year\"])",
+                        c.get_ref()
+                    ),
+                ));
+            }
+            partition_by.push(c.get_ref().clone());
+        }
         let output = match raw.output {
             None => None,
             Some(o) => {
@@ -480,6 +500,7 @@ impl Pipeline {
             focus,
             patrons,
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
+            partition_by,
             output,
             sources,
             windows,

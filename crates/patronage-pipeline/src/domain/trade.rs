@@ -1,8 +1,10 @@
 //! The trade domain's glue: what every trade format's reader shares (the
-//! provenance rows carry, the Comtrade v1 reader of three layouts), `trade_flows`
-//! from kept rows, and `trade_flows` to the mirror, share, window, comparison,
+//! provenance rows carry, the `scope` option and the focus's rows, the Comtrade
+//! v1 reader of three layouts, streamed where it can be), `trade_flows` from
+//! kept rows, and `trade_flows` to the mirror, share, window, comparison,
 //! commodity and commodity-group tables.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -15,14 +17,16 @@ use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::comtrade_legacy::LegacyRow;
 use patronage_extract::comtrade_v1::{self, Layout};
 use patronage_extract::encoding::TextEncoding;
-use patronage_extract::Extracted;
-use patronage_normalize::comtrade_v1::SourceContext;
+use patronage_extract::{ExtractError, Extracted};
+use patronage_normalize::comtrade_v1::{ComtradeNormalizer, SourceContext};
+use patronage_normalize::scope::{count_outside, FocusCodes, Scope};
 use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
 use patronage_tables::contracts;
 use polars::prelude::*;
 
 use super::outcome::{table_error, FileOutcome, Tables};
-use crate::config::{Pipeline, Source};
+use crate::config::options::scope;
+use crate::config::{Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::PipelineError;
 
 /// The provenance a trade source's file is normalized with.
@@ -50,37 +54,113 @@ pub(crate) fn outcome(
     FileOutcome::new(read, extract_rejects, n.flows, n.rejects, n.dropped)
 }
 
+/// The options of a trade format whose only key is `scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScopeOnly {
+    /// Which rows are kept.
+    pub(crate) scope: Scope,
+}
+
+/// Parse the options of a trade format whose only key is `scope`.
+pub(crate) fn scope_only(input: &OptionsInput<'_>) -> Result<Parsed, Invalid> {
+    Ok(Parsed::new(ScopeOnly {
+        scope: scope(input)?,
+    }))
+}
+
+/// The focus's codes when `scope` keeps only its rows.
+pub(crate) fn focus_codes(p: &Pipeline, scope: Scope) -> Option<FocusCodes> {
+    (scope == Scope::Focus).then(|| FocusCodes::new(&p.focus, CountryRegistry::comtrade()))
+}
+
 /// Extract and normalize one UN Comtrade v1 file of `layout`, in `encoding`
-/// when the source declares one (else detected: see `comtrade_v1::parse_encoded`).
+/// when the source declares one (else detected: see `comtrade_v1::parse_encoded`),
+/// keeping the rows of `scope`. A format that streams gets no `bytes`: its file
+/// is streamed block by block where the layout allows (the bulk TSV; the API
+/// CSV with `scope = "focus"` when no encoding but UTF-8 is declared), so
+/// memory holds only the rows kept, else read whole here.
 pub(crate) fn read_comtrade_v1(
+    p: &Pipeline,
     source: &Source,
-    file: &Path,
-    rel: &str,
+    (file, rel): (&Path, &str),
     bytes: Vec<u8>,
-    (layout, encoding): (Layout, Option<TextEncoding>),
+    (layout, encoding, scope): (Layout, Option<TextEncoding>, Scope),
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
-    let extracted = comtrade_v1::parse_encoded(file, &bytes, layout, encoding)?;
+    let focus = focus_codes(p, scope);
+    let registry = CountryRegistry::comtrade();
+    let ctx = context(source, rel);
+    let utf8 = matches!(encoding, None | Some(TextEncoding::Utf8));
+    let streamed = source.format.streams
+        && match layout {
+            Layout::BulkTsv => encoding.is_none(),
+            Layout::ApiCsv => utf8 && focus.is_some(),
+            Layout::ApiJson => false,
+        };
+    let mut out = Normalized::default();
+    let mut normalizer = ComtradeNormalizer::default();
+    if streamed {
+        let input = std::fs::File::open(file).map_err(|e| ExtractError::Io {
+            path: file.to_path_buf(),
+            source: e,
+        })?;
+        let mut extract_rejects = Vec::new();
+        let mut outside = 0u64;
+        let keep = |r: u32, p: u32| {
+            focus
+                .as_ref()
+                .is_none_or(|f| f.contains(r) || f.contains(p))
+        };
+        let read = comtrade_v1::stream_keeping(file, input, layout, keep, |block, left_out| {
+            extract_rejects.extend(block.rejects);
+            outside += left_out;
+            normalizer.push(block.rows, &ctx, registry, &mut out);
+        })?;
+        count_outside(&mut out.dropped, outside);
+        return Ok(outcome(read, extract_rejects, out));
+    }
+    let bytes = if source.format.streams {
+        ExtractError::read(file)?
+    } else {
+        bytes
+    };
+    let mut extracted = comtrade_v1::parse_encoded(file, &bytes, layout, encoding)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
-    let normalized = patronage_normalize::comtrade_v1::normalize(
-        extracted.rows,
-        &context(source, rel),
-        CountryRegistry::comtrade(),
-    );
-    Ok(outcome(extracted.rows_read, extracted.rejects, normalized))
+    if let Some(f) = &focus {
+        f.retain(
+            &mut extracted.rows,
+            |r| (r.reporter_code, r.partner_code),
+            &mut out.dropped,
+        );
+    }
+    normalizer.push(extracted.rows, &ctx, registry, &mut out);
+    Ok(outcome(extracted.rows_read, extracted.rejects, out))
 }
 
 /// A file's outcome from its legacy Comtrade rows, whichever layout they were
-/// read from (CSV or API JSON): the legacy rules normalize them.
+/// read from (CSV or API JSON), keeping the rows of `scope`: the legacy rules
+/// normalize them.
 pub(crate) fn legacy_outcome(
+    p: &Pipeline,
     source: &Source,
     rel: &str,
-    x: Extracted<LegacyRow>,
+    (mut x, scope): (Extracted<LegacyRow>, Scope),
 ) -> FileOutcome<TradeFlow> {
-    let n = patronage_normalize::comtrade_legacy::normalize(
+    let mut dropped = BTreeMap::new();
+    if let Some(f) = focus_codes(p, scope) {
+        f.retain(
+            &mut x.rows,
+            |r| (r.reporter_code, r.partner_code),
+            &mut dropped,
+        );
+    }
+    let mut n = patronage_normalize::comtrade_legacy::normalize(
         x.rows,
         &context(source, rel),
         CountryRegistry::comtrade(),
     );
+    for (reason, count) in dropped {
+        *n.dropped.entry(reason).or_default() += count;
+    }
     outcome(x.rows_read, x.rejects, n)
 }
 

@@ -57,13 +57,48 @@ pub(crate) fn commit(files: &[Pending], force: bool) -> Result<Vec<bool>, Pipeli
             });
         }
     }
-    if let Some(dir) = files.first().and_then(|f| f.path.parent()) {
+    let mut dirs: Vec<&Path> = files.iter().filter_map(|f| f.path.parent()).collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
         sync_dir(dir);
     }
     Ok(unchanged)
 }
 
-/// Remove temporary files left in `dir` by a run that was killed. Only called
+/// Remove the outputs `files` (paths relative to `dir`, `/`-separated, as a
+/// manifest lists them) that a new manifest no longer lists, and the partition
+/// folders they leave empty. Called after the new manifest is in place, so a
+/// reader never sees a manifest that lists a removed file; a file that cannot be
+/// removed shows up in `verify` as not listed.
+pub(crate) fn remove_outputs(dir: &Path, files: &[String]) {
+    for f in files {
+        // Only plain relative paths below `dir`: a manifest edited to name
+        // `../x` or an absolute path removes nothing.
+        let rel = Path::new(f);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            continue;
+        }
+        let path = dir.join(rel);
+        if std::fs::remove_file(&path).is_err() {
+            continue;
+        }
+        let mut parent = path.parent();
+        while let Some(p) = parent.filter(|p| *p != dir && p.starts_with(dir)) {
+            if std::fs::remove_dir(p).is_err() {
+                break;
+            }
+            parent = p.parent();
+        }
+    }
+}
+
+/// Remove temporary files left in `dir` (and its partition folders) by a run
+/// that was killed. Only called
 /// while holding the folder's lock, so no other run is writing them.
 pub(crate) fn remove_stale_temps(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -71,8 +106,12 @@ pub(crate) fn remove_stale_temps(dir: &Path) {
     };
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') && name.contains(".tmp-") && e.path().is_file() {
-            let _ = std::fs::remove_file(e.path());
+        let path = e.path();
+        if name.starts_with('.') && name.contains(".tmp-") && path.is_file() {
+            let _ = std::fs::remove_file(path);
+        } else if !name.starts_with('.') && e.file_type().is_ok_and(|t| t.is_dir()) {
+            // A partitioned table's folders (`trade_flows/year=2019/`).
+            remove_stale_temps(&path);
         }
     }
 }

@@ -235,6 +235,8 @@ fn pipeline_params(p: &Pipeline) -> String {
         name: String::new(),
         description: None,
         output: None,
+        // How trade_flows is laid out on disk is the writer's business.
+        partition_by: Vec::new(),
         sources: Vec::new(),
         windows: Vec::new(),
         // Checks and claims read the built tables, not the sources (and their

@@ -13,7 +13,9 @@ use std::time::Instant;
 use patronage_aggregate::WindowResult;
 use patronage_tables::contracts;
 
-use patronage_tables::parquet::{check_contract, to_parquet_bytes, Provenance, Written};
+use patronage_tables::parquet::{
+    check_contract, to_parquet_bytes, to_parquet_partitions, Part, Provenance, Written,
+};
 
 use super::cache::{self, AggregateRecord, SourceRecord};
 use super::commit::{self, Pending};
@@ -456,29 +458,55 @@ fn write_outputs(
     } = built;
     let mut written = Vec::with_capacity(frames.len());
     let mut pending = Vec::with_capacity(frames.len() + 1);
+    let mut files = Vec::with_capacity(frames.len());
     for (spec, df) in &mut frames {
         check_contract(df, spec)?;
-        let bytes = to_parquet_bytes(df, spec, &prov)?;
-        let path = output_dir.join(format!("{}.parquet", spec.name));
-        written.push(Written {
-            table: spec.name,
-            path: path.clone(),
-            rows: df.height(),
-            bytes: bytes.len() as u64,
-            sha256: patronage_tables::sha256_hex(&bytes),
-        });
-        pending.push(Pending { path, bytes });
+        let parts = match p.partition_by.first() {
+            Some(by) if spec.name == contracts::TRADE_FLOWS.name => {
+                to_parquet_partitions(df, spec, &prov, by)?
+            }
+            _ => vec![Part {
+                file: format!("{}.parquet", spec.name),
+                rows: df.height(),
+                bytes: to_parquet_bytes(df, spec, &prov)?,
+            }],
+        };
+        for part in parts {
+            let path = output_dir.join(&part.file);
+            written.push(Written {
+                table: spec.name,
+                path: path.clone(),
+                rows: part.rows,
+                bytes: part.bytes.len() as u64,
+                sha256: patronage_tables::sha256_hex(&part.bytes),
+            });
+            files.push(part.file);
+            pending.push(Pending {
+                path,
+                bytes: part.bytes,
+            });
+        }
     }
     drop(frames);
+    // Files the previous manifest lists that this run does not write (a year no
+    // longer in trade_flows, the single file before partitioning): removed once
+    // the new manifest is in place.
+    let stale: Vec<String> = listed_outputs(output_dir)
+        .map(|(listed, _)| listed.into_iter().map(|l| l.file))
+        .into_iter()
+        .flatten()
+        .filter(|f| !files.contains(f))
+        .collect();
     let manifest = manifest_of(
         p,
         inputs_sha256,
         inputs,
         written
             .iter()
-            .map(|w| OutputEntry {
+            .zip(&files)
+            .map(|(w, file)| OutputEntry {
                 table: w.table.to_string(),
-                file: format!("{}.parquet", w.table),
+                file: file.clone(),
                 rows: w.rows,
                 bytes: w.bytes,
                 sha256: w.sha256.clone(),
@@ -490,10 +518,11 @@ fn write_outputs(
         bytes: manifest.to_json().into_bytes(),
     });
     let unchanged = commit::commit(&pending, options.force)?;
-    for (w, same) in written.iter().zip(&unchanged) {
+    commit::remove_outputs(output_dir, &stale);
+    for ((w, file), same) in written.iter().zip(&files).zip(&unchanged) {
         events.emit(Event::TableWritten {
             table: w.table.to_string(),
-            file: format!("{}.parquet", w.table),
+            file: file.clone(),
             rows: w.rows,
             bytes: w.bytes,
             sha256: w.sha256.clone(),

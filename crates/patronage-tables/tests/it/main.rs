@@ -2,3 +2,4 @@
 //! dictionary and the documents that link to it.
 
 mod docs;
+mod partitions;

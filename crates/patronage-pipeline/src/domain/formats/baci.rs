@@ -10,14 +10,15 @@ use std::sync::Arc;
 
 use patronage_core::CountryRegistry;
 use patronage_extract::{baci, ExtractError, Extracted};
-use patronage_normalize::baci::{BaciNormalizer, BaciOptions, Scope};
+use patronage_normalize::baci::{BaciNormalizer, BaciOptions};
+use patronage_normalize::scope::{count_outside, Scope};
 use patronage_normalize::{Normalized, TradeFlow};
 
-use crate::config::options::{existing_file, pick};
+use crate::config::options::{existing_file, scope};
 use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::domain::format::{options_of, Format, Reader};
 use crate::domain::outcome::FileOutcome;
-use crate::domain::trade::{context, file_name, outcome};
+use crate::domain::trade::{context, file_name, focus_codes, outcome};
 use crate::PipelineError;
 
 /// The format.
@@ -42,10 +43,7 @@ struct Baci {
 }
 
 fn options(input: &OptionsInput<'_>) -> Result<Parsed, Invalid> {
-    let scope = match input.scope {
-        None => Scope::default(),
-        Some(v) => [Scope::All, Scope::Focus][pick(input, v, "scope", &["all", "focus"])?],
-    };
+    let scope = scope(input)?;
     let country_codes = input
         .country_codes
         .map(|v| existing_file(input, v, "country_codes"))
@@ -98,13 +96,25 @@ fn read(
     let ctx = context(source, rel);
     let mut out = Normalized::default();
     let mut extract_rejects = Vec::new();
-    let read = baci::stream(
+    // Rows outside the focus are left out as they are read, before a record is
+    // built for them.
+    let focus = focus_codes(p, opts.scope);
+    let keep = |i: u32, j: u32| {
+        focus
+            .as_ref()
+            .is_none_or(|f| f.contains(i) || f.contains(j))
+    };
+    let mut outside = 0u64;
+    let read = baci::stream_keeping(
         file,
         input, // read in blocks of megabytes: no buffer in between
-        |block: Extracted<_>| {
+        keep,
+        |block: Extracted<_>, left_out| {
             extract_rejects.extend(block.rejects);
+            outside += left_out;
             normalizer.push(block.rows, &ctx, registry, &mut out);
         },
     )?;
+    count_outside(&mut out.dropped, outside);
     Ok(outcome(read, extract_rejects, out))
 }

@@ -1,10 +1,13 @@
-//! `comtrade_v1_json`: UN Comtrade v1 API JSON (`{"data": [...]}`, or an error envelope, which stops the run), read whole and normalized to `trade_flows`. No options besides `monthly`.
+//! `comtrade_v1_json`: UN Comtrade v1 API JSON (`{"data": [...]}`, or an error
+//! envelope, which stops the run), read whole (a response is bounded by the API)
+//! and normalized to `trade_flows`. Option `scope` (`focus`: rows whose reporter
+//! or partner is the pipeline's focus, the rest counted as `outside_focus`).
 
 use patronage_extract::comtrade_v1::Layout;
 
-use crate::config::{no_options, Domain, FormatSpec};
-use crate::domain::format::{Format, Reader};
-use crate::domain::trade::read_comtrade_v1;
+use crate::config::{Domain, FormatSpec};
+use crate::domain::format::{options_of, Format, Reader};
+use crate::domain::trade::{read_comtrade_v1, scope_only, ScopeOnly};
 
 /// The format.
 pub(crate) static FORMAT: Format = Format {
@@ -12,10 +15,17 @@ pub(crate) static FORMAT: Format = Format {
         name: "comtrade_v1_json",
         domain: Domain::Trade,
         streams: false,
-        option_keys: &[],
-        options: no_options,
+        option_keys: &["scope"],
+        options: scope_only,
     },
-    reader: Reader::Trade(|_, source, file, rel, bytes| {
-        read_comtrade_v1(source, file, rel, bytes, (Layout::ApiJson, None))
+    reader: Reader::Trade(|p, source, file, rel, bytes| {
+        let opts = options_of::<ScopeOnly>(p, source)?;
+        read_comtrade_v1(
+            p,
+            source,
+            (file, rel),
+            bytes,
+            (Layout::ApiJson, None, opts.scope),
+        )
     }),
 };

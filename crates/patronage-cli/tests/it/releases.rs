@@ -1,0 +1,700 @@
+//! Whole releases through `patronage run`: totals summed from 6-digit rows where
+//! a source has no total, every trade format streamed for the focus, BACI-only
+//! pipelines agreeing with `mirror-all`.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::common::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("fixtures/comtrade").join(name)).unwrap()
+}
+
+const HS6: &str = "rus_prk_hs6_SYNTHETIC_split_2014-2015.tsv";
+
+/// The one annual row of `partner` in `year` of `mirror_trade`.
+fn mirror_year(out: &Path, partner: &str, year: i32) -> DataFrame {
+    table(out, "mirror_trade")
+        .lazy()
+        .filter(annual(partner, year))
+        .collect()
+        .unwrap()
+}
+
+/// `fixtures/comtrade/rus_prk_hs6_SYNTHETIC_split_2014-2015.tsv` (6-digit rows
+/// only, totals cited in fixtures/SOURCES.md) beside KOTRA's reported 2014 TOTAL
+/// rows (`prk_kotra_mirror_annual.json`), the 6-digit source declared first.
+/// * 2015: no source has a TOTAL row, so mirror_trade sums the 6-digit rows:
+///   DPRK imports = Russia's X rows 60,000,000 + 17,500,000 = 77,500,000 (ITC's
+///   published figure), exports = 5,720,000; the chapter-27 row is not added.
+/// * 2014: the 6-digit rows give X 30,000,000 + 25,500,000 + 16,270,000 =
+///   71,770,000 and M 8,000,000 + 5,000,000 = 13,000,000 (ITC); KOTRA reports
+///   82,170,000 and 10,170,000. The reported TOTAL wins although declared
+///   second; source_comparison shows both and the spread: 10,400,000 and
+///   2,830,000.
+/// * patron_influence has Russia's full-year trade in both years.
+#[test]
+fn totals_from_six_digit_rows_and_reported_totals_win() {
+    let toml = "name = \"t\"\nfocus = \"PRK\"\npatrons = [\"RUS\"]\n\n\
+        [[sources]]\nid = \"hs6\"\nformat = \"comtrade_v1_bulk\"\npath = \"hs6.tsv\"\n\n\
+        [[sources]]\nid = \"kotra\"\nformat = \"comtrade_v1_json\"\npath = \"kotra.json\"\n";
+    let (_t, p, out) = temp_pipeline(
+        &[
+            ("hs6.tsv", &fixture(HS6)),
+            ("kotra.json", &fixture("prk_kotra_mirror_annual.json")),
+        ],
+        toml,
+    );
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let y2015 = mirror_year(&out, "RUS", 2015);
+    assert_eq!(f64_at(&y2015, "focus_imports_usd"), Some(77_500_000.0));
+    assert_eq!(f64_at(&y2015, "focus_exports_usd"), Some(5_720_000.0));
+    assert_eq!(str_at(&y2015, "derivation", 0), "sum_of_level_6");
+    assert_eq!(str_at(&y2015, "source_ids", 0), "hs6");
+
+    let y2014 = mirror_year(&out, "RUS", 2014);
+    assert_eq!(f64_at(&y2014, "focus_imports_usd"), Some(82_170_000.0));
+    assert_eq!(f64_at(&y2014, "focus_exports_usd"), Some(10_170_000.0));
+    assert_eq!(str_at(&y2014, "derivation", 0), "reported");
+    assert_eq!(str_at(&y2014, "source_ids", 0), "kotra");
+
+    let cmp = table(&out, "source_comparison")
+        .lazy()
+        .filter(annual("RUS", 2014).and(col("direction").eq(lit("focus_imports"))))
+        .sort(["source_id"], Default::default())
+        .collect()
+        .unwrap();
+    let got: Vec<(String, String, Option<f64>)> = (0..cmp.height())
+        .map(|i| {
+            (
+                str_at(&cmp, "source_id", i),
+                str_at(&cmp, "derivation", i),
+                cmp.column("value_usd").unwrap().f64().unwrap().get(i),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("hs6".into(), "sum_of_level_6".into(), Some(71_770_000.0)),
+            ("kotra".into(), "reported".into(), Some(82_170_000.0)),
+        ]
+    );
+    let spread = cmp.column("spread_usd").unwrap().f64().unwrap();
+    assert_eq!(spread.get(0), Some(10_400_000.0));
+    let exports = table(&out, "source_comparison")
+        .lazy()
+        .filter(annual("RUS", 2014).and(col("direction").eq(lit("focus_exports"))))
+        .collect()
+        .unwrap();
+    let spread = exports.column("spread_usd").unwrap().f64().unwrap();
+    assert_eq!(spread.get(0), Some(2_830_000.0));
+
+    // Russia's full-year trade: 2014 82,170,000 + 10,170,000; 2015 77,500,000 + 5,720,000.
+    let inf = table(&out, "patron_influence")
+        .lazy()
+        .filter(
+            col("patron_iso3")
+                .eq(lit("RUS"))
+                .and(col("year").gt_eq(lit(2014)))
+                .and(col("year").lt_eq(lit(2015))),
+        )
+        .sort(["year"], Default::default())
+        .collect()
+        .unwrap();
+    let trade = inf.column("trade_usd").unwrap().f64().unwrap();
+    assert_eq!(
+        (trade.get(0), trade.get(1)),
+        (Some(92_340_000.0), Some(83_220_000.0))
+    );
+}
+
+/// Write a SYNTHETIC file with `patronage synth` into `dir`.
+fn synth(dir: &Path, layout: &str, rows: u64, year: i32, name: &str) {
+    let out = dir.join(name);
+    let o = patronage(
+        &[
+            "synth",
+            layout,
+            "--rows",
+            &rows.to_string(),
+            "--seed",
+            &year.to_string(),
+            "--year",
+            &year.to_string(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A SYNTHETIC three-year BACI release (`patronage synth`, 6,000 rows a year)
+/// in a temporary folder, and a pipeline reading it with `focus` and `scope`.
+fn baci_release(
+    focus: &str,
+    scope: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let (t, p, out) = temp_pipeline(
+        &[],
+        &format!(
+            "name = \"release\"\nfocus = \"{focus}\"\n\n[[sources]]\nid = \"baci\"\nformat = \"baci\"\npath = \"BACI_HS17_Y*_V202401.csv\"\nscope = \"{scope}\"\n"
+        ),
+    );
+    for year in [2019, 2020, 2021] {
+        synth(
+            t.path(),
+            "baci",
+            6_000,
+            year,
+            &format!("BACI_HS17_Y{year}_V202401.csv"),
+        );
+    }
+    (t, p, out)
+}
+
+/// (partner, year, exports, imports) of a mirror table, in thousandths, sorted.
+type Figures = Vec<(String, i32, Option<i64>, Option<i64>)>;
+
+fn figures(df: &DataFrame, exports: &str, imports: &str, mills: bool) -> Figures {
+    let df = df
+        .clone()
+        .lazy()
+        .sort(["partner_iso3", "year"], Default::default())
+        .collect()
+        .unwrap();
+    let value = |name: &str, i: usize| -> Option<i64> {
+        let c = df.column(name).unwrap();
+        if mills {
+            c.i64().unwrap().get(i)
+        } else {
+            // Dollars written from exact thousandths: back to them exactly.
+            c.f64().unwrap().get(i).map(|v| (v * 1000.0).round() as i64)
+        }
+    };
+    (0..df.height())
+        .map(|i| {
+            (
+                str_at(&df, "partner_iso3", i),
+                df.column("year").unwrap().i32().unwrap().get(i).unwrap(),
+                value(exports, i),
+                value(imports, i),
+            )
+        })
+        .collect()
+}
+
+/// A BACI-only pipeline over a SYNTHETIC three-year release gives, for its
+/// focus, exactly the figures `mirror-all` gives for that country from the same
+/// files: every partner and year, both directions, to the thousandth of a
+/// dollar; each summed from 6-digit rows (BACI has no TOTAL) and saying so.
+/// `scope = "all"` gives the same mirror, keeping every row in `trade_flows`.
+#[test]
+fn baci_release_matches_mirror_all_for_the_focus() {
+    let (t, p, out) = baci_release("AFG", "focus");
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mirror = table(&out, "mirror_trade")
+        .lazy()
+        .filter(
+            col("month_first")
+                .eq(lit(1))
+                .and(col("month_last").eq(lit(12))),
+        )
+        .collect()
+        .unwrap();
+    let ours = figures(&mirror, "focus_exports_usd", "focus_imports_usd", false);
+    assert!(ours.len() > 100, "{} rows", ours.len());
+    let derivations: std::collections::BTreeSet<String> = (0..mirror.height())
+        .map(|i| str_at(&mirror, "derivation", i))
+        .collect();
+    assert_eq!(
+        derivations.into_iter().collect::<Vec<_>>(),
+        ["sum_of_level_6"]
+    );
+    for input in manifest(&out)["inputs"].as_array().unwrap() {
+        assert_balanced(&input["rows"]);
+        assert!(input["rows"]["dropped"]["outside_focus"].as_u64().unwrap() > 0);
+    }
+
+    let all_out = t.path().join("mirror_all");
+    let mut args = vec!["mirror-all".to_string()];
+    for year in [2019, 2020, 2021] {
+        args.push("--baci".into());
+        args.push(
+            t.path()
+                .join(format!("BACI_HS17_Y{year}_V202401.csv"))
+                .to_str()
+                .unwrap()
+                .into(),
+        );
+    }
+    args.extend([
+        "--out".into(),
+        all_out.to_str().unwrap().into(),
+        "-q".into(),
+    ]);
+    let o = patronage(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let f = std::fs::File::open(all_out.join("mirror_all.parquet")).unwrap();
+    let all = ParquetReader::new(f)
+        .finish()
+        .unwrap()
+        .lazy()
+        .filter(col("focus_iso3").eq(lit("AFG")))
+        .collect()
+        .unwrap();
+    let theirs = figures(&all, "focus_exports_mills", "focus_imports_mills", true);
+    assert_eq!(ours, theirs);
+    // The dollar columns of mirror_all are its exact sums, as mirror_trade writes them.
+    assert_eq!(
+        figures(&all, "focus_exports_usd", "focus_imports_usd", false),
+        theirs
+    );
+
+    // The same release with scope = "all": every row in trade_flows, the same mirror.
+    let (_t2, p2, out2) = baci_release("AFG", "all");
+    let o = run_quiet(&p2, &out2);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(table(&out2, "trade_flows").height(), 18_000);
+    assert_eq!(table(&out2, "mirror_trade"), table(&out, "mirror_trade"));
+}
+
+/// Every Comtrade format keeps only the focus's rows with `scope = "focus"` and
+/// counts the rest as `outside_focus` (focus Russia). The fixtures' rows:
+/// * `comtrade_v1_csv` (streamed): Russia's 6 reports, plus one line copied with
+///   China (156) as reporter, SYNTHETIC: 7 read = 6 kept + 1 outside;
+/// * `comtrade_v1_json`: KOTRA's 8 rows, 2 of them Russia's: 2 kept + 6 outside;
+/// * `comtrade_v1_bulk` (streamed): ITC's 6 Russian rows: all kept;
+/// * `comtrade_legacy_json`: 2 partner rows kept, 2 World rows (Russia's, so
+///   inside the focus) dropped as `partner_world`.
+///
+/// The mirror is the one `scope = "all"` gives.
+#[test]
+fn comtrade_formats_keep_the_focus() {
+    let csv = String::from_utf8(fixture("rus_prk_russia_reported_annual.csv")).unwrap();
+    let copied = csv.lines().nth(1).unwrap().replacen(",643,", ",156,", 1);
+    let csv = format!("{csv}{copied}\n");
+    let legacy_json =
+        std::fs::read(root().join("fixtures/comtrade_legacy/rus_prk_2011_api.json")).unwrap();
+    let sources = |scope: &str| {
+        [
+            ("csv", "comtrade_v1_csv", "ru.csv"),
+            ("json", "comtrade_v1_json", "kotra.json"),
+            ("bulk", "comtrade_v1_bulk", "itc.tsv"),
+            ("legacy", "comtrade_legacy_json", "legacy.json"),
+        ]
+        .iter()
+        .map(|(id, format, path)| {
+            format!("[[sources]]\nid = \"{id}\"\nformat = \"{format}\"\npath = \"{path}\"\nscope = \"{scope}\"\n\n")
+        })
+        .collect::<String>()
+    };
+    let files = |_: ()| {
+        vec![
+            ("ru.csv", csv.as_bytes().to_vec()),
+            ("kotra.json", fixture("prk_kotra_mirror_annual.json")),
+            ("itc.tsv", fixture("rus_prk_itc_annual.tsv")),
+            ("legacy.json", legacy_json.clone()),
+        ]
+    };
+    let run = |scope: &str| {
+        let owned = files(());
+        let borrowed: Vec<(&str, &[u8])> = owned.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+        let (t, p, out) = temp_pipeline(
+            &borrowed,
+            &format!("name = \"t\"\nfocus = \"RUS\"\n\n{}", sources(scope)),
+        );
+        let o = run_quiet(&p, &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (t, out)
+    };
+    let (_t, focus) = run("focus");
+    let m = manifest(&focus);
+    let got: Vec<(u64, u64, u64)> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let rows = &i["rows"];
+            assert_balanced(rows);
+            (
+                rows["read"].as_u64().unwrap(),
+                rows["kept"].as_u64().unwrap(),
+                rows["dropped"]["outside_focus"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(7, 6, 1), (8, 2, 6), (6, 6, 0), (4, 2, 0)]);
+    let (_t, all) = run("all");
+    assert_eq!(table(&all, "mirror_trade"), table(&focus, "mirror_trade"));
+}
+
+/// A SYNTHETIC Comtrade bulk file, streamed with `scope = "focus"` at 1, 2 and 3
+/// threads: the same bytes in every output and the manifest; the accounting
+/// balances, with the rows outside the focus counted.
+#[test]
+fn streamed_bulk_is_byte_identical_across_thread_counts() {
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let (t, p, out) = temp_pipeline(
+            &[],
+            "name = \"bulk\"\nfocus = \"AFG\"\n\n[[sources]]\nid = \"bulk\"\nformat = \"comtrade_v1_bulk\"\npath = \"bulk.tsv\"\nscope = \"focus\"\n",
+        );
+        synth(t.path(), "comtrade-bulk", 20_000, 2020, "bulk.tsv");
+        let o = patronage(
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let rows = manifest(&out)["inputs"][0]["rows"].clone();
+        assert_balanced(&rows);
+        assert_eq!(rows["read"].as_u64(), Some(20_000));
+        assert!(rows["dropped"]["outside_focus"].as_u64().unwrap() > 10_000);
+        assert!(table(&out, "mirror_trade").height() > 0);
+        outputs.push(output_files(&out));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+}
+
+/// The SYNTHETIC three-year BACI release (focus AFG, `scope = "all"`) run
+/// twice: into `single` as one `trade_flows` file and into `partitioned` with
+/// `partition_by = ["year"]`. Returns the folder's guard and the two outputs.
+pub(crate) fn partitioned_and_single() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (t, p, single) = baci_release("AFG", "all");
+    let o = run_quiet(&p, &single);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&p).unwrap();
+    let parted = t.path().join("parted.toml");
+    std::fs::write(
+        &parted,
+        text.replacen(
+            "\n\n[[sources]]",
+            "\npartition_by = [\"year\"]\n\n[[sources]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let partitioned = t.path().join("out_parted");
+    let o = run_quiet(&parted, &partitioned);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (t, single, partitioned)
+}
+
+/// The parts of a partitioned `trade_flows`, read back with their `year` from
+/// the folder name, in the single file's column order and key order.
+fn read_parts(out: &Path, years: &[i32]) -> DataFrame {
+    let mut all: Option<DataFrame> = None;
+    for y in years {
+        let f =
+            std::fs::File::open(out.join(format!("trade_flows/year={y}/part-0.parquet"))).unwrap();
+        let part = ParquetReader::new(f)
+            .finish()
+            .unwrap()
+            .lazy()
+            .with_column(lit(*y).alias("year"))
+            .collect()
+            .unwrap();
+        all = Some(match all {
+            None => part,
+            Some(a) => a.vstack(&part).unwrap(),
+        });
+    }
+    all.unwrap()
+}
+
+/// `partition_by = ["year"]`: `trade_flows/year=2019|2020|2021/part-0.parquet`,
+/// 6,000 rows each (the synthetic release's rows a year), holding together
+/// exactly the single file's rows; every part in the manifest with its SHA-256;
+/// every other table unchanged; `verify` walks the folders and names a changed
+/// part, a missing one and a file the manifest does not list.
+#[test]
+fn partitioned_trade_flows_hold_the_single_files_rows() {
+    let (_t, single, parted) = partitioned_and_single();
+    let m = manifest(&parted);
+    let parts: Vec<(String, u64)> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["table"] == "trade_flows")
+        .map(|o| {
+            (
+                o["file"].as_str().unwrap().to_string(),
+                o["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("trade_flows/year=2019/part-0.parquet".to_string(), 6_000),
+            ("trade_flows/year=2020/part-0.parquet".to_string(), 6_000),
+            ("trade_flows/year=2021/part-0.parquet".to_string(), 6_000),
+        ]
+    );
+    for o in m["outputs"].as_array().unwrap() {
+        let bytes = std::fs::read(parted.join(o["file"].as_str().unwrap())).unwrap();
+        assert_eq!(o["bytes"].as_u64(), Some(bytes.len() as u64));
+        assert_eq!(
+            o["sha256"].as_str().unwrap(),
+            patronage_tables::sha256_hex(&bytes)
+        );
+    }
+    assert!(!parted.join("trade_flows.parquet").exists());
+    let whole = table(&single, "trade_flows");
+    let names: Vec<&str> = whole
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    let from_parts = read_parts(&parted, &[2019, 2020, 2021])
+        .select(names)
+        .unwrap();
+    assert_eq!(from_parts, whole);
+    for name in ["mirror_trade", "source_comparison", "patron_influence"] {
+        assert_eq!(table(&parted, name), table(&single, name), "{name}");
+    }
+
+    let verify = |out: &Path| {
+        let o = patronage(&["verify", "--out", out.to_str().unwrap()], &[]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &stderr(&o),
+        )
+    };
+    let (code, text) = verify(&parted);
+    assert_eq!(code, Some(0), "{text}");
+    let part = parted.join("trade_flows/year=2020/part-0.parquet");
+    let mut bytes = std::fs::read(&part).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&part, &bytes).unwrap();
+    std::fs::remove_file(parted.join("trade_flows/year=2021/part-0.parquet")).unwrap();
+    std::fs::write(parted.join("trade_flows/year=2019/part-1.parquet"), b"x").unwrap();
+    let (code, text) = verify(&parted);
+    assert_ne!(code, Some(0), "{text}");
+    for want in [
+        "changed  trade_flows/year=2020/part-0.parquet",
+        "missing  trade_flows/year=2021/part-0.parquet",
+        "extra    trade_flows/year=2019/part-1.parquet",
+    ] {
+        assert!(text.contains(want), "{want}:\n{text}");
+    }
+}
+
+/// A partitioned run at 1, 2 and 3 threads writes the same bytes (every part,
+/// every table, the manifest). A run into a folder that held the single file
+/// removes it, and a year that leaves the sources leaves the folder with it.
+#[test]
+fn partitions_are_byte_identical_and_replace_what_they_supersede() {
+    let (t, p, _) = baci_release("AFG", "all");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let parted = t.path().join("parted.toml");
+    std::fs::write(
+        &parted,
+        text.replacen(
+            "\n\n[[sources]]",
+            "\npartition_by = [\"year\"]\n\n[[sources]]",
+            1,
+        ),
+    )
+    .unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = t.path().join(format!("out{threads}"));
+        let o = patronage(
+            &[
+                "run",
+                parted.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        outputs.push(tree_files(&out, ""));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0], outputs[2]);
+
+    // Single file first, then partitioned into the same folder.
+    let out = t.path().join("switch");
+    assert!(run_quiet(&p, &out).status.success());
+    assert!(out.join("trade_flows.parquet").exists());
+    assert!(run_quiet(&parted, &out).status.success());
+    assert!(!out.join("trade_flows.parquet").exists());
+    // 2021 leaves the sources: its folder goes.
+    std::fs::remove_file(t.path().join("BACI_HS17_Y2021_V202401.csv")).unwrap();
+    assert!(run_quiet(&parted, &out).status.success());
+    assert!(!out.join("trade_flows/year=2021").exists());
+    assert!(out.join("trade_flows/year=2020/part-0.parquet").exists());
+    let o = patronage(&["verify", "--out", out.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Every file under `dir` but the hidden state folder, with its bytes, by path.
+fn tree_files(dir: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            out.extend(tree_files(&path, &format!("{prefix}{name}/")));
+        } else {
+            out.push((format!("{prefix}{name}"), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+/// SYNTHETIC BACI rows, `scope = "focus"` (PRK): a row outside the focus whose
+/// value does not parse is left out as `outside_focus`, not rejected (no table
+/// would use it); the same damage in a row of the focus is a reject naming its
+/// line and column. 3 read = 1 kept + 1 dropped + 1 rejected.
+#[test]
+fn rows_outside_the_focus_are_left_out_before_they_are_checked() {
+    let data = "t,i,j,k,v,q\n\
+        2020,156,408,270112,100.000,NA\n\
+        2020,276,251,870323,abc,NA\n\
+        2020,156,408,270119,xyz,NA\n";
+    let (_t, p, out) = temp_pipeline(
+        &[("BACI_HS17_Y2020_V202401.csv", data.as_bytes())],
+        "name = \"t\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"baci\"\nformat = \"baci\"\npath = \"BACI_HS17_Y2020_V202401.csv\"\nscope = \"focus\"\n",
+    );
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows = manifest(&out)["inputs"][0]["rows"].clone();
+    assert_balanced(&rows);
+    assert_eq!(
+        (
+            rows["read"].as_u64(),
+            rows["kept"].as_u64(),
+            rows["dropped"]["outside_focus"].as_u64(),
+            rows["rejected"].as_u64()
+        ),
+        (Some(3), Some(1), Some(1), Some(1))
+    );
+    let rejects = table(&out, "rejects");
+    assert_eq!(
+        rejects.column("source_line").unwrap().i64().unwrap().get(0),
+        Some(4)
+    );
+    assert!(
+        str_at(&rejects, "detail", 0).starts_with("column 5 `v`"),
+        "{rejects}"
+    );
+}
+
+/// `mirror-all --partition-by year` on the SYNTHETIC three-year release: one
+/// part per year, each in `mirror_all_report.json` with its SHA-256, holding
+/// together the rows of the single file; the single file is gone from the
+/// folder once the parts are written.
+#[test]
+fn mirror_all_partitions_by_year() {
+    let (t, _p, _out) = baci_release("AFG", "focus");
+    let files: Vec<String> = [2019, 2020, 2021]
+        .iter()
+        .map(|y| {
+            t.path()
+                .join(format!("BACI_HS17_Y{y}_V202401.csv"))
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let out = t.path().join("all");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["mirror-all", "--out", out.to_str().unwrap(), "-q"];
+        for f in &files {
+            args.extend(["--baci", f.as_str()]);
+        }
+        args.extend(extra);
+        let o = patronage(&args, &[]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    };
+    run(&[]);
+    let single = table(&out, "mirror_all");
+    run(&["--partition-by", "year"]);
+    assert!(!out.join("mirror_all.parquet").exists());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("mirror_all_report.json")).unwrap())
+            .unwrap();
+    let listed: Vec<String> = report["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let file = o["file"].as_str().unwrap();
+            let bytes = std::fs::read(out.join(file)).unwrap();
+            assert_eq!(
+                o["sha256"].as_str().unwrap(),
+                patronage_tables::sha256_hex(&bytes)
+            );
+            file.to_string()
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "mirror_all/year=2019/part-0.parquet",
+            "mirror_all/year=2020/part-0.parquet",
+            "mirror_all/year=2021/part-0.parquet",
+            "rejects.parquet"
+        ]
+    );
+    let mut all: Option<DataFrame> = None;
+    for y in [2019, 2020, 2021] {
+        let f =
+            std::fs::File::open(out.join(format!("mirror_all/year={y}/part-0.parquet"))).unwrap();
+        let part = ParquetReader::new(f)
+            .finish()
+            .unwrap()
+            .lazy()
+            .with_column(lit(y).alias("year"))
+            .collect()
+            .unwrap();
+        all = Some(match all {
+            None => part,
+            Some(a) => a.vstack(&part).unwrap(),
+        });
+    }
+    let names: Vec<&str> = single
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    let from_parts = all
+        .unwrap()
+        .select(names.clone())
+        .unwrap()
+        .sort(names.clone(), Default::default())
+        .unwrap();
+    assert_eq!(from_parts, single.sort(names, Default::default()).unwrap());
+    // Back to one file: the parts go.
+    run(&[]);
+    assert!(!out.join("mirror_all").exists());
+    assert_eq!(table(&out, "mirror_all"), single);
+}
