@@ -271,14 +271,13 @@ pub(crate) fn stream_blocks<C>(
             };
             first = false;
             if state.is_none() {
-                let (header, data_start) = read_header(path, data, delimiter, sheet)?;
+                let (header, data_start, line) = header_of(path, data, delimiter, sheet)?;
                 let make = on_header.take().ok_or_else(|| ExtractError::Layout {
                     path: path.to_path_buf(),
                     line: 1,
                     message: "header read twice".to_string(),
                 })?;
                 let ctx = make(&header)?;
-                let line = 1 + data[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
                 data = &data[data_start..];
                 state = Some((header, ctx, line));
             }
@@ -334,6 +333,19 @@ fn read_blocks(
     }
 }
 
+/// The header of `text` (the file's first bytes, BOM already dropped), the byte
+/// offset where its data starts and the line that data starts on.
+pub fn header_of(
+    path: &Path,
+    text: &[u8],
+    delimiter: u8,
+    sheet: bool,
+) -> Result<(Header, usize, u64), ExtractError> {
+    let (header, data_start) = read_header(path, text, delimiter, sheet)?;
+    let line = 1 + text[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
+    Ok((header, data_start, line))
+}
+
 /// The header and the byte offset where the data starts.
 pub(crate) fn read_header(
     path: &Path,
@@ -379,7 +391,7 @@ pub(crate) fn read_header(
 }
 
 /// Cut `data` into pieces of about `chunk_bytes` that end at a line end.
-pub(crate) fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
+pub fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
     let mut chunks = Vec::new();
     let mut start = 0;
     while start < data.len() {
@@ -588,7 +600,7 @@ pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// The reject of a row whose field count is not the header's.
-pub(crate) fn field_count_reject(line: u64, width: usize, found: usize, raw: &str) -> RowReject {
+pub fn field_count_reject(line: u64, width: usize, found: usize, raw: &str) -> RowReject {
     let hint = if found < width {
         " (truncated line?)"
     } else {
