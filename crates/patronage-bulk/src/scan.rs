@@ -1,24 +1,23 @@
-//! The scanner behind `mirror-all`: one SIMD pass over a line-aligned chunk
-//! finds its delimiters and line ends together.
+//! The chunk fold behind `mirror-all`: plain chunks in one SIMD pass, any other
+//! through the general parser.
 //!
 //! Invariant: for any chunk, [`fold_chunk`] hands the folder the same rows
 //! (same line numbers, same fields) and the same rejects as
 //! [`patronage_extract::fold::fold_chunk`], the reader it replaces. A chunk that
-//! is valid UTF-8 and holds no quote character is scanned here: `memchr2`
-//! (16 or 32 bytes at a time) stops only at a delimiter or a line feed, a field
-//! is the pair of offsets between two stops, and the row's fields live in one
-//! buffer reused for every row of the chunk, so nothing is allocated per row. A
-//! trailing carriage return is dropped from a line, a blank line is not a row,
-//! one empty field after a trailing delimiter is dropped, and a row whose field
-//! count is not the header's is a `field_count` reject with its raw text. Any
-//! other chunk (quotes, bytes that are not UTF-8) goes through the general
-//! csv-crate parser of `patronage_extract`, which gives the same rejects as the
-//! row path.
+//! is plain text (valid UTF-8, no quote, no carriage return but before a line
+//! feed: BACI and the Comtrade bulk files) is scanned by
+//! [`patronage_extract::plain::rows`]: `memchr2` (16 or 32 bytes at a time)
+//! finds delimiters and line ends together, fields are slices of the mapped
+//! window kept in one buffer reused for every row, and the layout's field rules
+//! parse numbers straight from those slices, so nothing is allocated per row.
+//! Any other chunk goes through the csv-crate path of `patronage_extract`, with
+//! the same rejects as the row path.
 
 use std::path::Path;
 
-use patronage_extract::delimited::{field_count_reject, Header, Row};
+use patronage_extract::delimited::Header;
 use patronage_extract::fold::Folder;
+use patronage_extract::plain;
 use patronage_extract::ExtractError;
 
 /// Fold the rows of one chunk, which starts on line `first_line`; returns the
@@ -32,125 +31,30 @@ pub fn fold_chunk<F: Folder>(
     ctx: &F::Ctx,
     folder: &F,
 ) -> Result<(F::Acc, u64), ExtractError> {
-    let plain = match memchr::memchr(b'"', chunk) {
-        Some(_) => None,
-        None => std::str::from_utf8(chunk).ok(),
-    };
-    match plain {
-        Some(text) => Ok(scan_plain(text, first_line, delimiter, header, ctx, folder)),
-        None => patronage_extract::fold::fold_chunk(
+    let Some(text) = plain::plain_text(chunk) else {
+        return patronage_extract::fold::fold_chunk(
             path, chunk, first_line, delimiter, header, ctx, folder,
-        ),
-    }
-}
-
-/// The rows of a quote-free UTF-8 chunk, in one pass.
-fn scan_plain<F: Folder>(
-    text: &str,
-    first_line: u64,
-    delimiter: u8,
-    header: &Header,
-    ctx: &F::Ctx,
-    folder: &F,
-) -> (F::Acc, u64) {
-    let bytes = text.as_bytes();
-    let width = header.names.len();
-    let mut acc = folder.empty();
-    let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
-    let mut read = 0u64;
-    let mut line = first_line;
-    let mut line_start = 0usize;
-    let mut field_start = 0usize;
-    // Delimiters and line feeds are ASCII, so every offset is a character
-    // boundary and the slices below cannot fail.
-    for at in memchr::memchr2_iter(delimiter, b'\n', bytes) {
-        if bytes[at] == delimiter {
-            fields.push(&text[field_start..at]);
-            field_start = at + 1;
-            continue;
-        }
-        end_line(
-            text,
-            (line_start, field_start, at),
-            line,
-            width,
-            &mut fields,
-            &mut read,
-            (folder, ctx, &mut acc),
         );
-        line += 1;
-        line_start = at + 1;
-        field_start = at + 1;
-    }
-    if line_start < bytes.len() {
-        // The last line of the file, without a line feed.
-        end_line(
-            text,
-            (line_start, field_start, bytes.len()),
-            line,
-            width,
-            &mut fields,
-            &mut read,
-            (folder, ctx, &mut acc),
-        );
-    }
-    (acc, read)
-}
-
-/// Finish the line `text[start..end]` whose fields before the last are in
-/// `fields` and whose last field starts at `last`: drop a carriage return,
-/// skip a blank line, then hand on the row or its reject. `fields` is left
-/// empty for the next line.
-#[allow(clippy::too_many_arguments)]
-#[inline]
-fn end_line<'t, F: Folder>(
-    text: &'t str,
-    (start, last, end): (usize, usize, usize),
-    line: u64,
-    width: usize,
-    fields: &mut Vec<&'t str>,
-    read: &mut u64,
-    (folder, ctx, acc): (&F, &F::Ctx, &mut F::Acc),
-) {
-    let bytes = text.as_bytes();
-    let end = if end > start && bytes[end - 1] == b'\r' {
-        end - 1
-    } else {
-        end
     };
-    if end == start {
-        fields.clear();
-        return;
-    }
-    *read += 1;
-    // A carriage return inside the last field's range is past `end` only when
-    // it ends the line, so `last <= end` holds.
-    fields.push(&text[last.min(end)..end]);
-    if fields.len() == width + 1 && fields.last().is_some_and(|f| f.is_empty()) {
-        fields.pop();
-    }
-    if fields.len() == width {
-        folder.row(
-            ctx,
-            acc,
-            Row {
-                line,
-                fields: fields.as_slice(),
-            },
-        );
-    } else {
-        folder.reject(
-            acc,
-            field_count_reject(line, width, fields.len(), &text[start..end]),
-        );
-    }
-    fields.clear();
+    let mut acc = folder.empty();
+    let read = plain::rows(
+        text,
+        first_line,
+        delimiter,
+        header.names.len(),
+        |r| match r {
+            Ok(row) => folder.row(ctx, &mut acc, row),
+            Err(reject) => folder.reject(&mut acc, reject),
+        },
+    );
+    Ok((acc, read))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use patronage_core::RowReject;
+    use patronage_extract::delimited::Row;
 
     /// Collects every row (line, fields) and reject, to compare the scanner
     /// with the reader it replaces.

@@ -219,6 +219,13 @@ where
             let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
                 .map(|&(chunk, l)| {
+                    // Plain text in one pass (same rows and rejects), any other
+                    // through the csv crate.
+                    if let Some(text) = crate::plain::plain_text(chunk).filter(|_| !sheet) {
+                        return Ok(plain_extracted(text, l, delimiter, header, |row| {
+                            parse(ctx, row)
+                        }));
+                    }
                     scan(path, chunk, l, (delimiter, sheet), header, |row| {
                         parse(ctx, row)
                     })
@@ -233,6 +240,29 @@ where
         },
     )?;
     Ok(rows_read)
+}
+
+/// The rows of a plain chunk ([`crate::plain`]), parsed by `parse`.
+fn plain_extracted<T>(
+    text: &str,
+    first_line: u64,
+    delimiter: u8,
+    header: &Header,
+    parse: impl Fn(Row<'_>) -> Result<T, RowReject>,
+) -> Extracted<T> {
+    let mut out = Extracted {
+        rows: Vec::new(),
+        rejects: Vec::new(),
+        rows_read: 0,
+    };
+    out.rows_read =
+        crate::plain::rows(text, first_line, delimiter, header.names.len(), |r| match r
+            .and_then(&parse)
+        {
+            Ok(t) => out.rows.push(t),
+            Err(e) => out.rejects.push(e),
+        });
+    out
 }
 
 /// The streaming core shared by [`read_stream`] and [`crate::fold`]: `input` is
@@ -774,6 +804,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("the file is empty"), "{e}");
+    }
+
+    /// Plain blocks go through the one-pass scanner, the others through the csv
+    /// crate: the streaming reader still gives what the in-memory one gives, with
+    /// blocks cut at every position of a SYNTHETIC file holding CRLF and LF
+    /// lines, blank lines, a trailing delimiter, short and long rows, spaces, a
+    /// quoted row, a lone carriage return, bytes that are not UTF-8 and no final
+    /// line feed.
+    #[test]
+    fn streaming_equals_in_memory_with_blocks_cut_anywhere() {
+        let text: &[u8] = b"id,value\r\n1,2\n3,4,\r\n\n\r\n5\n6,7,8\n , \n\"9\",10\n11,1\r2\n\xFF,13\n14,15\n16,17";
+        let (whole, _) = collect(text, b',').unwrap();
+        assert_eq!(whole.rows_read, 11);
+        for chunk in 1..=text.len() + 1 {
+            let mut rows = Vec::new();
+            let mut rejects = Vec::new();
+            let read = read_stream(
+                p(),
+                text,
+                Dialect {
+                    delimiter: b',',
+                    chunk_bytes: chunk,
+                    sheet: false,
+                },
+                |_| Ok(()),
+                |_, row| {
+                    Ok((
+                        row.line,
+                        row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+                    ))
+                },
+                |x| {
+                    rows.extend(x.rows);
+                    rejects.extend(x.rejects);
+                },
+            )
+            .unwrap();
+            assert_eq!(read, whole.rows_read, "{chunk}");
+            assert_eq!(rows, whole.rows, "{chunk}");
+            assert_eq!(rejects, whole.rejects, "{chunk}");
+        }
     }
 
     /// A file cut into chunks gives the same rows, lines and rejects, in the same
