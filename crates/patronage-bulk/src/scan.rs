@@ -15,7 +15,7 @@
 
 use std::path::Path;
 
-use patronage_extract::delimited::Header;
+use patronage_extract::delimited::{field_count_reject, Header, Row};
 use patronage_extract::fold::Folder;
 use patronage_extract::plain;
 use patronage_extract::ExtractError;
@@ -37,16 +37,15 @@ pub fn fold_chunk<F: Folder>(
         );
     };
     let mut acc = folder.empty();
-    let read = plain::rows(
-        text,
-        first_line,
-        delimiter,
-        header.names.len(),
-        |r| match r {
-            Ok(row) => folder.row(ctx, &mut acc, row),
-            Err(reject) => folder.reject(&mut acc, reject),
-        },
-    );
+    let width = header.names.len();
+    let read = plain::rows(text, first_line, delimiter, width, |line, fields, raw| {
+        if fields.len() == width {
+            folder.row(ctx, &mut acc, Row { line, fields });
+        } else {
+            let reject = field_count_reject(line, width, fields.len(), raw);
+            folder.reject(&mut acc, reject);
+        }
+    });
     Ok((acc, read))
 }
 
@@ -54,7 +53,6 @@ pub fn fold_chunk<F: Folder>(
 mod tests {
     use super::*;
     use patronage_core::RowReject;
-    use patronage_extract::delimited::Row;
 
     /// Collects every row (line, fields) and reject, to compare the scanner
     /// with the reader it replaces.

@@ -255,13 +255,18 @@ fn plain_extracted<T>(
         rejects: Vec::new(),
         rows_read: 0,
     };
-    out.rows_read =
-        crate::plain::rows(text, first_line, delimiter, header.names.len(), |r| match r
-            .and_then(&parse)
-        {
+    let width = header.names.len();
+    out.rows_read = crate::plain::rows(text, first_line, delimiter, width, |line, fields, raw| {
+        let parsed = if fields.len() == width {
+            parse(Row { line, fields })
+        } else {
+            Err(field_count_reject(line, width, fields.len(), raw))
+        };
+        match parsed {
             Ok(t) => out.rows.push(t),
             Err(e) => out.rejects.push(e),
-        });
+        }
+    });
     out
 }
 

@@ -4,21 +4,17 @@
 //!
 //! Invariant: on text that is valid UTF-8 and holds no quote character (plain
 //! text, as BACI and the Comtrade bulk files are written), [`rows`] finds the
-//! rows, their line numbers, their fields and their `field_count` rejects
-//! exactly as the csv-crate path of [`crate::delimited`] does on the same text
-//! with its line ends made LF: `memchr2` (16 or 32 bytes at a time) stops only
-//! at a delimiter or a line feed, a field is the text between two stops, and
-//! the fields of a row are kept in one buffer reused for every row, so nothing
-//! is allocated per row. A carriage return ending a line is dropped, a blank
-//! line is not a row, one empty field after a trailing delimiter is dropped,
-//! and a row whose field count is not `width` is a reject with its raw text.
+//! rows, their line numbers, their fields and their raw text exactly as the
+//! csv-crate path of `delimited` does on the same text with its line ends made
+//! LF: `memchr2` (16 or 32 bytes at a time) stops only at a delimiter or a line
+//! feed, a field is the text between two stops, and the fields of a row are
+//! kept in one buffer reused for every row, so nothing is allocated per row. A
+//! carriage return ending a line is dropped, a blank line is not a row, and one
+//! empty field after a trailing delimiter is dropped when the row then has the
+//! header's width; the caller turns a row of another width into its reject.
 //! Text with quotes, a carriage return inside a line (the csv crate ends a
 //! record there), or bytes that are not UTF-8 is for the general parser:
 //! [`plain_text`] says which text qualifies.
-
-use patronage_core::RowReject;
-
-use crate::delimited::{field_count_reject, Row};
 
 /// `bytes` as text when the one-pass scanner reads it as the general parser
 /// does: valid UTF-8, no quote character, and no carriage return other than
@@ -35,15 +31,15 @@ pub fn plain_text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
-/// Hand on each row of `text` (which starts on line `first_line`) in order:
-/// `Ok(row)` with exactly `width` fields, or its `field_count` reject. Returns
+/// Hand on each row of `text` (which starts on line `first_line`) in order, as
+/// `each(line, fields, raw text)`; `width` is the header's field count. Returns
 /// the rows read (blank lines are not rows).
 pub fn rows(
     text: &str,
     first_line: u64,
     delimiter: u8,
     width: usize,
-    mut each: impl FnMut(Result<Row<'_>, RowReject>),
+    mut each: impl FnMut(u64, &[&str], &str),
 ) -> u64 {
     let bytes = text.as_bytes();
     let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
@@ -81,8 +77,8 @@ pub fn rows(
 
 /// Finish the line `text[start..end]` whose fields before the last are in
 /// `fields` and whose last field starts at `last`: drop a carriage return, skip
-/// a blank line, then hand on the row or its reject. Returns 1 for a row read,
-/// 0 for a blank line; `fields` is left empty for the next line.
+/// a blank line, then hand on the row. Returns 1 for a row read, 0 for a blank
+/// line; `fields` is left empty for the next line.
 #[inline]
 fn end_line<'t>(
     text: &'t str,
@@ -90,7 +86,7 @@ fn end_line<'t>(
     line: u64,
     width: usize,
     fields: &mut Vec<&'t str>,
-    each: &mut impl FnMut(Result<Row<'_>, RowReject>),
+    each: &mut impl FnMut(u64, &[&str], &str),
 ) -> u64 {
     let bytes = text.as_bytes();
     let end = if end > start && bytes[end - 1] == b'\r' {
@@ -108,19 +104,7 @@ fn end_line<'t>(
     if fields.len() == width + 1 && fields.last().is_some_and(|f| f.is_empty()) {
         fields.pop();
     }
-    if fields.len() == width {
-        each(Ok(Row {
-            line,
-            fields: fields.as_slice(),
-        }));
-    } else {
-        each(Err(field_count_reject(
-            line,
-            width,
-            fields.len(),
-            &text[start..end],
-        )));
-    }
+    each(line, fields.as_slice(), &text[start..end]);
     fields.clear();
     1
 }
@@ -141,25 +125,23 @@ mod tests {
 
     #[test]
     fn rows_lines_and_rejects_by_hand() {
-        // SYNTHETIC text from line 10: a row, a trailing delimiter (a row), two
-        // blank lines (12, 13), a short row (reject), a long row (reject), three
-        // empty fields (a row), a last row without a line feed.
-        let text = "1,2,3\n4,5,6,\r\n\n\r\n7,8\n9,10,11,12\n,,\n13,14,15";
+        // SYNTHETIC text from line 10: a row, a trailing delimiter (dropped),
+        // two blank lines (12, 13), a short row, a long row whose last field is
+        // empty (kept: without it the row is still too long), three empty
+        // fields, a last row without a line feed.
+        let text = "1,2,3\n4,5,6,\r\n\n\r\n7,8\n9,10,11,12,\n,,\n13,14,15";
         let mut got = Vec::new();
-        let read = rows(text, 10, b',', 3, |r| {
-            got.push(match r {
-                Ok(row) => (row.line, row.fields.join("|")),
-                Err(e) => (e.line, format!("{}: {}", e.reason, e.raw)),
-            })
+        let read = rows(text, 10, b',', 3, |line, fields, raw| {
+            got.push((line, format!("{} <- {raw}", fields.join("|"))))
         });
         assert_eq!(read, 6);
         let want = [
-            (10, "1|2|3"),
-            (11, "4|5|6"),
-            (14, "field_count: 7,8"),
-            (15, "field_count: 9,10,11,12"),
-            (16, "||"),
-            (17, "13|14|15"),
+            (10, "1|2|3 <- 1,2,3"),
+            (11, "4|5|6 <- 4,5,6,"),
+            (14, "7|8 <- 7,8"),
+            (15, "9|10|11|12| <- 9,10,11,12,"),
+            (16, "|| <- ,,"),
+            (17, "13|14|15 <- 13,14,15"),
         ];
         let want: Vec<(u64, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
         assert_eq!(got, want);
