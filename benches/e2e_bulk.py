@@ -22,15 +22,25 @@ patronage also validates every field it reads, rejects rows whose codes are
 unknown in their year (with the raw text), writes a rejects table, looks up ISO3
 codes and writes a JSON row accounting; the peers do none of that.
 
-Each engine runs as its own process, timed whole by /usr/bin/time (wall, peak
-RSS), runs interleaved (patronage, DuckDB, polars, patronage, ...). The script
-checks that the three outputs hold the same figures and exits 1 if not. Its last
-line is `ratio_vs_duckdb=<patronage/duckdb> ratio_vs_polars=<patronage/polars>
-peak_rss_mb=<patronage>` (median wall times, median peak RSS).
+The parse floor is timed in the same run: `parse-floor` (benches/src/bin)
+maps both files and finds every line end and delimiter with memchr on every
+core, nothing parsed; `parse-floor --hash` does the same with each file's
+SHA-256 on a thread beside the scan (patronage hashes its inputs by default).
 
-Not part of any test suite. Usage:
-    cargo build --release -p patronage-cli
-    python3 benches/e2e_bulk.py --rows 10000000 [--runs 3] [--bin PATH] [--data DIR]
+Each engine runs as its own process, timed whole by /usr/bin/time (wall, peak
+RSS), runs interleaved (patronage, DuckDB, polars, floor, floor+hash,
+patronage, ...). The script checks that the three outputs hold the same figures
+and exits 1 if not. Its last line is `ratio_vs_duckdb=<patronage/duckdb>
+ratio_vs_polars=<patronage/polars> ratio_vs_floor=<patronage/floor>
+ratio_vs_floor_hash=<patronage/floor+hash> peak_rss_mb=<patronage>` (median
+wall times, median peak RSS).
+
+Not part of any test suite. Usage (release figures):
+    cargo build --release -p patronage-cli -p patronage-benches --bin patronage --bin parse-floor
+    python3 benches/e2e_bulk.py --rows 10000000 [--runs 3] [--data DIR]
+A quick check of the script itself with the debug build (figures meaningless):
+    cargo build -p patronage-cli -p patronage-benches --bin patronage --bin parse-floor
+    python3 benches/e2e_bulk.py --profile debug --rows 20000 --runs 1
 """
 from __future__ import annotations
 
@@ -43,9 +53,7 @@ import subprocess
 import sys
 import tempfile
 
-DEFAULT_BIN = os.path.join(
-    os.environ.get("CARGO_TARGET_DIR", "/var/tmp/patronage-target"), "release", "patronage"
-)
+TARGET = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/patronage-target")
 
 DUCKDB_JOB = r"""
 import sys, duckdb
@@ -165,14 +173,46 @@ def same_figures(paths: dict[str, str]) -> bool:
     return ok
 
 
+def floor_agrees(floor_bin: str, baci: str, ct: str, rows: int, out: pathlib.Path) -> bool:
+    """The floor saw every line (header + rows, each ending in a line feed) and
+    hashed the bytes patronage hashed."""
+    import json
+    r = subprocess.run([floor_bin, "--hash", baci, ct], capture_output=True, text=True,
+                       check=True)
+    seen = {}
+    for line in r.stdout.splitlines():
+        path, *kv = line.split(" ")
+        seen[path] = dict(x.split("=", 1) for x in kv)
+    report = json.loads((out / "mirror_all_report.json").read_text())
+    hashed = {a["file"]: a["sha256"] for a in report["inputs"]}
+    ok = True
+    for p in (baci, ct):
+        lines_ok = int(seen[p]["line_ends"]) == rows + 1
+        sha_ok = seen[p]["sha256"] == hashed.get(p)
+        print(f"check: floor {os.path.basename(p)} {seen[p]['line_ends']} line ends, "
+              f"{seen[p]['delimiters']} delimiters, "
+              f"{'same SHA-256 as patronage' if sha_ok else 'SHA-256 DIFFERENT'}")
+        ok &= lines_ok and sha_ok
+    return ok
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=10_000_000, help="rows per input file")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--bin", default=DEFAULT_BIN)
+    ap.add_argument("--profile", default="release", choices=["release", "debug"],
+                    help="which build of $CARGO_TARGET_DIR to run (release for figures)")
+    ap.add_argument("--bin", help="patronage binary (default: TARGET/PROFILE/patronage)")
+    ap.add_argument("--floor-bin",
+                    help="parse-floor binary (default: TARGET/PROFILE/parse-floor)")
     ap.add_argument("--data", default="/var/tmp/perf-data", help="where inputs are written")
     args = ap.parse_args()
+    args.bin = args.bin or os.path.join(TARGET, args.profile, "patronage")
+    args.floor_bin = args.floor_bin or os.path.join(TARGET, args.profile, "parse-floor")
+    for b in (args.bin, args.floor_bin):
+        if not os.path.exists(b):
+            sys.exit(f"{b} not found: build it first (see the usage above)")
 
     baci, ct = ensure_inputs(args.bin, pathlib.Path(args.data), args.rows, args.seed)
     size = sum(os.path.getsize(p) for p in (baci, ct))
@@ -186,6 +226,8 @@ def main() -> int:
                                   "--out", str(out / "patronage"), "-q"],
             "duckdb": lambda: [py, "-c", DUCKDB_JOB, baci, ct, str(out / "duckdb.parquet")],
             "polars": lambda: [py, "-c", POLARS_JOB, baci, ct, str(out / "polars.parquet")],
+            "floor": lambda: [args.floor_bin, baci, ct],
+            "floor_hash": lambda: [args.floor_bin, "--hash", baci, ct],
         }
         results: dict[str, list[tuple[float, float]]] = {e: [] for e in engines}
         for run in range(args.runs):
@@ -193,7 +235,8 @@ def main() -> int:
                 wall, rss = timed(cmd())
                 results[name].append((wall, rss))
                 print(f"run {run + 1} {name:<10} {wall:7.2f} s {rss:8.0f} MiB", flush=True)
-        ok = same_figures({
+        ok = floor_agrees(args.floor_bin, baci, ct, args.rows, out / "patronage")
+        ok &= same_figures({
             "patronage": str(out / "patronage" / "mirror_all.parquet"),
             "duckdb": str(out / "duckdb.parquet"),
             "polars": str(out / "polars.parquet"),
@@ -211,7 +254,10 @@ def main() -> int:
             print("outputs differ", file=sys.stderr)
             return 1
         p, d, pl_ = med["patronage"][0], med["duckdb"][0], med["polars"][0]
+        # /usr/bin/time has 10 ms steps: a tiny run's floor may read 0.
+        f, fh = max(med["floor"][0], 0.01), max(med["floor_hash"][0], 0.01)
         print(f"ratio_vs_duckdb={p / d:.3f} ratio_vs_polars={p / pl_:.3f} "
+              f"ratio_vs_floor={p / f:.3f} ratio_vs_floor_hash={p / fh:.3f} "
               f"peak_rss_mb={med['patronage'][1]:.0f}")
         return 0
     finally:

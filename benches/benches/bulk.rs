@@ -1,6 +1,8 @@
 //! Criterion benchmarks of the full-scale readers and the mirror over every
 //! country: the BACI and Comtrade bulk row readers, the streaming fold of both
-//! into totals (`patronage mirror-all`), and the mirror aggregation.
+//! into totals (`patronage mirror-all`: the one-pass scanner, beside the
+//! word-at-a-time reader it replaced, and mapped from a file with SHA-256 on a
+//! thread of its own), and the mirror aggregation.
 //!
 //! ALL DATA HERE IS SYNTHETIC: written in memory by `patronage_bulk::synth`
 //! (the generator behind `patronage synth`), in the real layouts. Only the
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use patronage_bulk::mirror_all::{fold_read, mirror_cells, mirror_frame, BulkFormat, BulkInput};
+use patronage_bulk::mirror_all::{
+    fold_file, fold_read, fold_read_reference, mirror_cells, mirror_frame, BulkFormat, BulkInput,
+};
 use patronage_bulk::synth;
 use patronage_core::CountryRegistry;
 use patronage_extract::baci;
@@ -53,6 +57,31 @@ fn bench(c: &mut Criterion) {
     assert_eq!((t.rows_read, t.rejects.len()), (ROWS, 0));
     let fb = fold_read(&baci_in, &baci_bytes[..], registry, false).expect("folds");
     let fc = fold_read(&bulk_in, &bulk_bytes[..], registry, false).expect("folds");
+    // The scanner and the reader it replaced give the same result.
+    for (i, bytes, f) in [(&baci_in, &baci_bytes, &fb), (&bulk_in, &bulk_bytes, &fc)] {
+        let r = fold_read_reference(i, &bytes[..], registry, false).expect("folds");
+        assert_eq!(
+            (&r.account, &r.totals, &r.rejects),
+            (&f.account, &f.totals, &f.rejects)
+        );
+    }
+    // Mapped inputs: the same bytes in files (removed at the end).
+    let dir = std::env::temp_dir().join(format!("patronage-bench-bulk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let baci_file = input(
+        BulkFormat::Baci,
+        dir.join("synthetic_baci_200k.csv")
+            .to_str()
+            .unwrap_or_default(),
+    );
+    let bulk_file = input(
+        BulkFormat::ComtradeV1Bulk,
+        dir.join("synthetic_comtrade_bulk_200k.tsv")
+            .to_str()
+            .unwrap_or_default(),
+    );
+    std::fs::write(&baci_file.path, &baci_bytes).expect("write");
+    std::fs::write(&bulk_file.path, &bulk_bytes).expect("write");
     for f in [&fb, &fc] {
         let a = &f.account;
         assert_eq!(
@@ -90,6 +119,18 @@ fn bench(c: &mut Criterion) {
     g.bench_function("comtrade_bulk_fold", |bch| {
         bch.iter(|| fold_read(&bulk_in, black_box(&bulk_bytes[..]), registry, false))
     });
+    g.bench_function("baci_fold_reference", |bch| {
+        bch.iter(|| fold_read_reference(&baci_in, black_box(&baci_bytes[..]), registry, false))
+    });
+    g.bench_function("comtrade_bulk_fold_reference", |bch| {
+        bch.iter(|| fold_read_reference(&bulk_in, black_box(&bulk_bytes[..]), registry, false))
+    });
+    g.bench_function("baci_fold_mapped_hashed", |bch| {
+        bch.iter(|| fold_file(black_box(&baci_file), registry, true))
+    });
+    g.bench_function("comtrade_bulk_fold_mapped_hashed", |bch| {
+        bch.iter(|| fold_file(black_box(&bulk_file), registry, true))
+    });
     g.bench_function("mirror_cells_baci", |bch| {
         bch.iter(|| mirror_cells(black_box(&fb)))
     });
@@ -98,6 +139,7 @@ fn bench(c: &mut Criterion) {
         bch.iter(|| mirror_frame(black_box(&both), registry))
     });
     g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 criterion_group!(benches, bench);

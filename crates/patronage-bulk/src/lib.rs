@@ -5,7 +5,11 @@
 //! bytes, whatever the thread count.
 
 mod error;
+pub mod fold_windows;
+mod hash_thread;
+pub mod input;
 pub mod mirror_all;
+pub mod scan;
 pub mod synth;
 
 pub use error::BulkError;

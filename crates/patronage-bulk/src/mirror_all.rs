@@ -51,6 +51,9 @@ use patronage_tables::parquet::{
 };
 use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 
+use crate::fold_windows::{fold_source, Cut};
+use crate::hash_thread::PendingHash;
+use crate::input::Source;
 use crate::BulkError;
 
 /// Which layout an input is in.
@@ -169,7 +172,15 @@ struct TotalsFolder<'r> {
     valid: Valid,
 }
 
-impl TotalsFolder<'_> {
+impl<'r> TotalsFolder<'r> {
+    fn new(format: BulkFormat, registry: &'r CountryRegistry) -> Self {
+        TotalsFolder {
+            format,
+            registry,
+            valid: Valid::new(registry),
+        }
+    }
+
     /// The reject for a code the registry does not accept in `year`.
     fn code_reject(
         &self,
@@ -343,44 +354,125 @@ pub struct Account {
     pub totals: u64,
 }
 
-/// Fold one file into its totals, streaming.
+/// Fold one file into its totals, streaming: mapped from the page cache and
+/// hashed on a thread of its own beside the fold where the platform allows, else
+/// read as a stream (pipes) and hashed as read.
 pub fn fold_file(
     input: &BulkInput,
     registry: &CountryRegistry,
     hash: bool,
 ) -> Result<Folded, BulkError> {
+    fold_file_with(input, registry, hash, Cut::default())
+}
+
+/// [`fold_file`] with a given cut into windows and chunks (tests cut small files
+/// into many).
+pub fn fold_file_with(
+    input: &BulkInput,
+    registry: &CountryRegistry,
+    hash: bool,
+    cut: Cut,
+) -> Result<Folded, BulkError> {
     let path = &input.path;
-    let file = std::fs::File::open(path).map_err(|source| {
+    let io = |source: std::io::Error| {
         BulkError::Extract(ExtractError::Io {
             path: path.clone(),
             source,
         })
-    })?;
-    // The fold reads blocks of megabytes: no buffering in between.
-    fold_read(input, file, registry, hash)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut source = match Source::<std::fs::File>::map_file(file) {
+        Ok(mapped) => mapped,
+        Err(file) => return fold_read_with(input, file, registry, hash, cut),
+    };
+    let len = match &source {
+        Source::Mapped { len, .. } => *len,
+        Source::Read { .. } => 0,
+    };
+    let pending = PendingHash::start(path, hash);
+    let folder = TotalsFolder::new(input.format, registry);
+    let (acc, read) = fold_source(path, &mut source, delimiter(input.format), &folder, cut)?;
+    let sha256 = match pending.finish().map_err(io)? {
+        Some((n, _)) if n != len => {
+            return Err(io(std::io::Error::other(format!(
+                "the file changed while it was read ({len} bytes mapped, {n} hashed)"
+            ))))
+        }
+        Some((_, sha)) => Some(sha),
+        None => None,
+    };
+    finish_fold(input, acc, read, len, sha256)
 }
 
-/// [`fold_file`] on any reader (`input.path` is used in messages). With `hash`,
-/// the bytes are hashed as the fold's reader thread reads them.
+/// [`fold_file`] on any reader (`input.path` is used in messages), read a
+/// window at a time; with `hash`, the bytes are hashed as they are read.
 pub fn fold_read(
     input: &BulkInput,
     reader: impl std::io::Read + Send,
     registry: &CountryRegistry,
     hash: bool,
 ) -> Result<Folded, BulkError> {
-    let path = &input.path;
-    let folder = TotalsFolder {
-        format: input.format,
-        registry,
-        valid: Valid::new(registry),
-    };
-    let delimiter = match input.format {
+    fold_read_with(input, reader, registry, hash, Cut::default())
+}
+
+/// [`fold_read`] with a given cut into windows and chunks.
+pub fn fold_read_with(
+    input: &BulkInput,
+    reader: impl std::io::Read + Send,
+    registry: &CountryRegistry,
+    hash: bool,
+    cut: Cut,
+) -> Result<Folded, BulkError> {
+    let folder = TotalsFolder::new(input.format, registry);
+    let mut source = Source::reader(HashingReader::new(reader, hash));
+    let (acc, read) = fold_source(
+        &input.path,
+        &mut source,
+        delimiter(input.format),
+        &folder,
+        cut,
+    )?;
+    let (bytes, sha256) = source
+        .into_reader()
+        .map(HashingReader::finish)
+        .unwrap_or_default();
+    finish_fold(input, acc, read, bytes, sha256)
+}
+
+/// [`fold_read`] through the reader the scanner replaced
+/// ([`patronage_extract::fold::fold_stream`]: a reader thread, a word-at-a-time
+/// field split); kept as the reference the scanner is tested and benched
+/// against.
+pub fn fold_read_reference(
+    input: &BulkInput,
+    reader: impl std::io::Read + Send,
+    registry: &CountryRegistry,
+    hash: bool,
+) -> Result<Folded, BulkError> {
+    let folder = TotalsFolder::new(input.format, registry);
+    let mut hashing = HashingReader::new(reader, hash);
+    let (acc, read) = fold_stream(&input.path, &mut hashing, delimiter(input.format), &folder)?;
+    let (bytes, sha256) = hashing.finish();
+    finish_fold(input, acc, read, bytes, sha256)
+}
+
+/// The delimiter of a layout.
+fn delimiter(format: BulkFormat) -> u8 {
+    match format {
         BulkFormat::Baci => b',',
         BulkFormat::ComtradeV1Bulk => b'\t',
-    };
-    let mut hashing = HashingReader::new(reader, hash);
-    let (acc, read) = fold_stream(path, &mut hashing, delimiter, &folder)?;
-    let (bytes, sha256) = hashing.finish();
+    }
+}
+
+/// A file's totals, accounting and rejects from its fold.
+fn finish_fold(
+    input: &BulkInput,
+    acc: FoldAcc,
+    read: u64,
+    bytes: u64,
+    sha256: Option<String>,
+) -> Result<Folded, BulkError> {
+    let path = &input.path;
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();

@@ -219,6 +219,13 @@ where
             let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
                 .map(|&(chunk, l)| {
+                    // Plain text in one pass (same rows and rejects), any other
+                    // through the csv crate.
+                    if let Some(text) = crate::plain::plain_text(chunk).filter(|_| !sheet) {
+                        return Ok(plain_extracted(text, l, delimiter, header, |row| {
+                            parse(ctx, row)
+                        }));
+                    }
                     scan(path, chunk, l, (delimiter, sheet), header, |row| {
                         parse(ctx, row)
                     })
@@ -233,6 +240,34 @@ where
         },
     )?;
     Ok(rows_read)
+}
+
+/// The rows of a plain chunk ([`crate::plain`]), parsed by `parse`.
+fn plain_extracted<T>(
+    text: &str,
+    first_line: u64,
+    delimiter: u8,
+    header: &Header,
+    parse: impl Fn(Row<'_>) -> Result<T, RowReject>,
+) -> Extracted<T> {
+    let mut out = Extracted {
+        rows: Vec::new(),
+        rejects: Vec::new(),
+        rows_read: 0,
+    };
+    let width = header.names.len();
+    out.rows_read = crate::plain::rows(text, first_line, delimiter, width, |line, fields, raw| {
+        let parsed = if fields.len() == width {
+            parse(Row { line, fields })
+        } else {
+            Err(field_count_reject(line, width, fields.len(), raw))
+        };
+        match parsed {
+            Ok(t) => out.rows.push(t),
+            Err(e) => out.rejects.push(e),
+        }
+    });
+    out
 }
 
 /// The streaming core shared by [`read_stream`] and [`crate::fold`]: `input` is
@@ -271,14 +306,13 @@ pub(crate) fn stream_blocks<C>(
             };
             first = false;
             if state.is_none() {
-                let (header, data_start) = read_header(path, data, delimiter, sheet)?;
+                let (header, data_start, line) = header_of(path, data, delimiter, sheet)?;
                 let make = on_header.take().ok_or_else(|| ExtractError::Layout {
                     path: path.to_path_buf(),
                     line: 1,
                     message: "header read twice".to_string(),
                 })?;
                 let ctx = make(&header)?;
-                let line = 1 + data[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
                 data = &data[data_start..];
                 state = Some((header, ctx, line));
             }
@@ -334,6 +368,19 @@ fn read_blocks(
     }
 }
 
+/// The header of `text` (the file's first bytes, BOM already dropped), the byte
+/// offset where its data starts and the line that data starts on.
+pub fn header_of(
+    path: &Path,
+    text: &[u8],
+    delimiter: u8,
+    sheet: bool,
+) -> Result<(Header, usize, u64), ExtractError> {
+    let (header, data_start) = read_header(path, text, delimiter, sheet)?;
+    let line = 1 + text[..data_start].iter().filter(|b| **b == b'\n').count() as u64;
+    Ok((header, data_start, line))
+}
+
 /// The header and the byte offset where the data starts.
 pub(crate) fn read_header(
     path: &Path,
@@ -379,7 +426,7 @@ pub(crate) fn read_header(
 }
 
 /// Cut `data` into pieces of about `chunk_bytes` that end at a line end.
-pub(crate) fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
+pub fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
     let mut chunks = Vec::new();
     let mut start = 0;
     while start < data.len() {
@@ -588,7 +635,7 @@ pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// The reject of a row whose field count is not the header's.
-pub(crate) fn field_count_reject(line: u64, width: usize, found: usize, raw: &str) -> RowReject {
+pub fn field_count_reject(line: u64, width: usize, found: usize, raw: &str) -> RowReject {
     let hint = if found < width {
         " (truncated line?)"
     } else {
@@ -762,6 +809,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("the file is empty"), "{e}");
+    }
+
+    /// Plain blocks go through the one-pass scanner, the others through the csv
+    /// crate: the streaming reader still gives what the in-memory one gives, with
+    /// blocks cut at every position of a SYNTHETIC file holding CRLF and LF
+    /// lines, blank lines, a trailing delimiter, short and long rows, spaces, a
+    /// quoted row, a lone carriage return, bytes that are not UTF-8 and no final
+    /// line feed.
+    #[test]
+    fn streaming_equals_in_memory_with_blocks_cut_anywhere() {
+        let text: &[u8] = b"id,value\r\n1,2\n3,4,\r\n\n\r\n5\n6,7,8\n , \n\"9\",10\n11,1\r2\n\xFF,13\n14,15\n16,17";
+        let (whole, _) = collect(text, b',').unwrap();
+        assert_eq!(whole.rows_read, 11);
+        for chunk in 1..=text.len() + 1 {
+            let mut rows = Vec::new();
+            let mut rejects = Vec::new();
+            let read = read_stream(
+                p(),
+                text,
+                Dialect {
+                    delimiter: b',',
+                    chunk_bytes: chunk,
+                    sheet: false,
+                },
+                |_| Ok(()),
+                |_, row| {
+                    Ok((
+                        row.line,
+                        row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+                    ))
+                },
+                |x| {
+                    rows.extend(x.rows);
+                    rejects.extend(x.rejects);
+                },
+            )
+            .unwrap();
+            assert_eq!(read, whole.rows_read, "{chunk}");
+            assert_eq!(rows, whole.rows, "{chunk}");
+            assert_eq!(rejects, whole.rejects, "{chunk}");
+        }
     }
 
     /// A file cut into chunks gives the same rows, lines and rejects, in the same

@@ -135,8 +135,9 @@ fn split_into<'a>(line: &'a str, delimiter: u8, fields: &mut Vec<&'a str>) {
     fields.push(&line[start..]);
 }
 
-/// Fold the rows of one chunk, which starts on line `first_line`.
-fn fold_chunk<F: Folder>(
+/// Fold the rows of one chunk, which starts on line `first_line`; returns the
+/// accumulator and the rows read.
+pub fn fold_chunk<F: Folder>(
     path: &Path,
     chunk: &[u8],
     first_line: u64,

@@ -23,6 +23,7 @@ pub mod json;
 pub mod labor_sheet;
 pub mod ocha_fts;
 pub mod oecd_crs;
+pub mod plain;
 pub mod published_totals;
 pub mod russia_customs;
 pub mod text;

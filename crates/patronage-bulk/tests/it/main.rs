@@ -1,3 +1,4 @@
 //! Integration tests of patronage-bulk, one binary: each module a topic.
 
 mod mirror_all;
+mod scan;

@@ -399,7 +399,11 @@ fn run_killed_mid_way_leaves_previous_outputs_and_next_run_completes() {
     let mut child = s.run_command(&["-q"]).spawn().unwrap();
     let lock = s.out.join(".patronage/lock");
     let t = Instant::now();
-    while !lock.exists() && t.elapsed() < Duration::from_secs(30) {
+    // Wait for the holder note, not only the file: a run killed between creating
+    // the lock file and writing its note leaves an empty file, which the next
+    // run takes without a "took over" message (no holder to name).
+    let has_note = || std::fs::metadata(&lock).is_ok_and(|m| m.len() > 0);
+    while !has_note() && t.elapsed() < Duration::from_secs(30) {
         std::thread::sleep(Duration::from_millis(5));
     }
     assert!(
