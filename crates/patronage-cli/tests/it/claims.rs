@@ -82,7 +82,10 @@ fn every_essay_claim_has_a_verdict_and_73_percent_is_reproduced() {
         ),
         "{why}"
     );
-    assert!(why.contains("2020 0.0562, 2021 0.000059, 2023 0.015; largest 2000"), "{why}");
+    assert!(
+        why.contains("2020 0.0562, 2021 0.000059, 2023 0.015; largest 2000"),
+        "{why}"
+    );
     assert!(why.contains("trade_source_ids: cn_gacc, gac_totals, kotra, kotra_totals, other_totals, ru_itc, ru_reported, ussr_russia_totals"), "{why}");
 
     // The USSR as leading trade partner before 1991: China / USSR in the years
