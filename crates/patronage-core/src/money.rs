@@ -139,6 +139,14 @@ mod tests {
         // Old rubles after the reform, new rubles before it: no rate, no guess.
         assert_eq!(t.rate("RUB_1947", 1961), Err(ConversionGap::NoRateForYear));
         assert_eq!(t.rate("SUR", 1956), Err(ConversionGap::NoRateForYear));
+        // Gosbank's official rates of 1985-1990 (CIA World Factbook 1991); none
+        // between 1972 and 1984, nor for 1991.
+        assert_eq!(t.rate("SUR", 1985).unwrap().units_per_usd, 0.838);
+        assert_eq!(t.rate("SUR", 1988).unwrap().units_per_usd, 0.629);
+        assert_eq!(t.rate("SUR", 1989).unwrap().units_per_usd, 0.629);
+        assert_eq!(t.rate("SUR", 1990).unwrap().units_per_usd, 0.58);
+        assert_eq!(t.rate("SUR", 1980), Err(ConversionGap::NoRateForYear));
+        assert_eq!(t.rate("SUR", 1991), Err(ConversionGap::NoRateForYear));
         assert_eq!(t.rate("CNY", 1960).unwrap().units_per_usd, 2.4618);
         assert_eq!(t.rate("CNY_1948", 1953).unwrap().units_per_usd, 26_170.0);
         assert_eq!(t.rate("CNY_1948", 1951), Err(ConversionGap::NoRateForYear));

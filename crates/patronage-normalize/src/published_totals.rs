@@ -155,9 +155,10 @@ mod tests {
 
     /// Dollars are kept exactly, 1956 rubles convert at the table's 4.00 per
     /// dollar (100 million rubles = $25,000,000), 1967 new rubles at 0.90 (90
-    /// million = $100,000,000); 1989 new rubles have no rate (the table covers
-    /// 1961-1971) and are a reject that says so; a USSR figure dated 1995 is a
-    /// reject, never renamed.
+    /// million = $100,000,000), 1989 new rubles at the official 0.629 (629
+    /// million = $1,000,000,000); 1991 new rubles have no rate (the table covers
+    /// 1961-1971 and 1985-1990) and are a reject that says so; a USSR figure
+    /// dated 1995 is a reject, never renamed.
     #[test]
     fn currencies_convert_at_cited_rates_or_say_why_not() {
         let text =
@@ -165,7 +166,8 @@ mod tests {
              K,CHN,PRK,2004,turnover,\"1,385.206\",million USD,D,,2026-11-30,\n\
              M,SUN,PRK,1956,export,100,million RUB_1947,D,,2026-11-30,\n\
              M,SUN,PRK,1967,import,90,million SUR,D,,2026-11-30,\n\
-             M,SUN,PRK,1989,export,940,million SUR,D,,2026-11-30,\n\
+             M,SUN,PRK,1989,import,629,million SUR,D,,2026-11-30,\n\
+             M,SUN,PRK,1991,export,940,million SUR,D,,2026-11-30,\n\
              M,SUN,PRK,1995,export,1,million USD,D,,2026-11-30,\n\
              M,XYZ,PRK,2000,export,1,million USD,D,,2026-11-30,\n";
         let x = parse(Path::new("t.csv"), text.as_bytes()).unwrap();
@@ -188,6 +190,7 @@ mod tests {
                 (2004, Flow::Total, 1_385_206_000_000, "CHN"),
                 (1956, Flow::Export, 25_000_000_000, "SUN"),
                 (1967, Flow::Import, 100_000_000_000, "SUN"),
+                (1989, Flow::Import, 1_000_000_000_000, "SUN"),
             ]
         );
         assert_eq!(n.flows[1].reporter_code, 810);
@@ -196,15 +199,16 @@ mod tests {
         assert_eq!(
             rejects,
             [
-                (5, "no_usd_rate"),
-                (6, "country_code_not_valid_in_year"),
-                (7, "unknown_country_code"),
+                (6, "no_usd_rate"),
+                (7, "country_code_not_valid_in_year"),
+                (8, "unknown_country_code"),
             ]
         );
         let why = &n.rejects[0].detail;
         assert!(
-            why.contains("SUR has no US dollar rate for 1989")
-                && why.contains("1961-1971")
+            why.contains("SUR has no US dollar rate for 1991")
+                && why.contains("1961-1971, 1985-1985")
+                && why.contains("1990-1990")
                 && why.contains("940000000 SUR"),
             "{why}"
         );

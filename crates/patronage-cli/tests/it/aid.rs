@@ -103,11 +103,11 @@ fn default_run_1967_request_and_koval_totals() {
     for i in aid {
         assert_balanced(&i["rows"]);
     }
-    // No aid row is rejected: the default run's only rejects are the six Soviet
-    // ruble figures of the published series, which have no dollar rate.
+    // No aid row is rejected: the default run's only rejects are the three Soviet
+    // ruble figures of 1991 in the published series, which have no dollar rate.
     let rejects = table(&out, "rejects");
-    assert_eq!(rejects.height(), 6);
-    assert_eq!(rows_where(&rejects, "reason", "no_usd_rate").height(), 6);
+    assert_eq!(rejects.height(), 3);
+    assert_eq!(rows_where(&rejects, "reason", "no_usd_rate").height(), 3);
 }
 
 /// The three real FTS pages of one pull (424 flows of 2020 into the occupied

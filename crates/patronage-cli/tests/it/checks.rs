@@ -100,8 +100,10 @@ fn default_checks_pass_except_the_known_source_disagreement() {
 #[test]
 fn a_share_above_one_fails_the_run_with_exit_code_1() {
     // KOTRA's 2021 China figure: DPRK imports $623.55M -> $1,011.39M, so China's
-    // total is 1,011.39 + 58.11 = $1,069.50M, 1.5 times the DPRK total KOTRA
-    // published for 2021 ($713M).
+    // total is 1,011.39 + 58.11 = $1,069.50M; with Russia's $40,469 (Russian
+    // customs, the published series) the two partners' rows sum to
+    // $1,069,540,469, 1.50006 times the DPRK total KOTRA published for 2021
+    // ($713M).
     let (tmp, pipeline) = project_copy(Some((
         "prk_kotra_mirror_annual.json",
         "623550000.0",
@@ -118,11 +120,11 @@ fn a_share_above_one_fails_the_run_with_exit_code_1() {
     assert_all_tables_written(&out);
     let row = check_row(&out, "partners_within_published_total");
     assert_eq!(str_at(&row, "status", 0), "fail");
-    assert_eq!(failing_rows(&row), 1);
+    assert_eq!(failing_rows(&row), 2);
     let sample = str_at(&row, "sample", 0);
     assert_eq!(
         sample,
-        "year=2021: sum(total_usd) = 1069500000 over declared 713000000 = 1.5000 (1 rows)"
+        "year=2021: sum(total_usd) = 1069540469 over declared 713000000 = 1.5001 (2 rows)"
     );
     // The terminal shows it too.
     let stdout = String::from_utf8_lossy(&o.stdout);

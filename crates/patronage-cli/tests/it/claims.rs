@@ -67,7 +67,8 @@ fn every_essay_claim_has_a_verdict_and_73_percent_is_reproduced() {
     assert_eq!(f64_at(&c, "deviation_pct"), Some(-40.0));
 
     // Russia against China, every year from 1992 with both full-year figures:
-    // fifteen years; the largest ratio is 2000, the Russian ministry's $105M
+    // sixteen years (2021 among them: Russian customs' $40,469 against China's
+    // $681.66M, 0.000059); the largest ratio is 2000, the Russian ministry's $105M
     // against KOTRA's China-DPRK split ($450.82M + $37.21M = $488.03M): 0.2152,
     // over the tenth that "far below" is read as, so the claim deviates (and
     // 2004-2006 are over a tenth too).
@@ -77,21 +78,26 @@ fn every_essay_claim_has_a_verdict_and_73_percent_is_reproduced() {
     let why = str_at(&c, "reason", 0);
     assert!(
         why.starts_with(
-            "15 year(s) with both: 2000 0.2152, 2004 0.1542, 2005 0.1468, 2006 0.1243, 2009 0.023,"
+            "16 year(s) with both: 2000 0.2152, 2004 0.1542, 2005 0.1468, 2006 0.1243, 2009 0.023,"
         ),
         "{why}"
     );
-    assert!(why.contains("2023 0.015; largest 2000"), "{why}");
+    assert!(
+        why.contains("2020 0.0562, 2021 0.000059, 2023 0.015; largest 2000"),
+        "{why}"
+    );
     assert!(why.contains("trade_source_ids: cn_gacc, gac_totals, kotra, kotra_totals, other_totals, ru_itc, ru_reported, ussr_russia_totals"), "{why}");
 
     // The USSR as leading trade partner before 1991: China / USSR in the years
-    // with both dollar figures, 1989 (JETRO: $562.37M / $2,383M = 0.236) and 1991
-    // (the ROK foreign ministry: $610M / $1,420M = 0.4296), at most 1.
+    // with both dollar figures, 1989 (JETRO's China $562.37M over the Soviet
+    // ministry's $2,386,327,503.975, its rubles at 0.629: 0.2357) and 1991 (the
+    // ROK foreign ministry: $610M / $1,420M = 0.4296), at most 1; 1990 has the
+    // USSR only.
     let c = claim(&claims, "su_leading_trade_partner_before_1991");
     assert_eq!(str_at(&c, "status", 0), "reproduced");
     assert!((f64_at(&c, "computed").unwrap() - 610.0 / 1420.0).abs() < 1e-12);
     let why = str_at(&c, "reason", 0);
-    assert!(why.starts_with("2 year(s) with both: 1989 0.236, 1991 0.4296; largest 1991; trade_source_ids: jetro_totals, other_totals"), "{why}");
+    assert!(why.starts_with("2 year(s) with both: 1989 0.2357, 1991 0.4296; largest 1991; trade_source_ids: jetro_totals, other_totals, ussr_russia_totals"), "{why}");
 
     // Soviet against Chinese aid, 1950-1960, constant 2020 dollars: the ledger's
     // Chinese commitments of 1953-54 and 1960 outweigh the Soviet ones.

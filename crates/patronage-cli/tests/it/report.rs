@@ -53,7 +53,7 @@ fn report_is_self_contained_and_reproducible() {
         );
     }
     // The trade chart has one line per patron series across the decades, the
-    // 1991 succession marked (the USSR's 1989 and 1991 figures and Russia's from
+    // 1991 succession marked (the USSR's 1989-1991 figures and Russia's from
     // 2000 are one series): one marker between 1991 and 1992 in each of the
     // linear and log charts.
     let linear = &a[a.find("data-chart=\"trade_linear\"").unwrap()..];
@@ -63,10 +63,10 @@ fn report_is_self_contained_and_reproducible() {
     assert_eq!(linear.matches("class=\"marker\"").count(), 1);
     assert!(linear.contains("SUN → RUS"));
     assert!(a.contains("the dashed vertical line marks the change"));
-    // Points: 17 USSR/Russia years and 28 China years with a full-year figure;
+    // Points: 19 USSR/Russia years and 30 China years with a full-year figure;
     // solid lines join consecutive years, dotted ones bridge the gaps.
-    assert_eq!(linear.matches("<title>USSR / Russia ").count(), 17);
-    assert_eq!(linear.matches("<title>China ").count(), 28);
+    assert_eq!(linear.matches("<title>USSR / Russia ").count(), 19);
+    assert_eq!(linear.matches("<title>China ").count(), 30);
     assert!(linear.contains("<polyline"));
     assert!(linear.contains("class=\"gap\""));
     // Every claim is a row of the claims table; the headline one with its deviation.
