@@ -23,7 +23,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Size and hex SHA-256 of a file, read in blocks (for files too large to hold).
 pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
-    let mut hashing = HashingReader::new(std::fs::File::open(path)?, true);
+    sha256_read(std::fs::File::open(path)?)
+}
+
+/// Size and hex SHA-256 of what `input` yields, read in blocks.
+pub fn sha256_read(input: impl std::io::Read) -> std::io::Result<(u64, String)> {
+    let mut hashing = HashingReader::new(input, true);
     std::io::copy(&mut hashing, &mut std::io::sink())?;
     let (bytes, sha) = hashing.finish();
     Ok((bytes, sha.unwrap_or_default()))

@@ -3,6 +3,7 @@
 //! may lead. The lowest layer of the crate: it imports no other layer, and knows
 //! source formats only through the list it is given.
 
+mod archives;
 mod format;
 mod matches;
 pub mod options;

@@ -60,6 +60,7 @@ use patronage_normalize::MonthlyFigures;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::archives::{open_archives, parse_years};
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::matches::{matching_files, ReadBy};
 use super::paths::{PathPolicy, LIFT};
@@ -167,6 +168,8 @@ struct RawSource {
     country_codes: Option<Spanned<String>>,
     partner: Option<Spanned<String>>,
     shared_boundary: Option<Spanned<String>>,
+    /// The members of a `.zip` read, by the year their name states.
+    years: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -349,15 +352,41 @@ impl Pipeline {
             read_by
                 .add(&dir, &id, &declaration, &matched.files)
                 .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            let years = s
+                .years
+                .as_ref()
+                .map(|y| {
+                    parse_years(y.get_ref())
+                        .map_err(|m| invalid(y.span(), format!("source `{id}`: {m}")))
+                })
+                .transpose()?;
+            if let Some(y) = s.years.as_ref() {
+                if !matched
+                    .files
+                    .iter()
+                    .any(|f| patronage_extract::archive::is_zip(f))
+                {
+                    return Err(invalid(
+                        y.span(),
+                        format!("source `{id}`: `years` selects the members of a .zip file, and `{pattern}` names none"),
+                    ));
+                }
+            }
+            let opened = open_archives(&matched.files, years)
+                .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            let mut auxiliary = parsed.auxiliary;
+            if auxiliary.is_empty() && format.option_keys.contains(&"country_codes") {
+                auxiliary.extend(opened.country_codes);
+            }
             sources.push(Source {
                 id,
                 format,
                 pattern,
                 monthly,
-                files: matched.files,
+                files: opened.inputs,
                 aliases: matched.aliases,
                 options: parsed.options,
-                auxiliary: parsed.auxiliary,
+                auxiliary,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();

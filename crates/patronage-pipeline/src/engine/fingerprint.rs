@@ -195,15 +195,7 @@ fn named_changes(
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
 /// allows twice over).
 pub fn sha256_file(path: &Path) -> Result<String, PipelineError> {
-    patronage_tables::sha256_file(path)
-        .map(|(_, sha256)| sha256)
-        .map_err(|source| {
-            patronage_extract::ExtractError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-            .into()
-        })
+    crate::domain::files::sha256_input(path).map(|(_, sha256)| sha256)
 }
 
 /// A source stage's parameters as text: the source declaration without its file
