@@ -180,6 +180,16 @@ impl CountryRegistry {
             .any(|c| c.iso3 == iso3 && c.valid_in(year))
     }
 
+    /// The lowest country code that maps to `iso3` in `year` (`RUS` → 643 from
+    /// 1992), as the UN Comtrade API takes reporters and partners.
+    pub fn code_of_iso3(&self, iso3: &str, year: i32) -> Option<u32> {
+        self.by_code
+            .values()
+            .filter(|c| c.iso3 == iso3 && c.valid_in(year))
+            .map(|c| c.code)
+            .min()
+    }
+
     /// Whether some code maps to this ISO3 (used to validate pipeline files).
     pub fn knows_iso3(&self, iso3: &str) -> bool {
         self.by_code.values().any(|c| c.iso3 == iso3)
