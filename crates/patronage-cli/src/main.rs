@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{claims, mirror_all, plan, report, run, schema, synth, verify};
+use crate::commands::{claims, fetch, mirror_all, plan, report, run, schema, synth, verify};
 use crate::exit::Exit;
 use crate::terminal::Terminal;
 
@@ -58,6 +58,9 @@ enum Command {
     Report(report::Args),
     /// Print the data dictionary (every table and column) in Markdown, or JSON.
     Schema(schema::Args),
+    /// Download source files (UN Comtrade, CEPII BACI, OCHA FTS) into the cache,
+    /// recorded in fetch.lock; what the cache holds is not asked again.
+    Fetch(fetch::Args),
     /// Write a SYNTHETIC BACI CSV or Comtrade bulk TSV of any size (benchmarks).
     Synth(synth::Args),
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
@@ -98,6 +101,7 @@ fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> 
         Command::Claims(args) => claims::execute(args),
         Command::Report(args) => report::execute(args),
         Command::Schema(args) => schema::execute(args),
+        Command::Fetch(args) => fetch::execute(args),
         Command::Synth(args) => synth::execute(args),
         Command::MirrorAll(args) => mirror_all::execute(args),
     }

@@ -79,7 +79,7 @@ pub fn fetch(f: &mut Fetcher, q: &ComtradeQuery, base: &str) -> Result<Vec<Fetch
         return Err(FetchError::Request("no reporter given".to_string()));
     }
     let cap = cap(q);
-    if !q.preview && !f.has_key() {
+    if !q.preview && !f.has_key() && !f.settings().offline {
         return Err(FetchError::Request(
             "UN Comtrade final data needs a subscription key: set COMTRADE_API_KEY or give \
              --key-file (or ask for the keyless preview, 500 records per request)"

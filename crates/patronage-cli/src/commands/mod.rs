@@ -5,6 +5,7 @@
 //! commands share lives in `pipeline_args`; commands never import each other.
 
 pub mod claims;
+pub mod fetch;
 pub mod mirror_all;
 pub mod pipeline_args;
 pub mod plan;
