@@ -74,6 +74,24 @@ pub fn shown_name(path: &Path) -> String {
     }
 }
 
+/// Whether `path` is a file, or a member of a `.zip` file that has it.
+pub fn exists(path: &Path) -> bool {
+    match locate(path) {
+        Location::File(f) => f.is_file(),
+        Location::Member(archive, member) => {
+            members(&archive).is_ok_and(|m| m.iter().any(|n| *n == member))
+        }
+    }
+}
+
+/// The file that holds `path`: the archive of a member, else the path.
+pub fn container(path: &Path) -> PathBuf {
+    match locate(path) {
+        Location::File(f) => f,
+        Location::Member(archive, _) => archive,
+    }
+}
+
 /// The files of a `.zip` archive, in the archive's order (folders left out).
 pub fn members(archive: &Path) -> Result<Vec<String>, ExtractError> {
     let zip = open_zip(archive)?;

@@ -121,12 +121,14 @@ impl Fetcher {
     /// What the lock and cache already hold for `url`.
     pub fn cached(&self, url: &str) -> Option<Fetched> {
         let e = self.lock.get(url)?;
-        self.cache.has(&e.sha256, e.bytes).then(|| Fetched {
-            path: self.cache.object(&e.sha256),
-            entry: e.clone(),
-            downloaded: false,
-            changed_from: None,
-        })
+        self.cache
+            .has(&e.sha256, &e.name, e.bytes)
+            .then(|| Fetched {
+                path: self.cache.object(&e.sha256, &e.name),
+                entry: e.clone(),
+                downloaded: false,
+                changed_from: None,
+            })
     }
 
     /// Whether `url` is known to answer with the record cap.
@@ -183,7 +185,7 @@ impl Fetcher {
             Check::AtCap(_) => return Ok(None),
             Check::Keep => {}
         }
-        let sha256 = self.cache.put(&body)?;
+        let sha256 = self.cache.put(&body, &req.name)?;
         let entry = LockEntry {
             url: req.url.clone(),
             source: req.source.clone(),
@@ -198,7 +200,7 @@ impl Fetcher {
         self.lock.write(&self.settings.lock)?;
         let changed_from = before.map(|b| b.sha256).filter(|old| *old != sha256);
         Ok(Some(Fetched {
-            path: self.cache.object(&sha256),
+            path: self.cache.object(&sha256, &req.name),
             entry,
             downloaded: true,
             changed_from,

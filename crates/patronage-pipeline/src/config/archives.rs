@@ -1,8 +1,10 @@
 //! A source's `.zip` files opened into the members it reads: each data member
 //! becomes one input, named as a path below its archive
-//! (`BACI_HS17_V202401.zip/BACI_HS17_Y2019_V202401.csv`), in the archive's
-//! order sorted by name, so a release read zipped and unpacked gives the same
-//! list of files. A release's code lists (`country_codes_*`, `product_codes_*`)
+//! (`BACI_HS17_V202401.zip/BACI_HS17_Y2019_V202401.csv`), sorted by name, so a
+//! release read zipped and unpacked into a folder of the archive's name gives
+//! the same list of files. A path may also go into an archive with a glob of
+//! members (`BACI_HS17_V202401.zip/BACI_*.csv`); the same path then reads the
+//! unpacked folder too. A release's code lists (`country_codes_*`, `product_codes_*`)
 //! and its notes (`Readme*`) are not data: the country codes member is the
 //! release's own code list, used by a format that takes `country_codes` when
 //! the source names none. `years = "2015..2022"` keeps the members whose name
@@ -42,18 +44,50 @@ pub(crate) struct Opened {
     pub country_codes: Option<PathBuf>,
 }
 
-/// `files` with every `.zip` replaced by its data members (filtered by `years`).
-pub(crate) fn open_archives(files: &[PathBuf], years: Option<Years>) -> Result<Opened, String> {
+/// Where a pattern goes into an archive: the archive's path as written (an
+/// existing `.zip` file, no wildcard) and the glob of members after it.
+pub(crate) fn into_archive(dir: &std::path::Path, pattern: &str) -> Option<(String, String)> {
+    let parts: Vec<&str> = pattern.split('/').collect();
+    for i in 0..parts.len().saturating_sub(1) {
+        let archive = parts[..=i].join("/");
+        if archive.contains(['*', '?', '[']) {
+            return None;
+        }
+        let path = dir.join(&archive);
+        if patronage_extract::archive::is_zip(&path) && path.is_file() {
+            return Some((archive, parts[i + 1..].join("/")));
+        }
+    }
+    None
+}
+
+/// `files` with every `.zip` replaced by its data members (those matching
+/// `members` when given), then filtered by `years`.
+pub(crate) fn open_archives(
+    files: &[PathBuf],
+    members: Option<&str>,
+    years: Option<Years>,
+) -> Result<Opened, String> {
+    let pattern = members
+        .map(|m| glob::Pattern::new(m).map_err(|e| format!("members `{m}`: {e}")))
+        .transpose()?;
+    let in_years = |name: &str| match (years, year_of(name)) {
+        (Some((from, to)), Some(y)) => (from..=to).contains(&y),
+        _ => true,
+    };
     let mut opened = Opened::default();
     for f in files {
         if !patronage_extract::archive::is_zip(f) {
-            opened.inputs.push(f.clone());
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            if in_years(&name.unwrap_or_default()) {
+                opened.inputs.push(f.clone());
+            }
             continue;
         }
-        let mut members = patronage_extract::archive::members(f).map_err(|e| e.to_string())?;
-        members.sort();
+        let mut names = patronage_extract::archive::members(f).map_err(|e| e.to_string())?;
+        names.sort();
         let mut kept = 0;
-        for m in members {
+        for m in names {
             let base = m.rsplit('/').next().unwrap_or(&m).to_ascii_lowercase();
             if base.starts_with("country_codes") && base.ends_with(".csv") {
                 if opened.country_codes.is_none() {
@@ -61,23 +95,27 @@ pub(crate) fn open_archives(files: &[PathBuf], years: Option<Years>) -> Result<O
                 }
                 continue;
             }
-            if base.starts_with("product_codes") || base.starts_with("readme") {
-                continue;
+            let wanted = match &pattern {
+                Some(p) => p.matches(&m),
+                None => !base.starts_with("product_codes") && !base.starts_with("readme"),
+            };
+            if wanted && in_years(&m) {
+                kept += 1;
+                opened.inputs.push(f.join(m));
             }
-            if let (Some((from, to)), Some(y)) = (years, year_of(&m)) {
-                if y < from || y > to {
-                    continue;
-                }
-            }
-            kept += 1;
-            opened.inputs.push(f.join(m));
         }
         if kept == 0 {
             return Err(format!(
-                "archive `{}` has no data member{}",
+                "archive `{}` has no data member{}{}",
                 f.display(),
+                members.map_or(String::new(), |m| format!(" matching `{m}`")),
                 years.map_or(String::new(), |(a, b)| format!(" for years {a}..{b}"))
             ));
+        }
+    }
+    if opened.inputs.is_empty() && !files.is_empty() {
+        if let Some((a, b)) = years {
+            return Err(format!("no file is of years {a}..{b}"));
         }
     }
     Ok(opened)

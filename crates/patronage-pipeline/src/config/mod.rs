@@ -4,6 +4,7 @@
 //! source formats only through the list it is given.
 
 mod archives;
+mod downloads;
 mod format;
 mod matches;
 pub mod options;

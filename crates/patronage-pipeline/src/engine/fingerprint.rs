@@ -212,6 +212,10 @@ fn without_files(source: &Source) -> Source {
     Source {
         pattern: String::new(),
         files: Vec::new(),
+        // When and from where a file was downloaded is not what it holds: the
+        // files' bytes are hashed as inputs.
+        downloads: Vec::new(),
+        pending: Vec::new(),
         ..source.clone()
     }
 }

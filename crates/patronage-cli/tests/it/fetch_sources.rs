@@ -1,0 +1,287 @@
+//! Sources as they ship and sources named by what to download: a pipeline over
+//! a SYNTHETIC three-year BACI release zip (made with `patronage synth`) writes
+//! the same table bytes as the same pipeline over the unpacked CSVs; and a
+//! pipeline whose source says `fetch = { baci = {...} }` is planned (what would
+//! be downloaded), refused under `--offline`, run (one request to a local
+//! server), recorded in manifest.json, and fetched again with no request.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::common::{output_files, patronage, table};
+
+const RELEASE: &str = "BACI_HS17_V202401.zip";
+
+/// SYNTHETIC BACI year files from `patronage synth` (2018 to 2021) and a code
+/// list naming every country they use but one (whose rows become rejects).
+fn synthetic_release(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut members = Vec::new();
+    let mut codes = std::collections::BTreeSet::new();
+    for year in 2018..=2021 {
+        let out = dir.join(format!("synth_{year}.csv"));
+        let o = patronage(
+            &[
+                "synth",
+                "baci",
+                "--rows",
+                "1500",
+                "--seed",
+                &year.to_string(),
+                "--year",
+                &year.to_string(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(&out).unwrap();
+        for line in String::from_utf8_lossy(&bytes).lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            assert_eq!(f[0], year.to_string(), "one year per file");
+            codes.insert(f[1].parse::<u32>().unwrap());
+            codes.insert(f[2].parse::<u32>().unwrap());
+        }
+        members.push((format!("BACI_HS17_Y{year}_V202401.csv"), bytes));
+    }
+    let registry = patronage_core::CountryRegistry::comtrade();
+    let mut list = String::from("country_code,country_name,country_iso2,country_iso3\n");
+    for c in codes.iter().skip(1) {
+        let country = registry.get(*c).unwrap();
+        list.push_str(&format!("{c},\"{}\",,{}\n", country.name, country.iso3));
+    }
+    members.push(("country_codes_V202401.csv".to_string(), list.into_bytes()));
+    members.push((
+        "Readme.txt".to_string(),
+        b"SYNTHETIC release for tests\n".to_vec(),
+    ));
+    members
+}
+
+fn zip_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        w.start_file(name.as_str(), o).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn run(pipeline: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend(extra);
+    patronage(&args, env)
+}
+
+const HEAD: &str = "name = \"baci_release\"\nfocus = \"PRK\"\n\n[[sources]]\nid = \"baci\"\nformat = \"baci\"\nscope = \"all\"\n";
+
+#[test]
+fn a_release_zip_gives_the_same_bytes_as_its_unpacked_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = synthetic_release(tmp.path());
+    // One pipeline file, byte for byte, for both projects: the members of the
+    // zip and the files unpacked into a folder named as the archive (as
+    // `unzip -d` would) have the same paths; 2018 is left out by `years`.
+    let pipeline = format!(
+        "{HEAD}path = \"../data/{RELEASE}/BACI_*.csv\"\n\
+         country_codes = \"../data/{RELEASE}/country_codes_V202401.csv\"\n\
+         years = \"2019..2021\"\n"
+    );
+    let zipped = tmp.path().join("zipped");
+    write(&zipped.join("data").join(RELEASE), &zip_of(&members));
+    write(&zipped.join("pipelines/p.toml"), pipeline.as_bytes());
+    let unpacked = tmp.path().join("unpacked");
+    for (name, bytes) in &members {
+        write(&unpacked.join("data").join(RELEASE).join(name), bytes);
+    }
+    write(&unpacked.join("pipelines/p.toml"), pipeline.as_bytes());
+    // The release named whole: its data members, its own code list.
+    let whole = zipped.join("pipelines/whole.toml");
+    write(
+        &whole,
+        format!("{HEAD}path = \"../data/{RELEASE}\"\nyears = \"2019..2021\"\n").as_bytes(),
+    );
+    let outs = [
+        tmp.path().join("out_zip"),
+        tmp.path().join("out_dir"),
+        tmp.path().join("out_whole"),
+    ];
+    let pipelines = [
+        zipped.join("pipelines/p.toml"),
+        unpacked.join("pipelines/p.toml"),
+        whole,
+    ];
+    for (p, out) in pipelines.iter().zip(&outs) {
+        let o = run(p, out, &[], &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (a, b) = (output_files(&outs[0]), output_files(&outs[1]));
+    assert!(a.len() > 3 && a.iter().any(|(n, _)| n == "manifest.json"));
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(
+            x == y,
+            "{name} differs between the zip and the unpacked files"
+        );
+    }
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(outs[0].join("manifest.json")).unwrap()).unwrap();
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3, "2019, 2020 and 2021");
+    for (i, year) in inputs.iter().zip(2019..) {
+        let file = format!("BACI_HS17_Y{year}_V202401.csv");
+        assert_eq!(i["file"], format!("../data/{RELEASE}/{file}"));
+        // A member hashes as the file it unpacks to.
+        let bytes = &members.iter().find(|(n, _)| *n == file).unwrap().1;
+        assert_eq!(i["sha256"], patronage_tables::sha256_hex(bytes).as_str());
+        // 1,500 rows a year read; the left-out country's rows rejected, not lost.
+        assert_eq!(i["rows"]["read"], 1500);
+        assert!(i["rows"]["rejected"].as_u64().unwrap() > 0, "{}", i["rows"]);
+    }
+    // Naming the archive whole gives the same rows (its code list found in it).
+    for t in ["trade_flows", "rejects"] {
+        let (x, y) = (table(&outs[0], t), table(&outs[2], t));
+        assert!(x.height() > 0 || t == "rejects");
+        assert!(x.equals_missing(&y), "{t}");
+    }
+}
+
+/// A local server answering every request with `body`, counting requests.
+fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                line.clear();
+            }
+            seen.fetch_add(1, Ordering::SeqCst);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+            let _ = stream.flush();
+            let _ = reader.read(&mut [0u8; 0]);
+        }
+    });
+    (base, count)
+}
+
+#[test]
+fn a_source_named_by_fetch_is_planned_downloaded_once_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = synthetic_release(tmp.path());
+    let zip = zip_of(&members);
+    let (base, requests) = serve(zip.clone());
+    let project = tmp.path().join("project");
+    let pipeline = project.join("pipelines/p.toml");
+    write(
+        &pipeline,
+        format!("{HEAD}fetch = {{ baci = {{ hs = \"HS17\", version = \"V202401\" }} }}\nyears = \"2020\"\n").as_bytes(),
+    );
+    let env = [("PATRONAGE_BACI_URL", base.as_str())];
+    let out = project.join("out");
+    // The plan shows the download and makes none.
+    let o = patronage(
+        &[
+            "plan",
+            pipeline.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        text.contains(&format!("would download {base}/{RELEASE}")),
+        "{text}"
+    );
+    // --offline refuses, naming it.
+    let o = run(&pipeline, &out, &["--offline"], &env);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--offline") && err.contains(&format!("{base}/{RELEASE}")),
+        "{err}"
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0);
+    // The run downloads it once, and reads the 2020 member from the cache.
+    let o = run(&pipeline, &out, &[], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let sha = patronage_tables::sha256_hex(&zip);
+    assert_eq!(m["downloads"][0]["url"], format!("{base}/{RELEASE}"));
+    assert_eq!(m["downloads"][0]["sha256"], sha.as_str());
+    assert_eq!(m["downloads"][0]["bytes"], zip.len());
+    assert!(
+        m["downloads"][0].get("fetched_at").is_none(),
+        "no time in the manifest"
+    );
+    assert_eq!(m["inputs"].as_array().unwrap().len(), 1);
+    let file = m["inputs"][0]["file"].as_str().unwrap();
+    assert!(
+        file.ends_with(&format!("{sha}/{RELEASE}/BACI_HS17_Y2020_V202401.csv")),
+        "{file}"
+    );
+    let lock: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("fetch.lock")).unwrap()).unwrap();
+    assert_eq!(lock["files"][0]["sha256"], sha.as_str());
+    // Fetching the same release again (the command, from the project) asks nothing.
+    let o = patronage(
+        &[
+            "fetch",
+            "baci",
+            "--hs",
+            "HS17",
+            "--version",
+            "V202401",
+            "--json",
+            "--baci-url",
+            &base,
+            "--cache",
+            project.join("data/cache").to_str().unwrap(),
+            "--lock",
+            project.join("fetch.lock").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["requests"], 0);
+    assert_eq!(j["files"][0]["downloaded"], false);
+    assert_eq!(j["files"][0]["sha256"], sha.as_str());
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    // And a second run, offline, reads the cache.
+    let o = run(&pipeline, &out, &["--offline", "--force"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+}
