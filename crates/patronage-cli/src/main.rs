@@ -60,7 +60,7 @@ enum Command {
     Schema(schema::Args),
     /// Download source files (UN Comtrade, CEPII BACI, OCHA FTS) into the cache,
     /// recorded in fetch.lock; what the cache holds is not asked again.
-    Fetch(fetch::Args),
+    Fetch(Box<fetch::Args>),
     /// Write a SYNTHETIC BACI CSV or Comtrade bulk TSV of any size (benchmarks).
     Synth(synth::Args),
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
@@ -101,7 +101,7 @@ fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> 
         Command::Claims(args) => claims::execute(args),
         Command::Report(args) => report::execute(args),
         Command::Schema(args) => schema::execute(args),
-        Command::Fetch(args) => fetch::execute(args),
+        Command::Fetch(args) => fetch::execute(*args),
         Command::Synth(args) => synth::execute(args),
         Command::MirrorAll(args) => mirror_all::execute(args),
     }

@@ -78,9 +78,7 @@ pub fn shown_name(path: &Path) -> String {
 pub fn exists(path: &Path) -> bool {
     match locate(path) {
         Location::File(f) => f.is_file(),
-        Location::Member(archive, member) => {
-            members(&archive).is_ok_and(|m| m.iter().any(|n| *n == member))
-        }
+        Location::Member(archive, member) => members(&archive).is_ok_and(|m| m.contains(&member)),
     }
 }
 
