@@ -111,7 +111,7 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, ExtractError> {
             })?;
             if is_gz(&file) {
                 let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f));
-                Ok(Box::new(Damage::new(gz, file, None)))
+                Ok(Box::new(Damage::new(gz, file, None, None)))
             } else {
                 Ok(Box::new(f))
             }
@@ -207,6 +207,7 @@ fn open_member(archive: &Path, member: &str) -> Result<Box<dyn Read + Send>, Ext
         checked,
         archive.to_path_buf(),
         Some(member.to_string()),
+        Some(start),
     )))
 }
 
@@ -249,20 +250,23 @@ impl Read for Checked {
 }
 
 /// Counts the unpacked bytes read, and turns a read error into one naming the
-/// archive, the member and the offset.
+/// archive, the member, the offset in its unpacked bytes, and where the
+/// member's packed data starts in the archive.
 struct Damage<R> {
     inner: R,
     archive: PathBuf,
     member: Option<String>,
+    start: Option<u64>,
     offset: u64,
 }
 
 impl<R> Damage<R> {
-    fn new(inner: R, archive: PathBuf, member: Option<String>) -> Self {
+    fn new(inner: R, archive: PathBuf, member: Option<String>, start: Option<u64>) -> Self {
         Damage {
             inner,
             archive,
             member,
+            start,
             offset: 0,
         }
     }
@@ -277,12 +281,13 @@ impl<R: Read> Read for Damage<R> {
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
             Err(e) => {
-                let error = damaged(
-                    &self.archive,
-                    self.member.as_deref(),
-                    self.offset,
-                    &e.to_string(),
-                );
+                let what = match self.start {
+                    Some(start) => format!(
+                        "{e} (the member's packed data starts at byte {start} of the archive)"
+                    ),
+                    None => e.to_string(),
+                };
+                let error = damaged(&self.archive, self.member.as_deref(), self.offset, &what);
                 Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     error.to_string(),
@@ -357,5 +362,7 @@ mod tests {
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("no offset in {e}"));
         assert!(offset < body.len() as u64, "{e}");
+        // Its packed data starts after the 30-byte local header and the name.
+        assert!(e.contains("starts at byte 35 of the archive"), "{e}");
     }
 }

@@ -285,3 +285,75 @@ fn a_source_named_by_fetch_is_planned_downloaded_once_and_recorded() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_gz_file_is_read_as_the_file_it_unpacks_to() {
+    let Some(dir) = crate::common::shared_formats("comtrade") else {
+        return;
+    };
+    let plain = std::fs::read(dir.join("comtrade_v1_bulk_final_sample_BGR_2023_H6.tsv")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&plain).unwrap();
+    write(&tmp.path().join("data/bulk.tsv.gz"), &gz.finish().unwrap());
+    write(&tmp.path().join("data/bulk.tsv"), &plain);
+    let mut inputs = Vec::new();
+    for name in ["bulk.tsv", "bulk.tsv.gz"] {
+        let p = tmp.path().join(format!("pipelines/{name}.toml"));
+        write(
+            &p,
+            format!("name = \"bulk\"\nfocus = \"BGR\"\n\n[[sources]]\nid = \"bulk\"\nformat = \"comtrade_v1_bulk\"\npath = \"../data/{name}\"\n").as_bytes(),
+        );
+        let out = tmp.path().join(format!("out_{name}"));
+        let o = run(&p, &out, &[], &[]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let i = &m["inputs"][0];
+        inputs.push((i["bytes"].clone(), i["sha256"].clone(), i["rows"].clone()));
+    }
+    // The gz file hashes as the TSV and its ten rows are read and accounted alike
+    // (every one dropped by reason: see the normalizer's conformance test).
+    assert_eq!(inputs[0], inputs[1]);
+    assert_eq!(inputs[1].0, plain.len());
+    assert_eq!(inputs[1].1, patronage_tables::sha256_hex(&plain).as_str());
+    assert_eq!(inputs[1].2["read"], 10);
+}
+
+#[test]
+fn a_damaged_release_zip_is_an_error_naming_archive_member_and_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = synthetic_release(tmp.path());
+    let mut zip = zip_of(&members);
+    // The first member's compressed data starts after its 30-byte local header
+    // and its 27-byte name; damage it a little way in.
+    let start = 30 + members[0].0.len();
+    for b in &mut zip[start + 400..start + 480] {
+        *b ^= 0xa5;
+    }
+    write(&tmp.path().join("data").join(RELEASE), &zip);
+    let p = tmp.path().join("pipelines/p.toml");
+    write(
+        &p,
+        format!("{HEAD}path = \"../data/{RELEASE}\"\n").as_bytes(),
+    );
+    let o = run(&p, &tmp.path().join("out"), &[], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    let archive = tmp.path().join("pipelines/../data").join(RELEASE);
+    assert!(
+        err.contains(&format!("damaged archive `{}`", archive.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("member `{}`: at byte ", members[0].0)),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "(the member's packed data starts at byte {start} of the archive)"
+        )),
+        "{err}"
+    );
+    assert!(!tmp.path().join("out/trade_flows.parquet").exists());
+}

@@ -98,11 +98,8 @@ fn a_recorded_answer_is_cached_locked_and_not_asked_again() {
     assert_eq!(e.bytes, body.len() as u64);
     assert_eq!(e.sha256, patronage_tables::sha256_hex(&body));
     // Stored exactly as received, under its hash.
-    let object = dir
-        .path()
-        .join("cache/objects")
-        .join(&e.sha256[..2])
-        .join(&e.sha256);
+    let object = patronage_fetch::Cache::new(&dir.path().join("cache")).object(&e.sha256, &e.name);
+    assert!(object.ends_with(format!("{}/comtrade_CAHS_156_2010.json", e.sha256)));
     assert_eq!(std::fs::read(object).unwrap(), body);
     assert_eq!(e.params.get("reporter").map(String::as_str), Some("156"));
     // A second fetch of the same request makes no request.
@@ -280,11 +277,8 @@ fn an_answer_at_the_cap_is_split_until_every_record_comes_once() {
     assert_eq!(lock.split.len(), 7);
     let mut records: Vec<String> = Vec::new();
     for e in &lock.files {
-        let path = dir
-            .path()
-            .join("cache/objects")
-            .join(&e.sha256[..2])
-            .join(&e.sha256);
+        let path =
+            patronage_fetch::Cache::new(&dir.path().join("cache")).object(&e.sha256, &e.name);
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         for r in v["data"].as_array().unwrap() {
             records.push(format!("{}/{}", r["reporterCode"], r["period"]));
