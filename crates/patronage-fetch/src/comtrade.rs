@@ -97,7 +97,9 @@ pub fn fetch(f: &mut Fetcher, q: &ComtradeQuery, base: &str) -> Result<Vec<Fetch
     let mut kept = Vec::new();
     while let Some(part) = todo.pop() {
         let req = request(q, base, &part, monthly, cap)?;
-        if !f.known_at_cap(&req.url) {
+        // A request the lock knows reaches the cap goes straight to its halves.
+        let known = f.known_at_cap(&req.url);
+        if !known {
             let got = f.get(&req, |body| check(body, cap))?;
             if let Some(file) = got {
                 kept.push(file);
@@ -113,11 +115,13 @@ pub fn fetch(f: &mut Fetcher, q: &ComtradeQuery, base: &str) -> Result<Vec<Fetch
                 ),
             });
         };
-        let into = [&a, &b]
-            .iter()
-            .map(|p| request(q, base, p, monthly, cap).map(|r| r.url))
-            .collect::<Result<Vec<_>, _>>()?;
-        f.split(&req.url, cap, into)?;
+        if !known {
+            let into = [&a, &b]
+                .iter()
+                .map(|p| request(q, base, p, monthly, cap).map(|r| r.url))
+                .collect::<Result<Vec<_>, _>>()?;
+            f.split(&req.url, cap, into)?;
+        }
         todo.push(b);
         todo.push(a);
     }

@@ -294,9 +294,19 @@ fn an_answer_at_the_cap_is_split_until_every_record_comes_once() {
     // A second fetch goes straight to the small requests, all cached: no request.
     let before = server.seen().len();
     assert_eq!(before, 15, "7 answers at the cap and 8 kept");
-    let (again, _) = run(dir.path(), &server, &q);
+    let lock_before = std::fs::read(dir.path().join("fetch.lock")).unwrap();
+    let (again, log) = run(dir.path(), &server, &q);
     assert_eq!(again.unwrap(), 8);
     assert_eq!(server.seen().len(), before);
+    assert_eq!(log.len(), 8);
+    assert!(
+        log.iter().all(|e| matches!(e, Event::Cached { .. })),
+        "{log:?}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("fetch.lock")).unwrap(),
+        lock_before
+    );
 }
 
 #[test]
