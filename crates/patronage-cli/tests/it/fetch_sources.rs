@@ -167,6 +167,12 @@ fn a_release_zip_gives_the_same_bytes_as_its_unpacked_files() {
 
 /// A local server answering every request with `body`, counting requests.
 fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+    serve_by_path(move |_| body.clone())
+}
+
+/// A local server answering each request with what `answer` gives for its
+/// path and query, counting requests.
+fn serve_by_path(answer: impl Fn(&str) -> Vec<u8> + Send + 'static) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -176,10 +182,14 @@ fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            line.clear();
             while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
                 line.clear();
             }
             seen.fetch_add(1, Ordering::SeqCst);
+            let body = answer(&target);
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                 body.len()
@@ -191,6 +201,51 @@ fn serve(body: Vec<u8>) -> (String, Arc<AtomicUsize>) {
         }
     });
     (base, count)
+}
+
+#[test]
+fn fts_pages_fetched_by_a_pipeline_are_read_as_one_chain() {
+    let Some(dir) = crate::common::shared_formats("ocha_fts") else {
+        return;
+    };
+    // The three recorded pages: the first for the flow query, the others where
+    // their `meta.nextLink` points (its path, on this server).
+    let (base, requests) = serve_by_path(move |target| {
+        let name = if target.starts_with("/v1/public/fts/flow?") {
+            "custom-search-locationid-171-year-2020.json".to_string()
+        } else {
+            target.rsplit('/').next().unwrap_or("").to_string()
+        };
+        std::fs::read(dir.join(name)).unwrap_or_default()
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = tmp.path().join("pipelines/p.toml");
+    write(
+        &pipeline,
+        b"name = \"fts\"\nfocus = \"PRK\"\n\n[aid]\nbase_year = 2020\n\n[[sources]]\nid = \"fts\"\n\
+          format = \"ocha_fts\"\nfetch = { fts = { country = \"PRK\", year = \"2020\" } }\n",
+    );
+    let out = tmp.path().join("out");
+    let o = run(
+        &pipeline,
+        &out,
+        &[],
+        &[("PATRONAGE_FTS_URL", base.as_str())],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let inputs = m["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    // The chain holds the 424 flows `meta.count` announces, every one accounted.
+    let read: u64 = inputs
+        .iter()
+        .map(|i| i["rows"]["read"].as_u64().unwrap())
+        .sum();
+    assert_eq!(read, 424);
+    assert_eq!(m["downloads"].as_array().unwrap().len(), 3);
+    assert_eq!(m["downloads"][2]["params"]["page"], "3");
 }
 
 #[test]
@@ -356,4 +411,64 @@ fn a_damaged_release_zip_is_an_error_naming_archive_member_and_offset() {
         "{err}"
     );
     assert!(!tmp.path().join("out/trade_flows.parquet").exists());
+}
+
+/// Every file under `dir`, with its bytes.
+fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_comtrade_source_fetched_with_a_key_leaves_the_key_in_no_file() {
+    let Some(dir) = crate::common::shared_formats("comtrade") else {
+        return;
+    };
+    let body = std::fs::read(dir.join("comtrade_v1_api_response_CHN_2010_TOTAL.json")).unwrap();
+    let (base, requests) = serve(body);
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = tmp.path().join("pipelines/p.toml");
+    write(
+        &pipeline,
+        b"name = \"chn\"\nfocus = \"CHN\"\n\n[[sources]]\nid = \"chn_reported\"\nformat = \"comtrade_v1_json\"\n\
+          fetch = { comtrade = { reporter = \"CHN\", period = \"2010\", flow = [\"M\", \"X\"] } }\n",
+    );
+    let key = "k3y-that-must-stay-0ut-of-every-file";
+    let env = [
+        ("PATRONAGE_COMTRADE_URL", base.as_str()),
+        ("COMTRADE_API_KEY", key),
+    ];
+    let out = tmp.path().join("out");
+    let o = run(&pipeline, &out, &[], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    // The recorded answer's four records are read and accounted for.
+    assert_eq!(m["inputs"][0]["rows"]["read"], 4);
+    assert_eq!(m["downloads"][0]["source"], "comtrade");
+    let written = all_files(tmp.path());
+    assert!(written.len() > 10);
+    for (path, bytes) in written {
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "{} holds the key",
+            path.display()
+        );
+        assert!(!path.display().to_string().contains(key));
+    }
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!said.contains(key));
 }
