@@ -88,6 +88,12 @@ fn a_second_bulk_fetch_downloads_only_the_file_published_since() {
         lock.files[2].published.as_deref(),
         Some("2024-02-01T00:00:00")
     );
+    // Offline, the files the lock holds for the list are used, with no request.
+    let mut offline = settings(dir.path());
+    offline.offline = true;
+    let mut f = Fetcher::new(offline, None).unwrap();
+    assert_eq!(fetch(&mut f, &spec, &endpoints).unwrap().len(), 3);
+    assert_eq!(server.seen().len(), 5);
     assert_key_nowhere(dir.path(), KEY);
 }
 

@@ -387,3 +387,26 @@ fn refresh_downloads_again_and_says_what_changed() {
         patronage_tables::sha256_hex(br#"{"count":1,"data":[{"primaryValue":0}],"error":""}"#)
     );
 }
+
+#[test]
+fn the_preview_needs_no_key_and_caps_at_500() {
+    let server =
+        Server::start(|_, _| Answer::ok(br#"{"count":2,"data":[{},{}],"error":""}"#.to_vec()));
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = query(&["RUS"], "2017");
+    q.preview = true;
+    let mut f = Fetcher::new(settings(dir.path()), None).unwrap();
+    let files = fetch(&mut f, &Spec::Comtrade(q), &Endpoints::all_at(&server.base)).unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].entry.source, "comtrade_preview");
+    let seen = server.seen();
+    assert_eq!(seen[0].key, None);
+    assert!(
+        seen[0]
+            .target
+            .starts_with("/public/v1/preview/C/A/HS?reporterCode=643&period=2017")
+            && seen[0].target.ends_with("&maxRecords=500"),
+        "{}",
+        seen[0].target
+    );
+}
