@@ -23,7 +23,7 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{
-    claims, completions, man, mirror_all, plan, report, run, schema, synth, verify,
+    claims, completions, fetch, man, mirror_all, plan, report, run, schema, synth, verify,
 };
 use crate::exit::Exit;
 use crate::terminal::Terminal;
@@ -62,6 +62,9 @@ enum Command {
     Report(report::Args),
     /// Print the data dictionary (every table and column) in Markdown, or JSON.
     Schema(schema::Args),
+    /// Download source files (UN Comtrade, CEPII BACI, OCHA FTS) into the cache,
+    /// recorded in fetch.lock; what the cache holds is not asked again.
+    Fetch(Box<fetch::Args>),
     /// Write a SYNTHETIC BACI CSV or Comtrade bulk TSV of any size (benchmarks).
     Synth(synth::Args),
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
@@ -86,6 +89,7 @@ impl Command {
             Command::Claims(a) => a.json,
             Command::MirrorAll(a) => a.json,
             Command::Schema(a) => a.json,
+            Command::Fetch(a) => a.json,
             Command::Run(_)
             | Command::Report(_)
             | Command::Synth(_)
@@ -152,6 +156,7 @@ fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> 
         Command::Claims(args) => claims::execute(args),
         Command::Report(args) => report::execute(args),
         Command::Schema(args) => schema::execute(args),
+        Command::Fetch(args) => fetch::execute(*args),
         Command::Synth(args) => synth::execute(args),
         Command::MirrorAll(args) => mirror_all::execute(args),
         Command::Completions(args) => completions::execute(args, Cli::command()),

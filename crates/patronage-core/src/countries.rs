@@ -180,9 +180,10 @@ impl CountryRegistry {
             .any(|c| c.iso3 == iso3 && c.valid_in(year))
     }
 
-    /// The code of this ISO3 in `year` (the lowest when several map to it), for
+    /// The lowest country code that maps to `iso3` in `year` (`RUS` → 643 from
+    /// 1992): as the UN Comtrade API takes reporters and partners, and for
     /// sources that write ISO3 codes where trade rows carry a numeric one.
-    pub fn code_of(&self, iso3: &str, year: i32) -> Option<u32> {
+    pub fn code_of_iso3(&self, iso3: &str, year: i32) -> Option<u32> {
         self.by_code
             .values()
             .filter(|c| c.iso3 == iso3 && c.valid_in(year))
@@ -245,9 +246,9 @@ mod tests {
         assert!(r.iso3_valid_in("SUN", 1991) && !r.iso3_valid_in("SUN", 1995));
         assert!(r.iso3_valid_in("RUS", 1992) && !r.iso3_valid_in("RUS", 1991));
         assert!(!r.iso3_valid_in("XYZ", 2000));
-        assert_eq!(r.code_of("SUN", 1989), Some(810));
-        assert_eq!(r.code_of("RUS", 2000), Some(643));
-        assert_eq!(r.code_of("SUN", 1995), None);
+        assert_eq!(r.code_of_iso3("SUN", 1989), Some(810));
+        assert_eq!(r.code_of_iso3("RUS", 2000), Some(643));
+        assert_eq!(r.code_of_iso3("SUN", 1995), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! or depends on polars.
 
 pub mod aid_stage;
+pub mod clock;
 pub mod countries;
 pub mod flow;
 pub mod hs_revisions;

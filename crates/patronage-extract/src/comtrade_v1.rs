@@ -176,7 +176,7 @@ pub struct ComtradeRow {
 
 /// Read one file in the given layout.
 pub fn read(path: &Path, layout: Layout) -> Result<Extracted<ComtradeRow>, ExtractError> {
-    parse(path, &ExtractError::read(path)?, layout)
+    parse(path, &crate::archive::read(path)?, layout)
 }
 
 /// Parse a file's bytes, already read (the runner hashes the same bytes);

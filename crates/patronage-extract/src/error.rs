@@ -61,6 +61,24 @@ pub enum ExtractError {
         /// What the parser said.
         message: String,
     },
+    /// A compressed file or archive that cannot be read: the archive, the member
+    /// (for a `.zip`), and the offset in the unpacked bytes where reading stopped.
+    #[error(
+        "damaged archive `{}`{}: at byte {offset}: {}",
+        path_shown(path),
+        member.as_deref().map(|m| format!(": member `{}`", shown(m))).unwrap_or_default(),
+        shown(message)
+    )]
+    Archive {
+        /// The archive (`.zip` or `.gz`).
+        path: PathBuf,
+        /// The member, for a `.zip`.
+        member: Option<String>,
+        /// Unpacked bytes of the member read before the damage.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl ExtractError {

@@ -5,6 +5,7 @@
 //! Readers never panic on input and never drop a row without saying so:
 //! `rows_read == rows.len() + rejects.len()`.
 
+pub mod archive;
 pub mod archive_ledger;
 pub mod baci;
 pub mod china_customs;

@@ -75,7 +75,7 @@ pub fn normalize(rows: Vec<PublishedTotal>, ctx: &SourceContext) -> Normalized {
             if bad.is_some() {
                 break;
             }
-            match registry.code_of(c, year) {
+            match registry.code_of_iso3(c, year) {
                 Some(code) => codes[k] = code,
                 None if registry.knows_iso3(c) => {
                     bad = Some((

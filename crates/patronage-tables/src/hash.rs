@@ -24,13 +24,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Size and hex SHA-256 of a file, read in blocks of 1 MiB (for files too
 /// large to hold; large reads keep the system calls a small part of the cost).
 pub fn sha256_file(path: &std::path::Path) -> std::io::Result<(u64, String)> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
+    sha256_read(std::fs::File::open(path)?)
+}
+
+/// Size and hex SHA-256 of what `input` yields, read in blocks of 1 MiB.
+pub fn sha256_read(mut input: impl std::io::Read) -> std::io::Result<(u64, String)> {
     let mut hasher = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
-        let n = match file.read(&mut buf) {
+        let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,

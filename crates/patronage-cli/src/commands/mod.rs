@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod completions;
+pub mod fetch;
 pub mod man;
 pub mod mirror_all;
 pub mod pipeline_args;

@@ -32,6 +32,10 @@ pub struct PathLimit {
     /// trust: a pipeline file cannot lift this limit itself.
     #[arg(long)]
     pub allow_outside_paths: bool,
+    /// Download nothing: a source's `fetch = {...}` that the cache lacks is an
+    /// error naming it (`plan` never downloads).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 impl PathLimit {
@@ -39,6 +43,7 @@ impl PathLimit {
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             allow_outside_paths: self.allow_outside_paths,
+            download: !self.offline,
         }
     }
 }

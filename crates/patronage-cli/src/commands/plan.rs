@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use patronage_pipeline::stages::Action;
-use patronage_pipeline::{plan, Plan, RunOptions};
+use patronage_pipeline::{plan, LoadOptions, Plan, RunOptions};
 
 use super::pipeline_args::{print_notes, PipelineArgs};
 use crate::exit::Exit;
@@ -26,7 +26,11 @@ pub struct Args {
 pub fn execute(args: Args) -> anyhow::Result<Exit> {
     let pipeline = args.target.pipeline;
     let options = RunOptions {
-        load: args.target.paths.load_options(),
+        // A plan shows what a run would download; it downloads nothing.
+        load: LoadOptions {
+            download: false,
+            ..args.target.paths.load_options()
+        },
         output: args.target.out,
         force: args.force,
         ..RunOptions::default()

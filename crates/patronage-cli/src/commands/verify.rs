@@ -36,7 +36,13 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
     let dir = match args.out {
         Some(dir) => dir,
         None => {
-            let p = load(&args.pipeline, args.paths.load_options())?;
+            let p = load(
+                &args.pipeline,
+                patronage_pipeline::LoadOptions {
+                    download: false,
+                    ..args.paths.load_options()
+                },
+            )?;
             p.output_dir(None)
         }
     };

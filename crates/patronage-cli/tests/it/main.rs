@@ -10,6 +10,7 @@ mod checks;
 mod claims;
 mod common;
 mod dprk;
+mod fetch_sources;
 mod focus;
 mod interop;
 mod interop_env;

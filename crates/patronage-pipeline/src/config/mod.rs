@@ -3,6 +3,8 @@
 //! may lead. The lowest layer of the crate: it imports no other layer, and knows
 //! source formats only through the list it is given.
 
+mod archives;
+mod downloads;
 mod format;
 mod groups;
 mod matches;

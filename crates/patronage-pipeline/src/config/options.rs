@@ -89,7 +89,7 @@ pub fn existing_file(
     key: &str,
 ) -> Result<PathBuf, Invalid> {
     let p: PathBuf = input.dir.join(v.get_ref());
-    if !p.is_file() {
+    if !patronage_extract::archive::exists(&p) {
         return Err((
             v.span(),
             format!(

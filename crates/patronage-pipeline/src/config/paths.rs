@@ -81,11 +81,18 @@ impl PathPolicy {
         Ok(PathPolicy { root: Some(real) })
     }
 
-    /// Refuse an existing file outside the root (symbolic links resolved).
+    /// The physical root; `None` when the operator lifted the limit.
+    pub(crate) fn root(&self) -> Option<&Path> {
+        self.root.as_deref()
+    }
+
+    /// Refuse an existing file outside the root (symbolic links resolved); a
+    /// member of a `.zip` file is where its archive is.
     pub(crate) fn check_file(&self, file: &Path) -> Result<(), String> {
         if self.root.is_none() {
             return Ok(());
         }
+        let file = &patronage_extract::archive::container(file);
         let real = file
             .canonicalize()
             .map_err(|e| format!("{}: {e}", file.display()))?;

@@ -62,9 +62,11 @@ use patronage_normalize::MonthlyFigures;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::archives::{into_archive, open_archives, parse_years};
+use super::downloads::{resolve, Resolved};
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::groups::{commodity_groups, conversion_spec, selected_goods_sources, RawGroup};
-use super::matches::{matching_files, ReadBy};
+use super::matches::{matching_files, Matched, ReadBy};
 use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
 use super::sheet::RawSheet;
@@ -127,6 +129,9 @@ pub struct LoadOptions {
     /// Sources and `output` may lie outside the pipeline's root
     /// (`--allow-outside-paths`); a pipeline file cannot decide this itself.
     pub allow_outside_paths: bool,
+    /// Download what a source's `fetch = {...}` names and the project's cache
+    /// lacks (`run`); otherwise it is listed as pending (`plan`, `--offline`).
+    pub download: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +180,10 @@ struct RawAid {
 struct RawSource {
     id: Spanned<String>,
     format: Spanned<String>,
-    path: Spanned<String>,
+    /// A file or glob; or, instead, `fetch`.
+    path: Option<Spanned<String>>,
+    /// What to download (UN Comtrade, BACI, FTS) instead of a path.
+    fetch: Option<Spanned<patronage_fetch::Spec>>,
     monthly: Option<Spanned<String>>,
     sheet: Option<Spanned<RawSheet>>,
     /// Free text for readers of the file; not used by the run.
@@ -189,6 +197,8 @@ struct RawSource {
     country_codes: Option<Spanned<String>>,
     partner: Option<Spanned<String>>,
     shared_boundary: Option<Spanned<String>>,
+    /// The members of a `.zip` read, by the year their name states.
+    years: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -364,22 +374,79 @@ impl Pipeline {
             if let Some(host) = s.sheet.as_ref().map(|sh| &sh.get_ref().host) {
                 country(host, "sheet host")?;
             }
-            let pattern = s.path.get_ref().clone();
-            let matched = matching_files(&dir, &pattern, &policy)
-                .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+            let mut member_glob: Option<String> = None;
+            let (pattern, path_span, matched, fetched) = match (&s.path, &s.fetch) {
+                (Some(path), None) => {
+                    let pattern = path.get_ref().clone();
+                    let (files, members) = match into_archive(&dir, &pattern) {
+                        Some((archive, members)) => (archive, Some(members)),
+                        None => (pattern.clone(), None),
+                    };
+                    let matched = matching_files(&dir, &files, &policy)
+                        .map_err(|m| invalid(path.span(), format!("source `{id}`: {m}")))?;
+                    member_glob = members;
+                    (pattern, path.span(), matched, Resolved::default())
+                }
+                (None, Some(fetch)) => {
+                    let project = policy
+                        .root()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| dir.join(".."));
+                    let resolved = resolve(fetch.get_ref(), &project, options.download)
+                        .map_err(|m| invalid(fetch.span(), format!("source `{id}`: {m}")))?;
+                    for f in &resolved.files {
+                        policy
+                            .check_file(f)
+                            .map_err(|m| invalid(fetch.span(), format!("source `{id}`: {m}")))?;
+                    }
+                    let matched = Matched {
+                        files: resolved.files.clone(),
+                        aliases: Vec::new(),
+                    };
+                    (String::from("fetch"), fetch.span(), matched, resolved)
+                }
+                (Some(path), Some(_)) => {
+                    return Err(invalid(
+                        path.span(),
+                        format!("source `{id}`: give `path` or `fetch`, not both"),
+                    ))
+                }
+                (None, None) => {
+                    return Err(invalid(
+                        s.id.span(),
+                        format!("source `{id}`: `path` (a file or glob) or `fetch` (what to download) is needed"),
+                    ))
+                }
+            };
             let declaration = format!("{} {monthly:?} {:?}", format.name, parsed.options);
             read_by
                 .add(&dir, &id, &declaration, &matched.files)
-                .map_err(|m| invalid(s.path.span(), format!("source `{id}`: {m}")))?;
+                .map_err(|m| invalid(path_span.clone(), format!("source `{id}`: {m}")))?;
+            let years = s
+                .years
+                .as_ref()
+                .map(|y| {
+                    parse_years(y.get_ref())
+                        .map_err(|m| invalid(y.span(), format!("source `{id}`: {m}")))
+                })
+                .transpose()?;
+            let opened = open_archives(&matched.files, member_glob.as_deref(), years)
+                .map_err(|m| invalid(path_span.clone(), format!("source `{id}`: {m}")))?;
+            let mut auxiliary = parsed.auxiliary;
+            if auxiliary.is_empty() && format.option_keys.contains(&"country_codes") {
+                auxiliary.extend(opened.country_codes);
+            }
             sources.push(Source {
                 id,
                 format,
                 pattern,
                 monthly,
-                files: matched.files,
+                files: opened.inputs,
                 aliases: matched.aliases,
                 options: parsed.options,
-                auxiliary: parsed.auxiliary,
+                auxiliary,
+                downloads: fetched.downloads,
+                pending: fetched.pending,
             });
         }
         let mut windows: Vec<WindowSpec> = Vec::new();

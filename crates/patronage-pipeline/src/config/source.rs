@@ -28,6 +28,11 @@ pub struct Source {
     pub options: FormatOptions,
     /// Files the source's reader consults besides its inputs (a code list).
     pub auxiliary: Vec<PathBuf>,
+    /// The `fetch.lock` entries of the downloaded files it reads (`fetch`).
+    pub downloads: Vec<patronage_fetch::LockEntry>,
+    /// Downloads its `fetch` names that the cache lacks (URLs without the
+    /// key): the source cannot be read until they are fetched.
+    pub pending: Vec<String>,
 }
 
 impl Source {

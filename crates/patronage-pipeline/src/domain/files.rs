@@ -1,4 +1,5 @@
-//! A source's files: each file's bytes (or, for a format that streams, only its
+//! A source's files (a file, a `.gz` file or a `.zip` member, each read as its
+//! unpacked bytes: see `patronage_extract::archive`): each file's bytes (or, for a format that streams, only its
 //! size and hash: the reader opens it itself) handed to the format's reader with
 //! what the manifest records of it. Outcomes keep file order, so parallelism
 //! never changes an output byte.
@@ -49,7 +50,7 @@ pub(crate) fn read_each<T: Send>(
 
 /// Read a source file, with what the manifest records about it.
 pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
-    let bytes = patronage_extract::ExtractError::read(file)?;
+    let bytes = patronage_extract::archive::read(file)?;
     let meta = FileMeta {
         file: p.relative(file),
         bytes: bytes.len() as u64,
@@ -61,16 +62,24 @@ pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>)
 /// What the manifest records about a file a streaming reader opens itself: the
 /// file is hashed in blocks, never held whole; the bytes returned are empty.
 fn stream_meta(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
-    let (bytes, sha256) = patronage_tables::sha256_file(file).map_err(|source| {
-        patronage_extract::ExtractError::Io {
-            path: file.to_path_buf(),
-            source,
-        }
-    })?;
+    let (bytes, sha256) = sha256_input(file)?;
     let meta = FileMeta {
         file: p.relative(file),
         bytes,
         sha256,
     };
     Ok((meta, Vec::new()))
+}
+
+/// Size and SHA-256 of a source file's unpacked bytes (a `.gz` file or a `.zip`
+/// member hashes as the file unpacked would), read in blocks.
+pub(crate) fn sha256_input(file: &Path) -> Result<(u64, String), PipelineError> {
+    let input = patronage_extract::archive::open(file)?;
+    patronage_tables::sha256_read(input).map_err(|source| {
+        patronage_extract::ExtractError::Io {
+            path: file.to_path_buf(),
+            source,
+        }
+        .into()
+    })
 }

@@ -23,6 +23,53 @@ pub struct Manifest {
     pub inputs: Vec<InputEntry>,
     /// One entry per table written, in data-dictionary order.
     pub outputs: Vec<OutputEntry>,
+    /// The `fetch.lock` entries of the downloaded files the sources read (a
+    /// source's `fetch = {...}`), in source order, so someone else can fetch the
+    /// same inputs; the download time stays in `fetch.lock`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub downloads: Vec<Download>,
+}
+
+/// A downloaded file a source read, as `fetch.lock` records it (no time).
+#[derive(Debug, Clone, Serialize)]
+pub struct Download {
+    /// Source id.
+    pub source_id: String,
+    /// Which agency's interface (`comtrade`, `comtrade_bulk`, `baci`, `fts`).
+    pub source: String,
+    /// The URL requested (never the key).
+    pub url: String,
+    /// The request's parameters.
+    pub params: BTreeMap<String, String>,
+    /// The file's name in the cache.
+    pub name: String,
+    /// Size as received.
+    pub bytes: u64,
+    /// SHA-256 as received.
+    pub sha256: String,
+    /// A bulk file's publication date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+}
+
+impl Download {
+    /// The entries of `source`'s downloads.
+    pub fn of(source: &crate::config::Source) -> Vec<Download> {
+        source
+            .downloads
+            .iter()
+            .map(|e| Download {
+                source_id: source.id.clone(),
+                source: e.source.clone(),
+                url: e.url.clone(),
+                params: e.params.clone(),
+                name: e.name.clone(),
+                bytes: e.bytes,
+                sha256: e.sha256.clone(),
+                published: e.published.clone(),
+            })
+            .collect()
+    }
 }
 
 /// The pipeline file.

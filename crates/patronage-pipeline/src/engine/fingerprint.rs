@@ -195,15 +195,7 @@ fn named_changes(
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
 /// allows twice over).
 pub fn sha256_file(path: &Path) -> Result<String, PipelineError> {
-    patronage_tables::sha256_file(path)
-        .map(|(_, sha256)| sha256)
-        .map_err(|source| {
-            patronage_extract::ExtractError::Io {
-                path: path.to_path_buf(),
-                source,
-            }
-            .into()
-        })
+    crate::domain::files::sha256_input(path).map(|(_, sha256)| sha256)
 }
 
 /// A source stage's parameters as text: the source declaration without its file
@@ -220,6 +212,10 @@ fn without_files(source: &Source) -> Source {
     Source {
         pattern: String::new(),
         files: Vec::new(),
+        // When and from where a file was downloaded is not what it holds: the
+        // files' bytes are hashed as inputs.
+        downloads: Vec::new(),
+        pending: Vec::new(),
         ..source.clone()
     }
 }

@@ -28,7 +28,7 @@ use super::scheduler_events::{Event, Events};
 use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
 use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
-use crate::domain::manifest::{InputEntry, Manifest, OutputEntry, PipelineEntry};
+use crate::domain::manifest::{Download, InputEntry, Manifest, OutputEntry, PipelineEntry};
 use crate::domain::outcome::{table_error, SourceAccount, SourceOutput};
 use crate::domain::read::read_sources;
 use crate::domain::tables::{self, table_in, Built};
@@ -78,6 +78,19 @@ pub struct ChecksFailed {
 /// Run a pipeline file end to end.
 pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, PipelineError> {
     let (p, quality) = load_checked(pipeline_path, options.load)?;
+    if let Some(s) = p.sources.iter().find(|s| !s.pending.is_empty()) {
+        return Err(PipelineError::Refused {
+            path: p.path.clone(),
+            message: format!(
+                "{}: source `{}`: --offline, and {} download(s) it names are not in the \
+                 cache: {}; run without --offline (or `patronage fetch`) to download them",
+                p.path.display(),
+                s.id,
+                s.pending.len(),
+                s.pending.join(", ")
+            ),
+        });
+    }
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     p.check_state_dir(&state)?;
@@ -432,6 +445,7 @@ fn manifest_of(
         inputs_sha256,
         inputs,
         outputs,
+        downloads: p.sources.iter().flat_map(Download::of).collect(),
     }
 }
 

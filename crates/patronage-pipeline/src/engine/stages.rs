@@ -224,12 +224,19 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
     let mut upstream = Vec::new();
     let mut inputs_changed = Vec::new();
     for (s, c) in p.sources.iter().zip(&checks) {
-        let run = !c.reasons.is_empty();
+        // Downloads its `fetch` names that the cache lacks come first.
+        let mut reasons: Vec<String> = s
+            .pending
+            .iter()
+            .map(|url| format!("would download {url}"))
+            .collect();
+        reasons.extend(c.reasons.iter().cloned());
+        let run = !reasons.is_empty();
         stages.push(StagePlan {
             stage: source_stage(&s.id),
             action: if run { Action::Run } else { Action::Skip },
             reasons: if run {
-                c.reasons.clone()
+                reasons
             } else {
                 vec![skip_reason().to_string()]
             },

@@ -389,6 +389,10 @@ fn check_readers(bytes: &[u8], wanted: impl Fn(Lines) -> bool) {
                 let line = match &e {
                     ExtractError::Layout { line, .. } | ExtractError::Syntax { line, .. } => *line,
                     ExtractError::Io { .. } => panic!("{name}: an I/O error from bytes in memory"),
+                    // Readers of bytes in memory open no archive.
+                    ExtractError::Archive { .. } => {
+                        panic!("{name}: an archive error from bytes in memory")
+                    }
                     // A workbook error names the sheet and cells, not a line.
                     ExtractError::Workbook { .. } => 1,
                 };

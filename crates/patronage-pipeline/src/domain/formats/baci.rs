@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use patronage_core::CountryRegistry;
-use patronage_extract::{baci, ExtractError, Extracted};
+use patronage_extract::{baci, Extracted};
 use patronage_normalize::baci::{BaciNormalizer, BaciOptions};
 use patronage_normalize::scope::{count_outside, Scope};
 use patronage_normalize::{Normalized, TradeFlow};
@@ -67,10 +67,13 @@ fn read(
     _bytes: Vec<u8>,
 ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
     let opts = options_of::<Baci>(p, source)?;
-    let country_codes = match &opts.country_codes {
+    // The code list named by `country_codes`, or else the release archive's own
+    // `country_codes_*.csv` member (the load puts either in `auxiliary`).
+    let codes_file = opts.country_codes.as_ref().or(source.auxiliary.first());
+    let country_codes = match codes_file {
         None => None,
         Some(path) => {
-            let bytes = ExtractError::read(path)?;
+            let bytes = patronage_extract::archive::read(path)?;
             let codes: HashSet<u32> = baci::read_country_codes(path, &bytes)?
                 .into_iter()
                 .map(|c| c.code)
@@ -89,10 +92,7 @@ fn read(
         },
         registry,
     );
-    let input = std::fs::File::open(file).map_err(|e| ExtractError::Io {
-        path: file.to_path_buf(),
-        source: e,
-    })?;
+    let input = patronage_extract::archive::open(file)?;
     let ctx = context(source, rel);
     let mut out = Normalized::default();
     let mut extract_rejects = Vec::new();
