@@ -80,13 +80,3 @@ pub enum ExtractError {
         message: String,
     },
 }
-
-impl ExtractError {
-    /// Read a whole file, mapping the OS error.
-    pub fn read(path: &std::path::Path) -> Result<Vec<u8>, ExtractError> {
-        std::fs::read(path).map_err(|source| ExtractError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    }
-}
