@@ -165,20 +165,23 @@ fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(usize, T) -> R + Sync)
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The canonical table of a domain from its sources' frames, in declaration order;
-/// an empty table of the right types when no source feeds it.
+/// The canonical table of a domain from its sources' frames, in declaration order,
+/// taken out of `outputs` (left empty there); an empty table of the right types
+/// when no source feeds it.
 pub(crate) fn canonical(
     domain: Domain,
-    outputs: &[SourceOutput],
+    outputs: &mut [SourceOutput],
 ) -> Result<DataFrame, PipelineError> {
     let spec = domain.canonical_table();
-    let mut frames = outputs.iter().filter(|o| o.domain == domain);
-    let Some(first) = frames.next() else {
+    let mut frames = outputs
+        .iter_mut()
+        .filter(|o| o.domain == domain)
+        .map(|o| std::mem::take(&mut o.canonical));
+    let Some(mut df) = frames.next() else {
         return empty_canonical(domain).map_err(table_error(spec));
     };
-    let mut df = first.canonical.clone();
-    for o in frames {
-        df.vstack_mut(&o.canonical).map_err(table_error(spec))?;
+    for f in frames {
+        df.vstack_mut_owned(f).map_err(table_error(spec))?;
     }
     // Sorted by the table's key, as every table is written: the order the sources
     // are declared in does not show in the output.

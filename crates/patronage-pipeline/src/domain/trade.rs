@@ -17,7 +17,7 @@ use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::comtrade_legacy::LegacyRow;
 use patronage_extract::comtrade_v1::{self, Layout};
 use patronage_extract::encoding::TextEncoding;
-use patronage_extract::{ExtractError, Extracted};
+use patronage_extract::Extracted;
 use patronage_normalize::comtrade_v1::{ComtradeNormalizer, SourceContext};
 use patronage_normalize::scope::{count_outside, FocusCodes, Scope};
 use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
@@ -158,10 +158,8 @@ pub(crate) fn read_comtrade_v1(
     let mut out = Normalized::default();
     let mut normalizer = ComtradeNormalizer::default();
     if streamed {
-        let input = std::fs::File::open(file).map_err(|e| ExtractError::Io {
-            path: file.to_path_buf(),
-            source: e,
-        })?;
+        // A `.gz` file or `.zip` member is streamed as the file it unpacks to.
+        let input = patronage_extract::archive::open(file)?;
         let mut extract_rejects = Vec::new();
         let mut outside = 0u64;
         let keep = |r: u32, p: u32| {
@@ -180,7 +178,7 @@ pub(crate) fn read_comtrade_v1(
         return frames.outcome(read, extract_rejects, out);
     }
     let bytes = if source.format.streams {
-        ExtractError::read(file)?
+        patronage_extract::archive::read(file)?
     } else {
         bytes
     };
