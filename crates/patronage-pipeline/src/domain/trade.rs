@@ -346,8 +346,8 @@ mod tests {
             reporter_code: 408,
             reporter_iso3: Arc::from("PRK"),
             partner_code: (i % 900) as u32,
-            partner_iso3: Arc::from(if i % 2 == 0 { "CHN" } else { "RUS" }),
-            flow: if i % 3 == 0 {
+            partner_iso3: Arc::from(if i.is_multiple_of(2) { "CHN" } else { "RUS" }),
+            flow: if i.is_multiple_of(3) {
                 Flow::Import
             } else {
                 Flow::Export
@@ -357,10 +357,10 @@ mod tests {
             commodity_level: 6,
             value_mills: i as i64 * 7,
             valuation: "FOB",
-            net_weight_kg: (i % 4 != 0).then_some(i as f64 / 2.0),
+            net_weight_kg: (!i.is_multiple_of(4)).then_some(i as f64 / 2.0),
             quantity: None,
-            quantity_unit_code: (i % 5 == 0).then_some(8),
-            is_estimated: i % 11 == 0,
+            quantity_unit_code: i.is_multiple_of(5).then_some(8),
+            is_estimated: i.is_multiple_of(11),
         }
     }
 
