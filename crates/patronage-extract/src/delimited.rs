@@ -200,6 +200,7 @@ where
     } = dialect;
     let chunk_bytes = chunk_bytes.max(1);
     let mut rows_read = 0u64;
+    let mut scratch = Vec::new();
     stream_blocks(
         path,
         input,
@@ -207,7 +208,7 @@ where
         (delimiter, sheet),
         on_header,
         |header, ctx, line, data| {
-            let data = lf_endings(data);
+            let data = lf_endings_in(data, &mut scratch);
             if data.iter().filter(|b| **b == b'"').count() % 2 == 1 {
                 return Err(ExtractError::Layout {
                     path: path.to_path_buf(),
@@ -215,7 +216,7 @@ where
                     message: "a quoted field spans lines in this block: the streaming reader needs one record per line".to_string(),
                 });
             }
-            let pieces = split_at_lines(&data, line, chunk_bytes);
+            let pieces = split_at_lines(data, line, chunk_bytes);
             let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
                 .map(|&(chunk, l)| {
@@ -287,8 +288,11 @@ pub(crate) fn stream_blocks<C>(
 ) -> Result<(), ExtractError> {
     let block = chunk_bytes.max(1) * rayon::current_num_threads().max(1);
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    // Blocks done with go back to the reader to be filled again: a file costs
+    // the same few buffers however many blocks it has.
+    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        scope.spawn(move || read_blocks(input, block, &tx));
+        scope.spawn(move || read_blocks(input, block, &tx, &spare_rx));
         let mut on_header = Some(on_header);
         let mut state: Option<(Header, C, u64)> = None;
         let mut first = true;
@@ -319,6 +323,7 @@ pub(crate) fn stream_blocks<C>(
             if let Some((header, ctx, line)) = state.as_mut() {
                 *line += each(header, ctx, *line, data)?;
             }
+            let _ = spare_tx.send(buf); // the reader may have finished: then it is freed
         }
         if state.is_none() {
             return Err(ExtractError::Layout {
@@ -332,16 +337,20 @@ pub(crate) fn stream_blocks<C>(
 }
 
 /// Read `input` in blocks of about `block` bytes that end at a line end (the last
-/// one at the end of the input), and send them on until the receiver hangs up.
+/// one at the end of the input), and send them on until the receiver hangs up;
+/// each block is filled in a buffer handed back on `spare` when there is one.
 fn read_blocks(
     mut input: impl std::io::Read,
     block: usize,
     tx: &std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>,
+    spare: &std::sync::mpsc::Receiver<Vec<u8>>,
 ) {
     use std::io::Read;
     let mut tail: Vec<u8> = Vec::new();
     loop {
-        let mut buf = Vec::with_capacity(block + tail.len() + (64 << 10));
+        let mut buf = spare.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.reserve(block + tail.len() + (64 << 10));
         buf.append(&mut tail);
         let got = match (&mut input).take(block as u64).read_to_end(&mut buf) {
             Ok(n) => n,
@@ -354,7 +363,8 @@ fn read_blocks(
         if !eof {
             match buf.iter().rposition(|b| *b == b'\n') {
                 Some(p) => {
-                    tail = buf.split_off(p + 1);
+                    tail.extend_from_slice(&buf[p + 1..]);
+                    buf.truncate(p + 1);
                 }
                 None => {
                     tail = buf; // no complete line yet
@@ -625,13 +635,29 @@ pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         return std::borrow::Cow::Borrowed(bytes);
     }
     let mut out = Vec::with_capacity(bytes.len());
+    strip_crlf(bytes, &mut out);
+    std::borrow::Cow::Owned(out)
+}
+
+/// [`lf_endings`] into `scratch` (reused from block to block, so a streamed
+/// file with CRLF endings costs one block's copy, not one per block).
+fn lf_endings_in<'a>(bytes: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if !bytes.windows(2).any(|w| w == b"\r\n") {
+        return bytes;
+    }
+    scratch.clear();
+    strip_crlf(bytes, scratch);
+    scratch
+}
+
+fn strip_crlf(bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len());
     let mut iter = bytes.iter().peekable();
     while let Some(&b) = iter.next() {
         if !(b == b'\r' && iter.peek() == Some(&&b'\n')) {
             out.push(b);
         }
     }
-    std::borrow::Cow::Owned(out)
 }
 
 /// The reject of a row whose field count is not the header's.

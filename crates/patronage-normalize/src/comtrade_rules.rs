@@ -3,8 +3,11 @@
 //! becomes a period and which valuation its value is, and that one file gives
 //! each figure once.
 
+use std::sync::Arc;
+
 use patronage_core::{Country, CountryRegistry, Flow, MonthRange, RowReject};
 
+use crate::intern::Interner;
 use crate::MonthlyFigures;
 
 /// The drop reason of a breakdown row (not a total row), the first that applies:
@@ -112,9 +115,18 @@ impl FigureKey {
 /// the record that gave it starts: a second row for the same figure would double
 /// count it, so it is rejected as `duplicate_figure` naming the first one's
 /// place. Every trade normalizer whose layout names one figure per row uses it
-/// (Comtrade v1 and legacy, BACI, Russian customs).
+/// (Comtrade v1 and legacy, BACI, Russian customs). The classification and
+/// commodity of the figures held are shared text, one allocation per code: a
+/// file's figures cost a few dozen bytes each, whatever its size.
 #[derive(Debug, Default)]
-pub(crate) struct Figures(std::collections::HashMap<FigureKey, (u64, u64)>);
+pub(crate) struct Figures {
+    seen: std::collections::HashMap<HeldKey, (u64, u64)>,
+    codes: Interner,
+}
+
+/// A [`FigureKey`] as [`Figures`] holds it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct HeldKey((u32, u32), MonthRange, Flow, Arc<str>, Arc<str>);
 
 impl Figures {
     /// Record the figure of the record at `(line, column)` (column 1 for a
@@ -126,7 +138,15 @@ impl Figures {
         (line, column): (u64, u64),
         raw: impl FnOnce() -> R,
     ) -> Result<(), RowReject> {
-        match self.0.entry(key) {
+        let FigureKey(codes, period, flow, classification, commodity) = key;
+        let held = HeldKey(
+            codes,
+            period,
+            flow,
+            self.codes.get(&classification),
+            self.codes.get(&commodity),
+        );
+        match self.seen.entry(held) {
             std::collections::hash_map::Entry::Occupied(first) => {
                 let (l, c) = *first.get();
                 let place = if c == 1 {

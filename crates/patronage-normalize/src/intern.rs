@@ -1,9 +1,10 @@
-//! Shared text for the ISO3 codes of a file's rows: one allocation per code.
+//! Shared text for the codes of a file's rows (ISO3 codes, classifications,
+//! commodity codes): one allocation per code.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Interns ISO3 codes.
+/// Interns codes.
 #[derive(Debug, Default)]
 pub(crate) struct Interner(HashMap<String, Arc<str>>);
 

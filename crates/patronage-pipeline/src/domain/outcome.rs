@@ -16,8 +16,12 @@ use crate::PipelineError;
 /// What one file became: kept rows, rejects with the stage that made them, and
 /// the counts that must balance.
 pub(crate) struct FileOutcome<T> {
-    /// Rows kept, in file order.
+    /// Rows kept, in file order, after those in `frames`.
     pub rows: Vec<T>,
+    /// Rows kept already in the domain's canonical columns, in file order, before
+    /// `rows`: a streamed file frames its kept rows block by block, so they are
+    /// never held as records (empty for a file read whole).
+    pub frames: Vec<DataFrame>,
     /// Rejects, each with its stage (`extract`, `normalize`).
     pub rejects: Vec<(&'static str, RowReject)>,
     /// Records the reader saw.
@@ -43,10 +47,16 @@ impl<T> FileOutcome<T> {
             .collect();
         FileOutcome {
             rows,
+            frames: Vec::new(),
             rejects,
             read,
             dropped,
         }
+    }
+
+    /// Rows kept: those framed and those still held as records.
+    pub(crate) fn kept(&self) -> u64 {
+        (self.frames.iter().map(DataFrame::height).sum::<usize>() + self.rows.len()) as u64
     }
 }
 

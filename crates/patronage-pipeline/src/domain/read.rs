@@ -165,20 +165,23 @@ fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(usize, T) -> R + Sync)
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// The canonical table of a domain from its sources' frames, in declaration order;
-/// an empty table of the right types when no source feeds it.
+/// The canonical table of a domain from its sources' frames, in declaration order,
+/// taken out of `outputs` (left empty there); an empty table of the right types
+/// when no source feeds it.
 pub(crate) fn canonical(
     domain: Domain,
-    outputs: &[SourceOutput],
+    outputs: &mut [SourceOutput],
 ) -> Result<DataFrame, PipelineError> {
     let spec = domain.canonical_table();
-    let mut frames = outputs.iter().filter(|o| o.domain == domain);
-    let Some(first) = frames.next() else {
+    let mut frames = outputs
+        .iter_mut()
+        .filter(|o| o.domain == domain)
+        .map(|o| std::mem::take(&mut o.canonical));
+    let Some(mut df) = frames.next() else {
         return empty_canonical(domain).map_err(table_error(spec));
     };
-    let mut df = first.canonical.clone();
-    for o in frames {
-        df.vstack_mut(&o.canonical).map_err(table_error(spec))?;
+    for f in frames {
+        df.vstack_mut_owned(f).map_err(table_error(spec))?;
     }
     // Sorted by the table's key, as every table is written: the order the sources
     // are declared in does not show in the output.
@@ -212,7 +215,7 @@ where
     for (meta, outcome) in files {
         let account = RowAccount {
             read: outcome.read,
-            kept: outcome.rows.len() as u64,
+            kept: outcome.kept(),
             dropped: outcome.dropped.clone(),
             rejected: outcome.rejects.len() as u64,
         };
@@ -242,10 +245,21 @@ where
         files: 0,
         rows: RowAccount::default(),
     };
+    let domain = source.format.domain;
+    let spec = domain.canonical_table();
     let (mut rows, mut rejects, mut inputs) = (Vec::new(), Vec::new(), Vec::new());
+    // Files framed as they streamed keep their frames: the records of the files
+    // before them are framed first, so the rows stay in file order.
+    let mut frames: Vec<DataFrame> = Vec::new();
     for (entry, outcome) in results {
         account.files += 1;
         account.rows.add(&entry.rows);
+        if !outcome.frames.is_empty() {
+            if !rows.is_empty() {
+                frames.push(frame(std::mem::take(&mut rows)).map_err(table_error(spec))?);
+            }
+            frames.extend(outcome.frames);
+        }
         rows.extend(outcome.rows);
         rejects.extend(
             outcome
@@ -260,8 +274,20 @@ where
         );
         inputs.push(entry);
     }
-    let domain = source.format.domain;
-    let canonical = frame(rows).map_err(table_error(domain.canonical_table()))?;
+    let canonical = if frames.is_empty() {
+        frame(rows).map_err(table_error(spec))?
+    } else {
+        if !rows.is_empty() {
+            frames.push(frame(rows).map_err(table_error(spec))?);
+        }
+        let mut parts = frames.into_iter();
+        let mut df = parts.next().unwrap_or_default();
+        for part in parts {
+            df.vstack_mut_owned(part).map_err(table_error(spec))?;
+        }
+        df.rechunk_mut();
+        df
+    };
     Ok(SourceOutput {
         domain,
         canonical,

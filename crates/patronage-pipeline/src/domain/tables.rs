@@ -69,27 +69,27 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
     });
 
     let inputs_sha256 = inputs_hash(&inputs);
+    let rejects = rejects_frame(&rejects).map_err(table_error(&contracts::REJECTS))?;
+    // Each domain's table takes its sources' frames: no row is held twice.
+    let mut outputs = outputs;
 
-    let trade_flows = canonical(Domain::Trade, &outputs)?;
+    let trade_flows = canonical(Domain::Trade, &mut outputs)?;
     let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
     let mut frames: Vec<(&'static TableSpec, DataFrame)> =
         vec![(&contracts::TRADE_FLOWS, trade_flows)];
     frames.extend(trade_tables);
-    let aid_events = canonical(Domain::Aid, &outputs)?;
+    let aid_events = canonical(Domain::Aid, &mut outputs)?;
     frames.extend(aid::aggregate(p, &aid_events)?);
     frames.push((&contracts::AID_EVENTS, aid_events));
-    let labor_stock = canonical(Domain::Labor, &outputs)?;
+    let labor_stock = canonical(Domain::Labor, &mut outputs)?;
     let labor_tables = labor::aggregate(p, &labor_stock)?;
     frames.push((&contracts::LABOR_STOCK, labor_stock));
     frames.extend(labor_tables);
-    let events = canonical(Domain::Events, &outputs)?;
+    let events = canonical(Domain::Events, &mut outputs)?;
     frames.push((&contracts::EVENTS, events));
     let influence = patron_influence(p, &frames)?;
     frames.push((&contracts::PATRON_INFLUENCE, influence));
-    frames.push((
-        &contracts::REJECTS,
-        rejects_frame(&rejects).map_err(table_error(&contracts::REJECTS))?,
-    ));
+    frames.push((&contracts::REJECTS, rejects));
     Ok(Built {
         frames,
         windows,

@@ -54,6 +54,64 @@ pub(crate) fn outcome(
     FileOutcome::new(read, extract_rejects, n.flows, n.rejects, n.dropped)
 }
 
+/// How many kept records a streamed file holds before they are framed: a few
+/// megabytes of records, whatever the file's size.
+const FRAME_ROWS: usize = 16_384;
+
+/// The kept rows of a streamed file, framed into `trade_flows` columns as the
+/// blocks come (every [`FRAME_ROWS`] records, and at the end), so memory holds
+/// them as columns (about 150 bytes a row), never as records.
+#[derive(Default)]
+pub(crate) struct BlockFrames {
+    framed: Option<DataFrame>,
+    error: Option<PolarsError>,
+}
+
+impl BlockFrames {
+    /// Frame the records in `flows` (reusing its buffer) once there are
+    /// [`FRAME_ROWS`] of them.
+    pub(crate) fn take(&mut self, flows: &mut Vec<TradeFlow>) {
+        if flows.len() >= FRAME_ROWS {
+            self.frame(flows);
+            flows.clear();
+        }
+    }
+
+    fn frame(&mut self, flows: &[TradeFlow]) {
+        if self.error.is_some() || flows.is_empty() {
+            return;
+        }
+        let added = trade_flows_frame(flows).and_then(|df| match &mut self.framed {
+            Some(acc) => acc.vstack_mut_owned(df).map(|_| ()),
+            None => {
+                self.framed = Some(df);
+                Ok(())
+            }
+        });
+        if let Err(e) = added {
+            self.error = Some(e);
+        }
+    }
+
+    /// The file's outcome: every kept row framed, in file order.
+    pub(crate) fn outcome(
+        mut self,
+        read: u64,
+        extract_rejects: Vec<RowReject>,
+        mut n: Normalized,
+    ) -> Result<FileOutcome<TradeFlow>, PipelineError> {
+        let flows = std::mem::take(&mut n.flows);
+        self.frame(&flows);
+        drop(flows);
+        if let Some(e) = self.error {
+            return Err(table_error(&contracts::TRADE_FLOWS)(e));
+        }
+        let mut o = outcome(read, extract_rejects, n);
+        o.frames.extend(self.framed);
+        Ok(o)
+    }
+}
+
 /// The options of a trade format whose only key is `scope`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ScopeOnly {
@@ -78,7 +136,8 @@ pub(crate) fn focus_codes(p: &Pipeline, scope: Scope) -> Option<FocusCodes> {
 /// keeping the rows of `scope`. A format that streams gets no `bytes`: its file
 /// is streamed block by block where the layout allows (the bulk TSV; the API
 /// CSV with `scope = "focus"` when no encoding but UTF-8 is declared), so
-/// memory holds only the rows kept, else read whole here.
+/// memory holds only the rows kept, framed as they come ([`BlockFrames`]), else
+/// read whole here.
 pub(crate) fn read_comtrade_v1(
     p: &Pipeline,
     source: &Source,
@@ -108,13 +167,15 @@ pub(crate) fn read_comtrade_v1(
                 .as_ref()
                 .is_none_or(|f| f.contains(r) || f.contains(p))
         };
+        let mut frames = BlockFrames::default();
         let read = comtrade_v1::stream_keeping(file, input, layout, keep, |block, left_out| {
             extract_rejects.extend(block.rejects);
             outside += left_out;
             normalizer.push(block.rows, &ctx, registry, &mut out);
+            frames.take(&mut out.flows);
         })?;
         count_outside(&mut out.dropped, outside);
-        return Ok(outcome(read, extract_rejects, out));
+        return frames.outcome(read, extract_rejects, out);
     }
     let bytes = if source.format.streams {
         patronage_extract::archive::read(file)?
@@ -267,4 +328,70 @@ fn group_tables(
                 .map_err(table_error(&contracts::COMMODITY_GROUP_BANS))?,
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use patronage_core::{Flow, MonthRange};
+
+    /// SYNTHETIC record `i`: every column varies with `i`, some left empty.
+    fn flow(i: u64) -> TradeFlow {
+        TradeFlow {
+            source_id: Arc::from("s"),
+            source_file: Arc::from("f.tsv"),
+            source_line: i + 2,
+            source_column: 1,
+            period: MonthRange::annual(2000 + (i % 7) as i32),
+            reporter_code: 408,
+            reporter_iso3: Arc::from("PRK"),
+            partner_code: (i % 900) as u32,
+            partner_iso3: Arc::from(if i.is_multiple_of(2) { "CHN" } else { "RUS" }),
+            flow: if i.is_multiple_of(3) {
+                Flow::Import
+            } else {
+                Flow::Export
+            },
+            classification: "H5".to_string(),
+            commodity_code: format!("{:06}", i % 5_000),
+            commodity_level: 6,
+            value_mills: i as i64 * 7,
+            valuation: "FOB",
+            net_weight_kg: (!i.is_multiple_of(4)).then_some(i as f64 / 2.0),
+            quantity: None,
+            quantity_unit_code: i.is_multiple_of(5).then_some(8),
+            is_estimated: i.is_multiple_of(11),
+        }
+    }
+
+    /// 40,000 kept records handed over in blocks of 7,000 (as a streamed file's
+    /// blocks come) are framed at 16,384 and 32,768 records and at the end: the
+    /// file's frame holds every row once, in file order, equal to the frame of
+    /// the records built whole; the outcome counts them as kept.
+    #[test]
+    fn block_frames_hold_every_row_in_file_order() {
+        let all: Vec<TradeFlow> = (0..40_000).map(flow).collect();
+        let mut frames = BlockFrames::default();
+        let mut out = Normalized::default();
+        let mut most_held = 0;
+        for block in all.chunks(7_000) {
+            out.flows.extend(block.iter().cloned());
+            frames.take(&mut out.flows);
+            most_held = most_held.max(out.flows.len());
+        }
+        // Never more than a frame's worth plus one block held as records.
+        assert!(most_held < FRAME_ROWS + 7_000, "{most_held}");
+        let o = frames.outcome(40_000, Vec::new(), out).unwrap();
+        assert!(o.rows.is_empty());
+        assert_eq!(o.kept(), 40_000);
+        assert_eq!(o.frames.len(), 1);
+        let whole = trade_flows_frame(&all).unwrap();
+        assert!(o.frames[0].equals_missing(&whole));
+        // The first framed batch ends at record 16,384 (line 16,385) and the
+        // next starts right after it.
+        let lines = o.frames[0].column("source_line").unwrap().i64().unwrap();
+        assert_eq!(lines.get(16_383), Some(16_385));
+        assert_eq!(lines.get(16_384), Some(16_386));
+        assert_eq!(lines.get(39_999), Some(40_001));
+    }
 }

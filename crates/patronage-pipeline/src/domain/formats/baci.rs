@@ -18,7 +18,7 @@ use crate::config::options::{existing_file, scope};
 use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::domain::format::{options_of, Format, Reader};
 use crate::domain::outcome::FileOutcome;
-use crate::domain::trade::{context, file_name, focus_codes, outcome};
+use crate::domain::trade::{context, file_name, focus_codes, BlockFrames};
 use crate::PipelineError;
 
 /// The format.
@@ -105,6 +105,7 @@ fn read(
             .is_none_or(|f| f.contains(i) || f.contains(j))
     };
     let mut outside = 0u64;
+    let mut frames = BlockFrames::default();
     let read = baci::stream_keeping(
         file,
         input, // read in blocks of megabytes: no buffer in between
@@ -113,8 +114,9 @@ fn read(
             extract_rejects.extend(block.rejects);
             outside += left_out;
             normalizer.push(block.rows, &ctx, registry, &mut out);
+            frames.take(&mut out.flows);
         },
     )?;
     count_outside(&mut out.dropped, outside);
-    Ok(outcome(read, extract_rejects, out))
+    frames.outcome(read, extract_rejects, out)
 }

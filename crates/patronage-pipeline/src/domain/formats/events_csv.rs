@@ -48,5 +48,6 @@ fn read(
         rejects: x.rejects.into_iter().map(|r| ("extract", r)).collect(),
         read: x.rows_read,
         dropped: Default::default(),
+        frames: Vec::new(),
     })
 }

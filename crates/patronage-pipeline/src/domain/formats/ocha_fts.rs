@@ -90,6 +90,7 @@ fn read(
                 .collect(),
             read: pg.flows.rows_read,
             dropped: BTreeMap::new(),
+            frames: Vec::new(),
         })
         .collect();
     for (outcome, page) in outcomes.into_iter().zip(page_of) {
