@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::focus::focus_rows;
+use crate::focus::{focus_rows, FocusColumns};
 use crate::hs_conversion::{convert, Conversion, ConversionSpec};
 use crate::{usd, Mills, MirrorSpec};
 
@@ -84,23 +84,12 @@ pub fn commodity_rows(
         &spec.focus,
         &["import", "export"],
         annual_hs_levels,
-        &[
-            "source_id",
-            "year",
-            "classification",
-            "commodity_code",
-            "commodity_level",
-        ],
+        &["classification", "commodity_code", "commodity_level"],
     )?;
-    let sid = rows.column("source_id")?.str()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
-    let exports = rows.column("focus_exports")?.bool()?;
-    let year = rows.column("year")?.i32()?;
+    let focus = FocusColumns::new(&rows)?;
     let code = rows.column("commodity_code")?.str()?;
     let class = rows.column("classification")?.str()?;
     let level = rows.column("commodity_level")?.i32()?;
-    let mills = rows.column("mills")?.i64()?;
     let rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
@@ -109,14 +98,14 @@ pub fn commodity_rows(
     let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
     for i in 0..rows.height() {
         let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
-            sid.get(i),
-            mirror.get(i),
-            partner.get(i),
-            exports.get(i),
-            year.get(i),
+            focus.source_id.get(i),
+            focus.is_mirror.get(i),
+            focus.partner.get(i),
+            focus.focus_exports.get(i),
+            focus.year.get(i),
             code.get(i),
             level.get(i),
-            mills.get(i),
+            focus.mills.get(i),
         ) else {
             continue;
         };

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
-use crate::focus::focus_rows;
+use crate::focus::{focus_rows, FocusColumns};
 use crate::{usd, Mills, MirrorSpec};
 
 /// One row of `source_comparison`, money in thousandths.
@@ -75,31 +75,21 @@ pub fn comparison_rows(
         &["import", "export", "total"],
         lit(true),
         &[
-            "source_id",
             "source_file",
             "source_line",
-            "year",
-            "month_first",
-            "month_last",
             "flow",
             "commodity_code",
             "commodity_level",
             "valuation",
         ],
     )?;
-    let sid = rows.column("source_id")?.str()?;
+    let focus = FocusColumns::new(&rows)?;
     let file = rows.column("source_file")?.str()?;
     let line = rows.column("source_line")?.i64()?;
-    let year = rows.column("year")?.i32()?;
-    let first = rows.column("month_first")?.i32()?;
-    let last = rows.column("month_last")?.i32()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
     let flow = rows.column("flow")?.str()?;
     let code = rows.column("commodity_code")?.str()?;
     let level = rows.column("commodity_level")?.i32()?;
     let valuation = rows.column("valuation")?.str()?;
-    let mills = rows.column("mills")?.i64()?;
     let rank = |id: &str| spec.position(id).map_or(usize::MAX, |p| p + 1);
 
     // (partner, period, direction, source, is_mirror) -> accumulated figures
@@ -109,9 +99,7 @@ pub fn comparison_rows(
         let (
             Some(s),
             Some(p),
-            Some(y),
-            Some(f),
-            Some(l),
+            Some(period),
             Some(m),
             Some(fl),
             Some(c),
@@ -119,17 +107,15 @@ pub fn comparison_rows(
             Some(v),
             Some(x),
         ) = (
-            sid.get(i),
-            partner.get(i),
-            year.get(i),
-            first.get(i),
-            last.get(i),
-            mirror.get(i),
+            focus.source_id.get(i),
+            focus.partner.get(i),
+            focus.period(i),
+            focus.is_mirror.get(i),
             flow.get(i),
             code.get(i),
             level.get(i),
             valuation.get(i),
-            mills.get(i),
+            focus.mills.get(i),
         )
         else {
             continue;
@@ -138,11 +124,6 @@ pub fn comparison_rows(
             ("total", _) => "total",
             ("import", true) | ("export", false) => "focus_exports",
             _ => "focus_imports",
-        };
-        let period = MonthRange {
-            year: y,
-            first: f as u32,
-            last: l as u32,
         };
         let a = acc
             .entry((p.to_string(), period, direction, s.to_string(), m))

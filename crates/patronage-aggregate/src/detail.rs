@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
-use crate::focus::focus_rows;
+use crate::focus::{focus_rows, FocusColumns};
 use crate::{Mills, MirrorSpec};
 
 /// How a figure was obtained.
@@ -99,43 +99,30 @@ pub(crate) fn source_figures(
             .eq(lit(spec.commodity.as_str()))
             .or(lit(!levels.is_empty()).and(col("commodity_level").gt(lit(0)))),
         &[
-            "source_id",
             "source_file",
             "source_line",
-            "year",
-            "month_first",
-            "month_last",
             "classification",
             "commodity_code",
             "commodity_level",
         ],
     )?;
-    let sid = rows.column("source_id")?.str()?;
+    let focus = FocusColumns::new(&rows)?;
     let file = rows.column("source_file")?.str()?;
     let line = rows.column("source_line")?.i64()?;
-    let year = rows.column("year")?.i32()?;
-    let first = rows.column("month_first")?.i32()?;
-    let last = rows.column("month_last")?.i32()?;
     let class = rows.column("classification")?.str()?;
     let code = rows.column("commodity_code")?.str()?;
     let level = rows.column("commodity_level")?.i32()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
-    let exports = rows.column("focus_exports")?.bool()?;
-    let mills = rows.column("mills")?.i64()?;
 
     type Key = (String, MonthRange, bool, bool, String);
     let mut acc: BTreeMap<Key, Acc> = BTreeMap::new();
     for i in 0..rows.height() {
-        let (Some(s), Some(p), Some(y), Some(f), Some(l), Some(m), Some(x), Some(v), Some(c)) = (
-            sid.get(i),
-            partner.get(i),
-            year.get(i),
-            first.get(i),
-            last.get(i),
-            mirror.get(i),
-            exports.get(i),
-            mills.get(i),
+        let (Some(s), Some(p), Some(period), Some(m), Some(x), Some(v), Some(c)) = (
+            focus.source_id.get(i),
+            focus.partner.get(i),
+            focus.period(i),
+            focus.is_mirror.get(i),
+            focus.focus_exports.get(i),
+            focus.mills.get(i),
             code.get(i),
         ) else {
             continue;
@@ -149,11 +136,6 @@ pub(crate) fn source_figures(
         if !is_reported && !is_detail {
             continue;
         }
-        let period = MonthRange {
-            year: y,
-            first: f as u32,
-            last: l as u32,
-        };
         let place = (
             file.get(i).unwrap_or_default().to_string(),
             line.get(i).unwrap_or_default(),

@@ -28,7 +28,7 @@ use patronage_core::MonthRange;
 use polars::prelude::*;
 
 use crate::detail::{source_figures, Derivation};
-use crate::focus::focus_rows;
+use crate::focus::{focus_rows, FocusColumns};
 use crate::{usd, Mills};
 
 /// What to rebuild.
@@ -237,41 +237,21 @@ fn reported_totals(
         &spec.focus,
         &["total"],
         col("commodity_code").eq(lit(spec.commodity.as_str())),
-        &[
-            "source_id",
-            "source_file",
-            "source_line",
-            "year",
-            "month_first",
-            "month_last",
-        ],
+        &["source_file", "source_line"],
     )?;
-    let source_id = rows.column("source_id")?.str()?;
+    let focus = FocusColumns::new(&rows)?;
     let source_file = rows.column("source_file")?.str()?;
     let line = rows.column("source_line")?.i64()?;
-    let year = rows.column("year")?.i32()?;
-    let first = rows.column("month_first")?.i32()?;
-    let last = rows.column("month_last")?.i32()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
-    let mills = rows.column("mills")?.i64()?;
     let mut all: BTreeMap<(String, MonthRange), Vec<Figure>> = BTreeMap::new();
     for i in 0..rows.height() {
-        let (Some(sid), Some(p), Some(y), Some(f), Some(l), Some(m), Some(v)) = (
-            source_id.get(i),
-            partner.get(i),
-            year.get(i),
-            first.get(i),
-            last.get(i),
-            mirror.get(i),
-            mills.get(i),
+        let (Some(sid), Some(p), Some(period), Some(m), Some(v)) = (
+            focus.source_id.get(i),
+            focus.partner.get(i),
+            focus.period(i),
+            focus.is_mirror.get(i),
+            focus.mills.get(i),
         ) else {
             continue;
-        };
-        let period = MonthRange {
-            year: y,
-            first: f as u32,
-            last: l as u32,
         };
         let fig = Figure {
             rank: (

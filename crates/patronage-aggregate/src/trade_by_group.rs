@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::focus::focus_rows;
+use crate::focus::{focus_rows, FocusColumns};
 use crate::hs_conversion::{convert, Conversion, ConversionSpec};
 use crate::{usd, Mills, MirrorSpec};
 
@@ -115,27 +115,12 @@ pub fn group_rows(
         &spec.focus,
         &["import", "export"],
         hs_levels,
-        &[
-            "source_id",
-            "year",
-            "month_first",
-            "month_last",
-            "classification",
-            "commodity_code",
-            "commodity_level",
-        ],
+        &["classification", "commodity_code", "commodity_level"],
     )?;
-    let sid = rows.column("source_id")?.str()?;
-    let mirror = rows.column("is_mirror")?.bool()?;
-    let partner = rows.column("partner")?.str()?;
-    let exports = rows.column("focus_exports")?.bool()?;
-    let year = rows.column("year")?.i32()?;
-    let first = rows.column("month_first")?.i32()?;
-    let last = rows.column("month_last")?.i32()?;
+    let focus = FocusColumns::new(&rows)?;
     let class = rows.column("classification")?.str()?;
     let code = rows.column("commodity_code")?.str()?;
     let level = rows.column("commodity_level")?.i32()?;
-    let mills = rows.column("mills")?.i64()?;
     let rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
 
     // (partner, group, flow, year, first, last) -> (basis rank, source rank, source, -level) -> sum
@@ -143,19 +128,18 @@ pub fn group_rows(
     type Pick = (u8, usize, String, i32);
     let mut by: BTreeMap<Key, BTreeMap<Pick, Sum>> = BTreeMap::new();
     for i in 0..rows.height() {
-        let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(f), Some(t)) = (
-            sid.get(i),
-            mirror.get(i),
-            partner.get(i),
-            exports.get(i),
-            year.get(i),
-            first.get(i),
-            last.get(i),
+        let (Some(s), Some(m), Some(p), Some(x), Some(period)) = (
+            focus.source_id.get(i),
+            focus.is_mirror.get(i),
+            focus.partner.get(i),
+            focus.focus_exports.get(i),
+            focus.period(i),
         ) else {
             continue;
         };
+        let (y, f, t) = (period.year, period.first as i32, period.last as i32);
         let (Some(k), Some(c), Some(l), Some(v)) =
-            (class.get(i), code.get(i), level.get(i), mills.get(i))
+            (class.get(i), code.get(i), level.get(i), focus.mills.get(i))
         else {
             continue;
         };
