@@ -1,10 +1,14 @@
 //! A source's files (a file, a `.gz` file or a `.zip` member, each read as its
-//! unpacked bytes: see `patronage_extract::archive`): each file's bytes (or, for a format that streams, only its
-//! size and hash: the reader opens it itself) handed to the format's reader with
-//! what the manifest records of it. Outcomes keep file order, so parallelism
+//! unpacked bytes: see `patronage_extract::archive`): each file's bytes handed to
+//! the format's reader with what the manifest records of it, or, for a format
+//! that streams, the reader opens the file itself and the size and hash it took
+//! while reading are recorded. Outcomes keep file order, so parallelism
 //! never changes an output byte.
 
+use std::io::Read;
 use std::path::Path;
+
+use patronage_tables::HashingReader;
 
 use rayon::prelude::*;
 
@@ -24,13 +28,50 @@ pub(crate) fn read_one<T>(
     file: &Path,
     read: ReadFile<T>,
 ) -> Result<(FileMeta, FileOutcome<T>), PipelineError> {
-    let (meta, bytes) = if source.format.streams {
-        stream_meta(p, file)?
-    } else {
-        load_file(p, file)?
+    if !source.format.streams {
+        let (meta, bytes) = load_file(p, file)?;
+        let outcome = read(p, source, file, &meta.file, bytes)?;
+        return Ok((meta, outcome));
+    }
+    let rel = p.relative(file);
+    let mut outcome = read(p, source, file, &rel, Vec::new())?;
+    let (bytes, sha256) = match outcome.input.take() {
+        Some(taken) => taken,
+        None => sha256_input(file)?,
     };
-    let outcome = read(p, source, file, &meta.file, bytes)?;
+    let meta = FileMeta {
+        file: rel,
+        bytes,
+        sha256,
+    };
     Ok((meta, outcome))
+}
+
+/// A file a streaming reader opens itself (a `.gz` file or a `.zip` member as
+/// its unpacked bytes), counting and hashing what the reader takes: the
+/// manifest's size and SHA-256 then come from the one read of the rows.
+pub(crate) fn open_hashed(
+    file: &Path,
+) -> Result<HashingReader<Box<dyn Read + Send>>, PipelineError> {
+    Ok(HashingReader::new(
+        patronage_extract::archive::open(file)?,
+        true,
+    ))
+}
+
+/// Size and SHA-256 of everything `input` yields: what the reader left unread
+/// (nothing, for a reader that reads to the end) is read and hashed first.
+pub(crate) fn finish_hashed(
+    file: &Path,
+    mut input: HashingReader<Box<dyn Read + Send>>,
+) -> Result<(u64, String), PipelineError> {
+    let io = |source| patronage_extract::ExtractError::Io {
+        path: file.to_path_buf(),
+        source,
+    };
+    std::io::copy(&mut input, &mut std::io::sink()).map_err(io)?;
+    let (bytes, sha256) = input.finish();
+    Ok((bytes, sha256.unwrap_or_default()))
 }
 
 /// Read every file of `source` with `read`, in parallel, in file order: for a
@@ -57,18 +98,6 @@ pub(crate) fn load_file(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>)
         sha256: patronage_tables::sha256_hex(&bytes),
     };
     Ok((meta, bytes))
-}
-
-/// What the manifest records about a file a streaming reader opens itself: the
-/// file is hashed in blocks, never held whole; the bytes returned are empty.
-fn stream_meta(p: &Pipeline, file: &Path) -> Result<(FileMeta, Vec<u8>), PipelineError> {
-    let (bytes, sha256) = sha256_input(file)?;
-    let meta = FileMeta {
-        file: p.relative(file),
-        bytes,
-        sha256,
-    };
-    Ok((meta, Vec::new()))
 }
 
 /// Size and SHA-256 of a source file's unpacked bytes (a `.gz` file or a `.zip`

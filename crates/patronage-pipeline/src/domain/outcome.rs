@@ -28,6 +28,10 @@ pub(crate) struct FileOutcome<T> {
     pub read: u64,
     /// Rows dropped on purpose, by reason.
     pub dropped: BTreeMap<String, u64>,
+    /// Size and SHA-256 of the unpacked bytes, taken by a streamed reader while
+    /// it read them (`files::open_hashed`), so the manifest's record of the file
+    /// costs no pass of its own; `None` for a file handed over as bytes.
+    pub input: Option<(u64, String)>,
 }
 
 impl<T> FileOutcome<T> {
@@ -51,6 +55,7 @@ impl<T> FileOutcome<T> {
             rejects,
             read,
             dropped,
+            input: None,
         }
     }
 

@@ -24,6 +24,7 @@ use patronage_normalize::{trade_flows_frame, Normalized, TradeFlow};
 use patronage_tables::contracts;
 use polars::prelude::*;
 
+use super::files;
 use super::outcome::{table_error, FileOutcome, Tables};
 use crate::config::options::scope;
 use crate::config::{Invalid, OptionsInput, Parsed, Pipeline, Source};
@@ -159,7 +160,7 @@ pub(crate) fn read_comtrade_v1(
     let mut normalizer = ComtradeNormalizer::default();
     if streamed {
         // A `.gz` file or a `.zip` member streams as its unpacked bytes.
-        let input = patronage_extract::archive::open(file)?;
+        let mut input = files::open_hashed(file)?;
         let mut extract_rejects = Vec::new();
         let mut outside = 0u64;
         let keep = |r: u32, p: u32| {
@@ -168,19 +169,26 @@ pub(crate) fn read_comtrade_v1(
                 .is_none_or(|f| f.contains(r) || f.contains(p))
         };
         let mut frames = BlockFrames::default();
-        let read = comtrade_v1::stream_keeping(file, input, layout, keep, |block, left_out| {
-            extract_rejects.extend(block.rejects);
-            outside += left_out;
-            normalizer.push(block.rows, &ctx, registry, &mut out);
-            frames.take(&mut out.flows);
-        })?;
+        let read =
+            comtrade_v1::stream_keeping(file, &mut input, layout, keep, |block, left_out| {
+                extract_rejects.extend(block.rejects);
+                outside += left_out;
+                normalizer.push(block.rows, &ctx, registry, &mut out);
+                frames.take(&mut out.flows);
+            })?;
         count_outside(&mut out.dropped, outside);
-        return frames.outcome(read, extract_rejects, out);
+        let mut outcome = frames.outcome(read, extract_rejects, out)?;
+        outcome.input = Some(files::finish_hashed(file, input)?);
+        return Ok(outcome);
     }
-    let bytes = if source.format.streams {
-        patronage_extract::archive::read(file)?
+    // A format that streams hands over no bytes: read the file whole here, and
+    // record its size and hash from these bytes.
+    let (bytes, input) = if source.format.streams {
+        let bytes = patronage_extract::archive::read(file)?;
+        let taken = (bytes.len() as u64, patronage_tables::sha256_hex(&bytes));
+        (bytes, Some(taken))
     } else {
-        bytes
+        (bytes, None)
     };
     let mut extracted = comtrade_v1::parse_encoded(file, &bytes, layout, encoding)?;
     drop(bytes); // parsed rows own what they need; free the file before normalizing
@@ -192,7 +200,9 @@ pub(crate) fn read_comtrade_v1(
         );
     }
     normalizer.push(extracted.rows, &ctx, registry, &mut out);
-    Ok(outcome(extracted.rows_read, extracted.rejects, out))
+    let mut o = outcome(extracted.rows_read, extracted.rejects, out);
+    o.input = input;
+    Ok(o)
 }
 
 /// A file's outcome from its legacy Comtrade rows, whichever layout they were

@@ -16,6 +16,7 @@ use patronage_normalize::{Normalized, TradeFlow};
 
 use crate::config::options::{existing_file, scope};
 use crate::config::{Domain, FormatSpec, Invalid, OptionsInput, Parsed, Pipeline, Source};
+use crate::domain::files;
 use crate::domain::format::{options_of, Format, Reader};
 use crate::domain::outcome::FileOutcome;
 use crate::domain::trade::{context, file_name, focus_codes, BlockFrames};
@@ -92,7 +93,7 @@ fn read(
         },
         registry,
     );
-    let input = patronage_extract::archive::open(file)?;
+    let mut input = files::open_hashed(file)?;
     let ctx = context(source, rel);
     let mut out = Normalized::default();
     let mut extract_rejects = Vec::new();
@@ -108,7 +109,7 @@ fn read(
     let mut frames = BlockFrames::default();
     let read = baci::stream_keeping(
         file,
-        input, // read in blocks of megabytes: no buffer in between
+        &mut input, // read in blocks of megabytes: no buffer in between
         keep,
         |block: Extracted<_>, left_out| {
             extract_rejects.extend(block.rejects);
@@ -118,5 +119,7 @@ fn read(
         },
     )?;
     count_outside(&mut out.dropped, outside);
-    frames.outcome(read, extract_rejects, out)
+    let mut outcome = frames.outcome(read, extract_rejects, out)?;
+    outcome.input = Some(files::finish_hashed(file, input)?);
+    Ok(outcome)
 }

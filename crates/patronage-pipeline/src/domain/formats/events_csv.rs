@@ -49,5 +49,6 @@ fn read(
         read: x.rows_read,
         dropped: Default::default(),
         frames: Vec::new(),
+        input: None,
     })
 }

@@ -91,6 +91,7 @@ fn read(
             read: pg.flows.rows_read,
             dropped: BTreeMap::new(),
             frames: Vec::new(),
+            input: None,
         })
         .collect();
     for (outcome, page) in outcomes.into_iter().zip(page_of) {
