@@ -7,6 +7,9 @@
 //! - `PATRONAGE_CODE_AGGREGATE`: every workspace crate but the CLI, the report and
 //!   the readers (the aggregate stage: analysis tables, rejects, the writer, the
 //!   manifest).
+//! - `PATRONAGE_CODE_MIRROR_ALL`: every workspace crate but the CLI, the report,
+//!   the aggregates and the normalizers (the `[mirror_all]` step: bulk's fold over
+//!   the extract crate's scanner).
 //!
 //! Both also cover `Cargo.lock` (a new polars may write other bytes). A crate added
 //! later counts for both stages until it is listed here. The hash is FNV-1a over
@@ -27,6 +30,12 @@ const NOT_AGGREGATE: &[&str] = &[
     "patronage-report",
     "patronage-bulk",
     "patronage-extract",
+];
+const NOT_MIRROR_ALL: &[&str] = &[
+    "patronage-cli",
+    "patronage-report",
+    "patronage-aggregate",
+    "patronage-normalize",
 ];
 
 fn main() {
@@ -64,6 +73,7 @@ fn main() {
     for (var, excluded) in [
         ("PATRONAGE_CODE_SOURCE", NOT_SOURCE),
         ("PATRONAGE_CODE_AGGREGATE", NOT_AGGREGATE),
+        ("PATRONAGE_CODE_MIRROR_ALL", NOT_MIRROR_ALL),
     ] {
         let mut files = Vec::new();
         for name in names.iter().filter(|n| !excluded.contains(&n.as_str())) {

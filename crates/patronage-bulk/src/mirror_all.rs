@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
-use patronage_extract::{baci, comtrade_v1_totals, ExtractError};
+use patronage_extract::{archive, baci, comtrade_v1_totals, ExtractError};
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -456,6 +456,47 @@ pub fn fold_read_reference(
     finish_fold(input, acc, read, bytes, sha256)
 }
 
+/// Whether `input` must be opened through `patronage_extract::archive` (a
+/// `.gz` file, or a member of a `.zip` file) rather than mapped.
+fn packed(input: &BulkInput) -> bool {
+    match archive::locate(&input.path) {
+        archive::Location::Member(..) => true,
+        archive::Location::File(file) => archive::is_gz(&file),
+    }
+}
+
+/// Fold one input from the bytes a pipeline reader would see: a plain file
+/// with [`fold_file`]; a `.gz` file inflated, or a `.zip` member unpacked,
+/// through `patronage_extract::archive::open` with [`fold_read`] (hashed as
+/// the unpacked bytes, as the pipeline hashes its inputs).
+pub fn fold_input(
+    input: &BulkInput,
+    registry: &CountryRegistry,
+    hash: bool,
+) -> Result<Folded, BulkError> {
+    if packed(input) {
+        let reader = archive::open(&input.path)?;
+        fold_read(input, reader, registry, hash)
+    } else {
+        fold_file(input, registry, hash)
+    }
+}
+
+/// Fold every input with [`fold_input`], all at the same time (when one fold
+/// waits for its next block or its last chunk, the cores work on another's
+/// chunks); the results in input order. The one fold of a list of inputs that
+/// `patronage mirror-all` and a pipeline's `[mirror_all]` step share.
+pub fn fold_inputs(
+    inputs: &[BulkInput],
+    registry: &CountryRegistry,
+    hash: bool,
+) -> Result<Vec<Folded>, BulkError> {
+    inputs
+        .par_iter()
+        .map(|input| fold_input(input, registry, hash))
+        .collect()
+}
+
 /// The delimiter of a layout.
 fn delimiter(format: BulkFormat) -> u8 {
     match format {
@@ -800,12 +841,7 @@ pub fn run_mirror_all_partitioned(
     partition_by: Option<&str>,
 ) -> Result<MirrorAllReport, BulkError> {
     let registry = CountryRegistry::comtrade();
-    // The files are folded at the same time: when one fold waits (for its next
-    // block, or for its last chunk), the cores work on the other's chunks.
-    let folded = inputs
-        .par_iter()
-        .map(|input| fold_file(input, registry, hash))
-        .collect::<Result<Vec<_>, _>>()?;
+    let folded = fold_inputs(inputs, registry, hash)?;
     let mut mirror = mirror_frame(&folded, registry)?;
     let mut rejects = rejects_frame(&folded)?;
     check_contract(&mirror, &MIRROR_ALL)?;

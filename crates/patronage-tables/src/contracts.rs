@@ -416,7 +416,7 @@ pub const REJECTS: TableSpec = TableSpec {
             "stage",
             Str,
             false,
-            "extract (the row could not be parsed) or normalize (its codes could not be mapped).",
+            "extract (the row could not be parsed), normalize (its codes could not be mapped) or mirror_all (the `[mirror_all]` step could not fold it).",
         ),
         col("source_id", Str, false, "Source id from the pipeline file."),
         col(
@@ -627,14 +627,16 @@ pub const ALL_TABLES: &[&TableSpec] = &[
     &CHECK_RESULTS,
 ];
 
-/// Mirror totals for every country, written by `patronage mirror-all` (not by
-/// `patronage run`): listed apart from [`ALL_TABLES`] in [`MIRROR_ALL_TABLES`].
+/// Mirror totals for every country, written by `patronage mirror-all` and by
+/// `patronage run` when the pipeline declares a `[mirror_all]` step: listed
+/// apart from [`ALL_TABLES`] (the tables every run writes) in
+/// [`MIRROR_ALL_TABLES`].
 pub const MIRROR_ALL: TableSpec = TableSpec {
     name: "mirror_all",
     key: &["source", "focus_code", "partner_code", "year"],
     doc: "Mirror totals for every country as focus: the focus's exports to and imports from each partner per year, from one full-size source (SYNTHETIC in the benchmarks).",
     columns: &[
-        col("source", Str, false, "baci or comtrade_v1_bulk."),
+        col("source", Str, false, "baci or comtrade_v1_bulk (`patronage mirror-all`), or the source id (a pipeline's `[mirror_all]` step)."),
         col("focus_code", Int32, false, "Focus country, code as published."),
         FOCUS_ISO3,
         col("partner_code", Int32, false, "Partner country, code as published."),

@@ -8,6 +8,7 @@ mod downloads;
 mod format;
 mod groups;
 mod matches;
+mod mirror_all;
 pub mod options;
 mod paths;
 mod pipeline;
@@ -18,6 +19,7 @@ mod source;
 pub use format::{
     no_options, Domain, FormatOptions, FormatSpec, Invalid, NoOptions, OptionsInput, Parsed,
 };
+pub use mirror_all::{MirrorAllStep, FOLDED_FORMATS};
 pub(crate) use paths::what_is;
 pub use pipeline::{LoadOptions, Pipeline};
 pub use quality::{Number, RawCheck, RawClaim};

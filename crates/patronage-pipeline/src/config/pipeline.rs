@@ -12,6 +12,9 @@
 //! partition_by = ["year"]       # optional; trade_flows as Hive partitions
 //!                               # (trade_flows/year=2019/part-0.parquet)
 //!
+//! [mirror_all]                  # optional; fold BACI / Comtrade bulk sources into
+//! sources = ["baci"]            # mirror_all, as `patronage mirror-all` (see `mirror_all`)
+//!
 //! [[sources]]                   # in priority order: the first wins where two overlap
 //! id = "ru_reported"
 //! format = "comtrade_v1_csv"    # or comtrade_v1_json, comtrade_v1_bulk, comtrade_legacy,
@@ -67,6 +70,7 @@ use super::downloads::{resolve, Resolved};
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::groups::{commodity_groups, conversion_spec, selected_goods_sources, RawGroup};
 use super::matches::{matching_files, Matched, ReadBy};
+use super::mirror_all::{mirror_all_step, MirrorAllStep, RawMirrorAll};
 use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
 use super::sheet::RawSheet;
@@ -99,6 +103,8 @@ pub struct Pipeline {
     pub output: Option<PathBuf>,
     /// Sources in priority order.
     pub sources: Vec<Source>,
+    /// The `[mirror_all]` step, when declared.
+    pub mirror_all: Option<MirrorAllStep>,
     /// Windows to compute.
     pub windows: Vec<WindowSpec>,
     /// Base year of constant US dollars in the aid tables (`[aid] base_year`).
@@ -147,6 +153,7 @@ struct RawPipeline {
     partition_by: Vec<Spanned<String>>,
     output: Option<Spanned<String>>,
     sources: Spanned<Vec<RawSource>>,
+    mirror_all: Option<Spanned<RawMirrorAll>>,
     #[serde(default)]
     windows: Vec<RawWindow>,
     #[serde(default)]
@@ -449,6 +456,12 @@ impl Pipeline {
                 pending: fetched.pending,
             });
         }
+        let mirror_all = raw
+            .mirror_all
+            .as_ref()
+            .map(|m| mirror_all_step(m, &sources))
+            .transpose()
+            .map_err(|(span, m)| invalid(span, m))?;
         let mut windows: Vec<WindowSpec> = Vec::new();
         for w in raw.windows {
             let id = slug(&w.id, "window id")?;
@@ -570,6 +583,7 @@ impl Pipeline {
             partition_by,
             output,
             sources,
+            mirror_all,
             windows,
             cif_fob_factor,
             checks: raw.checks,

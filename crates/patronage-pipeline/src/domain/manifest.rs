@@ -21,6 +21,12 @@ pub struct Manifest {
     pub inputs_sha256: String,
     /// One entry per input file, in source priority order then path order.
     pub inputs: Vec<InputEntry>,
+    /// One entry per file the `[mirror_all]` step folded (the same files as
+    /// some of `inputs`, with the fold's accounting: kept rows are those summed
+    /// into `mirror_all`), in source order then path order; absent without the
+    /// step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mirror_all_inputs: Vec<InputEntry>,
     /// One entry per table written, in data-dictionary order.
     pub outputs: Vec<OutputEntry>,
     /// The `fetch.lock` entries of the downloaded files the sources read (a

@@ -26,6 +26,8 @@ pub(crate) struct Built {
     pub sources: Vec<SourceAccount>,
     /// SHA-256 over the inputs' hashes in order.
     pub inputs_sha256: String,
+    /// One manifest entry per file the `[mirror_all]` step folded.
+    pub mirror_inputs: Vec<InputEntry>,
 }
 
 /// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
@@ -96,6 +98,7 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
         inputs,
         sources,
         inputs_sha256,
+        mirror_inputs: Vec::new(),
     })
 }
 
@@ -135,7 +138,7 @@ fn patron_influence(
     .map_err(table_error(&contracts::PATRON_INFLUENCE))
 }
 
-fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
+pub(crate) fn rejects_frame(rows: &[&RejectRow]) -> PolarsResult<DataFrame> {
     patronage_core::frame!(
         rows,
         [

@@ -142,12 +142,12 @@ struct Sealed<T> {
 }
 
 /// The SHA-256 of a record's content.
-fn record_hash<T: Serialize>(record: &T) -> String {
+pub(crate) fn record_hash<T: Serialize>(record: &T) -> String {
     patronage_tables::sha256_hex(serde_json::to_string(record).unwrap_or_default().as_bytes())
 }
 
 /// A record's file text, sealed with its hash.
-fn sealed_json<T: Serialize>(record: &T) -> Vec<u8> {
+pub(crate) fn sealed_json<T: Serialize>(record: &T) -> Vec<u8> {
     let sealed = Sealed {
         record,
         record_sha256: record_hash(record),
@@ -159,7 +159,7 @@ fn sealed_json<T: Serialize>(record: &T) -> Vec<u8> {
 
 /// The record in `path`: `Ok(None)` when there is no file, `Err(why)` when it
 /// does not parse or its content no longer hashes to its `record_sha256`.
-fn load_sealed<T: Serialize + serde::de::DeserializeOwned>(
+pub(crate) fn load_sealed<T: Serialize + serde::de::DeserializeOwned>(
     path: &Path,
 ) -> Result<Option<T>, String> {
     let name = path
@@ -332,7 +332,7 @@ pub(crate) fn store_aggregate(state: &Path, record: &AggregateRecord) -> Result<
 /// gives the same bytes (the output hash depends on it). Uncompressed: the cache
 /// is written on every cold run and read on partial reruns, and codecs cost more
 /// time than the disk space they save here.
-fn frame_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
+pub(crate) fn frame_bytes(df: &DataFrame) -> PolarsResult<Vec<u8>> {
     let mut df = df.clone();
     df.rechunk_mut();
     let mut buf = Vec::new();

@@ -23,6 +23,8 @@ use crate::{PipelineError, TOOL_VERSION};
 pub const CODE_SOURCE: &str = env!("PATRONAGE_CODE_SOURCE");
 /// Hash of the code that aggregates and writes tables (see `build.rs`).
 pub const CODE_AGGREGATE: &str = env!("PATRONAGE_CODE_AGGREGATE");
+/// Hash of the code of the `[mirror_all]` step's fold (see `build.rs`).
+pub const CODE_MIRROR_ALL: &str = env!("PATRONAGE_CODE_MIRROR_ALL");
 
 /// One input file and the SHA-256 of its bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +236,8 @@ fn pipeline_params(p: &Pipeline) -> String {
         // How trade_flows is laid out on disk is the writer's business.
         partition_by: Vec::new(),
         sources: Vec::new(),
+        // The mirror-all step has a fingerprint of its own.
+        mirror_all: None,
         windows: Vec::new(),
         // Checks and claims read the built tables, not the sources (and their
         // entries carry byte offsets that move when another part of the file does).

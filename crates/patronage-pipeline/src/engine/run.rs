@@ -22,6 +22,7 @@ use super::commit::{self, Pending};
 use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
 use super::load::load_checked;
 use super::lock;
+use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::options::RunOptions;
 use super::runlog::{self, RunLog, StageLog};
 use super::scheduler_events::{Event, Events};
@@ -29,6 +30,7 @@ use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
 use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{Download, InputEntry, Manifest, OutputEntry, PipelineEntry};
+use crate::domain::mirror_all::{self, partition_of};
 use crate::domain::outcome::{table_error, SourceAccount, SourceOutput};
 use crate::domain::read::read_sources;
 use crate::domain::tables::{self, table_in, Built};
@@ -148,8 +150,10 @@ fn run_stages(
     }
 
     let checks = stages::check_sources(p, &state, options.force)?;
+    let fingerprints: Vec<_> = checks.iter().map(|c| &c.fingerprint).collect();
+    let mirror_check = mirror_stage::check(p, &fingerprints, &state, options.force);
     let drift = stages::output_drift(&state, output_dir);
-    let upstream_now: Vec<(String, Option<String>)> = p
+    let mut upstream_now: Vec<(String, Option<String>)> = p
         .sources
         .iter()
         .zip(&checks)
@@ -159,15 +163,20 @@ fn run_stages(
             (s.id.clone(), h.map(|r| r.output_sha256.clone()))
         })
         .collect();
+    upstream_now.extend(mirror_check.as_ref().map(|c| c.upstream()));
     let (agg_reasons, agg_unknown) =
         stages::check_aggregate(p, &state, options.force, &upstream_now, &drift);
     let mut names: Vec<String> = p.sources.iter().map(|s| source_stage(&s.id)).collect();
+    if mirror_check.is_some() {
+        names.push(MIRROR_ALL_STAGE.to_string());
+    }
     names.push(AGGREGATE_STAGE.to_string());
     events.emit(Event::RunStarted {
         pipeline: p.name.clone(),
         output: output_dir.display().to_string(),
         stages: names,
         to_run: checks.iter().filter(|c| !c.reasons.is_empty()).count()
+            + usize::from(mirror_check.as_ref().is_some_and(|c| !c.reasons.is_empty()))
             + usize::from(!agg_reasons.is_empty() || !agg_unknown.is_empty()),
         force: options.force,
     });
@@ -175,11 +184,16 @@ fn run_stages(
     let done = run_sources(p, checks, &state, events)?;
     log.extend(done.iter().map(|d| d.log.clone()));
     cache::prune_sources(&state, p);
+    mirror_stage::prune(&state, p);
+    let mirror = mirror_stage::run(p, mirror_check, &state, events)?;
+    log.extend(mirror.as_ref().map(|m| m.log.clone()));
+    let mirror_inputs = mirror.as_ref().map(|m| m.inputs()).unwrap_or_default();
 
-    let upstream: Vec<(String, String)> = done
+    let mut upstream: Vec<(String, String)> = done
         .iter()
         .map(|d| (d.record.source_id.clone(), d.record.output_sha256.clone()))
         .collect();
+    upstream.extend(mirror.as_ref().map(|m| m.upstream()));
     let known: Vec<(String, Option<String>)> = upstream
         .iter()
         .map(|(id, h)| (id.clone(), Some(h.clone())))
@@ -198,8 +212,9 @@ fn run_stages(
             .zip(&done)
             .flat_map(|(s, d)| d.record.input_entries(s))
             .collect();
-        let accounts = done.iter().map(|d| d.record.account()).collect();
-        if let Some(report) = skipped_report(p, output_dir, inputs, accounts) {
+        let mut accounts: Vec<SourceAccount> = done.iter().map(|d| d.record.account()).collect();
+        accounts.extend(mirror_all::accounts_of(&mirror_inputs));
+        if let Some(report) = skipped_report(p, output_dir, inputs, mirror_inputs, accounts) {
             let reason = "unchanged: pipeline file, source outputs and tool version; outputs match manifest.json";
             events.emit(Event::StageSkipped {
                 stage: AGGREGATE_STAGE.to_string(),
@@ -222,7 +237,11 @@ fn run_stages(
     });
     let t = Instant::now();
     let outputs = source_outputs(p, done, &state)?;
-    let built = finish(p, quality, tables::build(p, outputs)?)?;
+    let mut built = tables::build(p, outputs)?;
+    if let Some(m) = mirror {
+        mirror_all::add_to(&mut built, m.output(p, &state)?)?;
+    }
+    let built = finish(p, quality, built)?;
     let report = write_outputs(p, output_dir, built, options, events)?;
     let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
     cache::store_aggregate(
@@ -426,6 +445,7 @@ fn manifest_of(
     p: &Pipeline,
     inputs_sha256: String,
     inputs: Vec<InputEntry>,
+    mirror_all_inputs: Vec<InputEntry>,
     outputs: Vec<OutputEntry>,
 ) -> Manifest {
     Manifest {
@@ -444,6 +464,7 @@ fn manifest_of(
         },
         inputs_sha256,
         inputs,
+        mirror_all_inputs,
         outputs,
         downloads: p.sources.iter().flat_map(Download::of).collect(),
     }
@@ -466,6 +487,7 @@ fn write_outputs(
                 inputs,
                 sources,
                 inputs_sha256,
+                mirror_inputs,
             },
         prov,
         checks,
@@ -475,11 +497,9 @@ fn write_outputs(
     let mut files = Vec::with_capacity(frames.len());
     for (spec, df) in &mut frames {
         check_contract(df, spec)?;
-        let parts = match p.partition_by.first() {
-            Some(by) if spec.name == contracts::TRADE_FLOWS.name => {
-                to_parquet_partitions(df, spec, &prov, by)?
-            }
-            _ => vec![Part {
+        let parts = match partition_of(p, spec.name) {
+            Some(by) => to_parquet_partitions(df, spec, &prov, by)?,
+            None => vec![Part {
                 file: format!("{}.parquet", spec.name),
                 rows: df.height(),
                 bytes: to_parquet_bytes(df, spec, &prov)?,
@@ -515,6 +535,7 @@ fn write_outputs(
         p,
         inputs_sha256,
         inputs,
+        mirror_inputs,
         written
             .iter()
             .zip(&files)
@@ -561,6 +582,7 @@ fn skipped_report(
     p: &Pipeline,
     output_dir: &Path,
     inputs: Vec<InputEntry>,
+    mirror_inputs: Vec<InputEntry>,
     sources: Vec<SourceAccount>,
 ) -> Option<RunReport> {
     let (listed, on_disk) = listed_outputs(output_dir).ok()?;
@@ -568,6 +590,7 @@ fn skipped_report(
         p,
         tables::inputs_hash(&inputs),
         inputs,
+        mirror_inputs,
         listed
             .iter()
             .map(|l| OutputEntry {

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::cache::{self, SourceRecord};
 use super::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
 use super::load::load;
+use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::options::RunOptions;
 use super::verify::{verify_outputs, DriftKind};
 use crate::config::{Pipeline, Source};
@@ -40,7 +41,7 @@ pub enum Action {
 /// One stage of a plan.
 #[derive(Debug, Clone, Serialize)]
 pub struct StagePlan {
-    /// Stage name (`source:<id>`, `aggregate`).
+    /// Stage name (`source:<id>`, `mirror_all`, `aggregate`).
     pub stage: String,
     /// What it will do.
     pub action: Action,
@@ -254,6 +255,23 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
             inputs_changed.push(format!("inputs of source:{} changed", s.id));
         }
     }
+    let fingerprints: Vec<_> = checks.iter().map(|c| &c.fingerprint).collect();
+    if let Some(m) = mirror_stage::check(&p, &fingerprints, &state, options.force) {
+        let run = !m.reasons.is_empty();
+        stages.push(StagePlan {
+            stage: MIRROR_ALL_STAGE.to_string(),
+            action: if run { Action::Run } else { Action::Skip },
+            reasons: if run {
+                m.reasons.clone()
+            } else {
+                vec![skip_reason().to_string()]
+            },
+        });
+        if run && m.files_changed() {
+            inputs_changed.push(format!("inputs of {MIRROR_ALL_STAGE} changed"));
+        }
+        upstream.push(m.upstream());
+    }
     let drift = output_drift(&state, &output_dir);
     let (mut reasons, unknown) = check_aggregate(&p, &state, options.force, &upstream, &drift);
     reasons.extend(inputs_changed);
@@ -269,7 +287,14 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
             action: Action::RunIfUpstreamChanges,
             reasons: unknown
                 .iter()
-                .map(|id| format!("source:{id} runs; skipped if its output comes out unchanged"))
+                .map(|id| {
+                    let stage = if id == mirror_stage::UPSTREAM {
+                        MIRROR_ALL_STAGE.to_string()
+                    } else {
+                        source_stage(id)
+                    };
+                    format!("{stage} runs; skipped if its output comes out unchanged")
+                })
                 .collect(),
         }
     } else {

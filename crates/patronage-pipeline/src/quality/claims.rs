@@ -221,10 +221,12 @@ fn validate_one(r: RawClaim, invalid: Invalid<'_>) -> Result<ClaimSpec, Pipeline
     let own = [contracts::CLAIMS.name, contracts::CHECK_RESULTS.name];
     let table = *contracts::ALL_TABLES
         .iter()
+        .chain(contracts::MIRROR_ALL_TABLES)
         .find(|t| t.name == table_name && !own.contains(&t.name))
         .ok_or_else(|| {
             let known: Vec<&str> = contracts::ALL_TABLES
                 .iter()
+                .chain(contracts::MIRROR_ALL_TABLES)
                 .map(|t| t.name)
                 .filter(|n| !own.contains(n))
                 .collect();

@@ -37,6 +37,17 @@ impl Quality {
     /// Validate the `[[checks]]` and `[[claims]]` of `p`; an error names the line.
     pub fn of(p: &Pipeline) -> Result<Quality, PipelineError> {
         let invalid = |span, message| p.invalid(span, message);
+        // `mirror_all` is built only by the `[mirror_all]` step: a claim needs
+        // its table (a check of a table not built is reported as skipped).
+        if p.mirror_all.is_none() {
+            let mirror = patronage_tables::contracts::MIRROR_ALL.name;
+            if let Some(c) = p.claims.iter().find(|c| c.table.get_ref() == mirror) {
+                return Err(invalid(
+                    c.table.span(),
+                    format!("claim on table `{mirror}`: the pipeline declares no [mirror_all] step to build it"),
+                ));
+            }
+        }
         Ok(Quality {
             checks: checks::validate(p.checks.clone(), &invalid)?,
             claims: claims::validate(p.claims.clone(), &invalid)?,

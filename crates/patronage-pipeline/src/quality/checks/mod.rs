@@ -2,8 +2,8 @@
 //! validated against the table contracts, and evaluated on the built tables into
 //! `check_results`, one row per check plus a row accounting check per source. A
 //! check names its table and columns by name: any table in the data dictionary
-//! (`contracts::ALL_TABLES`) can be checked, including tables added later, without
-//! code changes. Each kind is one file holding its keys, their validation and its
+//! (`contracts::ALL_TABLES`, and `mirror_all` when the pipeline declares its
+//! step) can be checked, including tables added later, without code changes. Each kind is one file holding its keys, their validation and its
 //! evaluation; `check_kinds!` below names every kind, so a new kind is one file
 //! and one line there. Results are in check name order and samples in table key
 //! order, so they do not depend on thread count.
@@ -201,10 +201,12 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
     let table_name = r.table.get_ref().as_str();
     let table = *contracts::ALL_TABLES
         .iter()
+        .chain(contracts::MIRROR_ALL_TABLES)
         .find(|t| t.name == table_name && t.name != contracts::CHECK_RESULTS.name)
         .ok_or_else(|| {
             let known: Vec<&str> = contracts::ALL_TABLES
                 .iter()
+                .chain(contracts::MIRROR_ALL_TABLES)
                 .map(|t| t.name)
                 .filter(|n| *n != contracts::CHECK_RESULTS.name)
                 .collect();

@@ -149,7 +149,11 @@ pub(crate) fn results_from_disk(dir: &std::path::Path) -> Option<Vec<CheckResult
             Some(CheckResult {
                 check: check.get(i)?.to_string(),
                 kind: super::kind_name(kind)?,
-                table: contracts::ALL_TABLES.iter().find(|t| t.name == table)?.name,
+                table: contracts::ALL_TABLES
+                    .iter()
+                    .chain(contracts::MIRROR_ALL_TABLES)
+                    .find(|t| t.name == table)?
+                    .name,
                 severity: match severity.get(i)? {
                     "error" => Severity::Error,
                     "warn" => Severity::Warn,
