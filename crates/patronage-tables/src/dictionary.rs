@@ -10,7 +10,8 @@ use serde::Serialize;
 struct Dictionary {
     schema_version: u32,
     tables: Vec<Table>,
-    /// Written by `patronage mirror-all`, not by `patronage run`.
+    /// Written by `patronage mirror-all`, and by `patronage run` only with a
+    /// `[mirror_all]` step.
     mirror_all_tables: Vec<Table>,
 }
 
