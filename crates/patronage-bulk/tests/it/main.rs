@@ -1,4 +1,5 @@
 //! Integration tests of patronage-bulk, one binary: each module a topic.
 
 mod mirror_all;
+mod packed;
 mod scan;
