@@ -416,8 +416,8 @@ fn the_step_is_a_stage_with_a_fingerprint() {
 /// totals ITC's, cited in fixtures/SOURCES.md; the split across codes
 /// SYNTHETIC). Russia's exports are the DPRK's imports: 2015 60,000,000 +
 /// 17,500,000 = 77,500,000 and 2014 30,000,000 + 25,500,000 + 16,270,000 =
-/// 71,770,000; its imports, the DPRK's exports: 2015 5,720,000, 2014 8,000,000
-/// + 5,000,000 = 13,000,000. The chapter-27 rows are not HS6: dropped as
+/// 71,770,000; its imports, the DPRK's exports: 2015 5,720,000, 2014
+/// 8,000,000 plus 5,000,000 = 13,000,000. The chapter-27 rows are not HS6: dropped as
 /// `commodity_not_hs6`, not added. A claim and a check name `mirror_all`.
 #[test]
 fn the_step_on_the_cited_bulk_fixture() {
