@@ -411,6 +411,42 @@ fn the_step_is_a_stage_with_a_fingerprint() {
     assert!(said.contains(part), "{said}");
 }
 
+/// The step writes the same bytes at 1, 2 and 3 threads: `mirror_all`, its
+/// parts, `rejects` and `manifest.json`.
+#[test]
+fn the_step_does_not_depend_on_the_thread_count() {
+    let (t, p, _) =
+        release("[mirror_all]\nsources = [\"baci\", \"bulk\"]\npartition_by = [\"year\"]\n");
+    let mut seen: Vec<Vec<(PathBuf, Vec<u8>)>> = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let out = t.path().join(format!("out{threads}"));
+        let o = patronage(
+            &[
+                "run",
+                p.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "-q",
+            ],
+            &[
+                ("POLARS_MAX_THREADS", threads),
+                ("RAYON_NUM_THREADS", threads),
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let files: Vec<(PathBuf, Vec<u8>)> = tree(&out)
+            .into_iter()
+            .map(|(path, bytes)| (path.strip_prefix(&out).unwrap().to_path_buf(), bytes))
+            .collect();
+        assert!(files
+            .iter()
+            .any(|(f, _)| f == Path::new("mirror_all/year=2019/part-0.parquet")));
+        seen.push(files);
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert_eq!(seen[0], seen[2]);
+}
+
 /// The step's figures on a cited fixture: Russia's 6-digit reports on North
 /// Korea (`fixtures/comtrade/rus_prk_hs6_SYNTHETIC_split_2014-2015.tsv`, its
 /// totals ITC's, cited in fixtures/SOURCES.md; the split across codes
