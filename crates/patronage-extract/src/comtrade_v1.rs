@@ -861,22 +861,49 @@ mod tests {
         bad.extend_from_slice(b"\r\n");
         not_utf8.splice(before_last..before_last, bad);
         let path = Path::new("bulk.tsv");
-        // (file, rows read, reject lines, kept lines, lines kept for the DPRK,
-        // reject lines for the DPRK)
-        let cases: [(&str, &[u8], u64, &[u64], &[u64], &[u64], &[u64]); 3] = [
-            ("plain", &plain, 8, &[5, 6, 8], &[2, 3, 7, 9, 10], &[2, 3, 9, 10], &[5, 6]),
-            ("quoted", &quoted, 8, &[5, 6, 8], &[2, 3, 7, 9, 10], &[2, 3, 9, 10], &[5, 6]),
-            (
-                "not UTF-8",
-                &not_utf8,
-                9,
-                &[5, 6, 8, 10],
-                &[2, 3, 7, 9, 11],
-                &[2, 3, 9, 11],
-                &[5, 6, 10],
-            ),
+        /// A file and its rows read, reject lines and kept lines, all rows and
+        /// the DPRK's (counted by hand).
+        struct Case<'a> {
+            name: &'a str,
+            bytes: &'a [u8],
+            n: u64,
+            reject_lines: &'a [u64],
+            kept_lines: &'a [u64],
+            focus_kept: &'a [u64],
+            focus_rejects: &'a [u64],
+        }
+        let same = |name, bytes| Case {
+            name,
+            bytes,
+            n: 8,
+            reject_lines: &[5, 6, 8],
+            kept_lines: &[2, 3, 7, 9, 10],
+            focus_kept: &[2, 3, 9, 10],
+            focus_rejects: &[5, 6],
+        };
+        let cases = [
+            same("plain", &plain),
+            same("quoted", &quoted),
+            Case {
+                name: "not UTF-8",
+                bytes: &not_utf8,
+                n: 9,
+                reject_lines: &[5, 6, 8, 10],
+                kept_lines: &[2, 3, 7, 9, 11],
+                focus_kept: &[2, 3, 9, 11],
+                focus_rejects: &[5, 6, 10],
+            },
         ];
-        for (name, bytes, n, reject_lines, kept_lines, focus_kept, focus_rejects) in cases {
+        for case in cases {
+            let Case {
+                name,
+                bytes,
+                n,
+                reject_lines,
+                kept_lines,
+                focus_kept,
+                focus_rejects,
+            } = case;
             let whole = parse(path, bytes, Layout::BulkTsv).unwrap();
             let mut streamed = Extracted {
                 rows: Vec::new(),
