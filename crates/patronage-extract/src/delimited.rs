@@ -19,6 +19,13 @@ use crate::{text, ExtractError, Extracted};
 /// Below this many bytes a file is parsed in one piece.
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The largest piece a streamed file is cut into (a block holds one per
+/// thread). The records a piece keeps live until its block is handed on, and a
+/// run of rows that are all kept (a focus country's own rows, contiguous in a
+/// file sorted by reporter) costs about three times the piece's text: small
+/// pieces keep that peak near the read buffers' size.
+const STREAM_PIECE_BYTES: usize = 1 << 20;
+
 /// The header line of a delimited file.
 #[derive(Debug, Clone)]
 pub struct Header {
@@ -198,7 +205,7 @@ where
         chunk_bytes,
         sheet,
     } = dialect;
-    let chunk_bytes = chunk_bytes.max(1);
+    let chunk_bytes = chunk_bytes.clamp(1, STREAM_PIECE_BYTES);
     let mut rows_read = 0u64;
     stream_blocks(
         path,
