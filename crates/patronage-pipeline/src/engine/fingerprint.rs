@@ -5,14 +5,15 @@
 //! - A source stage depends on its input files' bytes (SHA-256), its parameters
 //!   (the source declaration, and the pipeline-level settings a reader can see),
 //!   the tool version and the code of the crates that read and normalize.
-//! - Each input is read once per run. A stage that runs anyway (no cached
-//!   record, `--force`, changed parameters or code, a new or removed input, an
-//!   input whose size or modification time differs from the record's) does not
-//!   hash its inputs beforehand: their hashes are taken during the read of the
-//!   rows and recorded from there ([`SourceFingerprint::confirm`]). Size and
-//!   modification time only ever prove that a file changed: a stage is skipped
-//!   only when every input's SHA-256 equals the recorded one, so a file rewritten
-//!   with the same size and modification time is hashed and runs again.
+//! - A stage that runs anyway (no cached record, `--force`, changed parameters
+//!   or code, a new or removed input) reads each input once: its hashes are not
+//!   taken beforehand but during the read of the rows, and recorded from there
+//!   ([`SourceFingerprint::confirm`]); each input's size and modification time,
+//!   taken before the read and again after it, must not have changed meanwhile.
+//!   Any other stage hashes its inputs first and is skipped only when every
+//!   input's SHA-256 equals the recorded one: size and modification time never
+//!   decide that a file is unchanged (a file rewritten with the same size and
+//!   modification time is found changed, a file only touched is not).
 //! - The aggregate stage depends on the pipeline file (its hash is in every
 //!   footer), the source stages' outputs (early cutoff: a source stage that ran
 //!   again but produced the same bytes does not make it run), the tool version and
@@ -41,14 +42,15 @@ pub struct FileHash {
     /// without hashing its inputs first.
     pub sha256: String,
     /// Size and modification time of the file on disk (the archive, for a
-    /// `.zip` member) before it was read; `None` in a record written before they
-    /// were kept, or when the platform gives no modification time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `.zip` member) before it was read, to check that the read saw the same
+    /// file; `None` when the platform gives no modification time. Not recorded:
+    /// it says nothing of the bytes.
+    #[serde(skip)]
     pub stat: Option<FileStat>,
 }
 
-/// Size and modification time of a file on disk: when either differs from the
-/// record's, the file changed; when both are equal it may still have changed.
+/// Size and modification time of a file on disk: when either changes, the
+/// file changed; when neither does, it may still have changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileStat {
     /// Size in bytes.
@@ -87,14 +89,10 @@ impl FileHash {
         self.sha256.is_empty()
     }
 
-    /// Whether this file (now) is known to differ from `old` (recorded): their
-    /// hashes differ when both are known, else their size or modification time
-    /// does (a file without a known hash or stat is not known to differ).
+    /// Whether this file (now) is known to differ from `old` (recorded): both
+    /// are hashed and the hashes differ.
     fn differs_from(&self, old: &FileHash) -> bool {
-        if !self.is_pending() && !old.is_pending() {
-            return self.sha256 != old.sha256;
-        }
-        matches!((self.stat, old.stat), (Some(a), Some(b)) if a != b)
+        !self.is_pending() && !old.is_pending() && self.sha256 != old.sha256
     }
 }
 
@@ -116,10 +114,10 @@ impl SourceFingerprint {
     /// fingerprint of source `i`'s cached output when the stage may be skipped
     /// (a record exists and the run is not forced), else `None`. A source's
     /// inputs are hashed now only when the stage could be skipped: its record's
-    /// parameters, tool and code are those of now, and every input is there with
-    /// no size or modification time known to differ from the record's (an
-    /// older record keeps none). Otherwise the stage runs, and
-    /// the hashes are left for the read to take ([`Self::confirm`]).
+    /// parameters, tool and code are those of now, over the same input files.
+    /// Otherwise the stage runs, and the hashes are left for the read to take
+    /// ([`Self::confirm`]). Every input's size and modification time are taken
+    /// now.
     ///
     /// Every file to hash (inputs and the files a reader consults besides them,
     /// which are always hashed) is hashed in one flat parallel pass, each hash a
@@ -191,17 +189,17 @@ impl SourceFingerprint {
     }
 
     /// Whether the stage may be skipped against `old`, before any input is
-    /// hashed: the same tool, code and parameters, the same input files, none
-    /// with a size or modification time known to differ from the record's.
+    /// hashed: the same tool, code and parameters, the same input files.
     fn may_equal(&self, old: &SourceFingerprint) -> bool {
         self.tool_version == old.tool_version
             && self.code == old.code
             && self.params_sha256 == old.params_sha256
             && self.files.len() == old.files.len()
-            && self.files.iter().zip(&old.files).all(|(now, then)| {
-                now.file == then.file
-                    && !matches!((now.stat, then.stat), (Some(a), Some(b)) if a != b)
-            })
+            && self
+                .files
+                .iter()
+                .zip(&old.files)
+                .all(|(now, then)| now.file == then.file)
     }
 
     /// The fingerprint completed with the hashes the read took (`read`: each
@@ -241,8 +239,7 @@ impl SourceFingerprint {
     }
 
     /// Whether an input differs from those `old` was built from: a new or
-    /// removed input, or one known to differ ([`FileHash`]'s hash, else its
-    /// size or modification time).
+    /// removed input, or one whose hash differs.
     pub fn files_differ_from(&self, old: &SourceFingerprint) -> bool {
         self.files.len() != old.files.len()
             || self
@@ -267,8 +264,8 @@ impl SourceFingerprint {
         if self.params_sha256 != old.params_sha256 {
             why.push("parameters changed".to_string());
         }
-        // An input not hashed yet (the stage runs anyway) counts as changed
-        // when its size or modification time is known to differ.
+        // An input not hashed yet (the stage runs anyway) is not known to
+        // have changed.
         let old_by_file: HashMap<&str, &FileHash> =
             old.files.iter().map(|f| (f.file.as_str(), f)).collect();
         let marks = |files: &[FileHash]| -> Vec<(String, String)> {
