@@ -780,6 +780,180 @@ mod tests {
         }
     }
 
+    /// SYNTHETIC bulk TSV rows (the bulk layout's 34 columns; the figures
+    /// mean nothing): `reporter`, `flow`, `partner`, `cmd`, `value`.
+    fn bulk_line(reporter: &str, flow: &str, partner: &str, cmd: &str, value: &str) -> String {
+        let mut f = vec![""; 34];
+        let set = |f: &mut Vec<&str>, name: &str, v: &'static str| {
+            let i = BULK_COLUMNS.iter().position(|c| *c == name).unwrap();
+            f[i] = v;
+        };
+        for (name, v) in [
+            ("datasetCode", "1"),
+            ("typeCode", "C"),
+            ("freqCode", "A"),
+            ("refPeriodId", "20200101"),
+            ("refYear", "2020"),
+            ("refMonth", "52"),
+            ("period", "2020"),
+            ("partner2Code", "0"),
+            ("classificationCode", "H6"),
+            ("customsCode", "C00"),
+            ("motCode", "0"),
+            ("qtyUnitCode", "-1"),
+            ("isQtyEstimated", "0"),
+            ("isNetWgtEstimated", "0"),
+        ] {
+            set(&mut f, name, v);
+        }
+        let at = |name: &str| BULK_COLUMNS.iter().position(|c| *c == name).unwrap();
+        let mut line: Vec<String> = f.iter().map(|s| s.to_string()).collect();
+        line[at("reporterCode")] = reporter.to_string();
+        line[at("flowCode")] = flow.to_string();
+        line[at("partnerCode")] = partner.to_string();
+        line[at("cmdCode")] = cmd.to_string();
+        line[at("primaryValue")] = value.to_string();
+        line.join("\t")
+    }
+
+    /// The streamed bulk reader (the one-pass scanner on plain text, the csv
+    /// crate on any other) gives the rows, lines, raw text, rejects (line,
+    /// column, raw text) and count the in-memory reader gives, on SYNTHETIC
+    /// files with a BOM, CRLF and LF lines, blank lines, a trailing delimiter, a
+    /// short row, a bad value, bytes that are not UTF-8, no final line feed, and
+    /// (second file) a quoted field; and `stream_keeping` leaves out exactly the
+    /// rows its test refuses, before they are checked.
+    #[test]
+    fn streamed_bulk_equals_in_memory() {
+        let header = BULK_COLUMNS.join("\t");
+        let rows = [
+            bulk_line("643", "X", "408", "TOTAL", "1000.5"),
+            bulk_line("156", "M", "408", "270112", "2.25") + "\t",
+            String::new(),
+            bulk_line("156", "M", "408", "2701", "x1"),
+            "156\tM\t408".to_string(),
+            bulk_line("4", "M", "8", "0101", "7"),
+            bulk_line("4", "X", "8", "0101", "not a number"),
+            bulk_line("408", "X", "156", "TOTAL", "12"),
+        ];
+        let last = bulk_line("408", "M", "156", "TOTAL", "3");
+        let mut plain = format!("\u{feff}{header}\r\n");
+        for (i, r) in rows.iter().enumerate() {
+            plain.push_str(r);
+            plain.push_str(if i % 2 == 0 { "\r\n" } else { "\n" });
+        }
+        let before_last = plain.len();
+        plain.push_str(&last);
+        let plain = plain.into_bytes();
+        assert!(crate::plain::plain_text(&plain).is_some());
+        // The same with a quoted field on line 5.
+        let quoted = String::from_utf8(plain.clone())
+            .unwrap()
+            .replace("\t2701\t", "\t\"2701\"\t")
+            .into_bytes();
+        assert_ne!(quoted, plain);
+        // The same with a row before the last whose commodity holds a byte
+        // that is not UTF-8 (line 10).
+        let mut not_utf8 = plain.clone();
+        let mut bad = bulk_line("408", "M", "156", "27_1", "4").into_bytes();
+        let i = bad.iter().position(|b| *b == b'_').unwrap();
+        bad[i] = 0xFF;
+        bad.extend_from_slice(b"\r\n");
+        not_utf8.splice(before_last..before_last, bad);
+        let path = Path::new("bulk.tsv");
+        /// A file and its rows read, reject lines and kept lines, all rows and
+        /// the DPRK's (counted by hand).
+        struct Case<'a> {
+            name: &'a str,
+            bytes: &'a [u8],
+            n: u64,
+            reject_lines: &'a [u64],
+            kept_lines: &'a [u64],
+            focus_kept: &'a [u64],
+            focus_rejects: &'a [u64],
+        }
+        let same = |name, bytes| Case {
+            name,
+            bytes,
+            n: 8,
+            reject_lines: &[5, 6, 8],
+            kept_lines: &[2, 3, 7, 9, 10],
+            focus_kept: &[2, 3, 9, 10],
+            focus_rejects: &[5, 6],
+        };
+        let cases = [
+            same("plain", &plain),
+            same("quoted", &quoted),
+            Case {
+                name: "not UTF-8",
+                bytes: &not_utf8,
+                n: 9,
+                reject_lines: &[5, 6, 8, 10],
+                kept_lines: &[2, 3, 7, 9, 11],
+                focus_kept: &[2, 3, 9, 11],
+                focus_rejects: &[5, 6, 10],
+            },
+        ];
+        for case in cases {
+            let Case {
+                name,
+                bytes,
+                n,
+                reject_lines,
+                kept_lines,
+                focus_kept,
+                focus_rejects,
+            } = case;
+            let whole = parse(path, bytes, Layout::BulkTsv).unwrap();
+            let mut streamed = Extracted {
+                rows: Vec::new(),
+                rejects: Vec::new(),
+                rows_read: 0,
+            };
+            let read = stream(path, bytes, Layout::BulkTsv, |x| {
+                streamed.rows.extend(x.rows);
+                streamed.rejects.extend(x.rejects);
+            })
+            .unwrap();
+            assert_eq!(read, whole.rows_read, "{name}");
+            assert_eq!(streamed.rows, whole.rows, "{name}");
+            assert_eq!(streamed.rejects, whole.rejects, "{name}");
+            // Counted by hand: the blank line 4 is no row; line 5's value `x1`,
+            // line 6's 3 fields and line 8's value are rejects.
+            assert_eq!(whole.rows_read, n, "{name}");
+            let lines: Vec<u64> = whole.rejects.iter().map(|r| r.line).collect();
+            assert_eq!(lines, reject_lines, "{name}: {:?}", whole.rejects);
+            let kept: Vec<u64> = whole.rows.iter().map(|r| r.line).collect();
+            assert_eq!(kept, kept_lines, "{name}");
+            // The raw text is the row's fields, without the trailing delimiter.
+            let line_3 = &rows[1][..rows[1].len() - 1];
+            assert_eq!(whole.rows[1].raw, line_3, "{name}");
+            assert_eq!(whole.rejects[1].raw, "156\tM\t408", "{name}");
+
+            // Keeping the rows with the DPRK (408): the rows of 4 and 8 are left
+            // out before their value is checked, so line 8 is no reject.
+            let mut kept = Vec::new();
+            let mut rejects = Vec::new();
+            let mut left = 0;
+            let read = stream_keeping(
+                path,
+                bytes,
+                Layout::BulkTsv,
+                |r, p| r == 408 || p == 408,
+                |x, out| {
+                    kept.extend(x.rows.into_iter().map(|r| r.line));
+                    rejects.extend(x.rejects.into_iter().map(|r| r.line));
+                    left += out;
+                },
+            )
+            .unwrap();
+            assert_eq!(read, n, "{name}");
+            assert_eq!(left, 2, "{name}");
+            assert_eq!(kept, focus_kept, "{name}");
+            assert_eq!(rejects, focus_rejects, "{name}");
+        }
+    }
+
     fn json(text: &str) -> Result<Extracted<ComtradeRow>, ExtractError> {
         parse(Path::new("r.json"), text.as_bytes(), Layout::ApiJson)
     }

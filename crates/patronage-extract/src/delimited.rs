@@ -19,6 +19,13 @@ use crate::{text, ExtractError, Extracted};
 /// Below this many bytes a file is parsed in one piece.
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// The largest piece a streamed file is cut into (a block holds one per
+/// thread). The records a piece keeps live until its block is handed on, and a
+/// run of rows that are all kept (a focus country's own rows, contiguous in a
+/// file sorted by reporter) costs about three times the piece's text: small
+/// pieces keep that peak near the read buffers' size.
+const STREAM_PIECE_BYTES: usize = 1 << 20;
+
 /// The header line of a delimited file.
 #[derive(Debug, Clone)]
 pub struct Header {
@@ -198,9 +205,8 @@ where
         chunk_bytes,
         sheet,
     } = dialect;
-    let chunk_bytes = chunk_bytes.max(1);
+    let chunk_bytes = chunk_bytes.clamp(1, STREAM_PIECE_BYTES);
     let mut rows_read = 0u64;
-    let mut scratch = Vec::new();
     stream_blocks(
         path,
         input,
@@ -208,26 +214,28 @@ where
         (delimiter, sheet),
         on_header,
         |header, ctx, line, data| {
-            let data = lf_endings_in(data, &mut scratch);
-            if data.iter().filter(|b| **b == b'"').count() % 2 == 1 {
+            if memchr::memchr_iter(b'"', data).count() % 2 == 1 {
                 return Err(ExtractError::Layout {
                     path: path.to_path_buf(),
                     line,
                     message: "a quoted field spans lines in this block: the streaming reader needs one record per line".to_string(),
                 });
             }
+            // Pieces end at a line feed, so a CRLF never straddles two.
             let pieces = split_at_lines(data, line, chunk_bytes);
             let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
                 .map(|&(chunk, l)| {
-                    // Plain text in one pass (same rows and rejects), any other
-                    // through the csv crate.
+                    // Plain text in one pass, CRLF and all (same rows and
+                    // rejects); any other through the csv crate, with its line
+                    // ends made LF, piece by piece.
                     if let Some(text) = crate::plain::plain_text(chunk).filter(|_| !sheet) {
                         return Ok(plain_extracted(text, l, delimiter, header, |row| {
                             parse(ctx, row)
                         }));
                     }
-                    scan(path, chunk, l, (delimiter, sheet), header, |row| {
+                    let lf = lf_endings(chunk);
+                    scan(path, &lf, l, (delimiter, sheet), header, |row| {
                         parse(ctx, row)
                     })
                 })
@@ -237,7 +245,11 @@ where
                 rows_read += part.rows_read;
                 sink(part);
             }
-            Ok(data.iter().filter(|b| **b == b'\n').count() as u64)
+            // The lines of the block: those before its last piece, and the
+            // last piece's.
+            Ok(pieces.last().map_or(0, |&(last, at)| {
+                at - line + memchr::memchr_iter(b'\n', last).count() as u64
+            }))
         },
     )?;
     Ok(rows_read)
@@ -637,17 +649,6 @@ pub(crate) fn lf_endings(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(bytes.len());
     strip_crlf(bytes, &mut out);
     std::borrow::Cow::Owned(out)
-}
-
-/// [`lf_endings`] into `scratch` (reused from block to block, so a streamed
-/// file with CRLF endings costs one block's copy, not one per block).
-fn lf_endings_in<'a>(bytes: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
-    if !bytes.windows(2).any(|w| w == b"\r\n") {
-        return bytes;
-    }
-    scratch.clear();
-    strip_crlf(bytes, scratch);
-    scratch
 }
 
 fn strip_crlf(bytes: &[u8], out: &mut Vec<u8>) {

@@ -3,11 +3,8 @@
 //! becomes a period and which valuation its value is, and that one file gives
 //! each figure once.
 
-use std::sync::Arc;
-
 use patronage_core::{Country, CountryRegistry, Flow, MonthRange, RowReject};
 
-use crate::intern::Interner;
 use crate::MonthlyFigures;
 
 /// The drop reason of a breakdown row (not a total row), the first that applies:
@@ -88,26 +85,20 @@ pub(crate) fn valuation(
 }
 
 /// What one figure is: reporter and partner codes, period, flow, classification
-/// and commodity.
+/// and commodity (borrowed from the row: making a key allocates nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct FigureKey((u32, u32), MonthRange, Flow, String, String);
+pub(crate) struct FigureKey<'a>((u32, u32), MonthRange, Flow, &'a str, &'a str);
 
-impl FigureKey {
+impl<'a> FigureKey<'a> {
     /// The key of a row's figure.
     pub(crate) fn new(
         codes: (u32, u32),
         period: MonthRange,
         flow: Flow,
-        classification: &str,
-        commodity: &str,
+        classification: &'a str,
+        commodity: &'a str,
     ) -> Self {
-        FigureKey(
-            codes,
-            period,
-            flow,
-            classification.to_string(),
-            commodity.to_string(),
-        )
+        FigureKey(codes, period, flow, classification, commodity)
     }
 }
 
@@ -115,18 +106,27 @@ impl FigureKey {
 /// the record that gave it starts: a second row for the same figure would double
 /// count it, so it is rejected as `duplicate_figure` naming the first one's
 /// place. Every trade normalizer whose layout names one figure per row uses it
-/// (Comtrade v1 and legacy, BACI, Russian customs). The classification and
-/// commodity of the figures held are shared text, one allocation per code: a
-/// file's figures cost a few dozen bytes each, whatever its size.
+/// (Comtrade v1 and legacy, BACI, Russian customs).
+///
+/// A figure held costs 48 bytes plus the table's slack, whatever its codes:
+/// the key is packed into four words ([`HeldKey`]), and a classification or
+/// commodity code of up to 7 bytes (every HS code, `TOTAL`, `H6`) is held in
+/// its word itself; a longer one is numbered, one allocation per distinct code.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
     seen: std::collections::HashMap<HeldKey, (u64, u64)>,
-    codes: Interner,
+    long_codes: std::collections::HashMap<Box<str>, u64>,
 }
 
-/// A [`FigureKey`] as [`Figures`] holds it.
+/// A [`FigureKey`] as [`Figures`] holds it: reporter and partner codes; year,
+/// first and last month and flow in one word; classification and commodity
+/// each in one word ([`Figures::code`]). Two keys are equal exactly when the
+/// figures they stand for are.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct HeldKey((u32, u32), MonthRange, Flow, Arc<str>, Arc<str>);
+struct HeldKey([u32; 2], u64, u64, u64);
+
+/// The tag of a numbered code's word: no packed code has 255 as its length byte.
+const NUMBERED: u64 = 0xFF << 56;
 
 impl Figures {
     /// Record the figure of the record at `(line, column)` (column 1 for a
@@ -139,12 +139,16 @@ impl Figures {
         raw: impl FnOnce() -> R,
     ) -> Result<(), RowReject> {
         let FigureKey(codes, period, flow, classification, commodity) = key;
+        // Months are 1..=12 and fit a byte each; the year keeps its 32 bits.
+        let when = (u64::from(period.year as u32) << 32)
+            | (u64::from(period.first & 0xFF) << 24)
+            | (u64::from(period.last & 0xFF) << 16)
+            | flow as u64;
         let held = HeldKey(
-            codes,
-            period,
-            flow,
-            self.codes.get(&classification),
-            self.codes.get(&commodity),
+            [codes.0, codes.1],
+            when,
+            self.code(classification),
+            self.code(commodity),
         );
         match self.seen.entry(held) {
             std::collections::hash_map::Entry::Occupied(first) => {
@@ -169,5 +173,92 @@ impl Figures {
                 Ok(())
             }
         }
+    }
+
+    /// A code as one word: up to 7 bytes held in the word, with the length in
+    /// its top byte; a longer code numbered in order of first sight, tagged
+    /// [`NUMBERED`].
+    fn code(&mut self, code: &str) -> u64 {
+        let bytes = code.as_bytes();
+        if bytes.len() <= 7 {
+            let mut word = [0u8; 8];
+            word[..bytes.len()].copy_from_slice(bytes);
+            word[7] = bytes.len() as u8;
+            return u64::from_le_bytes(word);
+        }
+        if let Some(n) = self.long_codes.get(code) {
+            return *n;
+        }
+        let n = NUMBERED | self.long_codes.len() as u64;
+        self.long_codes.insert(code.into(), n);
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Codes of every length are told apart: packed ones by their bytes and
+    /// length (a code with trailing NUL bytes is not its prefix), numbered ones
+    /// by their text; the same code gives the same word each time.
+    #[test]
+    fn codes_are_equal_exactly_when_their_text_is() {
+        let mut f = Figures::default();
+        let codes = [
+            "",
+            "0",
+            "00",
+            "2701",
+            "270112",
+            "TOTAL",
+            "H6",
+            "1234567",
+            "12345678",
+            "2701120000",
+            "2701120001",
+            "0\0",
+            "1234567\0",
+        ];
+        let words: Vec<u64> = codes.iter().map(|c| f.code(c)).collect();
+        for (i, a) in words.iter().enumerate() {
+            for (j, b) in words.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{:?} and {:?}", codes[i], codes[j]);
+            }
+        }
+        let again: Vec<u64> = codes.iter().map(|c| f.code(c)).collect();
+        assert_eq!(again, words);
+        // Four codes longer than 7 bytes: four numbers.
+        assert_eq!(f.long_codes.len(), 4);
+    }
+
+    /// A figure is the same only when every part of its key is: 10-digit codes
+    /// (numbered) and 6-digit ones (packed), months, years and flows.
+    #[test]
+    fn a_figure_is_a_duplicate_only_when_every_part_matches() {
+        let mut f = Figures::default();
+        let month = |year, m| MonthRange {
+            year,
+            first: m,
+            last: m,
+        };
+        let mut first = |codes, period, flow, cmd: &str, line| {
+            f.first(
+                FigureKey::new(codes, period, flow, "HS", cmd),
+                (line, 1),
+                || "raw",
+            )
+        };
+        assert!(first((643, 408), month(2019, 1), Flow::Export, "2701120000", 1).is_ok());
+        assert!(first((643, 408), month(2019, 1), Flow::Export, "270112", 2).is_ok());
+        assert!(first((643, 408), month(2019, 2), Flow::Export, "270112", 3).is_ok());
+        assert!(first((643, 408), month(-2019, 2), Flow::Export, "270112", 4).is_ok());
+        assert!(first((643, 408), month(2019, 2), Flow::Import, "270112", 5).is_ok());
+        assert!(first((408, 643), month(2019, 2), Flow::Import, "270112", 6).is_ok());
+        let twice = first((643, 408), month(2019, 1), Flow::Export, "2701120000", 7).unwrap_err();
+        assert_eq!((twice.line, twice.reason), (7, "duplicate_figure"));
+        assert!(twice.detail.ends_with("as line 1"), "{}", twice.detail);
+        let again = first((643, 408), month(2019, 2), Flow::Export, "270112", 8).unwrap_err();
+        assert!(again.detail.ends_with("as line 3"), "{}", again.detail);
     }
 }

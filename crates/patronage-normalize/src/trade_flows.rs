@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use patronage_core::{Flow, MonthRange};
 use polars::prelude::*;
+use polars::series::IsSorted;
 
 /// One trade figure, normalized. Money stays in thousandths of a dollar until the
 /// frame is built, so sums are exact.
@@ -56,12 +57,12 @@ pub fn usd(mills: i64) -> f64 {
 }
 
 /// Build the `trade_flows` frame (columns in contract order, not yet sorted).
+/// `source_id` and `source_file`, the same on every row of a block read from
+/// one file, hold their text once per frame rather than once per row.
 pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
-    patronage_core::frame!(
+    let mut frame = patronage_core::frame!(
         flows,
         [
-            column!("source_id", |r| r.source_id.as_ref()),
-            column!("source_file", |r| r.source_file.as_ref()),
             column!("source_line", |r| r.source_line as i64),
             column!("source_column", |r| r.source_column as i64),
             column!("year", |r| r.period.year),
@@ -83,5 +84,24 @@ pub fn trade_flows_frame(flows: &[TradeFlow]) -> PolarsResult<DataFrame> {
             column!("quantity_unit_code", |r| r.quantity_unit_code),
             column!("is_estimated", |r| r.is_estimated),
         ]
-    )
+    )?;
+    frame.insert_column(0, repeated_text("source_id", flows, |r| &r.source_id))?;
+    frame.insert_column(1, repeated_text("source_file", flows, |r| &r.source_file))?;
+    Ok(frame)
+}
+
+/// A text column of `flows`: when every row has the same text, one copy of it
+/// viewed from every row (a long text is not stored once per row); else the
+/// text of each row.
+fn repeated_text(name: &str, flows: &[TradeFlow], text: impl Fn(&TradeFlow) -> &str) -> Column {
+    let first = flows.first().map(&text);
+    let column = match first {
+        Some(v) if flows.iter().all(|r| text(r) == v) => {
+            let mut same = StringChunked::full(name.into(), v, flows.len());
+            same.set_sorted_flag(IsSorted::Not);
+            same.into_series()
+        }
+        _ => Series::new(name.into(), flows.iter().map(text).collect::<Vec<_>>()),
+    };
+    column.into_column()
 }

@@ -213,3 +213,96 @@ fn removed_source_is_dropped_from_cache_and_outputs() {
     assert_eq!(rows_where(&flows, "source_id", "ru_itc").height(), 0);
     assert_matches_manifest(&s.out);
 }
+
+/// An input is read once on a run that must read it: the hash the cache
+/// records is the one the read took. Size and modification time never decide
+/// that a file is unchanged: a file rewritten with the same size and
+/// modification time is hashed, found changed and read again (never stale
+/// outputs), and a file only touched is hashed, found unchanged and not read.
+#[test]
+fn a_rewrite_keeping_size_and_time_is_read_again() {
+    use polars::prelude::*;
+    let s = Sandbox::new();
+    s.run_json(&[]);
+    let csv = s.fixture("chn_prk_gacc_annual.csv");
+    let input_sha = |out: &std::path::Path| -> String {
+        let m = manifest(out);
+        let inputs = m["inputs"].as_array().unwrap();
+        let i = inputs
+            .iter()
+            .find(|i| {
+                i["file"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("chn_prk_gacc_annual.csv")
+            })
+            .unwrap();
+        i["sha256"].as_str().unwrap().to_string()
+    };
+    let record = |out: &std::path::Path| -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(out.join(".patronage/sources/cn_gacc/record.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    };
+    let recorded = &record(&s.out)["fingerprint"]["files"][0];
+    assert_eq!(recorded["sha256"].as_str().unwrap(), input_sha(&s.out));
+    let len = std::fs::metadata(&csv).unwrap().len();
+
+    // China's 2017 exports to the DPRK, 3,340,000,000 in the fixture, become
+    // 3,350,000,000: the same number of bytes, and the old modification time.
+    let modified = std::fs::metadata(&csv).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.matches(",3340000000.0,3340000000.0,").count(), 1);
+    let text = text.replace(",3340000000.0,3340000000.0,", ",3350000000.0,3350000000.0,");
+    std::fs::write(&csv, &text).unwrap();
+    let f = std::fs::File::options().write(true).open(&csv).unwrap();
+    f.set_modified(modified).unwrap();
+    drop(f);
+    assert_eq!(std::fs::metadata(&csv).unwrap().len(), len);
+    let ev = s.run_json(&[]);
+    assert_eq!(
+        stages_with(&ev, "stage_started"),
+        vec!["aggregate", "source:cn_gacc"]
+    );
+    let started = ev
+        .iter()
+        .find(|e| e["event"] == "stage_started" && e["stage"] == "source:cn_gacc")
+        .unwrap();
+    assert_eq!(
+        started["reasons"][0],
+        "changed input ../fixtures/comtrade/chn_prk_gacc_annual.csv"
+    );
+    let flows = table(&s.out, "trade_flows");
+    let gacc = rows_where(&flows, "source_id", "cn_gacc");
+    let x2017 = gacc
+        .lazy()
+        .filter(
+            col("year")
+                .eq(lit(2017))
+                .and(col("flow").eq(lit("export")))
+                .and(col("commodity_code").eq(lit("TOTAL"))),
+        )
+        .collect()
+        .unwrap();
+    assert_eq!(x2017.height(), 1);
+    assert_eq!(
+        x2017.column("value_usd").unwrap().f64().unwrap().get(0),
+        Some(3_350_000_000.0)
+    );
+    let sha_after_rewrite = input_sha(&s.out);
+    assert_eq!(
+        record(&s.out)["fingerprint"]["files"][0]["sha256"]
+            .as_str()
+            .unwrap(),
+        sha_after_rewrite
+    );
+
+    // Touched only: hashed, unchanged, so every stage is skipped.
+    let later = modified + std::time::Duration::from_secs(60);
+    let f = std::fs::File::options().write(true).open(&csv).unwrap();
+    f.set_modified(later).unwrap();
+    drop(f);
+    let ev = s.run_json(&[]);
+    assert!(stages_with(&ev, "stage_started").is_empty(), "{ev:?}");
+    assert_eq!(input_sha(&s.out), sha_after_rewrite);
+}

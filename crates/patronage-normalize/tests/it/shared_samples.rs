@@ -151,3 +151,28 @@ fn registry_matches_the_reference_lists() {
     }
     assert_eq!(registry.get(643).unwrap().valid_from, Some(1992));
 }
+
+/// The bulk final sample (CRLF line ends, as published) streamed block by
+/// block, through the one-pass scanner `patronage run` uses, gives the records,
+/// lines, raw text and rejects of the whole-file reader.
+#[test]
+fn bulk_final_sample_streamed_as_read_whole() {
+    let Some(dir) = samples("comtrade") else {
+        return;
+    };
+    let path = dir.join("comtrade_v1_bulk_final_sample_BGR_2023_H6.tsv");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"));
+    let whole = comtrade_v1::read(&path, Layout::BulkTsv).unwrap();
+    let (mut rows, mut rejects) = (Vec::new(), Vec::new());
+    let read = comtrade_v1::stream(&path, &bytes[..], Layout::BulkTsv, |x| {
+        rows.extend(x.rows);
+        rejects.extend(x.rejects);
+    })
+    .unwrap();
+    assert_eq!(read, 10);
+    assert_eq!(read, whole.rows_read);
+    assert_eq!(rows, whole.rows);
+    assert_eq!(rejects, whole.rejects);
+    assert!(!rows[0].raw.ends_with('\r'));
+}

@@ -5,13 +5,22 @@
 //! - A source stage depends on its input files' bytes (SHA-256), its parameters
 //!   (the source declaration, and the pipeline-level settings a reader can see),
 //!   the tool version and the code of the crates that read and normalize.
+//! - A stage that runs anyway (no cached record, `--force`, changed parameters
+//!   or code, a new or removed input) reads each input once: its hashes are not
+//!   taken beforehand but during the read of the rows, and recorded from there
+//!   ([`SourceFingerprint::confirm`]); each input's size and modification time,
+//!   taken before the read and again after it, must not have changed meanwhile.
+//!   Any other stage hashes its inputs first and is skipped only when every
+//!   input's SHA-256 equals the recorded one: size and modification time never
+//!   decide that a file is unchanged (a file rewritten with the same size and
+//!   modification time is found changed, a file only touched is not).
 //! - The aggregate stage depends on the pipeline file (its hash is in every
 //!   footer), the source stages' outputs (early cutoff: a source stage that ran
 //!   again but produced the same bytes does not make it run), the tool version and
 //!   the code of the crates that aggregate and write.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -31,8 +40,62 @@ pub const CODE_MIRROR_ALL: &str = env!("PATRONAGE_CODE_MIRROR_ALL");
 pub struct FileHash {
     /// Path relative to the pipeline file.
     pub file: String,
-    /// SHA-256 of the bytes.
+    /// SHA-256 of the bytes; empty until the read takes it when the stage runs
+    /// without hashing its inputs first.
     pub sha256: String,
+    /// Size and modification time of the file on disk (the archive, for a
+    /// `.zip` member) before it was read, to check that the read saw the same
+    /// file; `None` when the platform gives no modification time. Not recorded:
+    /// it says nothing of the bytes.
+    #[serde(skip)]
+    pub stat: Option<FileStat>,
+}
+
+/// Size and modification time of a file on disk: when either changes, the
+/// file changed; when neither does, it may still have changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    /// Size in bytes.
+    pub bytes: u64,
+    /// Modification time: seconds since the Unix epoch.
+    pub modified_s: u64,
+    /// Modification time: nanoseconds within the second.
+    pub modified_ns: u32,
+}
+
+impl FileStat {
+    /// The size and modification time of `path` (of its archive, for a `.zip`
+    /// member); `Ok(None)` when the platform gives no modification time.
+    pub fn of(path: &Path) -> Result<Option<Self>, PipelineError> {
+        let on_disk = patronage_extract::archive::container(path);
+        let meta =
+            std::fs::metadata(&on_disk).map_err(|source| patronage_extract::ExtractError::Io {
+                path: on_disk.clone(),
+                source,
+            })?;
+        let since_epoch = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        Ok(since_epoch.map(|d| FileStat {
+            bytes: meta.len(),
+            modified_s: d.as_secs(),
+            modified_ns: d.subsec_nanos(),
+        }))
+    }
+}
+
+impl FileHash {
+    /// Whether the SHA-256 is still to be taken by the read.
+    pub fn is_pending(&self) -> bool {
+        self.sha256.is_empty()
+    }
+
+    /// Whether this file (now) is known to differ from `old` (recorded): both
+    /// are hashed and the hashes differ.
+    fn differs_from(&self, old: &FileHash) -> bool {
+        !self.is_pending() && !old.is_pending() && self.sha256 != old.sha256
+    }
 }
 
 /// What a source stage's output depends on.
@@ -49,44 +112,51 @@ pub struct SourceFingerprint {
 }
 
 impl SourceFingerprint {
-    /// The fingerprints of `sources`, in their order. Every file of every source
-    /// (inputs and the files a reader consults besides them) is hashed in one
-    /// flat parallel pass, each hash a job of its own that starts no parallel
-    /// work: how deep a thread's stack goes does not depend on how many sources
-    /// or files there are. A file that cannot be read is an error, the first in
-    /// declaration order whatever the thread count.
-    pub fn of_all(p: &Pipeline, sources: &[Source]) -> Result<Vec<Self>, PipelineError> {
-        let paths: Vec<&Path> = sources
+    /// The fingerprints of `sources`, in their order; `recorded[i]` is the
+    /// fingerprint of source `i`'s cached output when the stage may be skipped
+    /// (a record exists and the run is not forced), else `None`. A source's
+    /// inputs are hashed now only when the stage could be skipped: its record's
+    /// parameters, tool and code are those of now, over the same input files.
+    /// Otherwise the stage runs, and the hashes are left for the read to take
+    /// ([`Self::confirm`]). Every input's size and modification time are taken
+    /// now.
+    ///
+    /// Every file to hash (inputs and the files a reader consults besides them,
+    /// which are always hashed) is hashed in one flat parallel pass, each hash a
+    /// job of its own that starts no parallel work: how deep a thread's stack
+    /// goes does not depend on how many sources or files there are. A file that
+    /// cannot be read is an error, the first in declaration order whatever the
+    /// thread count.
+    pub fn of_all(
+        p: &Pipeline,
+        sources: &[Source],
+        recorded: &[Option<&SourceFingerprint>],
+    ) -> Result<Vec<Self>, PipelineError> {
+        let stats: Vec<Vec<Option<FileStat>>> = sources
             .iter()
-            .flat_map(|s| {
-                s.files
-                    .iter()
-                    .map(PathBuf::as_path)
-                    .chain(s.auxiliary_files())
-            })
-            .collect();
-        let mut hashes = paths
+            .map(|s| s.files.iter().map(|f| FileStat::of(f)).collect())
+            .collect::<Result<_, _>>()?;
+        let auxiliary: Vec<&Path> = sources.iter().flat_map(|s| s.auxiliary_files()).collect();
+        let mut aux_hashes = auxiliary
             .par_iter()
             .map(|f| sha256_file(f))
             .collect::<Vec<_>>()
             .into_iter();
         let pipeline = pipeline_params(p);
         let mut out = Vec::with_capacity(sources.len());
-        for source in sources {
-            let mine = hashes.by_ref().take(source.files.len());
-            let files = (source.files.iter().zip(mine))
-                .map(|(f, sha256)| {
-                    Ok(FileHash {
-                        file: p.relative(f),
-                        sha256: sha256?,
-                    })
-                })
-                .collect::<Result<Vec<_>, PipelineError>>()?;
+        for (i, source) in sources.iter().enumerate() {
             // Files a reader consults besides its inputs (a code list) count by content.
             let mut params = format!("{:?}\n{pipeline}", without_files(source));
-            for sha256 in hashes.by_ref().take(source.auxiliary_files().count()) {
+            for sha256 in aux_hashes.by_ref().take(source.auxiliary_files().count()) {
                 params.push_str(&format!("\n{}", sha256?));
             }
+            let files = (source.files.iter().zip(&stats[i]))
+                .map(|(f, stat)| FileHash {
+                    file: p.relative(f),
+                    sha256: String::new(),
+                    stat: *stat,
+                })
+                .collect();
             out.push(SourceFingerprint {
                 tool_version: TOOL_VERSION.to_string(),
                 code: CODE_SOURCE.to_string(),
@@ -94,7 +164,91 @@ impl SourceFingerprint {
                 files,
             });
         }
+        // The inputs of the stages that may be skipped, hashed now.
+        let to_hash: Vec<(usize, usize, &Path)> = sources
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                recorded
+                    .get(*i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|old| out[*i].may_equal(old))
+            })
+            .flat_map(|(i, s)| {
+                s.files
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, f)| (i, j, f.as_path()))
+            })
+            .collect();
+        let hashes: Vec<Result<String, PipelineError>> =
+            to_hash.par_iter().map(|(_, _, f)| sha256_file(f)).collect();
+        for ((i, j, _), sha256) in to_hash.iter().zip(hashes) {
+            out[*i].files[*j].sha256 = sha256?;
+        }
         Ok(out)
+    }
+
+    /// Whether the stage may be skipped against `old`, before any input is
+    /// hashed: the same tool, code and parameters, the same input files.
+    fn may_equal(&self, old: &SourceFingerprint) -> bool {
+        self.tool_version == old.tool_version
+            && self.code == old.code
+            && self.params_sha256 == old.params_sha256
+            && self.files.len() == old.files.len()
+            && self
+                .files
+                .iter()
+                .zip(&old.files)
+                .all(|(now, then)| now.file == then.file)
+    }
+
+    /// The fingerprint completed with the hashes the read took (`read`: each
+    /// input's path and SHA-256, in the order of [`Self::files`]), to record
+    /// with the stage's output. The bytes read must be those fingerprinted: an
+    /// input hashed before the read must have the same hash, and every input
+    /// must still have the size and modification time it had before the read;
+    /// else the file changed while the run was reading it, and nothing is
+    /// recorded.
+    pub fn confirm(
+        &self,
+        p: &Pipeline,
+        source: &Source,
+        read: &[(&str, &str)],
+    ) -> Result<SourceFingerprint, PipelineError> {
+        let mut done = self.clone();
+        for (i, f) in done.files.iter_mut().enumerate() {
+            let changed = || PipelineError::InputChanged {
+                file: f.file.clone(),
+            };
+            let Some(&(file, sha256)) = read.get(i) else {
+                return Err(changed());
+            };
+            if file != f.file || (!f.is_pending() && f.sha256 != sha256) {
+                return Err(changed());
+            }
+            let now = match source.files.get(i) {
+                Some(path) if p.relative(path) == f.file => FileStat::of(path)?,
+                _ => return Err(changed()),
+            };
+            if now != f.stat {
+                return Err(changed());
+            }
+            f.sha256 = sha256.to_string();
+        }
+        Ok(done)
+    }
+
+    /// Whether an input differs from those `old` was built from: a new or
+    /// removed input, or one whose hash differs.
+    pub fn files_differ_from(&self, old: &SourceFingerprint) -> bool {
+        self.files.len() != old.files.len()
+            || self
+                .files
+                .iter()
+                .zip(&old.files)
+                .any(|(now, then)| now.file != then.file || now.differs_from(then))
     }
 
     /// The fingerprint: one hash over every part.
@@ -112,15 +266,30 @@ impl SourceFingerprint {
         if self.params_sha256 != old.params_sha256 {
             why.push("parameters changed".to_string());
         }
-        let hashes = |files: &[FileHash]| -> Vec<(String, String)> {
+        // An input not hashed yet (the stage runs anyway) is not known to
+        // have changed.
+        let old_by_file: HashMap<&str, &FileHash> =
+            old.files.iter().map(|f| (f.file.as_str(), f)).collect();
+        let marks = |files: &[FileHash]| -> Vec<(String, String)> {
             files
                 .iter()
-                .map(|f| (f.file.clone(), f.sha256.clone()))
+                .map(|f| {
+                    let same = old_by_file
+                        .get(f.file.as_str())
+                        .is_some_and(|o| !f.differs_from(o));
+                    let mark = if same { "same" } else { f.sha256.as_str() };
+                    (f.file.clone(), mark.to_string())
+                })
                 .collect()
         };
+        let old_marks: Vec<(String, String)> = old
+            .files
+            .iter()
+            .map(|f| (f.file.clone(), "same".to_string()))
+            .collect();
         why.extend(named_changes(
-            &hashes(&self.files),
-            &hashes(&old.files),
+            &marks(&self.files),
+            &old_marks,
             |change, file| match change {
                 Change::New => format!("new input {file}"),
                 Change::Changed => format!("changed input {file}"),
@@ -334,6 +503,7 @@ mod tests {
         let file = |f: &str, h: &str| FileHash {
             file: f.to_string(),
             sha256: h.to_string(),
+            stat: None,
         };
         let old = SourceFingerprint {
             tool_version: "0.1.0".to_string(),

@@ -317,7 +317,7 @@ fn run_sources(
     let sources: Vec<&Source> = to_run.iter().map(|(_, s, _)| *s).collect();
     let ran = read_sources(p, &sources, |k, output| {
         let (_, s, c) = &to_run[k];
-        cache_source(s, c, output, state, events, started)
+        cache_source(p, s, c, output, state, events, started)
     });
     for ((i, _, _), stage) in to_run.iter().zip(ran) {
         done.push((*i, stage?));
@@ -328,6 +328,7 @@ fn run_sources(
 
 /// Check a source stage's fresh output against its fingerprint and cache it.
 fn cache_source(
+    p: &Pipeline,
     s: &Source,
     c: &SourceCheck,
     output: SourceOutput,
@@ -336,20 +337,15 @@ fn cache_source(
     started: Instant,
 ) -> Result<SourceStage, PipelineError> {
     // The bytes read must be those fingerprinted (a file rewritten meanwhile
-    // would otherwise be cached under the old fingerprint).
+    // would otherwise be cached under the old fingerprint); hashes the read took
+    // complete the fingerprint.
     let read: Vec<(&str, &str)> = output
         .inputs
         .iter()
         .map(|i| (i.file.as_str(), i.sha256.as_str()))
         .collect();
-    for (i, f) in c.fingerprint.files.iter().enumerate() {
-        if read.get(i) != Some(&(f.file.as_str(), f.sha256.as_str())) {
-            return Err(PipelineError::InputChanged {
-                file: f.file.clone(),
-            });
-        }
-    }
-    let record = cache::store(state, s, &c.fingerprint, &output)?;
+    let fingerprint = c.fingerprint.confirm(p, s, &read)?;
+    let record = cache::store(state, s, &fingerprint, &output)?;
     let stage = source_stage(&s.id);
     let duration_ms = started.elapsed().as_millis() as u64;
     events.emit(Event::StageFinished {

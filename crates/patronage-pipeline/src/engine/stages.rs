@@ -15,7 +15,7 @@ use super::load::load;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::options::RunOptions;
 use super::verify::{verify_outputs, DriftKind};
-use crate::config::{Pipeline, Source};
+use crate::config::Pipeline;
 use crate::{PipelineError, TOOL_VERSION};
 
 /// The name of a source's stage.
@@ -75,26 +75,40 @@ pub(crate) struct SourceCheck {
     pub reasons: Vec<String>,
 }
 
-/// Decide whether each source stage runs, in declaration order. The sources'
-/// files are hashed in one flat pass ([`SourceFingerprint::of_all`]), then each
-/// cached output is checked against its record, one job per source that starts
-/// no parallel work of its own.
+/// Decide whether each source stage runs, in declaration order. Each cached
+/// record is read first (one job per source that starts no parallel work of its
+/// own); then the sources' files are fingerprinted in one flat pass
+/// ([`SourceFingerprint::of_all`]), hashing only the inputs of the stages that
+/// may be skipped; then each cached output is checked against its record.
 pub(crate) fn check_sources(
     p: &Pipeline,
     state: &Path,
     force: bool,
 ) -> Result<Vec<SourceCheck>, PipelineError> {
-    let fingerprints = SourceFingerprint::of_all(p, &p.sources)?;
-    Ok(p.sources
+    let records: Vec<Result<Option<SourceRecord>, String>> = p
+        .sources
         .par_iter()
+        .map(|source| cache::load_record(state, &source.id))
+        .collect();
+    let recorded: Vec<Option<&SourceFingerprint>> = records
+        .iter()
+        .map(|r| match r {
+            Ok(Some(r)) if !force => Some(&r.fingerprint),
+            _ => None,
+        })
+        .collect();
+    let fingerprints = SourceFingerprint::of_all(p, &p.sources, &recorded)?;
+    Ok(records
+        .into_par_iter()
         .zip(fingerprints)
-        .map(|(source, fingerprint)| check_source(source, fingerprint, state, force))
+        .map(|(record, fingerprint)| check_source(record, fingerprint, state, force))
         .collect())
 }
 
-/// Decide whether a source stage runs, given its fingerprint now.
+/// Decide whether a source stage runs, given its cached record (as read) and
+/// its fingerprint now.
 fn check_source(
-    source: &Source,
+    record: Result<Option<SourceRecord>, String>,
     fingerprint: SourceFingerprint,
     state: &Path,
     force: bool,
@@ -103,7 +117,7 @@ fn check_source(
     if force {
         reasons.push("--force".to_string());
     }
-    let record = match cache::load_record(state, &source.id) {
+    let record = match record {
         Ok(Some(r)) => Some(r),
         Ok(None) => {
             reasons.push("no cached output (first run of this source here)".to_string());
@@ -116,6 +130,10 @@ fn check_source(
     };
     if let Some(r) = &record {
         reasons.extend(fingerprint.changes_since(&r.fingerprint));
+        // A stage skipped has every input hashed and equal to the record's.
+        if reasons.is_empty() && fingerprint.files.iter().any(|f| f.is_pending()) {
+            reasons.push("inputs not hashed".to_string());
+        }
         if reasons.is_empty() {
             if let Err(why) = cache::check_files(state, r) {
                 reasons.push(why);
@@ -250,7 +268,7 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
         let files_changed = c
             .record
             .as_ref()
-            .is_some_and(|r| r.fingerprint.files != c.fingerprint.files);
+            .is_some_and(|r| c.fingerprint.files_differ_from(&r.fingerprint));
         if run && files_changed {
             inputs_changed.push(format!("inputs of source:{} changed", s.id));
         }
