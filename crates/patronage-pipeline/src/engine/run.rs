@@ -185,6 +185,12 @@ fn run_stages(
     log.extend(done.iter().map(|d| d.log.clone()));
     cache::prune_sources(&state, p);
     mirror_stage::prune(&state, p);
+    // A source stage that ran hashed its files while reading them: decide the
+    // step again from the hashes the reads took (the first check, made before
+    // the reads, may hold files not hashed yet).
+    let confirmed: Vec<_> = done.iter().map(|d| &d.record.fingerprint).collect();
+    let mirror_check =
+        mirror_check.and_then(|_| mirror_stage::check(p, &confirmed, &state, options.force));
     let mirror = mirror_stage::run(p, mirror_check, &state, events)?;
     log.extend(mirror.as_ref().map(|m| m.log.clone()));
     let mirror_inputs = mirror.as_ref().map(|m| m.inputs()).unwrap_or_default();
