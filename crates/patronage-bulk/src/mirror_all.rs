@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
+use patronage_extract::plain::Split;
 use patronage_extract::{baci, comtrade_v1_totals, ExtractError};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -51,7 +52,7 @@ use patronage_tables::parquet::{
 };
 use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 
-use crate::fold_windows::{fold_source, Cut};
+use crate::fold_windows::{fold_mapped, fold_source, Cut};
 use crate::hash_thread::PendingHash;
 use crate::input::Source;
 use crate::BulkError;
@@ -163,6 +164,17 @@ pub struct FoldAcc {
     kept: u64,
     dropped: [u64; DROP_REASONS.len()],
     rejects: Vec<RowReject>,
+}
+
+impl FoldAcc {
+    /// Add a kept row's value to its total.
+    #[inline]
+    fn add(&mut self, key: u64, value: i64) {
+        let e = self.sums.entry(key).or_insert((0, 0));
+        e.0 += i128::from(value);
+        e.1 += 1;
+        self.kept += 1;
+    }
 }
 
 /// Folds one file of either layout.
@@ -284,10 +296,70 @@ impl Folder for TotalsFolder<'_> {
                 )
             }
         };
-        let e = acc.sums.entry(key).or_insert((0, 0));
-        e.0 += i128::from(value);
-        e.1 += 1;
-        acc.kept += 1;
+        acc.add(key, value);
+    }
+
+    fn fast_row(&self, cols: &Vec<usize>, acc: &mut FoldAcc, row: Split<'_, '_>) -> bool {
+        let (key, value) = match self.format {
+            BulkFormat::Baci => {
+                let Some(r) = baci::fast_ref(cols, row) else {
+                    return false;
+                };
+                if !self.valid.ok(r.exporter, r.year) || !self.valid.ok(r.importer, r.year) {
+                    return false;
+                }
+                (pack(r.year, r.exporter, r.importer, 0), r.value_mills)
+            }
+            BulkFormat::ComtradeV1Bulk => {
+                let Some(r) = comtrade_v1_totals::fast_ref(cols, row) else {
+                    return false;
+                };
+                let flow = match r.flow_code {
+                    b"M" => Some(0),
+                    b"X" => Some(1),
+                    _ => None,
+                };
+                let hs6 = r.cmd_code.len() == 6 && r.cmd_code.iter().all(u8::is_ascii_digit);
+                // The same reasons in the same order as `row`.
+                let drop = [
+                    r.partner2_code != 0,
+                    r.customs_code != b"C00",
+                    r.mot_code != 0,
+                    flow.is_none(),
+                    !hs6,
+                    r.partner_code == 0,
+                ]
+                .iter()
+                .position(|d| *d);
+                if let Some(i) = drop {
+                    acc.dropped[i] += 1;
+                    return true;
+                }
+                if !self.valid.ok(r.reporter_code, r.ref_year)
+                    || !self.valid.ok(r.partner_code, r.ref_year)
+                {
+                    return false;
+                }
+                (
+                    pack(
+                        r.ref_year,
+                        r.reporter_code,
+                        r.partner_code,
+                        flow.unwrap_or(0),
+                    ),
+                    r.primary_value_mills,
+                )
+            }
+        };
+        acc.add(key, value);
+        true
+    }
+
+    fn shift_lines(&self, acc: &mut FoldAcc, by: u64) -> bool {
+        for r in &mut acc.rejects {
+            r.line += by;
+        }
+        true
     }
 
     fn reject(&self, acc: &mut FoldAcc, reject: RowReject) {
@@ -381,17 +453,14 @@ pub fn fold_file_with(
         })
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut source = match Source::<std::fs::File>::map_file(file) {
-        Ok(mapped) => mapped,
+    let (file, len) = match Source::<std::fs::File>::map_file(file) {
+        Ok(Source::Mapped { file, len, .. }) => (file, len),
+        Ok(Source::Read { reader, .. }) => return fold_read_with(input, reader, registry, hash, cut),
         Err(file) => return fold_read_with(input, file, registry, hash, cut),
-    };
-    let len = match &source {
-        Source::Mapped { len, .. } => *len,
-        Source::Read { .. } => 0,
     };
     let pending = PendingHash::start(path, hash);
     let folder = TotalsFolder::new(input.format, registry);
-    let (acc, read) = fold_source(path, &mut source, delimiter(input.format), &folder, cut)?;
+    let (acc, read) = fold_mapped(path, &file, len, delimiter(input.format), &folder, cut)?;
     let sha256 = match pending.finish().map_err(io)? {
         Some((n, _)) if n != len => {
             return Err(io(std::io::Error::other(format!(

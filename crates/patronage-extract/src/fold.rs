@@ -48,6 +48,14 @@ pub trait Folder: Sync {
         let _ = (ctx, acc, row);
         false
     }
+    /// Add `by` to every line number `acc` holds (its rejects'), for a chunk
+    /// folded with its lines counted from 0 before the line it starts on was
+    /// known; return true. A folder that cannot returns false (the default),
+    /// and its chunks are folded only once their first line is known.
+    fn shift_lines(&self, acc: &mut Self::Acc, by: u64) -> bool {
+        let _ = (acc, by);
+        false
+    }
     /// Keep a row the reader could not split (wrong field count, bad bytes).
     fn reject(&self, acc: &mut Self::Acc, reject: RowReject);
     /// Add `part` (the next chunk in file order) to `into`.
