@@ -161,6 +161,10 @@ impl Valid {
 #[derive(Debug, Default)]
 pub struct FoldAcc {
     sums: Sums,
+    /// The total each flow (the key's last bit) last added to, not yet in
+    /// `sums`: the files run in key order, so most rows add to the total the
+    /// row before them of the same flow did, and skip the map.
+    recent: [Option<(u64, i128, u64)>; 2],
     kept: u64,
     dropped: [u64; DROP_REASONS.len()],
     rejects: Vec<RowReject>,
@@ -170,10 +174,30 @@ impl FoldAcc {
     /// Add a kept row's value to its total.
     #[inline]
     fn add(&mut self, key: u64, value: i64) {
-        let e = self.sums.entry(key).or_insert((0, 0));
-        e.0 += i128::from(value);
-        e.1 += 1;
         self.kept += 1;
+        let FoldAcc { sums, recent, .. } = self;
+        match &mut recent[(key & 1) as usize] {
+            Some((k, v, n)) if *k == key => {
+                *v += i128::from(value);
+                *n += 1;
+            }
+            slot => {
+                if let Some((k, v, n)) = slot.replace((key, i128::from(value), 1)) {
+                    let e = sums.entry(k).or_insert((0, 0));
+                    e.0 += v;
+                    e.1 += n;
+                }
+            }
+        }
+    }
+
+    /// Move the recent totals into `sums`.
+    fn flush(&mut self) {
+        for (k, v, n) in self.recent.iter_mut().filter_map(Option::take) {
+            let e = self.sums.entry(k).or_insert((0, 0));
+            e.0 += v;
+            e.1 += n;
+        }
     }
 }
 
@@ -366,7 +390,8 @@ impl Folder for TotalsFolder<'_> {
         acc.rejects.push(reject);
     }
 
-    fn merge(&self, into: &mut FoldAcc, part: FoldAcc) {
+    fn merge(&self, into: &mut FoldAcc, mut part: FoldAcc) {
+        part.flush();
         for (k, (v, n)) in part.sums {
             let e = into.sums.entry(k).or_insert((0, 0));
             e.0 += v;
@@ -542,6 +567,8 @@ fn finish_fold(
     sha256: Option<String>,
 ) -> Result<Folded, BulkError> {
     let path = &input.path;
+    let mut acc = acc;
+    acc.flush();
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();

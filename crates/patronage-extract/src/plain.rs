@@ -19,8 +19,8 @@
 //! [`ascii_lines`] is the faster pass for text that is plain ASCII (no quote,
 //! no byte above 0x7F, no carriage return but one before a line feed): a
 //! classifier compares 64 bytes at a time against the delimiter, the line feed,
-//! the quote and the carriage return (SSE2 on x86-64, a scalar loop
-//! elsewhere), turns each into a bit mask, and walks the set bits, so every
+//! the quote and the carriage return (AVX2 where the CPU has it, else SSE2 on
+//! x86-64, a scalar loop elsewhere), turns each into a bit mask, and walks the set bits, so every
 //! field boundary of a line is found in that one pass and a line is handed on
 //! as its bytes and its delimiters' offsets ([`Split`]). It stops at the first
 //! byte outside plain ASCII; the caller then reads the text by the paths above.
@@ -168,62 +168,114 @@ struct Masks {
     other: u64,
 }
 
+/// A way of classifying 64 bytes.
+trait Classify {
+    fn classify(block: &[u8; 64], delimiter: u8) -> Masks;
+}
+
+/// SSE2 on x86-64 (16 bytes at a time), a scalar loop elsewhere.
+struct Baseline;
+
 #[cfg(target_arch = "x86_64")]
-#[inline]
-fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    let mut m = Masks {
-        delim: 0,
-        lf: 0,
-        cr: 0,
-        other: 0,
-    };
-    // SAFETY: SSE2 is part of every x86-64 target, so these instructions exist
-    // wherever this code runs; each load reads bytes 16 * i .. 16 * i + 16 of
-    // the 64-byte block (unaligned), nothing outside it.
-    unsafe {
-        let eq = |v: __m128i, b: u8| -> u64 {
-            u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))) as u16)
+impl Classify for Baseline {
+    #[inline(always)]
+    fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8,
         };
-        for i in 0..4 {
-            let v = _mm_loadu_si128(block.as_ptr().add(16 * i).cast::<__m128i>());
-            let shift = 16 * i;
-            m.delim |= eq(v, delimiter) << shift;
-            m.lf |= eq(v, b'\n') << shift;
-            m.cr |= eq(v, b'\r') << shift;
-            // The sign bit of each byte is set for a byte above 0x7F.
-            let other = _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
-            m.other |= u64::from(_mm_movemask_epi8(other) as u16) << shift;
+        let mut m = Masks {
+            delim: 0,
+            lf: 0,
+            cr: 0,
+            other: 0,
+        };
+        // SAFETY: SSE2 is part of every x86-64 target, so these instructions
+        // exist wherever this code runs; each load reads bytes 16 * i .. 16 * i
+        // + 16 of the 64-byte block (unaligned), nothing outside it.
+        unsafe {
+            let eq = |v: __m128i, b: u8| -> u64 {
+                u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))) as u16)
+            };
+            for i in 0..4 {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * i).cast::<__m128i>());
+                let shift = 16 * i;
+                m.delim |= eq(v, delimiter) << shift;
+                m.lf |= eq(v, b'\n') << shift;
+                m.cr |= eq(v, b'\r') << shift;
+                // The sign bit of each byte is set for a byte above 0x7F.
+                let other = _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
+                m.other |= u64::from(_mm_movemask_epi8(other) as u16) << shift;
+            }
         }
+        m
     }
-    m
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
-    let mut m = Masks {
-        delim: 0,
-        lf: 0,
-        cr: 0,
-        other: 0,
-    };
-    for (i, &b) in block.iter().enumerate() {
-        let bit = 1u64 << i;
-        if b == delimiter {
-            m.delim |= bit;
+impl Classify for Baseline {
+    #[inline(always)]
+    fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
+        let mut m = Masks {
+            delim: 0,
+            lf: 0,
+            cr: 0,
+            other: 0,
+        };
+        for (i, &b) in block.iter().enumerate() {
+            let bit = 1u64 << i;
+            if b == delimiter {
+                m.delim |= bit;
+            }
+            match b {
+                b'\n' => m.lf |= bit,
+                b'\r' => m.cr |= bit,
+                b'"' | 0x80.. => m.other |= bit,
+                _ => {}
+            }
         }
-        match b {
-            b'\n' => m.lf |= bit,
-            b'\r' => m.cr |= bit,
-            b'"' | 0x80.. => m.other |= bit,
-            _ => {}
-        }
+        m
     }
-    m
+}
+
+/// AVX2 (32 bytes at a time); used only inside [`lines_avx2`], which runs
+/// only on a CPU that has AVX2.
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl Classify for Avx2 {
+    #[inline(always)]
+    fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
+        use std::arch::x86_64::{
+            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+            _mm256_or_si256, _mm256_set1_epi8,
+        };
+        let mut m = Masks {
+            delim: 0,
+            lf: 0,
+            cr: 0,
+            other: 0,
+        };
+        // SAFETY: this is inlined only into `lines_avx2`, which is called only
+        // once the CPU is known to have AVX2; each load reads bytes 32 * i ..
+        // 32 * i + 32 of the 64-byte block (unaligned), nothing outside it.
+        unsafe {
+            let eq = |v: __m256i, b: u8| -> u64 {
+                u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))) as u32)
+            };
+            for i in 0..2 {
+                let v = _mm256_loadu_si256(block.as_ptr().add(32 * i).cast::<__m256i>());
+                let shift = 32 * i;
+                m.delim |= eq(v, delimiter) << shift;
+                m.lf |= eq(v, b'\n') << shift;
+                m.cr |= eq(v, b'\r') << shift;
+                let other = _mm256_or_si256(v, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8)));
+                m.other |= u64::from(_mm256_movemask_epi8(other) as u32) << shift;
+            }
+        }
+        m
+    }
 }
 
 /// Hand on each line of `bytes` in order as `each(split)` — blank lines
@@ -237,6 +289,35 @@ fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
 pub fn ascii_lines<'a>(
     bytes: &'a [u8],
     delimiter: u8,
+    each: impl FnMut(Split<'a, '_>),
+) -> Result<u64, NotPlainAscii> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { lines_avx2(bytes, delimiter, each) };
+    }
+    lines_with::<Baseline>(bytes, delimiter, each)
+}
+
+/// [`ascii_lines`] with the AVX2 classifier.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn lines_avx2<'a>(
+    bytes: &'a [u8],
+    delimiter: u8,
+    each: impl FnMut(Split<'a, '_>),
+) -> Result<u64, NotPlainAscii> {
+    lines_with::<Avx2>(bytes, delimiter, each)
+}
+
+/// [`ascii_lines`] with the classifier `C`.
+#[inline(always)]
+fn lines_with<'a, C: Classify>(
+    bytes: &'a [u8],
+    delimiter: u8,
     mut each: impl FnMut(Split<'a, '_>),
 ) -> Result<u64, NotPlainAscii> {
     debug_assert!(delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'));
@@ -246,12 +327,12 @@ pub fn ascii_lines<'a>(
     let mut base = 0usize;
     while base < bytes.len() {
         let m = match bytes.get(base..base + 64) {
-            Some(b) => classify(b.try_into().unwrap_or(&[0; 64]), delimiter),
+            Some(b) => C::classify(b.try_into().unwrap_or(&[0; 64]), delimiter),
             None => {
                 // The last block, padded with NUL bytes (none is a byte looked for).
                 let mut pad = [0u8; 64];
                 pad[..bytes.len() - base].copy_from_slice(&bytes[base..]);
-                classify(&pad, delimiter)
+                C::classify(&pad, delimiter)
             }
         };
         // A carriage return must stand right before a line feed, which for the
@@ -323,6 +404,14 @@ mod tests {
                 out.push((0..s.count()).map(|n| s.field(n).unwrap().to_vec()).collect());
                 assert!(s.field(s.count()).is_none());
             })?;
+            // The baseline classifier (SSE2 or scalar) finds the same, whatever
+            // the CPU picked above.
+            let mut base = Vec::new();
+            let base_lfs = lines_with::<Baseline>(t, d, |s| {
+                base.push((0..s.count()).map(|n| s.field(n).unwrap().to_vec()).collect());
+            })
+            .unwrap();
+            assert_eq!((&base, base_lfs), (&out, lfs));
             Ok((out, lfs))
         }
         // 150 bytes: fields of 1 to 7 characters, a blank line, a CRLF line.
