@@ -170,7 +170,7 @@ pub struct BaciFast {
 
 /// A row of plain ASCII text read straight from its bytes, when every field is
 /// in the plain form BACI writes (codes and year as digits, `v` a plain decimal
-/// of at most six decimals, `q` a plain decimal or empty, spaces around it
+/// of at most six decimals, `q` a plain decimal, empty, `NA` or `?`, spaces around it
 /// allowed): then [`parse_ref`] accepts the row with these figures. `None` for
 /// any other row, which [`parse_ref`] reads or rejects.
 pub fn fast_ref(cols: &[usize], f: plain::Split<'_, '_>) -> Option<BaciFast> {
@@ -368,7 +368,8 @@ mod tests {
             ("2020,710,408,090111,12.345,", true),
             ("2020,710,408,090111,0.9,   ", true),
             ("1900,1,2,1,0,0", true),
-            ("2020,710,408,090111,12.345,           NA", false),
+            ("2020,710,408,090111,12.345,           NA", true),
+            ("2020,710,408,090111,12.345,N/A", false),
             ("2020,710,408,090111,-1,1", false),
             ("2020,710,408,090111,1e3,1", false),
             ("2020,710,408,090111,1.2345678,1", false),
@@ -398,7 +399,7 @@ mod tests {
             }
         }
         // 2712.453 thousand dollars = 2,712,453,000 thousandths of a dollar.
-        assert_eq!(settled, vec![2_712_453_000, 12_345_000, 900_000, 0]);
+        assert_eq!(settled, vec![2_712_453_000, 12_345_000, 900_000, 0, 12_345_000]);
     }
 
     #[test]

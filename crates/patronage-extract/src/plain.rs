@@ -158,14 +158,14 @@ pub struct NotPlainAscii;
 
 /// One 64-byte block's bit masks (bit `i` for byte `i`).
 struct Masks {
-    /// The delimiter.
-    delim: u64,
+    /// Delimiters and line feeds.
+    stops: u64,
     /// Line feeds.
     lf: u64,
     /// Carriage returns.
     cr: u64,
-    /// Quotes and bytes above 0x7F.
-    other: u64,
+    /// The block holds a quote or a byte above 0x7F.
+    special: bool,
 }
 
 /// A way of classifying 64 bytes.
@@ -184,31 +184,33 @@ impl Classify for Baseline {
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
             _mm_set1_epi8,
         };
-        let mut m = Masks {
-            delim: 0,
-            lf: 0,
-            cr: 0,
-            other: 0,
-        };
         // SAFETY: SSE2 is part of every x86-64 target, so these instructions
         // exist wherever this code runs; each load reads bytes 16 * i .. 16 * i
         // + 16 of the 64-byte block (unaligned), nothing outside it.
         unsafe {
-            let eq = |v: __m128i, b: u8| -> u64 {
-                u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8))) as u16)
-            };
+            let (d, n) = (_mm_set1_epi8(delimiter as i8), _mm_set1_epi8(b'\n' as i8));
+            let (q, r) = (_mm_set1_epi8(b'"' as i8), _mm_set1_epi8(b'\r' as i8));
+            let mut stops = 0u64;
+            let mut lf = 0u64;
+            let mut cr = 0u64;
+            let mut special = _mm_set1_epi8(0);
             for i in 0..4 {
                 let v = _mm_loadu_si128(block.as_ptr().add(16 * i).cast::<__m128i>());
-                let shift = 16 * i;
-                m.delim |= eq(v, delimiter) << shift;
-                m.lf |= eq(v, b'\n') << shift;
-                m.cr |= eq(v, b'\r') << shift;
+                let is_lf = _mm_cmpeq_epi8(v, n);
+                let stop = _mm_or_si128(_mm_cmpeq_epi8(v, d), is_lf);
+                stops |= u64::from(_mm_movemask_epi8(stop) as u16) << (16 * i);
+                lf |= u64::from(_mm_movemask_epi8(is_lf) as u16) << (16 * i);
+                cr |= u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(v, r)) as u16) << (16 * i);
                 // The sign bit of each byte is set for a byte above 0x7F.
-                let other = _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
-                m.other |= u64::from(_mm_movemask_epi8(other) as u16) << shift;
+                special = _mm_or_si128(special, _mm_or_si128(v, _mm_cmpeq_epi8(v, q)));
+            }
+            Masks {
+                stops,
+                lf,
+                cr,
+                special: _mm_movemask_epi8(special) != 0,
             }
         }
-        m
     }
 }
 
@@ -217,22 +219,23 @@ impl Classify for Baseline {
     #[inline(always)]
     fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
         let mut m = Masks {
-            delim: 0,
+            stops: 0,
             lf: 0,
             cr: 0,
-            other: 0,
+            special: false,
         };
         for (i, &b) in block.iter().enumerate() {
             let bit = 1u64 << i;
-            if b == delimiter {
-                m.delim |= bit;
+            if b == delimiter || b == b'\n' {
+                m.stops |= bit;
             }
-            match b {
-                b'\n' => m.lf |= bit,
-                b'\r' => m.cr |= bit,
-                b'"' | 0x80.. => m.other |= bit,
-                _ => {}
+            if b == b'\n' {
+                m.lf |= bit;
             }
+            if b == b'\r' {
+                m.cr |= bit;
+            }
+            m.special |= matches!(b, b'"' | 0x80..);
         }
         m
     }
@@ -251,31 +254,43 @@ impl Classify for Avx2 {
             __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
             _mm256_or_si256, _mm256_set1_epi8,
         };
-        let mut m = Masks {
-            delim: 0,
-            lf: 0,
-            cr: 0,
-            other: 0,
-        };
         // SAFETY: this is inlined only into `lines_avx2`, which is called only
-        // once the CPU is known to have AVX2; each load reads bytes 32 * i ..
-        // 32 * i + 32 of the 64-byte block (unaligned), nothing outside it.
+        // once the CPU is known to have AVX2; the loads read bytes 0..32 and
+        // 32..64 of the 64-byte block (unaligned), nothing outside it.
         unsafe {
-            let eq = |v: __m256i, b: u8| -> u64 {
-                u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))) as u32)
-            };
-            for i in 0..2 {
-                let v = _mm256_loadu_si256(block.as_ptr().add(32 * i).cast::<__m256i>());
-                let shift = 32 * i;
-                m.delim |= eq(v, delimiter) << shift;
-                m.lf |= eq(v, b'\n') << shift;
-                m.cr |= eq(v, b'\r') << shift;
-                let other = _mm256_or_si256(v, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8)));
-                m.other |= u64::from(_mm256_movemask_epi8(other) as u32) << shift;
+            let (d, n) = (_mm256_set1_epi8(delimiter as i8), _mm256_set1_epi8(b'\n' as i8));
+            let (q, r) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\r' as i8));
+            let v0 = _mm256_loadu_si256(block.as_ptr().cast::<__m256i>());
+            let v1 = _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>());
+            let (lf0, lf1) = (_mm256_cmpeq_epi8(v0, n), _mm256_cmpeq_epi8(v1, n));
+            let stop0 = _mm256_or_si256(_mm256_cmpeq_epi8(v0, d), lf0);
+            let stop1 = _mm256_or_si256(_mm256_cmpeq_epi8(v1, d), lf1);
+            let mask = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+            // The sign bit of each byte is set for a byte above 0x7F.
+            let odd0 = _mm256_or_si256(v0, _mm256_cmpeq_epi8(v0, q));
+            let odd1 = _mm256_or_si256(v1, _mm256_cmpeq_epi8(v1, q));
+            let special = _mm256_or_si256(odd0, odd1);
+            Masks {
+                stops: mask(stop0) | mask(stop1) << 32,
+                lf: mask(lf0) | mask(lf1) << 32,
+                cr: mask(_mm256_cmpeq_epi8(v0, r)) | mask(_mm256_cmpeq_epi8(v1, r)) << 32,
+                special: _mm256_movemask_epi8(special) != 0,
             }
         }
-        m
     }
+}
+
+/// Whether the block of `bytes` at `base` (up to 64 bytes) is plain ASCII: no
+/// quote, no byte above 0x7F, and no carriage return but right before a line
+/// feed (which may be the next block's first byte).
+#[cold]
+fn plain_block(bytes: &[u8], base: usize) -> bool {
+    let end = bytes.len().min(base + 64);
+    (base..end).all(|i| match bytes[i] {
+        b'"' | 0x80.. => false,
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        _ => true,
+    })
 }
 
 /// Hand on each line of `bytes` in order as `each(split)` — blank lines
@@ -337,11 +352,10 @@ fn lines_with<'a, C: Classify>(
         };
         // A carriage return must stand right before a line feed, which for the
         // block's last byte is the next block's first.
-        let next_lf = u64::from(bytes.get(base + 64) == Some(&b'\n')) << 63;
-        if m.other != 0 || m.cr & !((m.lf >> 1) | next_lf) != 0 {
+        if (m.special || (m.cr != 0 && m.cr & !(m.lf >> 1) != 0)) && !plain_block(bytes, base) {
             return Err(NotPlainAscii);
         }
-        let mut bits = m.delim | m.lf;
+        let mut bits = m.stops;
         while bits != 0 {
             let bit = bits.trailing_zeros();
             let at = base + bit as usize;

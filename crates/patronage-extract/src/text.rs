@@ -438,16 +438,16 @@ pub fn plain_decimal(b: &[u8], scale: u32, max_int: usize) -> Option<i64> {
     i64::try_from(v * 10u64.pow(scale - decimals)).ok()
 }
 
-/// Whether `b`, once ASCII spaces around it are dropped, is empty or a plain
-/// decimal (digits, optionally a point and digits): text [`parse_opt_f64`]
-/// reads as a finite number or as absent ([`is_missing`]). `false` says only
-/// that the general rules must decide.
+/// Whether `b`, once ASCII spaces around it are dropped, is empty, `NA`, `?`
+/// or a plain decimal (digits, optionally a point and digits): text that
+/// [`is_missing`] calls absent or [`parse_opt_f64`] reads as a finite number.
+/// `false` says only that the general rules must decide.
 #[inline]
 pub fn plain_optional_number(b: &[u8]) -> bool {
     let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
     let end = b.iter().rposition(|c| *c != b' ').map_or(start, |e| e + 1);
     let t = &b[start..end];
-    if t.is_empty() {
+    if matches!(t, b"" | b"NA" | b"?") {
         return true;
     }
     let int = t.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -619,11 +619,11 @@ mod tests {
         ] {
             assert_eq!(plain_decimal(s.as_bytes(), 6, 9), None, "{s:?}");
         }
-        for s in ["", "   ", "       8556.669", "12", "0.5 ", " 3 "] {
+        for s in ["", "   ", "       8556.669", "12", "0.5 ", " 3 ", "NA", "  NA", "?"] {
             assert!(plain_optional_number(s.as_bytes()), "{s:?}");
             assert!(is_missing(s) || parse_opt_f64(s).unwrap().is_some(), "{s:?}");
         }
-        for s in ["NA", "?", ".5", "5.", "-1", "1e3", "1 2", "\t1", "inf"] {
+        for s in ["N/A", "na", ".5", "5.", "-1", "1e3", "1 2", "\t1", "inf"] {
             assert!(!plain_optional_number(s.as_bytes()), "{s:?}");
         }
     }
