@@ -21,8 +21,8 @@ use patronage_bulk::mirror_all::{
 };
 use patronage_bulk::synth;
 use patronage_core::CountryRegistry;
-use patronage_extract::{baci, plain};
 use patronage_extract::comtrade_v1::{self, Layout};
+use patronage_extract::{baci, plain};
 
 /// Data rows in each synthetic file.
 const ROWS: u64 = 200_000;
@@ -135,7 +135,10 @@ fn bench(c: &mut Criterion) {
     // The scanners alone (every line and field found, nothing parsed): the
     // one-pass `memchr2` split behind `plain::rows` and the 64-byte bit-mask
     // classifier behind `plain::ascii_lines`, which `mirror-all` now scans with.
-    for (name, bytes, d) in [("baci", &baci_bytes, b','), ("comtrade_bulk", &bulk_bytes, b'\t')] {
+    for (name, bytes, d) in [
+        ("baci", &baci_bytes, b','),
+        ("comtrade_bulk", &bulk_bytes, b'\t'),
+    ] {
         let text = std::str::from_utf8(bytes).expect("ASCII");
         let mut fields = 0usize;
         plain::rows(text, 1, d, 64, |_, f, _| fields += f.len());

@@ -480,7 +480,9 @@ pub fn fold_file_with(
     let file = std::fs::File::open(path).map_err(io)?;
     let (file, len) = match Source::<std::fs::File>::map_file(file) {
         Ok(Source::Mapped { file, len, .. }) => (file, len),
-        Ok(Source::Read { reader, .. }) => return fold_read_with(input, reader, registry, hash, cut),
+        Ok(Source::Read { reader, .. }) => {
+            return fold_read_with(input, reader, registry, hash, cut)
+        }
         Err(file) => return fold_read_with(input, file, registry, hash, cut),
     };
     let pending = PendingHash::start(path, hash);

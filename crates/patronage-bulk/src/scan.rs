@@ -132,7 +132,14 @@ fn fold_ascii<F: Folder>(
         fields.push(&text[start..]);
         fields.truncate(n);
         if n == width {
-            folder.row(ctx, &mut acc, Row { line: at, fields: &fields });
+            folder.row(
+                ctx,
+                &mut acc,
+                Row {
+                    line: at,
+                    fields: &fields,
+                },
+            );
         } else {
             folder.reject(&mut acc, field_count_reject(at, width, n, text));
         }

@@ -384,7 +384,13 @@ mod tests {
         let mut settled = Vec::new();
         for (row, want) in rows {
             let fields: Vec<&str> = row.split(',').collect();
-            let slow = parse_ref(&cols, delimited::Row { line: 7, fields: &fields });
+            let slow = parse_ref(
+                &cols,
+                delimited::Row {
+                    line: 7,
+                    fields: &fields,
+                },
+            );
             let mut fast = None;
             plain::ascii_lines(row.as_bytes(), b',', |f| fast = fast_ref(&cols, f)).unwrap();
             assert_eq!(fast.is_some(), want, "{row}");
@@ -399,7 +405,10 @@ mod tests {
             }
         }
         // 2712.453 thousand dollars = 2,712,453,000 thousandths of a dollar.
-        assert_eq!(settled, vec![2_712_453_000, 12_345_000, 900_000, 0, 12_345_000]);
+        assert_eq!(
+            settled,
+            vec![2_712_453_000, 12_345_000, 900_000, 0, 12_345_000]
+        );
     }
 
     #[test]

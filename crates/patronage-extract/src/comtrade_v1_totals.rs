@@ -199,7 +199,7 @@ mod tests {
         let rows = [
             (base.to_string(), true),
             (with("freqCode", ""), true),
-            (with("freqCode", "A"), false), // month 1 is not annual
+            (with("freqCode", "A"), false),  // month 1 is not annual
             (with("refMonth", "52"), false), // freqCode M needs 1-12
             (with("partner2Code", ""), true),
             (with("motCode", ""), true),
@@ -226,7 +226,13 @@ mod tests {
         let mut settled = Vec::new();
         for (row, want) in &rows {
             let fields: Vec<&str> = row.split('\t').collect();
-            let slow = parse_ref(&cols, Row { line: 3, fields: &fields });
+            let slow = parse_ref(
+                &cols,
+                Row {
+                    line: 3,
+                    fields: &fields,
+                },
+            );
             let mut fast = None;
             plain::ascii_lines(row.as_bytes(), b'\t', |f| fast = fast_ref(&cols, f)).unwrap();
             assert_eq!(fast.is_some(), *want, "{row}");

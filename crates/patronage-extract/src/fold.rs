@@ -44,7 +44,12 @@ pub trait Folder: Sync {
     /// same row, and return true; return false, folding nothing, for any row
     /// those rules do not settle (the caller then calls [`Folder::row`]). The
     /// default settles none.
-    fn fast_row(&self, ctx: &Self::Ctx, acc: &mut Self::Acc, row: crate::plain::Split<'_, '_>) -> bool {
+    fn fast_row(
+        &self,
+        ctx: &Self::Ctx,
+        acc: &mut Self::Acc,
+        row: crate::plain::Split<'_, '_>,
+    ) -> bool {
         let _ = (ctx, acc, row);
         false
     }

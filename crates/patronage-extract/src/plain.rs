@@ -143,10 +143,7 @@ impl<'a> Split<'a, '_> {
             0 => 0,
             _ => *self.delims.get(n - 1)? as usize + 1,
         };
-        let end = self
-            .delims
-            .get(n)
-            .map_or(self.line.len(), |d| *d as usize);
+        let end = self.delims.get(n).map_or(self.line.len(), |d| *d as usize);
         self.line.get(start..end)
     }
 }
@@ -265,14 +262,17 @@ impl Classify for Avx2 {
     #[inline(always)]
     fn classify(block: &[u8; 64], delimiter: u8) -> Masks {
         use std::arch::x86_64::{
-            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-            _mm256_or_si256, _mm256_set1_epi8,
+            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+            _mm256_set1_epi8,
         };
         // SAFETY: this is inlined only into `lines_avx2`, which is called only
         // once the CPU is known to have AVX2; the loads read bytes 0..32 and
         // 32..64 of the 64-byte block (unaligned), nothing outside it.
         unsafe {
-            let (d, n) = (_mm256_set1_epi8(delimiter as i8), _mm256_set1_epi8(b'\n' as i8));
+            let (d, n) = (
+                _mm256_set1_epi8(delimiter as i8),
+                _mm256_set1_epi8(b'\n' as i8),
+            );
             let (q, r) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\r' as i8));
             let v0 = _mm256_loadu_si256(block.as_ptr().cast::<__m256i>());
             let v1 = _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>());
@@ -411,7 +411,9 @@ mod tests {
     /// every position of two 64-byte blocks and the text cut at every length.
     #[test]
     fn ascii_lines_find_every_boundary_at_every_position() {
-        fn naive(t: &[u8], d: u8) -> (Vec<Vec<Vec<u8>>>, u64) {
+        /// Each line's fields, and the line feeds.
+        type Lines = (Vec<Vec<Vec<u8>>>, u64);
+        fn naive(t: &[u8], d: u8) -> Lines {
             let lfs = t.iter().filter(|b| **b == b'\n').count() as u64;
             let mut lines: Vec<&[u8]> = t.split(|b| *b == b'\n').collect();
             if lines.last().is_some_and(|l| l.is_empty()) {
@@ -426,17 +428,25 @@ mod tests {
                 .collect();
             (out, lfs)
         }
-        fn scanned(t: &[u8], d: u8) -> Result<(Vec<Vec<Vec<u8>>>, u64), NotPlainAscii> {
+        fn scanned(t: &[u8], d: u8) -> Result<Lines, NotPlainAscii> {
             let mut out = Vec::new();
             let lfs = ascii_lines(t, d, |s| {
-                out.push((0..s.count()).map(|n| s.field(n).unwrap().to_vec()).collect());
+                out.push(
+                    (0..s.count())
+                        .map(|n| s.field(n).unwrap().to_vec())
+                        .collect(),
+                );
                 assert!(s.field(s.count()).is_none());
             })?;
             // The baseline classifier (SSE2 or scalar) finds the same, whatever
             // the CPU picked above.
             let mut base = Vec::new();
             let base_lfs = lines_with::<Baseline>(t, d, |s| {
-                base.push((0..s.count()).map(|n| s.field(n).unwrap().to_vec()).collect());
+                base.push(
+                    (0..s.count())
+                        .map(|n| s.field(n).unwrap().to_vec())
+                        .collect(),
+                );
             })
             .unwrap();
             assert_eq!((&base, base_lfs), (&out, lfs));

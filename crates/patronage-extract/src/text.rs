@@ -453,9 +453,7 @@ pub fn plain_optional_number(b: &[u8]) -> bool {
     let int = t.iter().take_while(|c| c.is_ascii_digit()).count();
     match &t[int..] {
         [] => int > 0,
-        [b'.', frac @ ..] => {
-            int > 0 && !frac.is_empty() && frac.iter().all(|c| c.is_ascii_digit())
-        }
+        [b'.', frac @ ..] => int > 0 && !frac.is_empty() && frac.iter().all(|c| c.is_ascii_digit()),
         _ => false,
     }
 }
@@ -592,7 +590,17 @@ mod tests {
         assert_eq!(digits_u32(b"2020"), Some(2020));
         assert_eq!(digits_u32(b"008"), Some(8));
         assert_eq!(digits_u32(b"999999999"), Some(999_999_999));
-        for s in ["", " 8", "8 ", "+8", "-8", "8.0", "1000000000", "8a", "\u{663}"] {
+        for s in [
+            "",
+            " 8",
+            "8 ",
+            "+8",
+            "-8",
+            "8.0",
+            "1000000000",
+            "8a",
+            "\u{663}",
+        ] {
             assert_eq!(digits_u32(s.as_bytes()), None, "{s:?}");
         }
         for s in ["0", "7", "008", "2020", "999999999"] {
@@ -604,8 +612,19 @@ mod tests {
         assert_eq!(plain_decimal(b"0.5", 3, 12), Some(500));
         assert_eq!(plain_decimal(b"12", 3, 12), Some(12_000));
         assert_eq!(plain_decimal(b"007.000001", 6, 9), Some(7_000_001));
-        for s in ["0", "0.5", "12", "007.000001", "2712.453", "999999999.999999"] {
-            assert_eq!(plain_decimal(s.as_bytes(), 6, 9), parse_exact(s, 6).ok(), "{s:?}");
+        for s in [
+            "0",
+            "0.5",
+            "12",
+            "007.000001",
+            "2712.453",
+            "999999999.999999",
+        ] {
+            assert_eq!(
+                plain_decimal(s.as_bytes(), 6, 9),
+                parse_exact(s, 6).ok(),
+                "{s:?}"
+            );
         }
         // Nine trillion dollars is the bound: 9,000,000,000,000 in thousandths of
         // a thousand is out of range for the general parser, and ten integer
@@ -614,14 +633,39 @@ mod tests {
         assert_eq!(plain_decimal(b"9000000000.000001", 6, 9), None);
         // Declined: the general parser reads some of these, rejects the rest.
         for s in [
-            "", ".5", "5.", "-1", "+1", " 1", "1 ", "1e3", "1.2345678", "1,000",
-            "1000000000", "1..2", "1.2.3", "NaN",
+            "",
+            ".5",
+            "5.",
+            "-1",
+            "+1",
+            " 1",
+            "1 ",
+            "1e3",
+            "1.2345678",
+            "1,000",
+            "1000000000",
+            "1..2",
+            "1.2.3",
+            "NaN",
         ] {
             assert_eq!(plain_decimal(s.as_bytes(), 6, 9), None, "{s:?}");
         }
-        for s in ["", "   ", "       8556.669", "12", "0.5 ", " 3 ", "NA", "  NA", "?"] {
+        for s in [
+            "",
+            "   ",
+            "       8556.669",
+            "12",
+            "0.5 ",
+            " 3 ",
+            "NA",
+            "  NA",
+            "?",
+        ] {
             assert!(plain_optional_number(s.as_bytes()), "{s:?}");
-            assert!(is_missing(s) || parse_opt_f64(s).unwrap().is_some(), "{s:?}");
+            assert!(
+                is_missing(s) || parse_opt_f64(s).unwrap().is_some(),
+                "{s:?}"
+            );
         }
         for s in ["N/A", "na", ".5", "5.", "-1", "1e3", "1 2", "\t1", "inf"] {
             assert!(!plain_optional_number(s.as_bytes()), "{s:?}");

@@ -274,8 +274,7 @@ fn a_mapped_file_folds_as_the_stream_for_a_folder_without_line_shifts() {
     let dir = tempfile::tempdir().unwrap();
     let p = messy_baci(dir.path());
     let bytes = std::fs::read(&p).unwrap();
-    let want =
-        patronage_extract::fold::fold_stream(&p, &bytes[..], b',', &Lines).unwrap();
+    let want = patronage_extract::fold::fold_stream(&p, &bytes[..], b',', &Lines).unwrap();
     // The 18 rows read (see `windows_and_chunks_cut_at_every_position_fold_the_same`):
     // 17 split into 6 fields and the short line on 18 rejected by the folder's
     // caller as a field count.
