@@ -133,22 +133,23 @@ fn bench(c: &mut Criterion) {
         bch.iter(|| fold_file(black_box(&bulk_file), registry, true))
     });
     // The scanners alone (every line and field found, nothing parsed): the
-    // one-pass `memchr2` split behind `plain::rows` and the 64-byte bit-mask
-    // classifier behind `plain::ascii_lines`, which `mirror-all` now scans with.
+    // one-pass `memchr2` split (`plain::rows_memchr2`) and the 64-byte bit-mask
+    // classifier (`plain::ascii_lines`), which `mirror-all` and `plain::rows`
+    // now scan with.
     for (name, bytes, d) in [
         ("baci", &baci_bytes, b','),
         ("comtrade_bulk", &bulk_bytes, b'\t'),
     ] {
         let text = std::str::from_utf8(bytes).expect("ASCII");
         let mut fields = 0usize;
-        plain::rows(text, 1, d, 64, |_, f, _| fields += f.len());
+        plain::rows_memchr2(text, 1, d, 64, |_, f, _| fields += f.len());
         let mut seen = 0usize;
         plain::ascii_lines(bytes, d, |s| seen += s.count()).expect("plain ASCII");
         assert_eq!(fields, seen);
         g.bench_function(format!("{name}_scan_memchr2"), |bch| {
             bch.iter(|| {
                 let mut n = 0usize;
-                plain::rows(black_box(text), 1, d, 64, |_, f, _| n += f.len());
+                plain::rows_memchr2(black_box(text), 1, d, 64, |_, f, _| n += f.len());
                 n
             })
         });

@@ -42,8 +42,55 @@ pub fn plain_text(bytes: &[u8]) -> Option<&str> {
 
 /// Hand on each row of `text` (which starts on line `first_line`) in order, as
 /// `each(line, fields, raw text)`; `width` is the header's field count. Returns
-/// the rows read (blank lines are not rows).
+/// the rows read (blank lines are not rows). The lines are found by the
+/// classifier of [`ascii_lines`] as far as the text is plain ASCII, the rest
+/// by [`rows_memchr2`], with the same rows either way.
 pub fn rows(
+    text: &str,
+    first_line: u64,
+    delimiter: u8,
+    width: usize,
+    mut each: impl FnMut(u64, &[&str], &str),
+) -> u64 {
+    let bytes = text.as_bytes();
+    let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
+    let mut read = 0u64;
+    let mut line = first_line;
+    let scanned = scan_ascii(bytes, delimiter, |s| {
+        // `s.line` lies in `text`: its offset there, and a dropped carriage
+        // return put back for `end_line` to drop as the other path does.
+        let start = s.line.as_ptr() as usize - bytes.as_ptr() as usize;
+        let mut end = start + s.line.len();
+        if bytes.get(end) == Some(&b'\r') {
+            end += 1;
+        }
+        let mut from = start;
+        for d in s.delims {
+            let at = start + *d as usize;
+            fields.push(&text[from..at]);
+            from = at + 1;
+        }
+        read += end_line(
+            text,
+            (start, from, end),
+            line,
+            width,
+            &mut fields,
+            &mut each,
+        );
+        line += 1;
+    });
+    match scanned {
+        Ok(_) => read,
+        // Not plain ASCII from the line starting at `at` on.
+        Err(at) => read + rows_memchr2(&text[at..], line, delimiter, width, each),
+    }
+}
+
+/// [`rows`] by one `memchr2` pass (16 or 32 bytes at a time, stopping at
+/// every delimiter and line feed), for any plain text; also the reference
+/// the classifier is tested and benched against.
+pub fn rows_memchr2(
     text: &str,
     first_line: u64,
     delimiter: u8,
@@ -320,6 +367,15 @@ pub fn ascii_lines<'a>(
     delimiter: u8,
     each: impl FnMut(Split<'a, '_>),
 ) -> Result<u64, NotPlainAscii> {
+    scan_ascii(bytes, delimiter, each).map_err(|_| NotPlainAscii)
+}
+
+/// [`ascii_lines`], stopping with the offset of the first line not handed on.
+fn scan_ascii<'a>(
+    bytes: &'a [u8],
+    delimiter: u8,
+    each: impl FnMut(Split<'a, '_>),
+) -> Result<u64, usize> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has AVX2, checked just above.
@@ -338,7 +394,7 @@ unsafe fn lines_avx2<'a>(
     bytes: &'a [u8],
     delimiter: u8,
     each: impl FnMut(Split<'a, '_>),
-) -> Result<u64, NotPlainAscii> {
+) -> Result<u64, usize> {
     lines_with::<Avx2>(bytes, delimiter, each)
 }
 
@@ -348,7 +404,7 @@ fn lines_with<'a, C: Classify>(
     bytes: &'a [u8],
     delimiter: u8,
     mut each: impl FnMut(Split<'a, '_>),
-) -> Result<u64, NotPlainAscii> {
+) -> Result<u64, usize> {
     debug_assert!(delimiter.is_ascii() && !matches!(delimiter, b'"' | b'\r' | b'\n'));
     let mut delims: Vec<u32> = Vec::with_capacity(64);
     let mut line_start = 0usize;
@@ -367,7 +423,7 @@ fn lines_with<'a, C: Classify>(
         // A carriage return must stand right before a line feed, which for the
         // block's last byte is the next block's first.
         if (m.special || (m.cr != 0 && m.cr & !(m.lf >> 1) != 0)) && !plain_block(bytes, base) {
-            return Err(NotPlainAscii);
+            return Err(line_start);
         }
         let mut bits = m.stops;
         while bits != 0 {
@@ -405,6 +461,34 @@ fn lines_with<'a, C: Classify>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `rows` (the classifier, then `memchr2` from the first line that is not
+    /// plain ASCII) hands on what `rows_memchr2` does, with a non-ASCII
+    /// character put at every position of a SYNTHETIC text, and cut anywhere.
+    #[test]
+    fn rows_switch_scanners_without_losing_a_line() {
+        let base = "1,2,3\n4,5,6,\r\n\n\r\n7,8\n9,10,11,12,\n,,\n13,14,15\n".repeat(4);
+        let collect = |f: &dyn Fn(&mut dyn FnMut(u64, &[&str], &str)) -> u64| {
+            let mut got = Vec::new();
+            let read =
+                f(&mut |line, fields, raw| got.push((line, fields.join("|"), raw.to_string())));
+            (read, got)
+        };
+        for at in 0..=base.len() {
+            for put in ["", "ä", "é,"] {
+                let mut t = base.clone();
+                if base.is_char_boundary(at) {
+                    t.insert_str(at, put);
+                }
+                for cut in [t.len(), t.len() / 2] {
+                    let Some(text) = t.get(..cut) else { continue };
+                    let a = collect(&|each| rows(text, 3, b',', 3, each));
+                    let b = collect(&|each| rows_memchr2(text, 3, b',', 3, each));
+                    assert_eq!(a, b, "{at} {put:?} {cut}");
+                }
+            }
+        }
+    }
 
     /// Every line, field and delimiter of a SYNTHETIC text found by the
     /// classifier, against a naive split, with each special byte tried at
