@@ -159,6 +159,40 @@ pub fn fold_mapped<F: Folder>(
     folder: &F,
     cut: Cut,
 ) -> Result<(F::Acc, u64), ExtractError> {
+    fold_mapped_with(path, file, len, delimiter, folder, cut, &|_: Piece| {})
+}
+
+/// A mapped piece of a file, handed on once folded: `map[..len]` are the
+/// file's bytes from offset `at`.
+pub struct Piece {
+    /// Offset of the piece in the file.
+    pub at: u64,
+    /// The mapping the piece lies at the start of.
+    pub map: memmap2::Mmap,
+    /// Bytes of the piece.
+    pub len: usize,
+}
+
+impl AsRef<[u8]> for Piece {
+    fn as_ref(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
+}
+
+/// [`fold_mapped`], handing each mapping to `seen` once folded, so the same
+/// mapped pages can be read again (hashed) without mapping them twice: the
+/// bytes before the data (BOM, header, blank lines) first, then every chunk
+/// that holds a byte, in the order they finish; together the pieces cover the
+/// file once, each byte in exactly one piece.
+pub fn fold_mapped_with<F: Folder>(
+    path: &Path,
+    file: &std::fs::File,
+    len: u64,
+    delimiter: u8,
+    folder: &F,
+    cut: Cut,
+    seen: &(dyn Fn(Piece) + Sync),
+) -> Result<(F::Acc, u64), ExtractError> {
     let io = |source: std::io::Error| ExtractError::Io {
         path: path.to_path_buf(),
         source,
@@ -183,7 +217,13 @@ pub fn fold_mapped<F: Folder>(
         let bom = end - text::strip_bom(&window[..end]).len();
         let (header, data_start, line) = header_of(path, &window[bom..end], delimiter, false)?;
         let ctx = folder.header(path, &header)?;
-        break (header, ctx, (bom + data_start) as u64, line);
+        let data_start = bom + data_start;
+        seen(Piece {
+            at: 0,
+            map: window,
+            len: data_start,
+        });
+        break (header, ctx, data_start as u64, line);
     };
     let chunks = (len - data_start).div_ceil(chunk_bytes);
     // Where the lines of chunk `i` start (chunk `chunks` is the end of file).
@@ -212,7 +252,13 @@ pub fn fold_mapped<F: Folder>(
                 return Ok((folder.empty(), 0, 0));
             }
             let m = map(file, a, (b - a) as usize).map_err(io)?;
-            scan::fold_chunk_counted(path, &m, first, delimiter, &header, &ctx, folder)
+            let done = scan::fold_chunk_counted(path, &m, first, delimiter, &header, &ctx, folder)?;
+            seen(Piece {
+                at: a,
+                len: m.len(),
+                map: m,
+            });
+            Ok(done)
         };
         if shifts {
             let parts: Vec<_> = bounds.par_iter().map(|r| fold(*r, 0)).collect();

@@ -52,7 +52,7 @@ use patronage_tables::parquet::{
 };
 use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 
-use crate::fold_windows::{fold_mapped, fold_source, Cut};
+use crate::fold_windows::{fold_mapped_with, fold_source, Cut, Piece};
 use crate::hash_thread::PendingHash;
 use crate::input::Source;
 use crate::BulkError;
@@ -485,9 +485,27 @@ pub fn fold_file_with(
         }
         Err(file) => return fold_read_with(input, file, registry, hash, cut),
     };
-    let pending = PendingHash::start(path, hash);
+    // The fold hands its mappings to the hashing thread once folded: each page
+    // is mapped once for both.
+    let (pending, pieces) = PendingHash::of_pieces(path, hash, len);
     let folder = TotalsFolder::new(input.format, registry);
-    let (acc, read) = fold_mapped(path, &file, len, delimiter(input.format), &folder, cut)?;
+    let seen = |piece: Piece| {
+        if let Some(tx) = &pieces {
+            // A hashing thread that has stopped reports it when joined.
+            let _ = tx.send(piece);
+        }
+    };
+    let folded = fold_mapped_with(
+        path,
+        &file,
+        len,
+        delimiter(input.format),
+        &folder,
+        cut,
+        &seen,
+    );
+    drop(pieces);
+    let (acc, read) = folded?;
     let sha256 = match pending.finish().map_err(io)? {
         Some((n, _)) if n != len => {
             return Err(io(std::io::Error::other(format!(
