@@ -468,7 +468,9 @@ mod tests {
     #[test]
     fn rows_switch_scanners_without_losing_a_line() {
         let base = "1,2,3\n4,5,6,\r\n\n\r\n7,8\n9,10,11,12,\n,,\n13,14,15\n".repeat(4);
-        let collect = |f: &dyn Fn(&mut dyn FnMut(u64, &[&str], &str)) -> u64| {
+        /// What `rows` hands on: line, fields, raw text.
+        type Each<'e> = dyn FnMut(u64, &[&str], &str) + 'e;
+        let collect = |f: &dyn Fn(&mut Each) -> u64| {
             let mut got = Vec::new();
             let read =
                 f(&mut |line, fields, raw| got.push((line, fields.join("|"), raw.to_string())));
