@@ -2,7 +2,8 @@
 //! country: the BACI and Comtrade bulk row readers, the streaming fold of both
 //! into totals (`patronage mirror-all`: the one-pass scanner, beside the
 //! word-at-a-time reader it replaced, and mapped from a file with SHA-256 on a
-//! thread of its own), and the mirror aggregation.
+//! thread of its own), the two scanners alone (`memchr2` and the 64-byte
+//! classifier), and the mirror aggregation.
 //!
 //! ALL DATA HERE IS SYNTHETIC: written in memory by `patronage_bulk::synth`
 //! (the generator behind `patronage synth`), in the real layouts. Only the
@@ -20,8 +21,8 @@ use patronage_bulk::mirror_all::{
 };
 use patronage_bulk::synth;
 use patronage_core::CountryRegistry;
-use patronage_extract::baci;
 use patronage_extract::comtrade_v1::{self, Layout};
+use patronage_extract::{baci, plain};
 
 /// Data rows in each synthetic file.
 const ROWS: u64 = 200_000;
@@ -131,6 +132,35 @@ fn bench(c: &mut Criterion) {
     g.bench_function("comtrade_bulk_fold_mapped_hashed", |bch| {
         bch.iter(|| fold_file(black_box(&bulk_file), registry, true))
     });
+    // The scanners alone (every line and field found, nothing parsed): the
+    // one-pass `memchr2` split (`plain::rows_memchr2`) and the 64-byte bit-mask
+    // classifier (`plain::ascii_lines`), which `mirror-all` and `plain::rows`
+    // now scan with.
+    for (name, bytes, d) in [
+        ("baci", &baci_bytes, b','),
+        ("comtrade_bulk", &bulk_bytes, b'\t'),
+    ] {
+        let text = std::str::from_utf8(bytes).expect("ASCII");
+        let mut fields = 0usize;
+        plain::rows_memchr2(text, 1, d, 64, |_, f, _| fields += f.len());
+        let mut seen = 0usize;
+        plain::ascii_lines(bytes, d, |s| seen += s.count()).expect("plain ASCII");
+        assert_eq!(fields, seen);
+        g.bench_function(format!("{name}_scan_memchr2"), |bch| {
+            bch.iter(|| {
+                let mut n = 0usize;
+                plain::rows_memchr2(black_box(text), 1, d, 64, |_, f, _| n += f.len());
+                n
+            })
+        });
+        g.bench_function(format!("{name}_scan_classifier"), |bch| {
+            bch.iter(|| {
+                let mut n = 0usize;
+                let _ = plain::ascii_lines(black_box(bytes), d, |s| n += s.count());
+                n
+            })
+        });
+    }
     g.bench_function("mirror_cells_baci", |bch| {
         bch.iter(|| mirror_cells(black_box(&fb)))
     });

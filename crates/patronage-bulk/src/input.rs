@@ -74,7 +74,7 @@ impl<R> Source<R> {
 
 /// Map `len` bytes of `file` from `offset` (memmap2 aligns the offset to a
 /// page itself).
-fn map(file: &File, offset: u64, len: usize) -> std::io::Result<memmap2::Mmap> {
+pub(crate) fn map(file: &File, offset: u64, len: usize) -> std::io::Result<memmap2::Mmap> {
     let mut options = memmap2::MmapOptions::new();
     options.offset(offset).len(len);
     #[cfg(target_os = "linux")]

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::delimited::{Header, Row};
 use patronage_extract::fold::{fold_stream, Folder};
+use patronage_extract::plain::Split;
 use patronage_extract::{archive, baci, comtrade_v1_totals, ExtractError};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -51,7 +52,7 @@ use patronage_tables::parquet::{
 };
 use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 
-use crate::fold_windows::{fold_source, Cut};
+use crate::fold_windows::{fold_mapped_with, fold_source, Cut, Piece};
 use crate::hash_thread::PendingHash;
 use crate::input::Source;
 use crate::BulkError;
@@ -160,9 +161,44 @@ impl Valid {
 #[derive(Debug, Default)]
 pub struct FoldAcc {
     sums: Sums,
+    /// The total each flow (the key's last bit) last added to, not yet in
+    /// `sums`: the files run in key order, so most rows add to the total the
+    /// row before them of the same flow did, and skip the map.
+    recent: [Option<(u64, i128, u64)>; 2],
     kept: u64,
     dropped: [u64; DROP_REASONS.len()],
     rejects: Vec<RowReject>,
+}
+
+impl FoldAcc {
+    /// Add a kept row's value to its total.
+    #[inline]
+    fn add(&mut self, key: u64, value: i64) {
+        self.kept += 1;
+        let FoldAcc { sums, recent, .. } = self;
+        match &mut recent[(key & 1) as usize] {
+            Some((k, v, n)) if *k == key => {
+                *v += i128::from(value);
+                *n += 1;
+            }
+            slot => {
+                if let Some((k, v, n)) = slot.replace((key, i128::from(value), 1)) {
+                    let e = sums.entry(k).or_insert((0, 0));
+                    e.0 += v;
+                    e.1 += n;
+                }
+            }
+        }
+    }
+
+    /// Move the recent totals into `sums`.
+    fn flush(&mut self) {
+        for (k, v, n) in self.recent.iter_mut().filter_map(Option::take) {
+            let e = self.sums.entry(k).or_insert((0, 0));
+            e.0 += v;
+            e.1 += n;
+        }
+    }
 }
 
 /// Folds one file of either layout.
@@ -284,17 +320,78 @@ impl Folder for TotalsFolder<'_> {
                 )
             }
         };
-        let e = acc.sums.entry(key).or_insert((0, 0));
-        e.0 += i128::from(value);
-        e.1 += 1;
-        acc.kept += 1;
+        acc.add(key, value);
+    }
+
+    fn fast_row(&self, cols: &Vec<usize>, acc: &mut FoldAcc, row: Split<'_, '_>) -> bool {
+        let (key, value) = match self.format {
+            BulkFormat::Baci => {
+                let Some(r) = baci::fast_ref(cols, row) else {
+                    return false;
+                };
+                if !self.valid.ok(r.exporter, r.year) || !self.valid.ok(r.importer, r.year) {
+                    return false;
+                }
+                (pack(r.year, r.exporter, r.importer, 0), r.value_mills)
+            }
+            BulkFormat::ComtradeV1Bulk => {
+                let Some(r) = comtrade_v1_totals::fast_ref(cols, row) else {
+                    return false;
+                };
+                let flow = match r.flow_code {
+                    b"M" => Some(0),
+                    b"X" => Some(1),
+                    _ => None,
+                };
+                let hs6 = r.cmd_code.len() == 6 && r.cmd_code.iter().all(u8::is_ascii_digit);
+                // The same reasons in the same order as `row`.
+                let drop = [
+                    r.partner2_code != 0,
+                    r.customs_code != b"C00",
+                    r.mot_code != 0,
+                    flow.is_none(),
+                    !hs6,
+                    r.partner_code == 0,
+                ]
+                .iter()
+                .position(|d| *d);
+                if let Some(i) = drop {
+                    acc.dropped[i] += 1;
+                    return true;
+                }
+                if !self.valid.ok(r.reporter_code, r.ref_year)
+                    || !self.valid.ok(r.partner_code, r.ref_year)
+                {
+                    return false;
+                }
+                (
+                    pack(
+                        r.ref_year,
+                        r.reporter_code,
+                        r.partner_code,
+                        flow.unwrap_or(0),
+                    ),
+                    r.primary_value_mills,
+                )
+            }
+        };
+        acc.add(key, value);
+        true
+    }
+
+    fn shift_lines(&self, acc: &mut FoldAcc, by: u64) -> bool {
+        for r in &mut acc.rejects {
+            r.line += by;
+        }
+        true
     }
 
     fn reject(&self, acc: &mut FoldAcc, reject: RowReject) {
         acc.rejects.push(reject);
     }
 
-    fn merge(&self, into: &mut FoldAcc, part: FoldAcc) {
+    fn merge(&self, into: &mut FoldAcc, mut part: FoldAcc) {
+        part.flush();
         for (k, (v, n)) in part.sums {
             let e = into.sums.entry(k).or_insert((0, 0));
             e.0 += v;
@@ -381,17 +478,34 @@ pub fn fold_file_with(
         })
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut source = match Source::<std::fs::File>::map_file(file) {
-        Ok(mapped) => mapped,
+    let (file, len) = match Source::<std::fs::File>::map_file(file) {
+        Ok(Source::Mapped { file, len, .. }) => (file, len),
+        Ok(Source::Read { reader, .. }) => {
+            return fold_read_with(input, reader, registry, hash, cut)
+        }
         Err(file) => return fold_read_with(input, file, registry, hash, cut),
     };
-    let len = match &source {
-        Source::Mapped { len, .. } => *len,
-        Source::Read { .. } => 0,
-    };
-    let pending = PendingHash::start(path, hash);
+    // The fold hands its mappings to the hashing thread once folded: each page
+    // is mapped once for both.
+    let (pending, pieces) = PendingHash::of_pieces(path, hash, len);
     let folder = TotalsFolder::new(input.format, registry);
-    let (acc, read) = fold_source(path, &mut source, delimiter(input.format), &folder, cut)?;
+    let seen = |piece: Piece| {
+        if let Some(tx) = &pieces {
+            // A hashing thread that has stopped reports it when joined.
+            let _ = tx.send(piece);
+        }
+    };
+    let folded = fold_mapped_with(
+        path,
+        &file,
+        len,
+        delimiter(input.format),
+        &folder,
+        cut,
+        &seen,
+    );
+    drop(pieces);
+    let (acc, read) = folded?;
     let sha256 = match pending.finish().map_err(io)? {
         Some((n, _)) if n != len => {
             return Err(io(std::io::Error::other(format!(
@@ -514,6 +628,8 @@ fn finish_fold(
     sha256: Option<String>,
 ) -> Result<Folded, BulkError> {
     let path = &input.path;
+    let mut acc = acc;
+    acc.flush();
     let mut rejects = acc.rejects;
     rejects.sort_by_key(|r| r.line);
     let mut totals = BTreeMap::new();

@@ -38,6 +38,29 @@ pub trait Folder: Sync {
     fn empty(&self) -> Self::Acc;
     /// Fold one row (exactly one field per header column).
     fn row(&self, ctx: &Self::Ctx, acc: &mut Self::Acc, row: Row<'_>);
+    /// Fold one row of plain ASCII text (exactly one field per header column)
+    /// straight from its bytes when its fields are in the plain forms the
+    /// layout's fast rules read, with the result [`Folder::row`] gives on the
+    /// same row, and return true; return false, folding nothing, for any row
+    /// those rules do not settle (the caller then calls [`Folder::row`]). The
+    /// default settles none.
+    fn fast_row(
+        &self,
+        ctx: &Self::Ctx,
+        acc: &mut Self::Acc,
+        row: crate::plain::Split<'_, '_>,
+    ) -> bool {
+        let _ = (ctx, acc, row);
+        false
+    }
+    /// Add `by` to every line number `acc` holds (its rejects'), for a chunk
+    /// folded with its lines counted from 0 before the line it starts on was
+    /// known; return true. A folder that cannot returns false (the default),
+    /// and its chunks are folded only once their first line is known.
+    fn shift_lines(&self, acc: &mut Self::Acc, by: u64) -> bool {
+        let _ = (acc, by);
+        false
+    }
     /// Keep a row the reader could not split (wrong field count, bad bytes).
     fn reject(&self, acc: &mut Self::Acc, reject: RowReject);
     /// Add `part` (the next chunk in file order) to `into`.

@@ -123,9 +123,10 @@ pub fn parse_exact(s: &str, scale: u32) -> Result<i64, AmountError> {
     if t.is_empty() {
         return Err(AmountError::new("empty, a number is required".to_string()));
     }
-    let q = patronage_core::quote_input(t);
-    let bad = || AmountError::new(format!("`{q}` is not a number"));
-    let range = || AmountError::new(format!("`{q}` is out of range"));
+    // Quoted only for a message: escaping the text costs more than parsing it.
+    let q = || patronage_core::quote_input(t);
+    let bad = || AmountError::new(format!("`{}` is not a number", q()));
+    let range = || AmountError::new(format!("`{}` is out of range", q()));
     let (mantissa, exponent) = match t.find(['e', 'E']) {
         None => (t, 0i64),
         Some(i) => {
@@ -165,7 +166,8 @@ pub fn parse_exact(s: &str, scale: u32) -> Result<i64, AmountError> {
         return Err(AmountError {
             loses_digits: true,
             message: format!(
-                "`{q}` has more than {scale} decimals: amounts are kept exactly to {scale}, and rounding would change the figure"
+                "`{}` has more than {scale} decimals: amounts are kept exactly to {scale}, and rounding would change the figure",
+                q()
             ),
         });
     }
@@ -371,6 +373,91 @@ pub fn parse_opt_bool(s: &str) -> Result<Option<bool>, String> {
     }
 }
 
+/// The value of `b` when it is 1 to 9 ASCII digits and nothing else, as
+/// [`parse_int`] reads that text (leading zeros allowed); `None` for any other
+/// text (empty, a sign, a space, `156.0`, ten digits or more), which the caller
+/// hands to [`parse_int`] to be read or rejected by the general rules. For the
+/// hot path of large files: no UTF-8 check, no trim, no allocation.
+#[inline]
+pub fn digits_u32(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u32::from(d);
+    }
+    Some(v)
+}
+
+/// `b` as a plain decimal — 1 to `max_int` digits, then optionally a point and
+/// 1 to `scale` digits, nothing else — in units of `10^-scale`: the value
+/// [`parse_exact`]`(b, scale)` gives for that text (`2712.453` at scale 6 →
+/// `2_712_453_000`). `None` for any other text (a sign, spaces, an exponent,
+/// more decimals than `scale`, `5.`), which the caller hands to
+/// [`parse_exact`] to be read or rejected by the general rules. `max_int +
+/// scale` must be at most 15, so the value stays below [`parse_exact`]'s bound
+/// (nine trillion dollars in thousandths, 9 × 10^15).
+#[inline]
+pub fn plain_decimal(b: &[u8], scale: u32, max_int: usize) -> Option<i64> {
+    debug_assert!(max_int + scale as usize <= 15);
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < b.len() {
+        let d = b[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + u64::from(d);
+        i += 1;
+    }
+    if i == 0 || i > max_int {
+        return None;
+    }
+    let mut decimals = 0u32;
+    if i < b.len() {
+        if b[i] != b'.' {
+            return None;
+        }
+        for &c in &b[i + 1..] {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 || decimals == scale {
+                return None;
+            }
+            v = v * 10 + u64::from(d);
+            decimals += 1;
+        }
+        if decimals == 0 {
+            return None;
+        }
+    }
+    i64::try_from(v * 10u64.pow(scale - decimals)).ok()
+}
+
+/// Whether `b`, once ASCII spaces around it are dropped, is empty, `NA`, `?`
+/// or a plain decimal (digits, optionally a point and digits): text that
+/// [`is_missing`] calls absent or [`parse_opt_f64`] reads as a finite number.
+/// `false` says only that the general rules must decide.
+#[inline]
+pub fn plain_optional_number(b: &[u8]) -> bool {
+    let start = b.iter().position(|c| *c != b' ').unwrap_or(b.len());
+    let end = b.iter().rposition(|c| *c != b' ').map_or(start, |e| e + 1);
+    let t = &b[start..end];
+    if matches!(t, b"" | b"NA" | b"?") {
+        return true;
+    }
+    let int = t.iter().take_while(|c| c.is_ascii_digit()).count();
+    match &t[int..] {
+        [] => int > 0,
+        [b'.', frac @ ..] => int > 0 && !frac.is_empty() && frac.iter().all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
 /// A plain decimal's sign, integer digits and fraction digits (`-12.50` →
 /// `(true, "12", "50")`); `None` unless it is an optional sign, digits, and an
 /// optional point with digits, with at least one digit.
@@ -495,6 +582,95 @@ pub fn check_not_negative(mills: i64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-level fast parsers agree with the general ones wherever they
+    /// answer, and decline (None / false) everything else; values by hand.
+    #[test]
+    fn fast_parsers_agree_with_the_general_rules() {
+        assert_eq!(digits_u32(b"2020"), Some(2020));
+        assert_eq!(digits_u32(b"008"), Some(8));
+        assert_eq!(digits_u32(b"999999999"), Some(999_999_999));
+        for s in [
+            "",
+            " 8",
+            "8 ",
+            "+8",
+            "-8",
+            "8.0",
+            "1000000000",
+            "8a",
+            "\u{663}",
+        ] {
+            assert_eq!(digits_u32(s.as_bytes()), None, "{s:?}");
+        }
+        for s in ["0", "7", "008", "2020", "999999999"] {
+            assert_eq!(digits_u32(s.as_bytes()), parse_int::<u32>(s).ok(), "{s:?}");
+        }
+        // 2712.453 thousand dollars = 2,712,453,000 thousandths of a thousand.
+        assert_eq!(plain_decimal(b"2712.453", 6, 9), Some(2_712_453_000));
+        assert_eq!(plain_decimal(b"749567.796", 3, 12), Some(749_567_796));
+        assert_eq!(plain_decimal(b"0.5", 3, 12), Some(500));
+        assert_eq!(plain_decimal(b"12", 3, 12), Some(12_000));
+        assert_eq!(plain_decimal(b"007.000001", 6, 9), Some(7_000_001));
+        for s in [
+            "0",
+            "0.5",
+            "12",
+            "007.000001",
+            "2712.453",
+            "999999999.999999",
+        ] {
+            assert_eq!(
+                plain_decimal(s.as_bytes(), 6, 9),
+                parse_exact(s, 6).ok(),
+                "{s:?}"
+            );
+        }
+        // Nine trillion dollars is the bound: 9,000,000,000,000 in thousandths of
+        // a thousand is out of range for the general parser, and ten integer
+        // digits are declined here.
+        assert!(parse_exact("9000000000.000001", 6).is_err());
+        assert_eq!(plain_decimal(b"9000000000.000001", 6, 9), None);
+        // Declined: the general parser reads some of these, rejects the rest.
+        for s in [
+            "",
+            ".5",
+            "5.",
+            "-1",
+            "+1",
+            " 1",
+            "1 ",
+            "1e3",
+            "1.2345678",
+            "1,000",
+            "1000000000",
+            "1..2",
+            "1.2.3",
+            "NaN",
+        ] {
+            assert_eq!(plain_decimal(s.as_bytes(), 6, 9), None, "{s:?}");
+        }
+        for s in [
+            "",
+            "   ",
+            "       8556.669",
+            "12",
+            "0.5 ",
+            " 3 ",
+            "NA",
+            "  NA",
+            "?",
+        ] {
+            assert!(plain_optional_number(s.as_bytes()), "{s:?}");
+            assert!(
+                is_missing(s) || parse_opt_f64(s).unwrap().is_some(),
+                "{s:?}"
+            );
+        }
+        for s in ["N/A", "na", ".5", "5.", "-1", "1e3", "1 2", "\t1", "inf"] {
+            assert!(!plain_optional_number(s.as_bytes()), "{s:?}");
+        }
+    }
 
     #[test]
     fn mills_are_exact() {

@@ -13,7 +13,7 @@ pub mod parquet;
 
 pub use contracts::{ColumnSpec, ColumnType, TableSpec};
 pub use error::{table_error, TablesError};
-pub use hash::{sha256_file, sha256_hex, sha256_read, HashingReader};
+pub use hash::{sha256_file, sha256_hex, sha256_parts, sha256_read, HashingReader};
 
 /// The tool's version, written into manifests and Parquet footers (one version
 /// for every crate of the workspace).

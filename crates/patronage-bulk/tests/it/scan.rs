@@ -238,3 +238,66 @@ fn a_pipe_folds_as_the_mapped_file_does() {
     // A character device is not mapped: it is read as a stream.
     assert!(Source::<std::fs::File>::map_file(std::fs::File::open("/dev/null").unwrap()).is_err());
 }
+
+/// Every row (line and fields) and reject (line, reason, raw text) of a fold,
+/// for a folder that cannot shift line numbers (`Folder::shift_lines` left at
+/// its default), so a mapped file's chunks are numbered before they are folded.
+struct Lines;
+
+impl patronage_extract::fold::Folder for Lines {
+    type Ctx = ();
+    type Acc = (Vec<(u64, String)>, Vec<(u64, &'static str, String)>);
+    fn header(
+        &self,
+        _: &Path,
+        _: &patronage_extract::delimited::Header,
+    ) -> Result<(), patronage_extract::ExtractError> {
+        Ok(())
+    }
+    fn empty(&self) -> Self::Acc {
+        (Vec::new(), Vec::new())
+    }
+    fn row(&self, _: &(), acc: &mut Self::Acc, row: patronage_extract::delimited::Row<'_>) {
+        acc.0.push((row.line, row.fields.join("|")));
+    }
+    fn reject(&self, acc: &mut Self::Acc, r: patronage_core::RowReject) {
+        acc.1.push((r.line, r.reason, r.raw));
+    }
+    fn merge(&self, into: &mut Self::Acc, part: Self::Acc) {
+        into.0.extend(part.0);
+        into.1.extend(part.1);
+    }
+}
+
+#[test]
+fn a_mapped_file_folds_as_the_stream_for_a_folder_without_line_shifts() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = messy_baci(dir.path());
+    let bytes = std::fs::read(&p).unwrap();
+    let want = patronage_extract::fold::fold_stream(&p, &bytes[..], b',', &Lines).unwrap();
+    // The 18 rows read (see `windows_and_chunks_cut_at_every_position_fold_the_same`):
+    // 17 split into 6 fields and the short line on 18 rejected by the folder's
+    // caller as a field count.
+    assert_eq!(want.1, 18);
+    assert_eq!(want.0 .0.len(), 17);
+    assert_eq!(want.0 .1, vec![(18, "field_count", "2020,4".to_string())]);
+    assert_eq!(want.0 .0[0].0, 2);
+    let file = std::fs::File::open(&p).unwrap();
+    let len = bytes.len() as u64;
+    for at in 1..=bytes.len() + 1 {
+        for cut in [
+            Cut {
+                chunk_bytes: at,
+                window_bytes: 1 << 20,
+            },
+            Cut {
+                chunk_bytes: 5,
+                window_bytes: at,
+            },
+        ] {
+            let got = patronage_bulk::fold_windows::fold_mapped(&p, &file, len, b',', &Lines, cut)
+                .unwrap();
+            assert_eq!(got, want, "{cut:?}");
+        }
+    }
+}
