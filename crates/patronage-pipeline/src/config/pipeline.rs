@@ -97,6 +97,11 @@ pub struct Pipeline {
     pub partition_by: Vec<String>,
     /// Output folder, if the file sets one (relative to the pipeline file).
     pub output: Option<PathBuf>,
+    /// Where streamed trade sources write their kept rows as they read them
+    /// (`<state>/sources`, a folder per source), instead of holding them: set by
+    /// the run when `trade_flows` is written in partitions; never read from the
+    /// pipeline file.
+    pub spill: Option<PathBuf>,
     /// Sources in priority order.
     pub sources: Vec<Source>,
     /// Windows to compute.
@@ -569,6 +574,7 @@ impl Pipeline {
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
             partition_by,
             output,
+            spill: None,
             sources,
             windows,
             cif_fob_factor,

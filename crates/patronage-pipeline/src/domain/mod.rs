@@ -13,6 +13,7 @@ pub(crate) mod labor;
 pub mod manifest;
 pub(crate) mod outcome;
 pub(crate) mod read;
+pub(crate) mod spill;
 pub(crate) mod tables;
 pub(crate) mod trade;
 

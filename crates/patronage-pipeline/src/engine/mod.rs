@@ -9,6 +9,7 @@ pub(crate) mod commit;
 pub mod fingerprint;
 pub(crate) mod load;
 pub mod lock;
+pub(crate) mod on_disk;
 pub mod options;
 pub(crate) mod run;
 pub mod runlog;
