@@ -115,13 +115,24 @@ impl FigureKey {
 /// the record that gave it starts: a second row for the same figure would double
 /// count it, so it is rejected as `duplicate_figure` naming the first one's
 /// place. Every trade normalizer whose layout names one figure per row uses it
-/// (Comtrade v1 and legacy, BACI, Russian customs). The classification and
-/// commodity of the figures held are shared text, one allocation per code: a
-/// file's figures cost a few dozen bytes each, whatever its size.
+/// (Comtrade v1 and legacy, BACI, Russian customs).
+///
+/// A file sorted by its figures (a BACI file is, by year, exporter, importer
+/// and product) costs 12 bytes a row: while the figures come in increasing
+/// order, each is held as one exact 64-bit number ([`Figures::packed`]) with
+/// its line, in a list sorted by construction, so a later figure is looked up
+/// by binary search. Any other figure (out of that order, or too wide to pack)
+/// is held in a map as its full key, with shared text for the classification
+/// and commodity (one allocation per code): a few dozen bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
     seen: std::collections::HashMap<HeldKey, (u64, u64)>,
     codes: Interner,
+    /// Packed figures in increasing order, and the line each came from.
+    ordered: Vec<u64>,
+    ordered_lines: Vec<u32>,
+    /// The classifications packed figures name (at most two), by index.
+    classifications: Vec<Arc<str>>,
 }
 
 /// A [`FigureKey`] as [`Figures`] holds it.
@@ -146,28 +157,169 @@ impl Figures {
             self.codes.get(&classification),
             self.codes.get(&commodity),
         );
-        match self.seen.entry(held) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let (l, c) = *first.get();
-                let place = if c == 1 {
-                    format!("line {l}")
-                } else {
-                    format!("line {l}, column {c}")
-                };
-                Err(RowReject::new(
-                    line,
-                    "duplicate_figure",
-                    format!(
-                        "the same reporter, partner, period, flow, classification and commodity as {place}"
-                    ),
-                    raw().as_ref(),
-                )
-                .at_column(column))
+        let duplicate = |(l, c): (u64, u64)| {
+            let place = if c == 1 {
+                format!("line {l}")
+            } else {
+                format!("line {l}, column {c}")
+            };
+            Err(RowReject::new(
+                line,
+                "duplicate_figure",
+                format!(
+                    "the same reporter, partner, period, flow, classification and commodity as {place}"
+                ),
+                raw().as_ref(),
+            )
+            .at_column(column))
+        };
+        if let Some(first) = self.seen.get(&held) {
+            return duplicate(*first);
+        }
+        let packed = match u32::try_from(line) {
+            Ok(l) if column == 1 => self.packed(&held).map(|p| (p, l)),
+            _ => None,
+        };
+        if let Some((p, l)) = packed {
+            if self.ordered.last().is_none_or(|last| p > *last) {
+                self.ordered.push(p);
+                self.ordered_lines.push(l);
+                return Ok(());
             }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((line, column));
-                Ok(())
+            if let Ok(i) = self.ordered.binary_search(&p) {
+                return duplicate((u64::from(self.ordered_lines[i]), 1));
             }
         }
+        self.seen.insert(held, (line, column));
+        Ok(())
+    }
+
+    /// The figure as one number, most significant first: reporter and partner
+    /// codes (10 bits each), year (12), first and last month (4 each), flow
+    /// (3), classification (1: the first or second the file names) and a
+    /// 6-digit commodity code's value (20). Exact: two figures have the same
+    /// number only if they are the same figure; `None` for a figure with a
+    /// field too wide (a code above 1023, a commodity not of 6 digits, a third
+    /// classification).
+    fn packed(&mut self, held: &HeldKey) -> Option<u64> {
+        let HeldKey((reporter, partner), period, flow, classification, commodity) = held;
+        let field = |v: u64, bits: u32| (v < (1 << bits)).then_some(v);
+        let flow = match flow {
+            Flow::Import => 0,
+            Flow::Export => 1,
+            Flow::ReImport => 2,
+            Flow::ReExport => 3,
+            Flow::Total => 4,
+        };
+        let class = match self
+            .classifications
+            .iter()
+            .position(|c| c == classification)
+        {
+            Some(i) => i as u64,
+            None if self.classifications.len() < 2 => {
+                self.classifications.push(classification.clone());
+                (self.classifications.len() - 1) as u64
+            }
+            None => return None,
+        };
+        let commodity = (commodity.len() == 6 && commodity.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| commodity.parse::<u64>().ok())
+            .flatten()?;
+        let mut p = 0u64;
+        for (v, bits) in [
+            (field(u64::from(*reporter), 10)?, 10),
+            (field(u64::from(*partner), 10)?, 10),
+            (field(u64::try_from(period.year).ok()?, 12)?, 12),
+            (field(u64::from(period.first), 4)?, 4),
+            (field(u64::from(period.last), 4)?, 4),
+            (flow, 3),
+            (class, 1),
+            (field(commodity, 20)?, 20),
+        ] {
+            p = (p << bits) | v;
+        }
+        Some(p)
+    }
+}
+
+#[cfg(test)]
+mod figures_tests {
+    use super::*;
+
+    fn key(reporter: u32, partner: u32, commodity: &str) -> FigureKey {
+        FigureKey::new(
+            (reporter, partner),
+            MonthRange::annual(2019),
+            Flow::Export,
+            "H5",
+            commodity,
+        )
+    }
+
+    /// Figures in increasing order are held packed; a repeat of one of them,
+    /// however late, is rejected naming the first one's line; a figure out of
+    /// order, or not packable ("TOTAL", a code above 1023, a second column),
+    /// is held in the map and its repeat rejected the same way.
+    #[test]
+    fn a_figure_given_twice_is_rejected_however_it_is_held() {
+        let mut f = Figures::default();
+        let raw = || "r";
+        for (i, (r, p, c)) in [
+            (4, 8, "010121"),
+            (4, 8, "010129"),
+            (4, 12, "010121"),
+            (8, 4, "999999"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert!(f.first(key(r, p, c), (i as u64 + 2, 1), raw).is_ok());
+        }
+        assert_eq!(f.ordered.len(), 4);
+        assert!(f.seen.is_empty());
+        // Out of order, new: held in the map.
+        assert!(f.first(key(4, 9, "010121"), (6, 1), raw).is_ok());
+        assert!(f.first(key(4, 8, "TOTAL"), (7, 1), raw).is_ok());
+        assert!(f.first(key(2000, 8, "010121"), (8, 1), raw).is_ok());
+        assert!(f.first(key(9, 9, "010121"), (9, 2), raw).is_ok());
+        assert_eq!(f.seen.len(), 4);
+        for (k, line, first) in [
+            (key(4, 8, "010129"), 20, "line 3"),
+            (key(8, 4, "999999"), 21, "line 5"),
+            (key(4, 9, "010121"), 22, "line 6"),
+            (key(4, 8, "TOTAL"), 23, "line 7"),
+            (key(2000, 8, "010121"), 24, "line 8"),
+            (key(9, 9, "010121"), 25, "line 9, column 2"),
+        ] {
+            let e = f.first(k, (line, 1), raw).unwrap_err();
+            assert_eq!((e.line, e.reason), (line, "duplicate_figure"));
+            assert!(e.detail.ends_with(first), "{}", e.detail);
+        }
+        // Another year, month or classification is another figure.
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2020),
+            Flow::Export,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(other, (30, 1), raw).is_ok());
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2019),
+            Flow::Export,
+            "H4",
+            "010121",
+        );
+        assert!(f.first(other, (31, 1), raw).is_ok());
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2019),
+            Flow::Import,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(other, (32, 1), raw).is_ok());
     }
 }
