@@ -8,6 +8,7 @@ use std::sync::Arc;
 use patronage_core::{Country, CountryRegistry, Flow, MonthRange, RowReject};
 
 use crate::intern::Interner;
+use crate::sorted_keys::SortedKeys;
 use crate::MonthlyFigures;
 
 /// The drop reason of a breakdown row (not a total row), the first that applies:
@@ -118,19 +119,18 @@ impl FigureKey {
 /// (Comtrade v1 and legacy, BACI, Russian customs).
 ///
 /// A file sorted by its figures (a BACI file is, by year, exporter, importer
-/// and product) costs 12 bytes a row: while the figures come in increasing
+/// and product) costs a few bytes a row: while the figures come in increasing
 /// order, each is held as one exact 64-bit number ([`Figures::packed`]) with
-/// its line, in a list sorted by construction, so a later figure is looked up
-/// by binary search. Any other figure (out of that order, or too wide to pack)
+/// its line, in a list sorted by construction and stored as differences
+/// ([`SortedKeys`]), where a later figure is looked up exactly. Any other figure (out of that order, or too wide to pack)
 /// is held in a map as its full key, with shared text for the classification
 /// and commodity (one allocation per code): a few dozen bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
     seen: std::collections::HashMap<HeldKey, (u64, u64)>,
     codes: Interner,
-    /// Packed figures in increasing order, and the line each came from.
-    ordered: Vec<u64>,
-    ordered_lines: Vec<u32>,
+    /// Packed figures in increasing order, with the line each came from.
+    ordered: SortedKeys,
     /// The classifications packed figures name (at most two), by index.
     classifications: Vec<Arc<str>>,
 }
@@ -176,18 +176,17 @@ impl Figures {
         if let Some(first) = self.seen.get(&held) {
             return duplicate(*first);
         }
-        let packed = match u32::try_from(line) {
-            Ok(l) if column == 1 => self.packed(&held).map(|p| (p, l)),
-            _ => None,
+        let packed = if column == 1 {
+            self.packed(&held)
+        } else {
+            None
         };
-        if let Some((p, l)) = packed {
-            if self.ordered.last().is_none_or(|last| p > *last) {
-                self.ordered.push(p);
-                self.ordered_lines.push(l);
+        if let Some(p) = packed {
+            if self.ordered.push(p, line) {
                 return Ok(());
             }
-            if let Ok(i) = self.ordered.binary_search(&p) {
-                return duplicate((u64::from(self.ordered_lines[i]), 1));
+            if let Some(l) = self.ordered.get(p) {
+                return duplicate((l, 1));
             }
         }
         self.seen.insert(held, (line, column));
