@@ -193,16 +193,23 @@ impl Figures {
         Ok(())
     }
 
-    /// The figure as one number, most significant first: reporter and partner
-    /// codes (10 bits each), year (12), first and last month (4 each), flow
-    /// (3), classification (1: the first or second the file names) and a
-    /// 6-digit commodity code's value (20). Exact: two figures have the same
+    /// The figure as one number, most significant first: the seller's and the
+    /// buyer's codes (the reporter and partner of an export, the other way
+    /// round for an import: a file listed by exporter and importer, as BACI
+    /// is, stays in increasing order whichever side its focus is on; 10 bits
+    /// each), year (12), first and last month (4 each), flow (3),
+    /// classification (1: the first or second the file names) and a 6-digit
+    /// commodity code's value (20). Exact: two figures have the same
     /// number only if they are the same figure; `None` for a figure with a
     /// field too wide (a code above 1023, a commodity not of 6 digits, a third
     /// classification).
     fn packed(&mut self, held: &HeldKey) -> Option<u64> {
         let HeldKey((reporter, partner), period, flow, classification, commodity) = held;
         let field = |v: u64, bits: u32| (v < (1 << bits)).then_some(v);
+        let (seller, buyer) = match flow {
+            Flow::Import | Flow::ReImport => (partner, reporter),
+            Flow::Export | Flow::ReExport | Flow::Total => (reporter, partner),
+        };
         let flow = match flow {
             Flow::Import => 0,
             Flow::Export => 1,
@@ -227,8 +234,8 @@ impl Figures {
             .flatten()?;
         let mut p = 0u64;
         for (v, bits) in [
-            (field(u64::from(*reporter), 10)?, 10),
-            (field(u64::from(*partner), 10)?, 10),
+            (field(u64::from(*seller), 10)?, 10),
+            (field(u64::from(*buyer), 10)?, 10),
             (field(u64::try_from(period.year).ok()?, 12)?, 12),
             (field(u64::from(period.first), 4)?, 4),
             (field(u64::from(period.last), 4)?, 4),
@@ -295,6 +302,16 @@ mod figures_tests {
             assert_eq!((e.line, e.reason), (line, "duplicate_figure"));
             assert!(e.detail.ends_with(first), "{}", e.detail);
         }
+        // The same codes the other way round, or the other flow, is another
+        // figure: (8, 4) imported is not (4, 8) exported.
+        let import = FigureKey::new(
+            (8, 4),
+            MonthRange::annual(2019),
+            Flow::Import,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(import, (29, 1), raw).is_ok());
         // Another year, month or classification is another figure.
         let other = FigureKey::new(
             (4, 8),
