@@ -150,13 +150,6 @@ impl Figures {
         raw: impl FnOnce() -> R,
     ) -> Result<(), RowReject> {
         let FigureKey(codes, period, flow, classification, commodity) = key;
-        let held = HeldKey(
-            codes,
-            period,
-            flow,
-            self.codes.get(&classification),
-            self.codes.get(&commodity),
-        );
         let duplicate = |(l, c): (u64, u64)| {
             let place = if c == 1 {
                 format!("line {l}")
@@ -173,11 +166,21 @@ impl Figures {
             )
             .at_column(column))
         };
-        if let Some(first) = self.seen.get(&held) {
-            return duplicate(*first);
+        // A figure of the map has its codes' shared text already: a figure
+        // with a code never held is not there (and costs no text of its own
+        // when it is packed).
+        if !self.seen.is_empty() {
+            let held = self
+                .codes
+                .peek(&classification)
+                .zip(self.codes.peek(&commodity))
+                .map(|(c, k)| HeldKey(codes, period, flow, c, k));
+            if let Some(first) = held.and_then(|h| self.seen.get(&h)) {
+                return duplicate(*first);
+            }
         }
         let packed = if column == 1 {
-            self.packed(&held)
+            self.packed(codes, period, flow, &classification, &commodity)
         } else {
             None
         };
@@ -189,6 +192,13 @@ impl Figures {
                 return duplicate((l, 1));
             }
         }
+        let held = HeldKey(
+            codes,
+            period,
+            flow,
+            self.codes.get(&classification),
+            self.codes.get(&commodity),
+        );
         self.seen.insert(held, (line, column));
         Ok(())
     }
@@ -203,8 +213,14 @@ impl Figures {
     /// number only if they are the same figure; `None` for a figure with a
     /// field too wide (a code above 1023, a commodity not of 6 digits, a third
     /// classification).
-    fn packed(&mut self, held: &HeldKey) -> Option<u64> {
-        let HeldKey((reporter, partner), period, flow, classification, commodity) = held;
+    fn packed(
+        &mut self,
+        (reporter, partner): (u32, u32),
+        period: MonthRange,
+        flow: Flow,
+        classification: &str,
+        commodity: &str,
+    ) -> Option<u64> {
         let field = |v: u64, bits: u32| (v < (1 << bits)).then_some(v);
         let (seller, buyer) = match flow {
             Flow::Import | Flow::ReImport => (partner, reporter),
@@ -220,11 +236,11 @@ impl Figures {
         let class = match self
             .classifications
             .iter()
-            .position(|c| c == classification)
+            .position(|c| **c == *classification)
         {
             Some(i) => i as u64,
             None if self.classifications.len() < 2 => {
-                self.classifications.push(classification.clone());
+                self.classifications.push(Arc::from(classification));
                 (self.classifications.len() - 1) as u64
             }
             None => return None,
@@ -234,8 +250,8 @@ impl Figures {
             .flatten()?;
         let mut p = 0u64;
         for (v, bits) in [
-            (field(u64::from(*seller), 10)?, 10),
-            (field(u64::from(*buyer), 10)?, 10),
+            (field(u64::from(seller), 10)?, 10),
+            (field(u64::from(buyer), 10)?, 10),
             (field(u64::try_from(period.year).ok()?, 12)?, 12),
             (field(u64::from(period.first), 4)?, 4),
             (field(u64::from(period.last), 4)?, 4),
