@@ -23,6 +23,7 @@ pub(crate) struct SortedKeys {
 
 impl SortedKeys {
     /// The last key pushed.
+    #[cfg(test)]
     pub(crate) fn last_key(&self) -> Option<u64> {
         self.last.map(|(k, _)| k)
     }
