@@ -150,11 +150,14 @@ impl<W: Write> PinnedWriter<W> {
     }
 
     /// A scratch copy of a table's rows (a stage cache, read back only by this
-    /// tool): uncompressed, without statistics or provenance, in the same row
-    /// groups.
+    /// tool): without statistics or provenance, in the same row groups, and
+    /// Snappy-compressed: read back (memory-mapped), its pages are inflated
+    /// into buffers of their own, so no column read back holds on to the file's
+    /// mapping (uncompressed pages would be borrowed from it, and a few rows
+    /// kept from each row group would keep every row group's pages resident).
     pub fn scratch(out: W, table: &'static str, schema: &Schema) -> Result<Self, TablesError> {
         Self::with(out, table, schema, |w| {
-            w.with_compression(ParquetCompression::Uncompressed)
+            w.with_compression(ParquetCompression::Snappy)
                 .with_statistics(StatisticsOptions::empty())
         })
     }

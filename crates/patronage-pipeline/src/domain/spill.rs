@@ -230,6 +230,7 @@ impl DiskTable {
         let mut out: Option<DataFrame> = None;
         self.for_each_batch(columns, |batch| {
             let kept = batch.lazy().filter(keep.clone()).collect().map_err(err)?;
+            let kept = detached(kept).map_err(err)?;
             match &mut out {
                 Some(acc) => {
                     acc.vstack_mut_owned(kept).map_err(err)?;
@@ -252,6 +253,26 @@ impl DiskTable {
         df.rechunk_mut();
         Ok(df)
     }
+}
+
+/// `df` with its text columns copied into buffers of their own: rows kept
+/// from a batch read back would otherwise share, and keep alive, the text
+/// buffers of the whole batch.
+fn detached(df: DataFrame) -> PolarsResult<DataFrame> {
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            Ok(match c.dtype() {
+                DataType::String => {
+                    let fresh: StringChunked = c.str()?.iter().collect();
+                    fresh.with_name(c.name().clone()).into_column()
+                }
+                _ => c.clone(),
+            })
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(df.height(), columns)
 }
 
 /// The rows of the Parquet file `path`, a row group at a time.
