@@ -255,10 +255,15 @@ impl DiskTable {
     }
 }
 
-/// `df` with its text columns copied into buffers of their own: rows kept
-/// from a batch read back would otherwise share, and keep alive, the text
-/// buffers of the whole batch.
+/// `df` copied into buffers of its own: rows kept from a batch read back (a
+/// filter that keeps one run of rows slices the batch's columns, and text
+/// columns share their buffers) would otherwise keep the whole batch alive.
 fn detached(df: DataFrame) -> PolarsResult<DataFrame> {
+    let every = IdxCa::from_vec(
+        PlSmallStr::EMPTY,
+        (0..df.height() as IdxSize).collect::<Vec<_>>(),
+    );
+    let df = df.take(&every)?;
     let columns = df
         .columns()
         .iter()
