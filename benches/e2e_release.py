@@ -99,8 +99,8 @@ def main() -> int:
     ap.add_argument("--bin", default=DEFAULT_BIN)
     ap.add_argument("--data", default="/var/tmp/perf-data", help="where inputs are written")
     ap.add_argument("--skip-all", action="store_true",
-                    help="skip run 2 (scope = \"all\" holds trade_flows whole in memory: about "
-                         "0.6 GiB per million rows, so 3 x 10M rows needs a machine with ~20 GiB free)")
+                    help="skip run 2 (scope = \"all\", partitioned: 30M rows written to disk "
+                         "twice, the stage cache and the parts; about 5 GB free disk and minutes)")
     args = ap.parse_args()
 
     data = pathlib.Path(args.data)

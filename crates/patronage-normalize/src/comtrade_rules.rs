@@ -3,8 +3,12 @@
 //! becomes a period and which valuation its value is, and that one file gives
 //! each figure once.
 
+use std::sync::Arc;
+
 use patronage_core::{Country, CountryRegistry, Flow, MonthRange, RowReject};
 
+use crate::intern::Interner;
+use crate::sorted_keys::SortedKeys;
 use crate::MonthlyFigures;
 
 /// The drop reason of a breakdown row (not a total row), the first that applies:
@@ -108,25 +112,26 @@ impl<'a> FigureKey<'a> {
 /// place. Every trade normalizer whose layout names one figure per row uses it
 /// (Comtrade v1 and legacy, BACI, Russian customs).
 ///
-/// A figure held costs 48 bytes plus the table's slack, whatever its codes:
-/// the key is packed into four words ([`HeldKey`]), and a classification or
-/// commodity code of up to 7 bytes (every HS code, `TOTAL`, `H6`) is held in
-/// its word itself; a longer one is numbered, one allocation per distinct code.
+/// A file sorted by its figures (a BACI file is, by year, exporter, importer
+/// and product) costs a few bytes a row: while the figures come in increasing
+/// order, each is held as one exact 64-bit number ([`Figures::packed`]) with
+/// its line, in a list sorted by construction and stored as differences
+/// ([`SortedKeys`]), where a later figure is looked up exactly. Any other figure (out of that order, or too wide to pack)
+/// is held in a map as its full key, with shared text for the classification
+/// and commodity (one allocation per code): a few dozen bytes.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
     seen: std::collections::HashMap<HeldKey, (u64, u64)>,
-    long_codes: std::collections::HashMap<Box<str>, u64>,
+    codes: Interner,
+    /// Packed figures in increasing order, with the line each came from.
+    ordered: SortedKeys,
+    /// The classifications packed figures name (at most two), by index.
+    classifications: Vec<Arc<str>>,
 }
 
-/// A [`FigureKey`] as [`Figures`] holds it: reporter and partner codes; year,
-/// first and last month and flow in one word; classification and commodity
-/// each in one word ([`Figures::code`]). Two keys are equal exactly when the
-/// figures they stand for are.
+/// A [`FigureKey`] as [`Figures`] holds it.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct HeldKey([u32; 2], u64, u64, u64);
-
-/// The tag of a numbered code's word: no packed code has 255 as its length byte.
-const NUMBERED: u64 = 0xFF << 56;
+struct HeldKey((u32, u32), MonthRange, Flow, Arc<str>, Arc<str>);
 
 impl Figures {
     /// Record the figure of the record at `(line, column)` (column 1 for a
@@ -139,126 +144,208 @@ impl Figures {
         raw: impl FnOnce() -> R,
     ) -> Result<(), RowReject> {
         let FigureKey(codes, period, flow, classification, commodity) = key;
-        // Months are 1..=12 and fit a byte each; the year keeps its 32 bits.
-        let when = (u64::from(period.year as u32) << 32)
-            | (u64::from(period.first & 0xFF) << 24)
-            | (u64::from(period.last & 0xFF) << 16)
-            | flow as u64;
-        let held = HeldKey(
-            [codes.0, codes.1],
-            when,
-            self.code(classification),
-            self.code(commodity),
-        );
-        match self.seen.entry(held) {
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let (l, c) = *first.get();
-                let place = if c == 1 {
-                    format!("line {l}")
-                } else {
-                    format!("line {l}, column {c}")
-                };
-                Err(RowReject::new(
-                    line,
-                    "duplicate_figure",
-                    format!(
-                        "the same reporter, partner, period, flow, classification and commodity as {place}"
-                    ),
-                    raw().as_ref(),
-                )
-                .at_column(column))
-            }
-            std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((line, column));
-                Ok(())
+        let duplicate = |(l, c): (u64, u64)| {
+            let place = if c == 1 {
+                format!("line {l}")
+            } else {
+                format!("line {l}, column {c}")
+            };
+            Err(RowReject::new(
+                line,
+                "duplicate_figure",
+                format!(
+                    "the same reporter, partner, period, flow, classification and commodity as {place}"
+                ),
+                raw().as_ref(),
+            )
+            .at_column(column))
+        };
+        // A figure of the map has its codes' shared text already: a figure
+        // with a code never held is not there (and costs no text of its own
+        // when it is packed).
+        if !self.seen.is_empty() {
+            let held = self
+                .codes
+                .peek(&classification)
+                .zip(self.codes.peek(&commodity))
+                .map(|(c, k)| HeldKey(codes, period, flow, c, k));
+            if let Some(first) = held.and_then(|h| self.seen.get(&h)) {
+                return duplicate(*first);
             }
         }
+        let packed = if column == 1 {
+            self.packed(codes, period, flow, &classification, &commodity)
+        } else {
+            None
+        };
+        if let Some(p) = packed {
+            if self.ordered.push(p, line) {
+                return Ok(());
+            }
+            if let Some(l) = self.ordered.get(p) {
+                return duplicate((l, 1));
+            }
+        }
+        let held = HeldKey(
+            codes,
+            period,
+            flow,
+            self.codes.get(&classification),
+            self.codes.get(&commodity),
+        );
+        self.seen.insert(held, (line, column));
+        Ok(())
     }
 
-    /// A code as one word: up to 7 bytes held in the word, with the length in
-    /// its top byte; a longer code numbered in order of first sight, tagged
-    /// [`NUMBERED`].
-    fn code(&mut self, code: &str) -> u64 {
-        let bytes = code.as_bytes();
-        if bytes.len() <= 7 {
-            let mut word = [0u8; 8];
-            word[..bytes.len()].copy_from_slice(bytes);
-            word[7] = bytes.len() as u8;
-            return u64::from_le_bytes(word);
+    /// The figure as one number, most significant first: the seller's and the
+    /// buyer's codes (the reporter and partner of an export, the other way
+    /// round for an import: a file listed by exporter and importer, as BACI
+    /// is, stays in increasing order whichever side its focus is on; 10 bits
+    /// each), year (12), first and last month (4 each), flow (3),
+    /// classification (1: the first or second the file names) and a 6-digit
+    /// commodity code's value (20). Exact: two figures have the same
+    /// number only if they are the same figure; `None` for a figure with a
+    /// field too wide (a code above 1023, a commodity not of 6 digits, a third
+    /// classification).
+    fn packed(
+        &mut self,
+        (reporter, partner): (u32, u32),
+        period: MonthRange,
+        flow: Flow,
+        classification: &str,
+        commodity: &str,
+    ) -> Option<u64> {
+        let field = |v: u64, bits: u32| (v < (1 << bits)).then_some(v);
+        let (seller, buyer) = match flow {
+            Flow::Import | Flow::ReImport => (partner, reporter),
+            Flow::Export | Flow::ReExport | Flow::Total => (reporter, partner),
+        };
+        let flow = match flow {
+            Flow::Import => 0,
+            Flow::Export => 1,
+            Flow::ReImport => 2,
+            Flow::ReExport => 3,
+            Flow::Total => 4,
+        };
+        let class = match self
+            .classifications
+            .iter()
+            .position(|c| **c == *classification)
+        {
+            Some(i) => i as u64,
+            None if self.classifications.len() < 2 => {
+                self.classifications.push(Arc::from(classification));
+                (self.classifications.len() - 1) as u64
+            }
+            None => return None,
+        };
+        let commodity = (commodity.len() == 6 && commodity.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| commodity.parse::<u64>().ok())
+            .flatten()?;
+        let mut p = 0u64;
+        for (v, bits) in [
+            (field(u64::from(seller), 10)?, 10),
+            (field(u64::from(buyer), 10)?, 10),
+            (field(u64::try_from(period.year).ok()?, 12)?, 12),
+            (field(u64::from(period.first), 4)?, 4),
+            (field(u64::from(period.last), 4)?, 4),
+            (flow, 3),
+            (class, 1),
+            (field(commodity, 20)?, 20),
+        ] {
+            p = (p << bits) | v;
         }
-        if let Some(n) = self.long_codes.get(code) {
-            return *n;
-        }
-        let n = NUMBERED | self.long_codes.len() as u64;
-        self.long_codes.insert(code.into(), n);
-        n
+        Some(p)
     }
 }
 
 #[cfg(test)]
-mod tests {
+mod figures_tests {
     use super::*;
 
-    /// Codes of every length are told apart: packed ones by their bytes and
-    /// length (a code with trailing NUL bytes is not its prefix), numbered ones
-    /// by their text; the same code gives the same word each time.
-    #[test]
-    fn codes_are_equal_exactly_when_their_text_is() {
-        let mut f = Figures::default();
-        let codes = [
-            "",
-            "0",
-            "00",
-            "2701",
-            "270112",
-            "TOTAL",
-            "H6",
-            "1234567",
-            "12345678",
-            "2701120000",
-            "2701120001",
-            "0\0",
-            "1234567\0",
-        ];
-        let words: Vec<u64> = codes.iter().map(|c| f.code(c)).collect();
-        for (i, a) in words.iter().enumerate() {
-            for (j, b) in words.iter().enumerate() {
-                assert_eq!(a == b, i == j, "{:?} and {:?}", codes[i], codes[j]);
-            }
-        }
-        let again: Vec<u64> = codes.iter().map(|c| f.code(c)).collect();
-        assert_eq!(again, words);
-        // Four codes longer than 7 bytes: four numbers.
-        assert_eq!(f.long_codes.len(), 4);
+    fn key(reporter: u32, partner: u32, commodity: &str) -> FigureKey<'_> {
+        FigureKey::new(
+            (reporter, partner),
+            MonthRange::annual(2019),
+            Flow::Export,
+            "H5",
+            commodity,
+        )
     }
 
-    /// A figure is the same only when every part of its key is: 10-digit codes
-    /// (numbered) and 6-digit ones (packed), months, years and flows.
+    /// Figures in increasing order are held packed; a repeat of one of them,
+    /// however late, is rejected naming the first one's line; a figure out of
+    /// order, or not packable ("TOTAL", a code above 1023, a second column),
+    /// is held in the map and its repeat rejected the same way.
     #[test]
-    fn a_figure_is_a_duplicate_only_when_every_part_matches() {
+    fn a_figure_given_twice_is_rejected_however_it_is_held() {
         let mut f = Figures::default();
-        let month = |year, m| MonthRange {
-            year,
-            first: m,
-            last: m,
-        };
-        let mut first = |codes, period, flow, cmd: &str, line| {
-            f.first(
-                FigureKey::new(codes, period, flow, "HS", cmd),
-                (line, 1),
-                || "raw",
-            )
-        };
-        assert!(first((643, 408), month(2019, 1), Flow::Export, "2701120000", 1).is_ok());
-        assert!(first((643, 408), month(2019, 1), Flow::Export, "270112", 2).is_ok());
-        assert!(first((643, 408), month(2019, 2), Flow::Export, "270112", 3).is_ok());
-        assert!(first((643, 408), month(-2019, 2), Flow::Export, "270112", 4).is_ok());
-        assert!(first((643, 408), month(2019, 2), Flow::Import, "270112", 5).is_ok());
-        assert!(first((408, 643), month(2019, 2), Flow::Import, "270112", 6).is_ok());
-        let twice = first((643, 408), month(2019, 1), Flow::Export, "2701120000", 7).unwrap_err();
-        assert_eq!((twice.line, twice.reason), (7, "duplicate_figure"));
-        assert!(twice.detail.ends_with("as line 1"), "{}", twice.detail);
-        let again = first((643, 408), month(2019, 2), Flow::Export, "270112", 8).unwrap_err();
-        assert!(again.detail.ends_with("as line 3"), "{}", again.detail);
+        let raw = || "r";
+        for (i, (r, p, c)) in [
+            (4, 8, "010121"),
+            (4, 8, "010129"),
+            (4, 12, "010121"),
+            (8, 4, "999999"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert!(f.first(key(r, p, c), (i as u64 + 2, 1), raw).is_ok());
+        }
+        assert_eq!(f.ordered.len(), 4);
+        assert!(f.seen.is_empty());
+        // Out of order, new: held in the map.
+        assert!(f.first(key(4, 9, "010121"), (6, 1), raw).is_ok());
+        assert!(f.first(key(4, 8, "TOTAL"), (7, 1), raw).is_ok());
+        assert!(f.first(key(2000, 8, "010121"), (8, 1), raw).is_ok());
+        assert!(f.first(key(9, 9, "010121"), (9, 2), raw).is_ok());
+        assert_eq!(f.seen.len(), 4);
+        for (k, line, first) in [
+            (key(4, 8, "010129"), 20, "line 3"),
+            (key(8, 4, "999999"), 21, "line 5"),
+            (key(4, 9, "010121"), 22, "line 6"),
+            (key(4, 8, "TOTAL"), 23, "line 7"),
+            (key(2000, 8, "010121"), 24, "line 8"),
+            (key(9, 9, "010121"), 25, "line 9, column 2"),
+        ] {
+            let e = f.first(k, (line, 1), raw).unwrap_err();
+            assert_eq!((e.line, e.reason), (line, "duplicate_figure"));
+            assert!(e.detail.ends_with(first), "{}", e.detail);
+        }
+        // The same codes the other way round, or the other flow, is another
+        // figure: (8, 4) imported is not (4, 8) exported.
+        let import = FigureKey::new(
+            (8, 4),
+            MonthRange::annual(2019),
+            Flow::Import,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(import, (29, 1), raw).is_ok());
+        // Another year, month or classification is another figure.
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2020),
+            Flow::Export,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(other, (30, 1), raw).is_ok());
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2019),
+            Flow::Export,
+            "H4",
+            "010121",
+        );
+        assert!(f.first(other, (31, 1), raw).is_ok());
+        let other = FigureKey::new(
+            (4, 8),
+            MonthRange::annual(2019),
+            Flow::Import,
+            "H5",
+            "010121",
+        );
+        assert!(f.first(other, (32, 1), raw).is_ok());
     }
 }

@@ -9,6 +9,11 @@ use std::sync::Arc;
 pub(crate) struct Interner(HashMap<String, Arc<str>>);
 
 impl Interner {
+    /// The shared text for `s` when it is held already.
+    pub(crate) fn peek(&self, s: &str) -> Option<Arc<str>> {
+        self.0.get(s).cloned()
+    }
+
     /// The shared text for `s`.
     pub(crate) fn get(&mut self, s: &str) -> Arc<str> {
         if let Some(a) = self.0.get(s) {

@@ -20,6 +20,7 @@ mod labor_stock;
 pub mod published_totals;
 pub mod russia_customs;
 pub mod scope;
+mod sorted_keys;
 mod trade_flows;
 
 pub use labor_stock::{labor_stock_frame, LaborFigure, NormalizedLabor};

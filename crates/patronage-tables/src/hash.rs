@@ -95,6 +95,43 @@ impl<R: std::io::Read> std::io::Read for HashingReader<R> {
     }
 }
 
+/// A writer that counts and hashes (SHA-256) what passes through it, so a file
+/// written once is fingerprinted in that one write.
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W> HashingWriter<W> {
+    /// Count and hash what is written to `inner`.
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The inner writer, the bytes written and their hex SHA-256.
+    pub fn finish(self) -> (W, u64, String) {
+        (self.inner, self.bytes, hex(&self.hasher.finalize()))
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Read;
@@ -117,6 +154,10 @@ mod tests {
         let mut sink = Vec::new();
         r.read_to_end(&mut sink).unwrap();
         assert_eq!(r.finish(), (3, Some(want.to_string())));
+        let mut w = super::HashingWriter::new(Vec::new());
+        std::io::Write::write_all(&mut w, b"ab").unwrap();
+        std::io::Write::write_all(&mut w, b"c").unwrap();
+        assert_eq!(w.finish(), (b"abc".to_vec(), 3, want.to_string()));
     }
 
     #[test]

@@ -1,30 +1,18 @@
 //! The deterministic Parquet writer: same frame, same bytes. Writer options are
-//! pinned (codec and level, row-group and page sizes, statistics), the frame is
-//! rechunked, and the footer carries provenance key-values but no timestamp.
+//! pinned (codec and level, row-group and page sizes, statistics; the batch
+//! writer of `stream.rs`, fed the whole frame), and the footer carries
+//! provenance key-values but no timestamp.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::contracts::{ColumnType, TableSpec, SCHEMA_VERSION};
+use crate::contracts::TableSpec;
 use polars::prelude::*;
 
-use crate::{TablesError, TOOL_VERSION};
-
-/// Rows per row group; fixed so files do not depend on the machine.
-const ROW_GROUP_ROWS: usize = 65_536;
-/// Zstandard level.
-const ZSTD_LEVEL: i32 = 3;
-
-/// What identifies the build, written into every footer.
-#[derive(Debug, Clone)]
-pub struct Provenance {
-    /// Pipeline name.
-    pub pipeline: String,
-    /// SHA-256 of the pipeline file.
-    pub pipeline_sha256: String,
-    /// SHA-256 over the input files' hashes, in manifest order.
-    pub inputs_sha256: String,
-}
+use crate::parts::{check_partition_column, part_file};
+use crate::stream::{dtype, PinnedWriter};
+pub use crate::stream::{Provenance, ROW_GROUP_ROWS};
+use crate::TablesError;
 
 /// A table on disk.
 #[derive(Debug, Clone)]
@@ -39,16 +27,6 @@ pub struct Written {
     pub bytes: u64,
     /// SHA-256 of the bytes.
     pub sha256: String,
-}
-
-fn dtype(t: ColumnType) -> DataType {
-    match t {
-        ColumnType::Str => DataType::String,
-        ColumnType::Int32 => DataType::Int32,
-        ColumnType::Int64 => DataType::Int64,
-        ColumnType::Float64 => DataType::Float64,
-        ColumnType::Bool => DataType::Boolean,
-    }
 }
 
 /// Check a frame's columns, order, types and nulls against its contract.
@@ -99,56 +77,10 @@ fn pinned_bytes(
     prov: &Provenance,
     partition: Option<(&str, &str)>,
 ) -> Result<Vec<u8>, TablesError> {
-    let table = spec.name;
-    let polars_err = |source| TablesError::Table { table, source };
-    df.rechunk_mut();
-    // polars declares strings as Utf8View in the Arrow schema it embeds, and
-    // pyarrow then reads `string_view`, which many compute kernels and older
-    // readers do not support. The Parquet pages are the same BYTE_ARRAY either way,
-    // so the footer declares the oldest Arrow types (LargeUtf8), which every Arrow
-    // reader handles.
-    let arrow_schema = df.schema().to_arrow(CompatLevel::oldest());
-    let arrow_kv = polars_parquet::write::schema_to_metadata_key(&arrow_schema);
-    let kv = vec![
-        (arrow_kv.key, arrow_kv.value.unwrap_or_default()),
-        ("patronage.table".to_string(), table.to_string()),
-        (
-            "patronage.schema_version".to_string(),
-            SCHEMA_VERSION.to_string(),
-        ),
-        (
-            "patronage.tool_version".to_string(),
-            TOOL_VERSION.to_string(),
-        ),
-        ("patronage.pipeline".to_string(), prov.pipeline.clone()),
-        (
-            "patronage.pipeline_sha256".to_string(),
-            prov.pipeline_sha256.clone(),
-        ),
-        (
-            "patronage.inputs_sha256".to_string(),
-            prov.inputs_sha256.clone(),
-        ),
-        ("patronage.key".to_string(), spec.key.join(",")),
-    ];
-    let mut kv = kv;
-    if let Some((column, value)) = partition {
-        kv.push((
-            "patronage.partition".to_string(),
-            format!("{column}={value}"),
-        ));
-    }
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
-        .with_compression(ParquetCompression::Zstd(Some(
-            polars_parquet::write::ZstdLevel::try_new(ZSTD_LEVEL).map_err(polars_err)?,
-        )))
-        .with_statistics(StatisticsOptions::full())
-        .with_row_group_size(Some(ROW_GROUP_ROWS))
-        .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-        .finish(df)
-        .map_err(polars_err)?;
-    Ok(buf)
+    let schema = df.schema().as_ref().clone();
+    let mut writer = PinnedWriter::table(Vec::new(), spec, &schema, prov, partition)?;
+    writer.write(df)?;
+    Ok(writer.finish()?.0)
 }
 
 /// One file of a table written as Hive partitions.
@@ -179,17 +111,7 @@ pub fn to_parquet_partitions(
     check_contract(df, spec)?;
     let table = spec.name;
     let polars_err = |source| TablesError::Table { table, source };
-    match spec.column(by) {
-        Some(c) if c.dtype == ColumnType::Int32 && !c.nullable => {}
-        _ => {
-            return Err(TablesError::Contract {
-                table,
-                message: format!(
-                    "`{by}` is not a non-null int32 column: it cannot name partitions"
-                ),
-            })
-        }
-    }
+    check_partition_column(spec, by)?;
     let values = df
         .column(by)
         .map_err(polars_err)?
@@ -213,7 +135,7 @@ pub fn to_parquet_partitions(
         let value = v.to_string();
         let bytes = pinned_bytes(&mut part, spec, prov, Some((by, &value)))?;
         parts.push(Part {
-            file: format!("{table}/{by}={value}/part-0.parquet"),
+            file: part_file(table, by, v),
             rows: part.height(),
             bytes,
         });

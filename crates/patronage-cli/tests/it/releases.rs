@@ -698,3 +698,201 @@ fn mirror_all_partitions_by_year() {
     assert!(!out.join("mirror_all").exists());
     assert_eq!(table(&out, "mirror_all"), single);
 }
+
+/// The SYNTHETIC three-year release (focus AFG, `scope = "all"`) with
+/// `partition_by = ["year"]` and `extra` (checks, claims) added to the pipeline
+/// file: the pipeline's path.
+fn parted_release(t: &Path, p: &Path, extra: &str) -> PathBuf {
+    let text = std::fs::read_to_string(p).unwrap();
+    let parted = t.join("parted.toml");
+    std::fs::write(
+        &parted,
+        text.replacen(
+            "\n\n[[sources]]",
+            "\npartition_by = [\"year\"]\n\n[[sources]]",
+            1,
+        ) + extra,
+    )
+    .unwrap();
+    parted
+}
+
+/// Checks and claims of `trade_flows` of the kinds that run on a table kept on
+/// disk: some pass, some fail (the SYNTHETIC release has 6,000 rows a year in
+/// 2019 to 2021, so `year <= 2019` fails 12,000 rows and the sample shows the
+/// first five of 2020 in key order).
+const DISK_CHECKS: &str = r#"
+[[checks]]
+name = "years_up_to_2019"
+kind = "range"
+table = "trade_flows"
+column = "year"
+max = 2019
+severity = "warn"
+
+[[checks]]
+name = "values_present"
+kind = "not_null"
+table = "trade_flows"
+columns = ["value_usd", "reporter_iso3"]
+
+[[checks]]
+name = "flows_known"
+kind = "accepted_values"
+table = "trade_flows"
+column = "flow"
+values = ["export"]
+severity = "warn"
+
+[[checks]]
+name = "rows_2020"
+kind = "row_count_max"
+table = "trade_flows"
+where = { year = [2020] }
+max = 3
+severity = "warn"
+
+[[checks]]
+name = "enough_rows"
+kind = "row_count_min"
+table = "trade_flows"
+min = 18000
+
+[[checks]]
+name = "key_unique"
+kind = "unique"
+table = "trade_flows"
+columns = ["source_id", "source_file", "source_line", "source_column"]
+
+[[checks]]
+name = "codes_unique"
+kind = "unique"
+table = "trade_flows"
+columns = ["reporter_iso3", "partner_iso3", "year", "commodity_code"]
+severity = "warn"
+
+[[claims]]
+id = "rows_2021"
+text = "SYNTHETIC: the 2021 file has 6,000 rows"
+source = "patronage synth"
+table = "trade_flows"
+where = { year = [2021] }
+measure = "count"
+expected = 6000
+unit = "rows"
+tolerance = 0
+"#;
+
+/// `partition_by = ["year"]` keeps the streamed rows on disk (the stage cache)
+/// and writes each year's part from there, never holding `trade_flows`: the
+/// outputs are byte for byte those of the same partitioned run built from
+/// `trade_flows` held in memory (the source cached whole by a run without
+/// `partition_by`): every part, every analysis table (the focus's tables read
+/// the focus's rows from disk), `check_results` and `claims` of checks and a
+/// claim on `trade_flows` evaluated batch by batch, and `manifest.json`. A
+/// rerun with unchanged inputs reuses the cached rows on disk (the source stage
+/// is skipped) and leaves every byte as it was.
+#[test]
+fn rows_on_disk_give_the_bytes_of_rows_in_memory() {
+    let (t, p, _) = baci_release("AFG", "all");
+    // The checks and claim in both pipelines, so both read the same file.
+    let with_checks = t.path().join("single.toml");
+    std::fs::write(
+        &with_checks,
+        std::fs::read_to_string(&p).unwrap() + DISK_CHECKS,
+    )
+    .unwrap();
+    let parted = parted_release(t.path(), &with_checks, "");
+
+    let on_disk = t.path().join("on_disk");
+    let o = run_quiet(&parted, &on_disk);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let cache = on_disk.join(".patronage/sources/baci");
+    let spilled: Vec<String> = (0..3)
+        .map(|n| format!("canonical-{n}.parquet"))
+        .filter(|f| cache.join(f).exists())
+        .collect();
+    assert_eq!(spilled.len(), 3, "a file on disk per source file");
+
+    // In memory: the source read whole by a run without partition_by, then the
+    // partitioned run from that cache into the same folder.
+    let in_memory = t.path().join("in_memory");
+    assert!(run_quiet(&with_checks, &in_memory).status.success());
+    assert!(!in_memory
+        .join(".patronage/sources/baci/canonical-0.parquet")
+        .exists());
+    let o = run_quiet(&parted, &in_memory);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let a = tree_files(&on_disk, "");
+    let b = tree_files(&in_memory, "");
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs");
+    }
+    assert!(names(&a).contains(&"trade_flows/year=2020/part-0.parquet".to_string()));
+
+    // The checks ran, on disk as in memory: the failing range check counts the
+    // 12,000 rows after 2019 and samples the first five, of 2020's file.
+    let results = table(&on_disk, "check_results");
+    let row = |name: &str| {
+        let i = (0..results.height())
+            .find(|&i| str_at(&results, "check", i) == name)
+            .unwrap();
+        (
+            str_at(&results, "status", i),
+            results
+                .column("failing_rows")
+                .unwrap()
+                .get(i)
+                .unwrap()
+                .to_string(),
+            str_at(&results, "detail", i),
+        )
+    };
+    assert_eq!(row("years_up_to_2019").0, "fail");
+    assert_eq!(row("years_up_to_2019").1, "12000");
+    assert_eq!(row("enough_rows").0, "pass");
+    assert_eq!(row("key_unique").0, "pass");
+    assert_eq!(row("rows_2020").1, "6000");
+    assert_eq!(row("conservation_baci").0, "pass");
+    let claims = table(&on_disk, "claims");
+    assert_eq!(str_at(&claims, "status", 0), "reproduced");
+
+    // A rerun: the source stage is skipped, its files on disk are reused.
+    let before = std::fs::metadata(cache.join("canonical-0.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let o = run_quiet(&parted, &on_disk);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = std::fs::read_to_string(on_disk.join(".patronage/runs.jsonl")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert!(
+        last.contains(r#""stage":"source:baci","status":"skipped""#),
+        "{last}"
+    );
+    let after = std::fs::metadata(cache.join("canonical-0.parquet"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+    assert!(tree_files(&on_disk, "") == a);
+}
+
+/// A check kind that needs the whole table at once (`group_sum`) is refused on
+/// `trade_flows` kept on disk, naming the check: never skipped silently.
+#[test]
+fn a_check_that_needs_the_whole_table_on_disk_is_an_error() {
+    let (t, p, out) = baci_release("AFG", "all");
+    let parted = parted_release(
+        t.path(),
+        &p,
+        "\n[[checks]]\nname = \"by_year\"\nkind = \"group_sum\"\ntable = \"trade_flows\"\ngroup_by = [\"year\"]\ncolumn = \"value_usd\"\nmin = 0\n",
+    );
+    let o = run_quiet(&parted, &out);
+    assert!(!o.status.success());
+    let e = stderr(&o);
+    assert!(e.contains("check `by_year`: kind `group_sum`"), "{e}");
+}

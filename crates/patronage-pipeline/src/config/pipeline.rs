@@ -101,6 +101,11 @@ pub struct Pipeline {
     pub partition_by: Vec<String>,
     /// Output folder, if the file sets one (relative to the pipeline file).
     pub output: Option<PathBuf>,
+    /// Where streamed trade sources write their kept rows as they read them
+    /// (`<state>/sources`, a folder per source), instead of holding them: set by
+    /// the run when `trade_flows` is written in partitions; never read from the
+    /// pipeline file.
+    pub spill: Option<PathBuf>,
     /// Sources in priority order.
     pub sources: Vec<Source>,
     /// The `[mirror_all]` step, when declared.
@@ -582,6 +587,7 @@ impl Pipeline {
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
             partition_by,
             output,
+            spill: None,
             sources,
             mirror_all,
             windows,

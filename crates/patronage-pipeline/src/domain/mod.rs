@@ -14,6 +14,7 @@ pub mod manifest;
 pub(crate) mod mirror_all;
 pub(crate) mod outcome;
 pub(crate) mod read;
+pub(crate) mod spill;
 pub(crate) mod tables;
 pub(crate) mod trade;
 

@@ -32,6 +32,9 @@ pub(crate) struct FileOutcome<T> {
     /// it read them (`files::open_hashed`), so the manifest's record of the file
     /// costs no pass of its own; `None` for a file handed over as bytes.
     pub input: Option<(u64, String)>,
+    /// The kept rows written to disk as they were read (`spill.rs`), in file
+    /// order, instead of `frames` and `rows` (both then empty).
+    pub spilled: Option<Spilled>,
 }
 
 impl<T> FileOutcome<T> {
@@ -56,13 +59,32 @@ impl<T> FileOutcome<T> {
             read,
             dropped,
             input: None,
+            spilled: None,
         }
     }
 
-    /// Rows kept: those framed and those still held as records.
+    /// Rows kept: those written to disk, those framed and those still held as
+    /// records.
     pub(crate) fn kept(&self) -> u64 {
-        (self.frames.iter().map(DataFrame::height).sum::<usize>() + self.rows.len()) as u64
+        self.spilled.as_ref().map_or(0, |s| s.rows)
+            + (self.frames.iter().map(DataFrame::height).sum::<usize>() + self.rows.len()) as u64
     }
+}
+
+/// A file of canonical rows written to disk as they were read: one source
+/// file's kept rows, in key order (checked as they were written).
+#[derive(Debug, Clone)]
+pub(crate) struct Spilled {
+    /// The source file the rows came from (their `source_file`).
+    pub source_file: String,
+    /// Where the rows are.
+    pub path: std::path::PathBuf,
+    /// Rows.
+    pub rows: u64,
+    /// Size of the file.
+    pub bytes: u64,
+    /// SHA-256 of the file.
+    pub sha256: String,
 }
 
 /// Tables a stage produced, each with its contract.
@@ -80,14 +102,25 @@ pub(crate) struct RejectRow {
 pub(crate) struct SourceOutput {
     /// Which canonical table `canonical` is.
     pub domain: Domain,
-    /// The kept rows as the domain's canonical table.
+    /// The kept rows as the domain's canonical table (empty when they are on
+    /// disk, in `spilled`).
     pub canonical: DataFrame,
+    /// The kept rows written to disk as they were read, a file per source file
+    /// in `source_file` order; empty when they are held in `canonical`.
+    pub spilled: Vec<Spilled>,
     /// Rejects of every file, in file then line order.
     pub rejects: Vec<RejectRow>,
     /// One manifest entry per file.
     pub inputs: Vec<InputEntry>,
     /// Accounting summed over the files.
     pub account: SourceAccount,
+}
+
+impl SourceOutput {
+    /// Rows kept: held and on disk.
+    pub(crate) fn rows(&self) -> u64 {
+        self.canonical.height() as u64 + self.spilled.iter().map(|s| s.rows).sum::<u64>()
+    }
 }
 
 /// Row accounting for one source, summed over its files.

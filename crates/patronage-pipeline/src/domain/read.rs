@@ -23,6 +23,7 @@ use super::aid::AidRecord;
 use super::format::{ReadSource, Reader};
 use super::manifest::{InputEntry, RowAccount};
 use super::outcome::{table_error, FileMeta, FileOutcome, RejectRow, SourceAccount, SourceOutput};
+use super::spill::spill_frame;
 use super::{aid, events, files, formats, labor, trade};
 use crate::config::{Domain, Pipeline, Source};
 use crate::PipelineError;
@@ -251,9 +252,11 @@ where
     // Files framed as they streamed keep their frames: the records of the files
     // before them are framed first, so the rows stay in file order.
     let mut frames: Vec<DataFrame> = Vec::new();
+    let mut spilled = Vec::new();
     for (entry, outcome) in results {
         account.files += 1;
         account.rows.add(&entry.rows);
+        spilled.extend(outcome.spilled);
         if !outcome.frames.is_empty() {
             if !rows.is_empty() {
                 frames.push(frame(std::mem::take(&mut rows)).map_err(table_error(spec))?);
@@ -288,9 +291,19 @@ where
         df.rechunk_mut();
         df
     };
+    // A source with rows on disk has them all there (files of its format read
+    // whole, if any, join them), so its rows are in one place.
+    let canonical = match spilled.first().and_then(|s| s.path.parent()) {
+        Some(dir) if canonical.height() > 0 => {
+            spilled.extend(spill_frame(dir, &canonical)?);
+            frame(Vec::new()).map_err(table_error(spec))?
+        }
+        _ => canonical,
+    };
     Ok(SourceOutput {
         domain,
         canonical,
+        spilled,
         rejects,
         inputs,
         account,

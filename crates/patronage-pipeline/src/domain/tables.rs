@@ -10,6 +10,7 @@ use polars::prelude::*;
 use super::manifest::InputEntry;
 use super::outcome::{table_error, RejectRow, SourceAccount, SourceOutput, Tables};
 use super::read::canonical;
+use super::spill::DiskTable;
 use super::{aid, labor, trade};
 use crate::config::{Domain, Pipeline};
 use crate::PipelineError;
@@ -28,6 +29,8 @@ pub(crate) struct Built {
     pub inputs_sha256: String,
     /// One manifest entry per file the `[mirror_all]` step folded.
     pub mirror_inputs: Vec<InputEntry>,
+    /// `trade_flows` when some of its rows are on disk (then not in `frames`).
+    pub trade_flows_on_disk: Option<DiskTable>,
 }
 
 /// SHA-256 over the inputs' hashes in order (the manifest's `inputs_sha256`).
@@ -75,11 +78,23 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
     // Each domain's table takes its sources' frames: no row is held twice.
     let mut outputs = outputs;
 
-    let trade_flows = canonical(Domain::Trade, &mut outputs)?;
-    let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
-    let mut frames: Vec<(&'static TableSpec, DataFrame)> =
-        vec![(&contracts::TRADE_FLOWS, trade_flows)];
-    frames.extend(trade_tables);
+    let trade_flows_on_disk = DiskTable::from_outputs(&mut outputs)?;
+    let mut frames: Vec<(&'static TableSpec, DataFrame)> = Vec::new();
+    let windows = match &trade_flows_on_disk {
+        // The analysis tables read only the focus's rows: read them alone.
+        Some(on_disk) => {
+            let (trade_tables, windows) = trade::aggregate(p, &trade::focus_flows(p, on_disk)?)?;
+            frames.extend(trade_tables);
+            windows
+        }
+        None => {
+            let trade_flows = canonical(Domain::Trade, &mut outputs)?;
+            let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
+            frames.push((&contracts::TRADE_FLOWS, trade_flows));
+            frames.extend(trade_tables);
+            windows
+        }
+    };
     let aid_events = canonical(Domain::Aid, &mut outputs)?;
     frames.extend(aid::aggregate(p, &aid_events)?);
     frames.push((&contracts::AID_EVENTS, aid_events));
@@ -99,6 +114,7 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
         sources,
         inputs_sha256,
         mirror_inputs: Vec::new(),
+        trade_flows_on_disk,
     })
 }
 

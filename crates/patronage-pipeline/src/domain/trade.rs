@@ -26,6 +26,7 @@ use polars::prelude::*;
 
 use super::files;
 use super::outcome::{table_error, FileOutcome, Tables};
+use super::spill::{DiskTable, SpillWriter};
 use crate::config::options::scope;
 use crate::config::{Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::PipelineError;
@@ -61,14 +62,30 @@ const FRAME_ROWS: usize = 16_384;
 
 /// The kept rows of a streamed file, framed into `trade_flows` columns as the
 /// blocks come (every [`FRAME_ROWS`] records, and at the end), so memory holds
-/// them as columns (about 150 bytes a row), never as records.
+/// them as columns (about 150 bytes a row), never as records; or, when the
+/// pipeline spills (`Pipeline::spill`), each frame written to the file's spill
+/// file ([`SpillWriter`]) at once, so memory holds none of them.
 #[derive(Default)]
 pub(crate) struct BlockFrames {
     framed: Option<DataFrame>,
-    error: Option<PolarsError>,
+    spill: Option<SpillWriter>,
+    error: Option<PipelineError>,
 }
 
 impl BlockFrames {
+    /// The frames of the file `rel` of `source`: on disk when the pipeline
+    /// spills, else in memory.
+    pub(crate) fn new(p: &Pipeline, source: &Source, rel: &str) -> Result<Self, PipelineError> {
+        let spill = match &p.spill {
+            Some(root) => Some(SpillWriter::create(&root.join(&source.id), rel)?),
+            None => None,
+        };
+        Ok(BlockFrames {
+            spill,
+            ..BlockFrames::default()
+        })
+    }
+
     /// Frame the records in `flows` (reusing its buffer) once there are
     /// [`FRAME_ROWS`] of them.
     pub(crate) fn take(&mut self, flows: &mut Vec<TradeFlow>) {
@@ -82,19 +99,25 @@ impl BlockFrames {
         if self.error.is_some() || flows.is_empty() {
             return;
         }
-        let added = trade_flows_frame(flows).and_then(|df| match &mut self.framed {
-            Some(acc) => acc.vstack_mut_owned(df).map(|_| ()),
-            None => {
-                self.framed = Some(df);
-                Ok(())
-            }
-        });
+        let added = trade_flows_frame(flows)
+            .map_err(table_error(&contracts::TRADE_FLOWS))
+            .and_then(|df| match (&mut self.spill, &mut self.framed) {
+                (Some(spill), _) => spill.write(&df),
+                (None, Some(acc)) => acc
+                    .vstack_mut_owned(df)
+                    .map(|_| ())
+                    .map_err(table_error(&contracts::TRADE_FLOWS)),
+                (None, None) => {
+                    self.framed = Some(df);
+                    Ok(())
+                }
+            });
         if let Err(e) = added {
             self.error = Some(e);
         }
     }
 
-    /// The file's outcome: every kept row framed, in file order.
+    /// The file's outcome: every kept row framed (or on disk), in file order.
     pub(crate) fn outcome(
         mut self,
         read: u64,
@@ -105,10 +128,11 @@ impl BlockFrames {
         self.frame(&flows);
         drop(flows);
         if let Some(e) = self.error {
-            return Err(table_error(&contracts::TRADE_FLOWS)(e));
+            return Err(e);
         }
         let mut o = outcome(read, extract_rejects, n);
         o.frames.extend(self.framed);
+        o.spilled = self.spill.map(SpillWriter::finish).transpose()?;
         Ok(o)
     }
 }
@@ -168,7 +192,7 @@ pub(crate) fn read_comtrade_v1(
                 .as_ref()
                 .is_none_or(|f| f.contains(r) || f.contains(p))
         };
-        let mut frames = BlockFrames::default();
+        let mut frames = BlockFrames::new(p, source, rel)?;
         let read =
             comtrade_v1::stream_keeping(file, &mut input, layout, keep, |block, left_out| {
                 extract_rejects.extend(block.rejects);
@@ -271,6 +295,22 @@ pub(crate) fn aggregate(
     frames.extend(comparison_tables(p, trade_flows, &spec)?);
     frames.extend(group_tables(p, every_flow, &spec)?);
     Ok((frames, windows))
+}
+
+/// The rows of `trade_flows` on disk that the analysis tables read: those
+/// reported by the focus or naming it as partner, read a row group at a time,
+/// in key order. Every analysis table starts from these rows and no others
+/// (`patronage_aggregate`'s `focus_rows`, behind the mirror, the comparison,
+/// the commodity and the commodity-group tables, keeps a subset of them), so
+/// the tables are those of the whole table.
+pub(crate) fn focus_flows(p: &Pipeline, table: &DiskTable) -> Result<DataFrame, PipelineError> {
+    let focus = p.focus.as_str();
+    table.filtered(
+        col("reporter_iso3")
+            .eq(lit(focus))
+            .or(col("partner_iso3").eq(lit(focus))),
+        None,
+    )
 }
 
 /// `source_comparison` and `trade_by_commodity`.

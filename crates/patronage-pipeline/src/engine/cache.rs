@@ -3,6 +3,8 @@
 //!
 //! ```text
 //! .patronage/sources/<id>/canonical.parquet   the source's canonical frame
+//! .patronage/sources/<id>/canonical-<n>.parquet  its rows kept on disk as they
+//!                                             were read, a file per source file
 //! .patronage/sources/<id>/rejects.json        its rejects
 //! .patronage/sources/<id>/record.json         fingerprint, inputs, accounting, hashes
 //! .patronage/aggregate.json                   what the outputs were built from
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::fingerprint::{AggregateFingerprint, SourceFingerprint};
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{InputEntry, RowAccount};
-use crate::domain::outcome::{table_error, RejectRow, SourceAccount, SourceOutput};
+use crate::domain::outcome::{table_error, RejectRow, SourceAccount, SourceOutput, Spilled};
 use crate::PipelineError;
 use patronage_tables::parquet::write_atomic;
 
@@ -62,6 +64,18 @@ struct CachedReject {
     raw: String,
 }
 
+/// A file of the source's rows kept on disk, as cached.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct CachedSpill {
+    /// File name in the source's cache folder.
+    pub file: String,
+    /// The source file the rows came from.
+    pub source_file: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
 /// What a source stage produced, and from what.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SourceRecord {
@@ -71,8 +85,12 @@ pub(crate) struct SourceRecord {
     pub fingerprint: SourceFingerprint,
     /// SHA-256 of `canonical.parquet`.
     pub canonical_sha256: String,
-    /// Rows of the canonical frame.
+    /// Rows of the canonical frame and of the files on disk.
     pub canonical_rows: u64,
+    /// The rows kept on disk as they were read, a file per source file in
+    /// `source_file` order (none when the frame holds them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spilled: Vec<CachedSpill>,
     /// SHA-256 of `rejects.json`.
     pub rejects_sha256: String,
     /// Files read, with their accounting.
@@ -197,7 +215,56 @@ pub(crate) fn check_files(state: &Path, record: &SourceRecord) -> Result<(), Str
             Ok(_) => {}
         }
     }
+    for part in &record.spilled {
+        match patronage_tables::sha256_file(&dir.join(&part.file)) {
+            Err(_) => return Err(format!("cached output missing ({})", part.file)),
+            Ok((bytes, sha)) if bytes != part.bytes || sha != part.sha256 => {
+                return Err(format!("cached output drifted ({})", part.file))
+            }
+            Ok(_) => {}
+        }
+    }
     Ok(())
+}
+
+/// Put a source's rows kept on disk in place in its cache folder, as
+/// `canonical-<n>.parquet` in `source_file` order (`output` then names them
+/// there), and remove such files of an earlier run that are not among them.
+fn place_spilled(dir: &Path, output: &mut SourceOutput) -> Result<Vec<CachedSpill>, PipelineError> {
+    output
+        .spilled
+        .sort_by(|a, b| a.source_file.cmp(&b.source_file));
+    let mut cached = Vec::with_capacity(output.spilled.len());
+    for (n, part) in output.spilled.iter_mut().enumerate() {
+        let file = format!("canonical-{n}.parquet");
+        let to = dir.join(&file);
+        if part.path != to {
+            std::fs::rename(&part.path, &to).map_err(|source| PipelineError::Write {
+                path: to.clone(),
+                source,
+            })?;
+            part.path = to;
+        }
+        cached.push(CachedSpill {
+            file,
+            source_file: part.source_file.clone(),
+            rows: part.rows,
+            bytes: part.bytes,
+            sha256: part.sha256.clone(),
+        });
+    }
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.filter_map(Result::ok) {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("canonical-")
+                && name.ends_with(".parquet")
+                && !cached.iter().any(|c| c.file == name)
+            {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(cached)
 }
 
 /// Store a source stage's output; returns its record.
@@ -205,9 +272,10 @@ pub(crate) fn store(
     state: &Path,
     source: &Source,
     fingerprint: &SourceFingerprint,
-    output: &SourceOutput,
+    output: &mut SourceOutput,
 ) -> Result<SourceRecord, PipelineError> {
     let dir = source_dir(state, &source.id);
+    let spilled = place_spilled(&dir, output)?;
     let spec = output.domain.canonical_table();
     let canonical = frame_bytes(&output.canonical).map_err(table_error(spec))?;
     let rejects: Vec<CachedReject> = output
@@ -238,20 +306,22 @@ pub(crate) fn store(
         patronage_tables::sha256_hex(&canonical),
         patronage_tables::sha256_hex(&rejects),
     );
-    let output_sha256 = patronage_tables::sha256_hex(
-        format!(
-            "{canonical_sha256}\n{rejects_sha256}\n{}\n{}\n{}",
-            serde_json::to_string(&inputs).unwrap_or_default(),
-            output.account.files,
-            serde_json::to_string(&output.account.rows).unwrap_or_default(),
-        )
-        .as_bytes(),
+    let mut hashed = format!(
+        "{canonical_sha256}\n{rejects_sha256}\n{}\n{}\n{}",
+        serde_json::to_string(&inputs).unwrap_or_default(),
+        output.account.files,
+        serde_json::to_string(&output.account.rows).unwrap_or_default(),
     );
+    for part in &spilled {
+        hashed.push_str(&format!("\n{} {}", part.source_file, part.sha256));
+    }
+    let output_sha256 = patronage_tables::sha256_hex(hashed.as_bytes());
     let record = SourceRecord {
         source_id: source.id.clone(),
         fingerprint: fingerprint.clone(),
         canonical_sha256,
-        canonical_rows: output.canonical.height() as u64,
+        canonical_rows: output.rows(),
+        spilled,
         rejects_sha256,
         inputs,
         files: output.account.files,
@@ -296,9 +366,21 @@ pub(crate) fn load_output(
             },
         })
         .collect();
+    let spilled = record
+        .spilled
+        .iter()
+        .map(|part| Spilled {
+            source_file: part.source_file.clone(),
+            path: dir.join(&part.file),
+            rows: part.rows,
+            bytes: part.bytes,
+            sha256: part.sha256.clone(),
+        })
+        .collect();
     Some(SourceOutput {
         domain: source.format.domain,
         canonical,
+        spilled,
         rejects,
         inputs: record.input_entries(source),
         account: record.account(),

@@ -4,7 +4,10 @@
 //! Every table is built and serialized before anything is written. Then each
 //! file whose bytes differ from the file on disk is written to a temporary file
 //! beside it and flushed to disk; only when all of them are written are they
-//! renamed over the old ones, tables first and `manifest.json` last. A failure
+//! renamed over the old ones, tables first and `manifest.json` last. A table
+//! too large to hold (`trade_flows` kept on disk) is streamed into its
+//! temporary files before that ([`Prewritten`]) and put in place with the
+//! others, first. A failure
 //! before the renames leaves the folder as it was; the renames themselves take
 //! microseconds. Files whose bytes are unchanged are left alone (same bytes,
 //! same modification time).
@@ -21,14 +24,47 @@ pub(crate) struct Pending {
     pub bytes: Vec<u8>,
 }
 
-/// Put every file in place; returns, per file, whether it was already there with
-/// these bytes (and so left alone). With `force` every file is rewritten.
-pub(crate) fn commit(files: &[Pending], force: bool) -> Result<Vec<bool>, PipelineError> {
+/// A file already written, flushed to disk, at its temporary path
+/// ([`temp_path`] of its final one).
+pub(crate) struct Prewritten {
+    /// Final path.
+    pub path: PathBuf,
+    /// Size of what was written.
+    pub bytes: u64,
+    /// SHA-256 of what was written.
+    pub sha256: String,
+}
+
+/// Put every file in place, the files `written` first (in their order), then
+/// `files`; returns, per file in that order, whether it was already there with
+/// these bytes (and so left alone: a written file left alone has its temporary
+/// file removed). With `force` every file is rewritten.
+pub(crate) fn commit_all(
+    written: &[Prewritten],
+    files: &[Pending],
+    force: bool,
+) -> Result<Vec<bool>, PipelineError> {
+    let same_written: Vec<bool> = written
+        .iter()
+        .map(|w| {
+            !force
+                && patronage_tables::sha256_file(&w.path)
+                    .is_ok_and(|(bytes, sha)| bytes == w.bytes && sha == w.sha256)
+        })
+        .collect();
+    let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
+    for (w, same) in written.iter().zip(&same_written) {
+        let tmp = temp_path(&w.path);
+        if *same {
+            let _ = std::fs::remove_file(&tmp);
+        } else {
+            temps.push((tmp, &w.path));
+        }
+    }
     let unchanged: Vec<bool> = files
         .iter()
         .map(|f| !force && std::fs::read(&f.path).is_ok_and(|old| old == f.bytes))
         .collect();
-    let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
     for (f, same) in files.iter().zip(&unchanged) {
         if *same {
             continue;
@@ -57,13 +93,16 @@ pub(crate) fn commit(files: &[Pending], force: bool) -> Result<Vec<bool>, Pipeli
             });
         }
     }
-    let mut dirs: Vec<&Path> = files.iter().filter_map(|f| f.path.parent()).collect();
+    let mut dirs: Vec<&Path> = (written.iter().map(|w| w.path.as_path()))
+        .chain(files.iter().map(|f| f.path.as_path()))
+        .filter_map(Path::parent)
+        .collect();
     dirs.sort();
     dirs.dedup();
     for dir in dirs {
         sync_dir(dir);
     }
-    Ok(unchanged)
+    Ok(same_written.into_iter().chain(unchanged).collect())
 }
 
 /// Remove the outputs `files` (paths relative to `dir`, `/`-separated, as a
@@ -117,7 +156,7 @@ pub(crate) fn remove_stale_temps(dir: &Path) {
 }
 
 /// `.<name>.tmp-<pid>` beside `path`: hidden, so readers and `verify` skip it.
-fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -166,9 +205,9 @@ mod tests {
                 bytes: b"new".to_vec(),
             },
         ];
-        assert_eq!(commit(&files, false).unwrap(), vec![true, false]);
+        assert_eq!(commit_all(&[], &files, false).unwrap(), vec![true, false]);
         assert_eq!(std::fs::read(&b).unwrap(), b"new");
-        assert_eq!(commit(&files, true).unwrap(), vec![false, false]);
+        assert_eq!(commit_all(&[], &files, true).unwrap(), vec![false, false]);
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no temporary file left behind");
     }
@@ -191,7 +230,7 @@ mod tests {
                 bytes: b"new".to_vec(),
             },
         ];
-        assert!(commit(&files, false).is_err());
+        assert!(commit_all(&[], &files, false).is_err());
         assert_eq!(std::fs::read(&a).unwrap(), b"old");
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "temporary file of a removed");

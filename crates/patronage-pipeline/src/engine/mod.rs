@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub(crate) mod load;
 pub mod lock;
 pub(crate) mod mirror_stage;
+pub(crate) mod on_disk;
 pub mod options;
 pub(crate) mod run;
 pub mod runlog;

@@ -23,6 +23,7 @@ use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
 use super::load::load_checked;
 use super::lock;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
+use super::on_disk;
 use super::options::RunOptions;
 use super::runlog::{self, RunLog, StageLog};
 use super::scheduler_events::{Event, Events};
@@ -321,7 +322,7 @@ fn run_sources(
     }
     let started = Instant::now();
     let sources: Vec<&Source> = to_run.iter().map(|(_, s, _)| *s).collect();
-    let ran = read_sources(p, &sources, |k, output| {
+    let ran = read_sources(&spilling(p, state), &sources, |k, output| {
         let (_, s, c) = &to_run[k];
         cache_source(p, s, c, output, state, events, started)
     });
@@ -337,7 +338,7 @@ fn cache_source(
     p: &Pipeline,
     s: &Source,
     c: &SourceCheck,
-    output: SourceOutput,
+    mut output: SourceOutput,
     state: &Path,
     events: &Events,
     started: Instant,
@@ -351,12 +352,12 @@ fn cache_source(
         .map(|i| (i.file.as_str(), i.sha256.as_str()))
         .collect();
     let fingerprint = c.fingerprint.confirm(p, s, &read)?;
-    let record = cache::store(state, s, &fingerprint, &output)?;
+    let record = cache::store(state, s, &fingerprint, &mut output)?;
     let stage = source_stage(&s.id);
     let duration_ms = started.elapsed().as_millis() as u64;
     events.emit(Event::StageFinished {
         stage: stage.clone(),
-        rows: output.canonical.height() as u64,
+        rows: output.rows(),
         duration_ms,
     });
     Ok(SourceStage {
@@ -389,10 +390,28 @@ fn source_outputs(
         .filter(|&i| outputs[i].is_none())
         .collect();
     let again: Vec<&Source> = missing.iter().map(|&i| &p.sources[i]).collect();
-    for (i, output) in missing.iter().zip(read_sources(p, &again, |_, o| Ok(o))) {
+    let reading = spilling(p, state);
+    for (i, output) in missing
+        .iter()
+        .zip(read_sources(&reading, &again, |_, o| Ok(o)))
+    {
         outputs[*i] = Some(output?);
     }
     Ok(outputs.into_iter().flatten().collect())
+}
+
+/// The pipeline as its sources are read: when `trade_flows` is written in
+/// partitions, streamed trade sources write their kept rows to the stage cache
+/// as they read them (`<state>/sources/<id>/`) instead of holding them, so a
+/// release of any size is never held whole.
+fn spilling<'p>(p: &'p Pipeline, state: &Path) -> std::borrow::Cow<'p, Pipeline> {
+    if p.partition_by.is_empty() {
+        return std::borrow::Cow::Borrowed(p);
+    }
+    std::borrow::Cow::Owned(Pipeline {
+        spill: Some(state.join("sources")),
+        ..p.clone()
+    })
 }
 
 /// Every table of a run: the domains' tables (`built.frames`), then claims and
@@ -412,8 +431,15 @@ fn finish(p: &Pipeline, quality: &Quality, mut built: Built) -> Result<RunTables
         inputs_sha256: built.inputs_sha256.clone(),
     };
     let (frames, sources) = (&mut built.frames, &built.sources);
-    // Claims read every table but their own and check_results.
-    let claims = claim_eval::evaluate(&quality.claims, |t| table_in(frames, t))?;
+    let on_disk = built.trade_flows_on_disk.as_ref();
+    // Claims read every table but their own and check_results (of trade_flows
+    // on disk, the rows they match).
+    let claim_rows = on_disk::claim_rows(&quality.claims, on_disk)?;
+    let claims = claim_eval::evaluate(&quality.claims, |t| match &claim_rows {
+        Some(rows) if t.name == contracts::TRADE_FLOWS.name => Ok(rows),
+        _ => table_in(frames, t),
+    })?;
+    drop(claim_rows);
     frames.push((&contracts::CLAIMS, claims));
     // Checks see every table: keep this after the last table is added to `frames`.
     let accounts: Vec<_> = (p.sources.iter().zip(sources))
@@ -423,7 +449,7 @@ fn finish(p: &Pipeline, quality: &Quality, mut built: Built) -> Result<RunTables
             rows: &a.rows,
         })
         .collect();
-    let checks = checks::evaluate(&quality.checks, &accounts, frames)?;
+    let checks = checks::evaluate(&quality.checks, &accounts, frames, on_disk)?;
     frames.push((
         &contracts::CHECK_RESULTS,
         checks::results_frame(&checks).map_err(table_error(&contracts::CHECK_RESULTS))?,
@@ -490,6 +516,7 @@ fn write_outputs(
                 sources,
                 inputs_sha256,
                 mirror_inputs,
+                trade_flows_on_disk,
             },
         prov,
         checks,
@@ -497,6 +524,22 @@ fn write_outputs(
     let mut written = Vec::with_capacity(frames.len());
     let mut pending = Vec::with_capacity(frames.len() + 1);
     let mut files = Vec::with_capacity(frames.len());
+    // trade_flows on disk is streamed into its files first (it is first in
+    // dictionary order).
+    let mut streamed = Vec::new();
+    if let Some(table) = trade_flows_on_disk {
+        for s in on_disk::write_table(p, output_dir, &table, &prov)? {
+            written.push(Written {
+                table: contracts::TRADE_FLOWS.name,
+                path: s.written.path.clone(),
+                rows: s.rows,
+                bytes: s.written.bytes,
+                sha256: s.written.sha256.clone(),
+            });
+            files.push(s.file);
+            streamed.push(s.written);
+        }
+    }
     for (spec, df) in &mut frames {
         check_contract(df, spec)?;
         let parts = match partition_of(p, spec.name) {
@@ -554,7 +597,7 @@ fn write_outputs(
         path: output_dir.join("manifest.json"),
         bytes: manifest.to_json().into_bytes(),
     });
-    let unchanged = commit::commit(&pending, options.force)?;
+    let unchanged = commit::commit_all(&streamed, &pending, options.force)?;
     commit::remove_outputs(output_dir, &stale);
     for ((w, file), same) in written.iter().zip(&files).zip(&unchanged) {
         events.emit(Event::TableWritten {

@@ -50,5 +50,6 @@ fn read(
         dropped: Default::default(),
         frames: Vec::new(),
         input: None,
+        spilled: None,
     })
 }

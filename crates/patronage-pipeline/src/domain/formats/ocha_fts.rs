@@ -92,6 +92,7 @@ fn read(
             dropped: BTreeMap::new(),
             frames: Vec::new(),
             input: None,
+            spilled: None,
         })
         .collect();
     for (outcome, page) in outcomes.into_iter().zip(page_of) {

@@ -42,6 +42,7 @@ pub(crate) use results::{results_frame, results_from_disk};
 
 use crate::config::RawCheck;
 use crate::domain::outcome::table_error;
+use crate::domain::spill::DiskTable;
 use crate::quality::filter::{self, Filter};
 use crate::quality::literal::Invalid;
 use crate::PipelineError;
@@ -270,13 +271,15 @@ fn validate_one(r: RawCheck, invalid: Invalid<'_>) -> Result<CheckSpec, Pipeline
     })
 }
 
-/// Evaluate `checks` on the built tables `frames`, and the row accounting check
-/// of each of `sources`; sorted by check name. A check of a table this run did
-/// not build is skipped.
+/// Evaluate `checks` on the built tables `frames` (and `trade_flows` on disk,
+/// when the run keeps it there), and the row accounting check of each of
+/// `sources`; sorted by check name. A check of a table this run did not build
+/// is skipped.
 pub(crate) fn evaluate(
     checks: &[CheckSpec],
     sources: &[SourceRows<'_>],
     frames: &[(&'static TableSpec, DataFrame)],
+    on_disk: Option<&DiskTable>,
 ) -> Result<Vec<CheckResult>, PipelineError> {
     let err = table_error(&contracts::CHECK_RESULTS);
     let frame = |name: &str| {
@@ -287,6 +290,10 @@ pub(crate) fn evaluate(
     };
     let mut out = Vec::new();
     for c in checks {
+        if let Some(t) = on_disk.filter(|_| c.table.name == contracts::TRADE_FLOWS.name) {
+            out.push(evaluate_on_disk(c, t)?);
+            continue;
+        }
         let result = match frame(c.table.name) {
             Some(df) => evaluate_one(c, df).map_err(err)?,
             None => CheckResult {
@@ -302,29 +309,153 @@ pub(crate) fn evaluate(
         };
         out.push(result);
     }
-    out.extend(conservation::check_all(sources, frame).map_err(err)?);
+    out.extend(conservation::check_all(sources, frame, on_disk).map_err(err)?);
     out.sort_by(|a, b| a.check.cmp(&b.check));
     Ok(out)
 }
 
 fn evaluate_one(c: &CheckSpec, df: &DataFrame) -> PolarsResult<CheckResult> {
     let rows = filter::apply(df.clone().lazy(), &c.filter);
-    let described = if c.filter.is_empty() {
-        String::new()
-    } else {
-        format!(" where {}", filter::describe(&c.filter))
-    };
+    let described = described(c);
     let cx = Context {
         key: c.table.key,
         filter: &described,
     };
     let outcome = c.kind.evaluate(rows, &cx)?;
+    Ok(result_of(c, outcome))
+}
+
+/// ` where <filter>`, or nothing.
+fn described(c: &CheckSpec) -> String {
+    if c.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" where {}", filter::describe(&c.filter))
+    }
+}
+
+/// A check of `trade_flows` kept on disk, read a row group at a time; the
+/// same result as [`evaluate_one`] on the table held whole. The kinds whose
+/// failing rows are each found alone (`not_null`, `range`, `accepted_values`)
+/// run on each batch and add up (the sample is the first failing rows in key
+/// order, as the batches are in key order); the row counts add up; `unique` on
+/// the table's key holds by construction (every file's rows were checked to be
+/// in strictly increasing key order as they were written), on other columns it
+/// reads only those. Any other kind is an error naming the check: it is never
+/// skipped silently.
+fn evaluate_on_disk(c: &CheckSpec, t: &DiskTable) -> Result<CheckResult, PipelineError> {
+    let err = table_error(&contracts::CHECK_RESULTS);
+    let described = described(c);
+    let cx = Context {
+        key: c.table.key,
+        filter: &described,
+    };
+    let per_batch = |f: &mut dyn FnMut(LazyFrame) -> PolarsResult<()>| {
+        t.for_each_batch(None, |batch| {
+            f(filter::apply(batch.lazy(), &c.filter)).map_err(err)
+        })
+    };
+    let outcome = match &c.kind {
+        Kind::NotNull(_) | Kind::Range(_) | Kind::AcceptedValues(_) => {
+            let mut merged: Option<Outcome> = None;
+            per_batch(&mut |rows| {
+                let o = c.kind.evaluate(rows, &cx)?;
+                merged = Some(match merged.take() {
+                    None => o,
+                    Some(m) => Outcome {
+                        failing: m.failing + o.failing,
+                        sample: first_lines(&m.sample, &o.sample),
+                        fail_anyway: m.fail_anyway || o.fail_anyway,
+                        detail: m.detail,
+                    },
+                });
+                Ok(())
+            })?;
+            match merged {
+                Some(m) => m,
+                None => c.kind.evaluate(empty_trade_flows(), &cx).map_err(err)?,
+            }
+        }
+        Kind::RowCountMin(k) => {
+            let mut n = 0u64;
+            per_batch(&mut |rows| {
+                n += rows.collect()?.height() as u64;
+                Ok(())
+            })?;
+            k.outcome(n, &cx)
+        }
+        Kind::RowCountMax(k) => {
+            let (mut n, mut sample) = (0u64, String::new());
+            per_batch(&mut |rows| {
+                let rows = rows.collect()?;
+                n += rows.height() as u64;
+                sample = first_lines(&sample, &render::sample_rows(&rows, cx.key)?);
+                Ok(())
+            })?;
+            k.outcome(n, sample, &cx)
+        }
+        Kind::Unique(u) => {
+            let mut columns: Vec<&str> = u.columns.iter().map(String::as_str).collect();
+            columns.sort_unstable();
+            let mut key = c.table.key.to_vec();
+            key.sort_unstable();
+            if columns == key {
+                c.kind.evaluate(empty_trade_flows(), &cx).map_err(err)?
+            } else {
+                let mut read: Vec<&str> = u.columns.iter().map(String::as_str).collect();
+                read.extend(c.filter.iter().map(|(col, _)| col.as_str()));
+                read.sort_unstable();
+                read.dedup();
+                let rows = t.filtered(lit(true), Some(&read))?;
+                c.kind
+                    .evaluate(filter::apply(rows.lazy(), &c.filter), &cx)
+                    .map_err(err)?
+            }
+        }
+        other => {
+            return Err(PipelineError::Refused {
+                path: std::path::PathBuf::from(contracts::TRADE_FLOWS.name),
+                message: format!(
+                    "check `{}`: kind `{}` needs the whole of trade_flows at once, which this run \
+                     keeps on disk (partition_by): run it without partition_by, or check a table \
+                     built from trade_flows instead",
+                    c.name,
+                    other.as_str()
+                ),
+            })
+        }
+    };
+    Ok(result_of(c, outcome))
+}
+
+/// An empty `trade_flows`, for the detail a check gives when no row is read.
+fn empty_trade_flows() -> LazyFrame {
+    DataFrame::empty_with_schema(&patronage_tables::stream::table_schema(
+        &contracts::TRADE_FLOWS,
+        None,
+    ))
+    .lazy()
+}
+
+/// The first [`render::SAMPLE_ROWS`] lines of `a` then `b`: two batches'
+/// samples as the sample of both.
+fn first_lines(a: &str, b: &str) -> String {
+    a.lines()
+        .chain(b.lines())
+        .filter(|l| !l.is_empty())
+        .take(render::SAMPLE_ROWS)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A check's result from its outcome.
+fn result_of(c: &CheckSpec, outcome: Outcome) -> CheckResult {
     let status = if outcome.failing > 0 || outcome.fail_anyway {
         Status::Fail
     } else {
         Status::Pass
     };
-    Ok(CheckResult {
+    CheckResult {
         check: c.name.clone(),
         kind: c.kind.as_str(),
         table: c.table.name,
@@ -337,7 +468,7 @@ fn evaluate_one(c: &CheckSpec, df: &DataFrame) -> PolarsResult<CheckResult> {
         } else {
             String::new()
         },
-    })
+    }
 }
 
 /// The table the check kinds' tests run on, and a helper that evaluates one

@@ -35,13 +35,19 @@ impl CheckKind for RowCountMin {
     }
 
     fn evaluate(&self, rows: LazyFrame, cx: &Context<'_>) -> PolarsResult<Outcome> {
-        let n = rows.collect()?.height() as u64;
-        Ok(Outcome {
+        Ok(self.outcome(rows.collect()?.height() as u64, cx))
+    }
+}
+
+impl RowCountMin {
+    /// The outcome for `n` rows (after `where`), however they were counted.
+    pub(super) fn outcome(&self, n: u64, cx: &Context<'_>) -> Outcome {
+        Outcome {
             failing: 0,
             detail: format!("at least {} rows{}: {n}", self.min, cx.filter),
             sample: String::new(),
             fail_anyway: n < self.min,
-        })
+        }
     }
 }
 
@@ -66,10 +72,17 @@ impl CheckKind for RowCountMax {
 
     fn evaluate(&self, rows: LazyFrame, cx: &Context<'_>) -> PolarsResult<Outcome> {
         let rows = rows.collect()?;
-        let n = rows.height() as u64;
+        Ok(self.outcome(rows.height() as u64, sample_rows(&rows, cx.key)?, cx))
+    }
+}
+
+impl RowCountMax {
+    /// The outcome for `n` rows (after `where`), the first of them in key
+    /// order rendered in `sample`, however they were counted.
+    pub(super) fn outcome(&self, n: u64, sample: String, cx: &Context<'_>) -> Outcome {
         let detail = format!("at most {} rows{}: {n}", self.max, cx.filter);
         let failing = if n > self.max { n } else { 0 };
-        Ok(Outcome::rows(failing, detail, sample_rows(&rows, cx.key)?))
+        Outcome::rows(failing, detail, sample)
     }
 }
 
