@@ -15,9 +15,7 @@ pub mod stream;
 
 pub use contracts::{ColumnSpec, ColumnType, TableSpec};
 pub use error::{table_error, TablesError};
-pub use hash::{
-    sha256_file, sha256_hex, sha256_parts, sha256_read, HashingReader, HashingWriter,
-};
+pub use hash::{sha256_file, sha256_hex, sha256_parts, sha256_read, HashingReader, HashingWriter};
 
 /// The tool's version, written into manifests and Parquet footers (one version
 /// for every crate of the workspace).
