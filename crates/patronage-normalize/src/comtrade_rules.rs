@@ -166,15 +166,15 @@ impl Figures {
         if !self.seen.is_empty() {
             let held = self
                 .codes
-                .peek(&classification)
-                .zip(self.codes.peek(&commodity))
+                .peek(classification)
+                .zip(self.codes.peek(commodity))
                 .map(|(c, k)| HeldKey(codes, period, flow, c, k));
             if let Some(first) = held.and_then(|h| self.seen.get(&h)) {
                 return duplicate(*first);
             }
         }
         let packed = if column == 1 {
-            self.packed(codes, period, flow, &classification, &commodity)
+            self.packed(codes, period, flow, classification, commodity)
         } else {
             None
         };
@@ -190,8 +190,8 @@ impl Figures {
             codes,
             period,
             flow,
-            self.codes.get(&classification),
-            self.codes.get(&commodity),
+            self.codes.get(classification),
+            self.codes.get(commodity),
         );
         self.seen.insert(held, (line, column));
         Ok(())
