@@ -52,16 +52,62 @@ pub(crate) struct CachedInput {
     pub rows: RowAccount,
 }
 
-/// One reject, as cached.
+/// One reject, as a stage's cache holds it. `source_id` is written only by a
+/// stage that reads several sources (the mirror-all step); a source stage's
+/// rejects are all its own, and its `rejects.json` does not repeat the id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct CachedReject {
     stage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    source_id: Option<String>,
     source_file: String,
     line: u64,
     column: u64,
     reason: String,
     detail: String,
     raw: String,
+}
+
+/// `rejects` as a stage's `rejects.json`; each names its source when
+/// `with_source`.
+pub(crate) fn rejects_json(rejects: &[RejectRow], with_source: bool) -> Vec<u8> {
+    let cached: Vec<CachedReject> = rejects
+        .iter()
+        .map(|r| CachedReject {
+            stage: r.stage.to_string(),
+            source_id: with_source.then(|| r.source_id.clone()),
+            source_file: r.source_file.clone(),
+            line: r.reject.line,
+            column: r.reject.column,
+            reason: r.reject.reason.to_string(),
+            detail: r.reject.detail.clone(),
+            raw: r.reject.raw.clone(),
+        })
+        .collect();
+    serde_json::to_vec(&cached).unwrap_or_default()
+}
+
+/// The rejects of a stage's `rejects.json`, each of `source_id` unless it
+/// names its own; `None` when the text is not such a file.
+pub(crate) fn rejects_of_json(bytes: &[u8], source_id: &str) -> Option<Vec<RejectRow>> {
+    let cached: Vec<CachedReject> = serde_json::from_slice(bytes).ok()?;
+    Some(
+        cached
+            .into_iter()
+            .map(|r| RejectRow {
+                stage: intern(&r.stage),
+                source_id: r.source_id.unwrap_or_else(|| source_id.to_string()),
+                source_file: r.source_file,
+                reject: RowReject {
+                    line: r.line,
+                    column: r.column,
+                    reason: intern(&r.reason),
+                    detail: r.detail,
+                    raw: r.raw,
+                },
+            })
+            .collect(),
+    )
 }
 
 /// A file of the source's rows kept on disk, as cached.
@@ -278,20 +324,7 @@ pub(crate) fn store(
     let spilled = place_spilled(&dir, output)?;
     let spec = output.domain.canonical_table();
     let canonical = frame_bytes(&output.canonical).map_err(table_error(spec))?;
-    let rejects: Vec<CachedReject> = output
-        .rejects
-        .iter()
-        .map(|r| CachedReject {
-            stage: r.stage.to_string(),
-            source_file: r.source_file.clone(),
-            line: r.reject.line,
-            column: r.reject.column,
-            reason: r.reject.reason.to_string(),
-            detail: r.reject.detail.clone(),
-            raw: r.reject.raw.clone(),
-        })
-        .collect();
-    let rejects = serde_json::to_vec(&rejects).unwrap_or_default();
+    let rejects = rejects_json(&output.rejects, false);
     let inputs: Vec<CachedInput> = output
         .inputs
         .iter()
@@ -350,22 +383,7 @@ pub(crate) fn load_output(
         return None;
     }
     let canonical = ParquetReader::new(Cursor::new(canonical)).finish().ok()?;
-    let rejects: Vec<CachedReject> = serde_json::from_slice(&rejects).ok()?;
-    let rejects = rejects
-        .into_iter()
-        .map(|r| RejectRow {
-            stage: intern(&r.stage),
-            source_id: source.id.clone(),
-            source_file: r.source_file,
-            reject: RowReject {
-                line: r.line,
-                column: r.column,
-                reason: intern(&r.reason),
-                detail: r.detail,
-                raw: r.raw,
-            },
-        })
-        .collect();
+    let rejects = rejects_of_json(&rejects, &source.id)?;
     let spilled = record
         .spilled
         .iter()

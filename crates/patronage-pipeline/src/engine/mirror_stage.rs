@@ -20,20 +20,19 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use patronage_core::RowReject;
 use patronage_tables::contracts::MIRROR_ALL;
 use patronage_tables::parquet::write_atomic;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cache::{frame_bytes, intern, load_sealed, sealed_json};
+use super::cache::{frame_bytes, intern, load_sealed, rejects_json, rejects_of_json, sealed_json};
 use super::fingerprint::{FileHash, SourceFingerprint, CODE_MIRROR_ALL};
 use super::runlog::StageLog;
 use super::scheduler_events::{Event, Events};
 use crate::config::{MirrorAllStep, Pipeline};
 use crate::domain::manifest::{InputEntry, RowAccount};
 use crate::domain::mirror_all::{self, MirrorOutput, REJECT_STAGE};
-use crate::domain::outcome::{table_error, RejectRow};
+use crate::domain::outcome::table_error;
 use crate::{PipelineError, TOOL_VERSION};
 
 /// The stage's name.
@@ -58,18 +57,6 @@ pub(crate) struct CachedInput {
     bytes: u64,
     sha256: String,
     rows: RowAccount,
-}
-
-/// One reject, as cached.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct CachedReject {
-    source_id: String,
-    source_file: String,
-    line: u64,
-    column: u64,
-    reason: String,
-    detail: String,
-    raw: String,
 }
 
 /// What the stage produced, and from what.
@@ -319,20 +306,7 @@ fn store(
 ) -> Result<MirrorRecord, PipelineError> {
     let dir = stage_dir(state);
     let frame = frame_bytes(&output.frame).map_err(table_error(&MIRROR_ALL))?;
-    let rejects: Vec<CachedReject> = output
-        .rejects
-        .iter()
-        .map(|r| CachedReject {
-            source_id: r.source_id.clone(),
-            source_file: r.source_file.clone(),
-            line: r.reject.line,
-            column: r.reject.column,
-            reason: r.reject.reason.to_string(),
-            detail: r.reject.detail.clone(),
-            raw: r.reject.raw.clone(),
-        })
-        .collect();
-    let rejects = serde_json::to_vec(&rejects).unwrap_or_default();
+    let rejects = rejects_json(&output.rejects, true);
     let inputs: Vec<CachedInput> = output
         .inputs
         .iter()
@@ -382,22 +356,7 @@ fn load_output(state: &Path, record: &MirrorRecord) -> Option<MirrorOutput> {
         return None;
     }
     let frame = ParquetReader::new(Cursor::new(frame)).finish().ok()?;
-    let rejects: Vec<CachedReject> = serde_json::from_slice(&rejects).ok()?;
-    let rejects = rejects
-        .into_iter()
-        .map(|r| RejectRow {
-            stage: REJECT_STAGE,
-            source_id: r.source_id,
-            source_file: r.source_file,
-            reject: RowReject {
-                line: r.line,
-                column: r.column,
-                reason: intern(&r.reason),
-                detail: r.detail,
-                raw: r.raw,
-            },
-        })
-        .collect();
+    let rejects = rejects_of_json(&rejects, REJECT_STAGE)?;
     Some(MirrorOutput {
         frame,
         rejects,
