@@ -4,7 +4,7 @@
 //! `outside_focus`, so a world-size file streams through in flat memory and its
 //! accounting still balances.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use patronage_core::CountryRegistry;
 
@@ -22,25 +22,29 @@ pub enum Scope {
 pub const OUTSIDE_FOCUS: &str = "outside_focus";
 
 /// The codes of the focus country, to tell its rows from the rest by the codes
-/// as published, before they are looked up.
+/// as published, before they are looked up. Asked of every row of a world-size
+/// file, so held as one bit per code below 1000 (a lookup is a shift, not a
+/// hash).
 #[derive(Debug, Clone)]
 pub struct FocusCodes {
-    codes: HashSet<u32>,
+    codes: [u64; 16],
 }
 
 impl FocusCodes {
     /// Every code the registry maps to `focus` (ISO3) in some year.
     pub fn new(focus: &str, registry: &CountryRegistry) -> Self {
-        FocusCodes {
-            codes: (0..1000u32)
-                .filter(|c| registry.get(*c).is_some_and(|x| x.iso3 == focus))
-                .collect(),
+        let mut codes = [0u64; 16];
+        for c in (0..1000u32).filter(|c| registry.get(*c).is_some_and(|x| x.iso3 == focus)) {
+            codes[(c / 64) as usize] |= 1 << (c % 64);
         }
+        FocusCodes { codes }
     }
 
     /// Whether `code` is one of the focus's.
     pub fn contains(&self, code: u32) -> bool {
-        self.codes.contains(&code)
+        self.codes
+            .get((code / 64) as usize)
+            .is_some_and(|w| w & (1 << (code % 64)) != 0)
     }
 
     /// Keep the rows whose `parties` (reporter and partner codes) include the
@@ -81,5 +85,21 @@ mod tests {
         focus.retain(&mut rows, |r| *r, &mut dropped);
         assert_eq!(rows, [(156, 408), (408, 643)]);
         assert_eq!(dropped.get(OUTSIDE_FOCUS), Some(&2));
+    }
+
+    /// A focus's codes are every code the registry gives it, in whichever
+    /// word of the bit set they fall: Germany is 276 and, before 1991, 280
+    /// (comtrade_countries.tsv); codes next to them, 0, the last bits of the
+    /// set and codes past it are not Germany's.
+    #[test]
+    fn every_code_of_the_focus_and_no_other() {
+        let deu = FocusCodes::new("DEU", CountryRegistry::comtrade());
+        let held: Vec<u32> = (0..1100).filter(|c| deu.contains(*c)).collect();
+        assert_eq!(held, [276, 280]);
+        for c in [0, 275, 277, 279, 281, 999, 1023, 1024, u32::MAX] {
+            assert!(!deu.contains(c), "{c}");
+        }
+        let prk = FocusCodes::new("PRK", CountryRegistry::comtrade());
+        assert!(prk.contains(408) && !prk.contains(410));
     }
 }
