@@ -252,17 +252,11 @@ pub fn stream_keeping(
                     return Ok(None);
                 }
             }
-            // Boxed, so the block's many rows left out cost a pointer each, not
-            // a record's room: a world file is mostly rows outside the focus.
+            // Boxed: see `Extracted::kept_unboxed`.
             parse_row(cols, row).map(|r| Some(Box::new(r)))
         },
         |block: Extracted<Option<Box<BaciRow>>>| {
-            let (kept, left_out) = block.kept();
-            let kept = Extracted {
-                rows: kept.rows.into_iter().map(|r| *r).collect(),
-                rejects: kept.rejects,
-                rows_read: kept.rows_read,
-            };
+            let (kept, left_out) = block.kept_unboxed();
             sink(kept, left_out);
         },
     )

@@ -44,11 +44,14 @@ pub struct Extracted<T> {
     pub rows_read: u64,
 }
 
-impl<T> Extracted<Option<T>> {
-    /// The rows a scoped reader kept (`Some`), and how many it left out (`None`).
-    pub fn kept(self) -> (Extracted<T>, u64) {
+impl<T> Extracted<Option<Box<T>>> {
+    /// The rows a scoped reader kept (`Some`), unboxed, and how many it left out
+    /// (`None`). Readers box the rows they keep so that a row left out costs a
+    /// pointer in its block, not a record's room: a world file is mostly rows
+    /// outside the focus.
+    pub fn kept_unboxed(self) -> (Extracted<T>, u64) {
         let read = self.rows.len();
-        let rows: Vec<T> = self.rows.into_iter().flatten().collect();
+        let rows: Vec<T> = self.rows.into_iter().flatten().map(|r| *r).collect();
         let left_out = (read - rows.len()) as u64;
         (
             Extracted {
