@@ -201,3 +201,24 @@ pub fn output_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// A SYNTHETIC file of `rows` rows dated `year` (seeded by the year) from
+/// `patronage synth <layout>`, written to `path`.
+pub fn synth(layout: &str, rows: u64, year: i32, path: &Path) {
+    let o = patronage(
+        &[
+            "synth",
+            layout,
+            "--rows",
+            &rows.to_string(),
+            "--seed",
+            &year.to_string(),
+            "--year",
+            &year.to_string(),
+            "--out",
+            path.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}

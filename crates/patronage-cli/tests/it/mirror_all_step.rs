@@ -10,26 +10,6 @@ use polars::prelude::*;
 
 use crate::common::*;
 
-/// `patronage synth <layout>` into `path`.
-fn synth(layout: &str, rows: u64, year: i32, path: &Path) {
-    let o = patronage(
-        &[
-            "synth",
-            layout,
-            "--rows",
-            &rows.to_string(),
-            "--seed",
-            &year.to_string(),
-            "--year",
-            &year.to_string(),
-            "--out",
-            path.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-}
-
 /// A BACI line with an exporter code no registry knows (SYNTHETIC): a reject.
 const BAD_BACI_LINE: &str = "2019,999,4,010121,1.000,2.000";
 

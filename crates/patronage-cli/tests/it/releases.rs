@@ -113,27 +113,6 @@ fn totals_from_six_digit_rows_and_reported_totals_win() {
     );
 }
 
-/// Write a SYNTHETIC file with `patronage synth` into `dir`.
-fn synth(dir: &Path, layout: &str, rows: u64, year: i32, name: &str) {
-    let out = dir.join(name);
-    let o = patronage(
-        &[
-            "synth",
-            layout,
-            "--rows",
-            &rows.to_string(),
-            "--seed",
-            &year.to_string(),
-            "--year",
-            &year.to_string(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-}
-
 /// A SYNTHETIC three-year BACI release (`patronage synth`, 6,000 rows a year)
 /// in a temporary folder, and a pipeline reading it with `focus` and `scope`.
 fn baci_release(
@@ -148,11 +127,10 @@ fn baci_release(
     );
     for year in [2019, 2020, 2021] {
         synth(
-            t.path(),
             "baci",
             6_000,
             year,
-            &format!("BACI_HS17_Y{year}_V202401.csv"),
+            &t.path().join(format!("BACI_HS17_Y{year}_V202401.csv")),
         );
     }
     (t, p, out)
@@ -346,7 +324,7 @@ fn streamed_bulk_is_byte_identical_across_thread_counts() {
             &[],
             "name = \"bulk\"\nfocus = \"AFG\"\n\n[[sources]]\nid = \"bulk\"\nformat = \"comtrade_v1_bulk\"\npath = \"bulk.tsv\"\nscope = \"focus\"\n",
         );
-        synth(t.path(), "comtrade-bulk", 20_000, 2020, "bulk.tsv");
+        synth("comtrade-bulk", 20_000, 2020, &t.path().join("bulk.tsv"));
         let o = patronage(
             &[
                 "run",
