@@ -245,16 +245,32 @@ pub fn stream_keeping(
         input,
         delimited::Dialect::new(b','),
         |h| on_header(path, h),
-        |cols, row| {
-            let code = |n: usize| text::parse_int::<u32>(text::trim(row.fields[cols[n]])).ok();
-            if let (Some(i), Some(j)) = (code(1), code(2)) {
-                if !keep(i, j) {
-                    return Ok(None);
+        (
+            // A row whose codes are plain digits, as BACI writes them, and
+            // outside the scope is left out from its bytes, before any field
+            // list is made: the rule below would leave it out the same way.
+            |cols: &Vec<usize>, _, split: plain::Split<'_, '_>| {
+                let code = |n: usize| text::digits_u32(split.field(cols[n])?);
+                let (i, j) = (code(1)?, code(2)?);
+                (!keep(i, j)).then_some(None)
+            },
+            |cols, row| {
+                // Plain digits read straight; any other text as the general
+                // rules read it.
+                let code = |n: usize| {
+                    let field = row.fields[cols[n]];
+                    text::digits_u32(field.as_bytes())
+                        .or_else(|| text::parse_int::<u32>(text::trim(field)).ok())
+                };
+                if let (Some(i), Some(j)) = (code(1), code(2)) {
+                    if !keep(i, j) {
+                        return Ok(None);
+                    }
                 }
-            }
-            // Boxed: see `Extracted::kept_unboxed`.
-            parse_row(cols, row).map(|r| Some(Box::new(r)))
-        },
+                // Boxed: see `Extracted::kept_unboxed`.
+                parse_row(cols, row).map(|r| Some(Box::new(r)))
+            },
+        ),
         |block: Extracted<Option<Box<BaciRow>>>| {
             let (kept, left_out) = block.kept_unboxed();
             sink(kept, left_out);

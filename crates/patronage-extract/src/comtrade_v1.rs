@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::encoding::TextEncoding;
-use crate::{delimited, text, ExtractError, Extracted};
+use crate::{delimited, plain, text, ExtractError, Extracted};
 
 /// The 47 columns of the API CSV and the API JSON records, in published order.
 pub const API_COLUMNS: [&str; 47] = [
@@ -409,20 +409,35 @@ pub fn stream_keeping(
         input,
         delimited::Dialect::new(delimiter),
         |header| delimited_index(path, header, columns, format),
-        |index, row| {
-            let fields = DelimitedFields {
-                index,
-                fields: row.fields,
-            };
-            let code = |name: &str| text::parse_int::<u32>(text::trim(fields.get(name).0)).ok();
-            if let (Some(r), Some(p)) = (code("reporterCode"), code("partnerCode")) {
-                if !keep(r, p) {
-                    return Ok(None);
+        (
+            // A row whose codes are plain digits and outside the scope is
+            // left out from its bytes, before any field list is made: the
+            // rule below would leave it out the same way.
+            |index: &Vec<(&'static str, usize)>, _, split: plain::Split<'_, '_>| {
+                let at = |name: &str| index.iter().find(|(n, _)| *n == name).map(|&(_, i)| i);
+                let code = |name: &str| text::digits_u32(split.field(at(name)?)?);
+                let (r, p) = (code("reporterCode")?, code("partnerCode")?);
+                (!keep(r, p)).then_some(None)
+            },
+            |index, row| {
+                let fields = DelimitedFields {
+                    index,
+                    fields: row.fields,
+                };
+                let code = |name: &str| {
+                    let field = fields.get(name).0;
+                    text::digits_u32(field.as_bytes())
+                        .or_else(|| text::parse_int::<u32>(text::trim(field)).ok())
+                };
+                if let (Some(r), Some(p)) = (code("reporterCode"), code("partnerCode")) {
+                    if !keep(r, p) {
+                        return Ok(None);
+                    }
                 }
-            }
-            // Boxed: see `Extracted::kept_unboxed`.
-            delimited_row(index, row, delimiter).map(|r| Some(Box::new(r)))
-        },
+                // Boxed: see `Extracted::kept_unboxed`.
+                delimited_row(index, row, delimiter).map(|r| Some(Box::new(r)))
+            },
+        ),
         |block: Extracted<Option<Box<ComtradeRow>>>| {
             let (kept, left_out) = block.kept_unboxed();
             sink(kept, left_out);

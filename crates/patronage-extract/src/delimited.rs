@@ -193,7 +193,10 @@ pub fn read_stream<C, T>(
     input: impl std::io::Read + Send,
     dialect: Dialect,
     on_header: impl FnOnce(&Header) -> Result<C, ExtractError>,
-    parse: impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
+    (settle, parse): (
+        impl Fn(&C, u64, crate::plain::Split<'_, '_>) -> Option<T> + Sync,
+        impl Fn(&C, Row<'_>) -> Result<T, RowReject> + Sync,
+    ),
     mut sink: impl FnMut(Extracted<T>),
 ) -> Result<u64, ExtractError>
 where
@@ -214,25 +217,50 @@ where
         (delimiter, sheet),
         on_header,
         |header, ctx, line, data| {
-            if memchr::memchr_iter(b'"', data).count() % 2 == 1 {
+            // Pieces end at a line feed, so a CRLF never straddles two. Their
+            // line feeds and quotes are counted on every thread at once: the
+            // lines each piece starts on, and whether the block's quotes pair.
+            let pieces = cut_at_lines(data, chunk_bytes);
+            let counts: Vec<(u64, usize)> = pieces
+                .par_iter()
+                .map(|piece| {
+                    (
+                        memchr::memchr_iter(b'\n', piece).count() as u64,
+                        memchr::memchr_iter(b'"', piece).count(),
+                    )
+                })
+                .collect();
+            if counts.iter().map(|c| c.1).sum::<usize>() % 2 == 1 {
                 return Err(ExtractError::Layout {
                     path: path.to_path_buf(),
                     line,
                     message: "a quoted field spans lines in this block: the streaming reader needs one record per line".to_string(),
                 });
             }
-            // Pieces end at a line feed, so a CRLF never straddles two.
-            let pieces = split_at_lines(data, line, chunk_bytes);
+            let mut at = line;
+            let starts: Vec<u64> = counts
+                .iter()
+                .map(|c| {
+                    let start = at;
+                    at += c.0;
+                    start
+                })
+                .collect();
             let parts: Vec<Result<Extracted<T>, ExtractError>> = pieces
                 .par_iter()
-                .map(|&(chunk, l)| {
+                .zip(starts.par_iter())
+                .map(|(&chunk, &l)| {
                     // Plain text in one pass, CRLF and all (same rows and
                     // rejects); any other through the csv crate, with its line
                     // ends made LF, piece by piece.
                     if let Some(text) = crate::plain::plain_text(chunk).filter(|_| !sheet) {
-                        return Ok(plain_extracted(text, l, delimiter, header, |row| {
-                            parse(ctx, row)
-                        }));
+                        return Ok(plain_extracted(
+                            text,
+                            l,
+                            (delimiter, header),
+                            |line, split| settle(ctx, line, split),
+                            |row| parse(ctx, row),
+                        ));
                     }
                     let lf = lf_endings(chunk);
                     scan(path, &lf, l, (delimiter, sheet), header, |row| {
@@ -245,41 +273,57 @@ where
                 rows_read += part.rows_read;
                 sink(part);
             }
-            // The lines of the block: those before its last piece, and the
-            // last piece's.
-            Ok(pieces.last().map_or(0, |&(last, at)| {
-                at - line + memchr::memchr_iter(b'\n', last).count() as u64
-            }))
+            // The lines of the block.
+            Ok(at - line)
         },
     )?;
     Ok(rows_read)
 }
 
-/// The rows of a plain chunk ([`crate::plain`]), parsed by `parse`.
+/// The rows of a plain chunk ([`crate::plain`]): those `settle` reads from
+/// their bytes alone (a row of the header's width read by the classifier),
+/// the rest parsed by `parse`, in file order.
 fn plain_extracted<T>(
     text: &str,
     first_line: u64,
-    delimiter: u8,
-    header: &Header,
+    (delimiter, header): (u8, &Header),
+    settle: impl Fn(u64, crate::plain::Split<'_, '_>) -> Option<T>,
     parse: impl Fn(Row<'_>) -> Result<T, RowReject>,
 ) -> Extracted<T> {
-    let mut out = Extracted {
+    // Both callbacks add to the rows, one at a time, in file order.
+    let out = std::cell::RefCell::new(Extracted {
         rows: Vec::new(),
         rejects: Vec::new(),
         rows_read: 0,
-    };
-    let width = header.names.len();
-    out.rows_read = crate::plain::rows(text, first_line, delimiter, width, |line, fields, raw| {
-        let parsed = if fields.len() == width {
-            parse(Row { line, fields })
-        } else {
-            Err(field_count_reject(line, width, fields.len(), raw))
-        };
-        match parsed {
-            Ok(t) => out.rows.push(t),
-            Err(e) => out.rejects.push(e),
-        }
     });
+    let width = header.names.len();
+    let read = crate::plain::rows_settling(
+        text,
+        first_line,
+        delimiter,
+        width,
+        |line, split| match settle(line, split) {
+            Some(t) => {
+                out.borrow_mut().rows.push(t);
+                true
+            }
+            None => false,
+        },
+        |line, fields, raw| {
+            let parsed = if fields.len() == width {
+                parse(Row { line, fields })
+            } else {
+                Err(field_count_reject(line, width, fields.len(), raw))
+            };
+            let mut out = out.borrow_mut();
+            match parsed {
+                Ok(t) => out.rows.push(t),
+                Err(e) => out.rejects.push(e),
+            }
+        },
+    );
+    let mut out = out.into_inner();
+    out.rows_read = read;
     out
 }
 
@@ -453,10 +497,7 @@ pub fn cut_at_lines(data: &[u8], chunk_bytes: usize) -> Vec<&[u8]> {
     let mut start = 0;
     while start < data.len() {
         let target = (start + chunk_bytes).min(data.len());
-        let end = data[target..]
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(data.len(), |p| target + p + 1);
+        let end = memchr::memchr(b'\n', &data[target..]).map_or(data.len(), |p| target + p + 1);
         chunks.push(&data[start..end]);
         start = end;
     }
@@ -471,7 +512,7 @@ fn split_at_lines(data: &[u8], first_line: u64, chunk_bytes: usize) -> Vec<(&[u8
         .into_iter()
         .map(|chunk| {
             let at = line;
-            line += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+            line += memchr::memchr_iter(b'\n', chunk).count() as u64;
             (chunk, at)
         })
         .collect()
@@ -810,12 +851,15 @@ mod tests {
                     assert_eq!(h.names, ["id", "value"]);
                     Ok(())
                 },
-                |_, row| {
-                    Ok((
-                        row.line,
-                        row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-                    ))
-                },
+                (
+                    |_: &(), _, _| None,
+                    |_, row| {
+                        Ok((
+                            row.line,
+                            row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+                        ))
+                    },
+                ),
                 |x| {
                     rows.extend(x.rows);
                     rejects.extend(x.rejects);
@@ -831,7 +875,7 @@ mod tests {
             &b""[..],
             Dialect::new(b','),
             |_| Ok(()),
-            |_, _| Ok(()),
+            (|_: &(), _, _| None, |_, _| Ok(())),
             |_: Extracted<()>| {},
         )
         .unwrap_err();
@@ -849,6 +893,7 @@ mod tests {
         let text: &[u8] = b"id,value\r\n1,2\n3,4,\r\n\n\r\n5\n6,7,8\n , \n\"9\",10\n11,1\r2\n\xFF,13\n14,15\n16,17";
         let (whole, _) = collect(text, b',').unwrap();
         assert_eq!(whole.rows_read, 11);
+        let settled = std::sync::atomic::AtomicU64::new(0);
         for chunk in 1..=text.len() + 1 {
             let mut rows = Vec::new();
             let mut rejects = Vec::new();
@@ -861,12 +906,28 @@ mod tests {
                     sheet: false,
                 },
                 |_| Ok(()),
-                |_, row| {
-                    Ok((
-                        row.line,
-                        row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
-                    ))
-                },
+                // Rows of two fields whose first is even digits are settled
+                // from their bytes, as `parse` would read them.
+                (
+                    |_: &(), line, split: crate::plain::Split<'_, '_>| {
+                        let first = split.field(0)?;
+                        let even = first.last().is_some_and(|b| b % 2 == 0);
+                        (first.iter().all(u8::is_ascii_digit) && even).then(|| {
+                            settled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let field = |n| {
+                                String::from_utf8_lossy(split.field(n).unwrap_or_default())
+                                    .into_owned()
+                            };
+                            (line, vec![field(0), field(1)])
+                        })
+                    },
+                    |_, row| {
+                        Ok((
+                            row.line,
+                            row.fields.iter().map(|f| f.to_string()).collect::<Vec<_>>(),
+                        ))
+                    },
+                ),
                 |x| {
                     rows.extend(x.rows);
                     rejects.extend(x.rejects);
@@ -877,6 +938,8 @@ mod tests {
             assert_eq!(rows, whole.rows, "{chunk}");
             assert_eq!(rejects, whole.rejects, "{chunk}");
         }
+        // The settling path was taken (the plain pieces hold rows 14 and 16).
+        assert!(settled.into_inner() > 0);
     }
 
     /// A file cut into chunks gives the same rows, lines and rejects, in the same

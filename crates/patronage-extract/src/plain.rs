@@ -50,6 +50,21 @@ pub fn rows(
     first_line: u64,
     delimiter: u8,
     width: usize,
+    each: impl FnMut(u64, &[&str], &str),
+) -> u64 {
+    rows_settling(text, first_line, delimiter, width, |_, _| false, each)
+}
+
+/// [`rows`], offering each row of the header's width that the classifier
+/// reads to `settle(line, split)` first, as its bytes and delimiter offsets: a
+/// row `settle` takes (it returns true) is read but never cut into a field list
+/// nor handed to `each`. Rows read by the `memchr2` path all go to `each`.
+pub fn rows_settling(
+    text: &str,
+    first_line: u64,
+    delimiter: u8,
+    width: usize,
+    mut settle: impl FnMut(u64, Split<'_, '_>) -> bool,
     mut each: impl FnMut(u64, &[&str], &str),
 ) -> u64 {
     let bytes = text.as_bytes();
@@ -57,6 +72,12 @@ pub fn rows(
     let mut read = 0u64;
     let mut line = first_line;
     let scanned = scan_ascii(bytes, delimiter, |s| {
+        // A line of the header's width is not blank: it is a row.
+        if s.count() == width && !s.line.is_empty() && settle(line, s) {
+            read += 1;
+            line += 1;
+            return;
+        }
         // `s.line` lies in `text`: its offset there, and a dropped carriage
         // return put back for `end_line` to drop as the other path does.
         let start = s.line.as_ptr() as usize - bytes.as_ptr() as usize;
