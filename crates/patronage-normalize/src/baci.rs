@@ -17,8 +17,8 @@ use std::sync::Arc;
 use patronage_core::{CountryRegistry, Flow, MonthRange, RowReject};
 use patronage_extract::baci::BaciRow;
 
-use crate::comtrade_rules::{FigureKey, Figures};
 use crate::comtrade_v1::SourceContext;
+use crate::figures::{FigureKey, Figures};
 use crate::intern::Interner;
 use crate::scope::{FocusCodes, OUTSIDE_FOCUS};
 use crate::{Normalized, TradeFlow};

@@ -16,10 +16,9 @@
 use patronage_core::{CountryRegistry, Flow};
 use patronage_extract::comtrade_legacy::{LegacyLayout, LegacyRow};
 
-use crate::comtrade_rules::{
-    breakdown_reason, period, reporter_and_partner, valuation, FigureKey, Figures,
-};
+use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
 use crate::comtrade_v1::{commodity_level, SourceContext};
+use crate::figures::{FigureKey, Figures};
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
 

@@ -19,9 +19,8 @@ use std::sync::Arc;
 use patronage_core::{CountryRegistry, Flow};
 use patronage_extract::comtrade_v1::{ComtradeRow, ANNUAL_REF_MONTH};
 
-use crate::comtrade_rules::{
-    breakdown_reason, period, reporter_and_partner, valuation, FigureKey, Figures,
-};
+use crate::comtrade_rules::{breakdown_reason, period, reporter_and_partner, valuation};
+use crate::figures::{FigureKey, Figures};
 use crate::intern::Interner;
 use crate::{MonthlyFigures, Normalized, TradeFlow};
 

@@ -14,6 +14,7 @@ mod comtrade_rules;
 pub mod comtrade_v1;
 pub mod estimates_ledger;
 pub mod events;
+mod figures;
 mod intern;
 pub mod labor_sheet;
 mod labor_stock;

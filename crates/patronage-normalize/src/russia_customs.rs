@@ -15,8 +15,8 @@
 use patronage_core::{Flow, MonthRange, RowReject, TradeCodes};
 use patronage_extract::russia_customs::{FtsRow, Napr};
 
-use crate::comtrade_rules::{FigureKey, Figures};
 use crate::comtrade_v1::SourceContext;
+use crate::figures::{FigureKey, Figures};
 use crate::intern::Interner;
 use crate::{Normalized, TradeFlow};
 
