@@ -201,6 +201,15 @@ pub(crate) fn canonical(
 /// first, as the sort puts them), so a stable sort would leave the frame as it
 /// is. `false` for a key column of a type this does not compare.
 fn in_key_order(df: &DataFrame, key: &[&str]) -> PolarsResult<bool> {
+    Ok(key_ties(df, key)?.is_some())
+}
+
+/// For a frame in `key` order (see [`in_key_order`]), whether each row ties
+/// with the next on every column of `key` (`n - 1` answers for `n` rows);
+/// `None` when the frame is not in that order or a key column is of a type
+/// this does not compare. Rows that tie are adjacent in such a frame, so the
+/// rows that tie with none before them are its distinct keys.
+pub(crate) fn key_ties(df: &DataFrame, key: &[&str]) -> PolarsResult<Option<Vec<bool>>> {
     use std::cmp::Ordering;
     /// The order of each row against the next.
     fn steps<T: PartialOrd>(mut values: impl Iterator<Item = Option<T>>) -> Vec<Option<Ordering>> {
@@ -214,11 +223,8 @@ fn in_key_order(df: &DataFrame, key: &[&str]) -> PolarsResult<bool> {
         out
     }
     let n = df.height();
-    if n < 2 {
-        return Ok(true);
-    }
     // Whether rows i and i + 1 are equal on the key columns seen so far.
-    let mut tied = vec![true; n - 1];
+    let mut tied = vec![true; n.saturating_sub(1)];
     for name in key {
         let c = df.column(name)?.as_materialized_series();
         let order = match c.dtype() {
@@ -226,19 +232,19 @@ fn in_key_order(df: &DataFrame, key: &[&str]) -> PolarsResult<bool> {
             DataType::Int64 => steps(c.i64()?.iter()),
             DataType::Int32 => steps(c.i32()?.iter()),
             DataType::UInt32 => steps(c.u32()?.iter()),
-            _ => return Ok(false),
+            _ => return Ok(None),
         };
         for (t, o) in tied.iter_mut().zip(order) {
             if *t {
                 match o {
                     Some(Ordering::Less) => *t = false,
                     Some(Ordering::Equal) => {}
-                    _ => return Ok(false),
+                    _ => return Ok(None),
                 }
             }
         }
     }
-    Ok(true)
+    Ok(Some(tied))
 }
 
 fn empty_canonical(domain: Domain) -> PolarsResult<DataFrame> {
