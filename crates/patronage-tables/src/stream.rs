@@ -12,6 +12,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
+use polars_parquet::write::{CompressedPage, Version, WriteOptions};
 
 use crate::contracts::{ColumnType, TableSpec, SCHEMA_VERSION};
 use crate::hash::HashingWriter;
@@ -20,6 +21,9 @@ use crate::{TablesError, TOOL_VERSION};
 /// Rows per row group; fixed so files do not depend on the machine, the
 /// thread count or how the rows arrived.
 pub const ROW_GROUP_ROWS: usize = 65_536;
+/// Rows in each row group of a scratch file ([`PinnedWriter::scratch`]): what
+/// its writer holds at most (about a megabyte of `trade_flows` rows).
+pub const SCRATCH_GROUP_ROWS: usize = 16_384;
 /// Zstandard level of the tables.
 const ZSTD_LEVEL: i32 = 3;
 
@@ -80,10 +84,16 @@ impl<W: Write> Write for Shared<W> {
     }
 }
 
-/// A Parquet file written batch by batch in row groups of [`ROW_GROUP_ROWS`].
+/// A Parquet file written batch by batch in row groups of [`ROW_GROUP_ROWS`]
+/// ([`SCRATCH_GROUP_ROWS`] for a scratch file).
 pub struct PinnedWriter<W: Write> {
     table: &'static str,
     schema: Schema,
+    /// Rows in each row group but the last.
+    group_rows: usize,
+    /// The options the pages are written with (what the batched writer was
+    /// given), for row groups written column by column.
+    options: WriteOptions,
     writer: polars::io::parquet::write::BatchedWriter<Shared<W>>,
     out: Arc<Mutex<HashingWriter<W>>>,
     /// Rows given but not yet written: fewer than a row group.
@@ -142,40 +152,64 @@ impl<W: Write> PinnedWriter<W> {
             ));
         }
         let zstd = polars_parquet::write::ZstdLevel::try_new(ZSTD_LEVEL).map_err(polars_err)?;
-        Self::with(out, table, schema, |w| {
-            w.with_compression(ParquetCompression::Zstd(Some(zstd)))
-                .with_statistics(StatisticsOptions::full())
-                .with_key_value_metadata(Some(KeyValueMetadata::from_static(kv)))
-        })
+        Self::with(
+            out,
+            (table, schema),
+            ROW_GROUP_ROWS,
+            (
+                ParquetCompression::Zstd(Some(zstd)),
+                StatisticsOptions::full(),
+            ),
+            Some(KeyValueMetadata::from_static(kv)),
+        )
     }
 
     /// A scratch copy of a table's rows (a stage cache, read back only by this
-    /// tool): without statistics or provenance, in the same row groups, and
+    /// tool): without statistics or provenance, in row groups of
+    /// [`SCRATCH_GROUP_ROWS`] (so the writer holds, and a reader reads, a few
+    /// megabytes of rows at a time), and
     /// Snappy-compressed: read back (memory-mapped), its pages are inflated
     /// into buffers of their own, so no column read back holds on to the file's
     /// mapping (uncompressed pages would be borrowed from it, and a few rows
     /// kept from each row group would keep every row group's pages resident).
     pub fn scratch(out: W, table: &'static str, schema: &Schema) -> Result<Self, TablesError> {
-        Self::with(out, table, schema, |w| {
-            w.with_compression(ParquetCompression::Snappy)
-                .with_statistics(StatisticsOptions::empty())
-        })
+        Self::with(
+            out,
+            (table, schema),
+            SCRATCH_GROUP_ROWS,
+            (ParquetCompression::Snappy, StatisticsOptions::empty()),
+            None,
+        )
     }
 
     fn with(
         out: W,
-        table: &'static str,
-        schema: &Schema,
-        options: impl FnOnce(ParquetWriter<Shared<W>>) -> ParquetWriter<Shared<W>>,
+        (table, schema): (&'static str, &Schema),
+        group_rows: usize,
+        (compression, statistics): (ParquetCompression, StatisticsOptions),
+        kv: Option<KeyValueMetadata>,
     ) -> Result<Self, TablesError> {
         let out = Arc::new(Mutex::new(HashingWriter::new(out)));
-        let writer = options(ParquetWriter::new(Shared(Arc::clone(&out))))
-            .with_row_group_size(Some(ROW_GROUP_ROWS))
+        let writer = ParquetWriter::new(Shared(Arc::clone(&out)))
+            .with_compression(compression)
+            .with_statistics(statistics)
+            .with_key_value_metadata(kv)
+            .with_row_group_size(Some(group_rows))
             .batched(schema)
             .map_err(|source| TablesError::Table { table, source })?;
+        // What `ParquetWriter` gives its batched writer (polars-io's
+        // `materialize_options`: no page size set).
+        let options = WriteOptions {
+            statistics,
+            version: Version::V1,
+            compression: compression.into(),
+            data_page_size: None,
+        };
         Ok(PinnedWriter {
             table,
             schema: schema.clone(),
+            group_rows,
+            options,
             writer,
             out,
             held: None,
@@ -215,9 +249,9 @@ impl<W: Write> PinnedWriter<W> {
             None => df.clone(),
         };
         let mut offset = 0;
-        while all.height() - offset >= ROW_GROUP_ROWS {
-            self.flush(all.slice(offset as i64, ROW_GROUP_ROWS))?;
-            offset += ROW_GROUP_ROWS;
+        while all.height() - offset >= self.group_rows {
+            self.flush(all.slice(offset as i64, self.group_rows))?;
+            offset += self.group_rows;
         }
         if offset < all.height() {
             self.held = Some(all.slice(offset as i64, all.height() - offset));
@@ -232,6 +266,82 @@ impl<W: Write> PinnedWriter<W> {
         self.writer
             .write_batch(&group)
             .map_err(|source| TablesError::Table { table, source })
+    }
+
+    /// Add `rows` rows given a column at a time, for a writer given no rows
+    /// yet: `column(name, offset, len)` gives rows `offset..offset + len` of
+    /// the column `name`. Each row group is encoded and compressed one column
+    /// after the other, so only one column of a row group is held at once
+    /// (and the group's compressed pages), never the group's rows: the bytes
+    /// are those [`PinnedWriter::write`] gives for the same rows, since every
+    /// column chunk of a row group is encoded from its own values alone.
+    pub fn write_columns(
+        &mut self,
+        rows: usize,
+        mut column: impl FnMut(&str, usize, usize) -> Result<Series, TablesError>,
+    ) -> Result<(), TablesError> {
+        let table = self.table;
+        let polars_err = |source| TablesError::Table { table, source };
+        if self.rows > 0 {
+            return Err(TablesError::Contract {
+                table,
+                message: "rows given column by column must be a file's first".to_string(),
+            });
+        }
+        let arrow = self.schema.to_arrow(CompatLevel::newest());
+        let fields = polars_parquet::write::to_parquet_schema(&arrow)
+            .map_err(polars_err)?
+            .fields()
+            .to_vec();
+        let encodings = polars::io::parquet::write::get_encodings(&arrow);
+        let mut offset = 0;
+        while offset < rows {
+            let len = self.group_rows.min(rows - offset);
+            let mut group: Vec<Vec<CompressedPage>> = Vec::with_capacity(fields.len());
+            for ((name, dtype), (field, encoding)) in
+                self.schema.iter().zip(fields.iter().zip(encodings.iter()))
+            {
+                let values = column(name, offset, len)?;
+                if values.len() != len || values.dtype() != dtype {
+                    return Err(TablesError::Contract {
+                        table,
+                        message: format!(
+                            "column `{name}` gave {} rows of {} where {len} rows of {dtype} were asked",
+                            values.len(),
+                            values.dtype()
+                        ),
+                    });
+                }
+                let array = values.rechunk().to_arrow(0, CompatLevel::newest());
+                let leaves = polars_parquet::write::array_to_columns(
+                    array,
+                    field.clone(),
+                    self.options,
+                    encoding,
+                )
+                .map_err(polars_err)?;
+                for pages in leaves {
+                    let compressed = pages
+                        .map(|page| {
+                            polars_parquet::write::compress(
+                                page?,
+                                Vec::new(),
+                                self.options.compression,
+                            )
+                            .map_err(PolarsError::from)
+                        })
+                        .collect::<PolarsResult<Vec<_>>>()
+                        .map_err(polars_err)?;
+                    group.push(compressed);
+                }
+            }
+            self.writer
+                .write_row_group(len as u64, &group)
+                .map_err(polars_err)?;
+            offset += len;
+        }
+        self.rows += rows;
+        Ok(())
     }
 
     /// Write the rows held and the footer; the output, with what was written.

@@ -109,3 +109,54 @@ fn streamed_parts_are_the_whole_frames_parts() {
     assert_eq!(streamed[0].1, 50_000);
     assert!(streamed == want);
 }
+
+/// The same 150,000 rows given column by column, each column read back from
+/// the whole frame's own file (buffers of their own, as rows kept on disk are)
+/// and asked for a row group at a time: the bytes of `to_parquet_bytes`. A
+/// writer that has rows already refuses rows column by column.
+#[test]
+fn a_table_written_column_by_column_is_the_whole_frames_file() {
+    let mut df = frame(150_000);
+    let whole = to_parquet_bytes(&mut df, &MIRROR_ALL, &prov()).unwrap();
+    let back = ParquetReader::new(std::io::Cursor::new(whole.clone()))
+        .finish()
+        .unwrap();
+    let schema = table_schema(&MIRROR_ALL, None);
+    let mut w = PinnedWriter::table(Vec::new(), &MIRROR_ALL, &schema, &prov(), None).unwrap();
+    let mut asked = Vec::new();
+    w.write_columns(150_000, |name, offset, len| {
+        asked.push((offset, len));
+        Ok(back
+            .column(name)
+            .unwrap()
+            .as_materialized_series()
+            .slice(offset as i64, len))
+    })
+    .unwrap();
+    asked.dedup();
+    assert_eq!(
+        asked,
+        [
+            (0, ROW_GROUP_ROWS),
+            (ROW_GROUP_ROWS, ROW_GROUP_ROWS),
+            (2 * ROW_GROUP_ROWS, 150_000 - 2 * ROW_GROUP_ROWS)
+        ]
+    );
+    let (bytes, done) = w.finish().unwrap();
+    assert_eq!(done.rows, 150_000);
+    assert_eq!(done.sha256, sha256_hex(&bytes));
+    assert!(bytes == whole);
+
+    let mut w = PinnedWriter::table(Vec::new(), &MIRROR_ALL, &schema, &prov(), None).unwrap();
+    w.write(&df.slice(0, 10)).unwrap();
+    let e = w
+        .write_columns(10, |name, _, _| {
+            Ok(back
+                .column(name)
+                .unwrap()
+                .as_materialized_series()
+                .slice(0, 10))
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("a file's first"), "{e}");
+}
