@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::focus::{focus_rows, FocusColumns};
+use crate::focus::{focus_rows, FlowBatches, FocusColumns};
 use crate::hs_conversion::{convert, Conversion, ConversionSpec};
 use crate::{usd, Mills, MirrorSpec};
 
@@ -67,7 +67,7 @@ fn joined<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Chapters per (partner, year, flow) for the spec's focus, in key order.
 pub fn commodity_rows(
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
     conversion: Option<&ConversionSpec>,
 ) -> PolarsResult<Vec<CommodityRow>> {
@@ -79,74 +79,77 @@ pub fn commodity_rows(
                 .eq(lit(6))
                 .or(col("commodity_level").eq(lit(2))),
         );
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["import", "export"],
-        annual_hs_levels,
-        &["classification", "commodity_code", "commodity_level"],
-    )?;
-    let focus = FocusColumns::new(&rows)?;
-    let code = rows.column("commodity_code")?.str()?;
-    let class = rows.column("classification")?.str()?;
-    let level = rows.column("commodity_level")?.i32()?;
     let rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
 
     // (partner, year, flow) -> (basis rank, source rank, source, level) -> hs2 -> mills
     type Pick = (u8, usize, String, i32);
     type Chapters = BTreeMap<String, Chapter>;
     let mut by: BTreeMap<(String, i32, &'static str), BTreeMap<Pick, Chapters>> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
-            focus.source_id.get(i),
-            focus.is_mirror.get(i),
-            focus.partner.get(i),
-            focus.focus_exports.get(i),
-            focus.year.get(i),
-            code.get(i),
-            level.get(i),
-            focus.mills.get(i),
-        ) else {
-            continue;
-        };
-        let Some(k) = class.get(i).filter(|k| k.starts_with('H')) else {
-            continue; // SITC and national codes are not HS chapters
-        };
-        if !c
-            .get(..2)
-            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit()))
-        {
-            continue;
-        }
-        let flow = if x { "export" } else { "import" };
-        // Level 6 sorts first (a lower key) so a source's 6-digit rows win over its chapters.
-        let pick = (u8::from(!m), rank(s), s.to_string(), -l);
-        let chapters = by
-            .entry((p.to_string(), y, flow))
-            .or_default()
-            .entry(pick)
-            .or_default();
-        for part in convert(k, c, l, v, conversion) {
-            let Some(hs2) = part
-                .code
-                .get(..2)
-                .filter(|h| h.bytes().all(|b| b.is_ascii_digit()))
-            else {
+    trade_flows.each_batch(&mut |batch| {
+        let rows = focus_rows(
+            batch,
+            &spec.focus,
+            &["import", "export"],
+            annual_hs_levels.clone(),
+            &["classification", "commodity_code", "commodity_level"],
+        )?;
+        let focus = FocusColumns::new(&rows)?;
+        let code = rows.column("commodity_code")?.str()?;
+        let class = rows.column("classification")?.str()?;
+        let level = rows.column("commodity_level")?.i32()?;
+        for i in focus.rows() {
+            let (Some(s), Some(m), Some(p), Some(x), Some(y), Some(c), Some(l), Some(v)) = (
+                focus.source_id.get(i),
+                focus.is_mirror.get(i),
+                focus.partner.get(i),
+                focus.focus_exports.get(i),
+                focus.year.get(i),
+                code.get(i),
+                level.get(i),
+                focus.mills.get(i),
+            ) else {
                 continue;
             };
-            let ch = chapters.entry(hs2.to_string()).or_default();
-            ch.value += Mills::from(part.mills);
-            let class = match (conversion, part.conversion) {
-                (
-                    Some(t),
-                    Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual,
-                ) => t.target.name(),
-                _ => k,
+            let Some(k) = class.get(i).filter(|k| k.starts_with('H')) else {
+                continue; // SITC and national codes are not HS chapters
             };
-            ch.classes.insert(class.to_string());
-            ch.conversions.insert(part.conversion);
+            if !c
+                .get(..2)
+                .is_some_and(|h| h.bytes().all(|b| b.is_ascii_digit()))
+            {
+                continue;
+            }
+            let flow = if x { "export" } else { "import" };
+            // Level 6 sorts first (a lower key) so a source's 6-digit rows win over its chapters.
+            let pick = (u8::from(!m), rank(s), s.to_string(), -l);
+            let chapters = by
+                .entry((p.to_string(), y, flow))
+                .or_default()
+                .entry(pick)
+                .or_default();
+            for part in convert(k, c, l, v, conversion) {
+                let Some(hs2) = part
+                    .code
+                    .get(..2)
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_digit()))
+                else {
+                    continue;
+                };
+                let ch = chapters.entry(hs2.to_string()).or_default();
+                ch.value += Mills::from(part.mills);
+                let class = match (conversion, part.conversion) {
+                    (
+                        Some(t),
+                        Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual,
+                    ) => t.target.name(),
+                    _ => k,
+                };
+                ch.classes.insert(class.to_string());
+                ch.conversions.insert(part.conversion);
+            }
         }
-    }
+        Ok(())
+    })?;
     let mut out = Vec::new();
     for ((p, y, flow), picks) in by {
         let Some(((basis_rank, _, source, neg_level), chapters)) = picks.into_iter().next() else {

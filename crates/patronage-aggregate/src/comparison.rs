@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
-use crate::focus::{focus_rows, FocusColumns};
+use crate::focus::{focus_rows, FlowBatches, FocusColumns};
 use crate::{usd, Mills, MirrorSpec};
 
 /// One row of `source_comparison`, money in thousandths.
@@ -46,12 +46,13 @@ pub struct ComparisonRow {
     pub value_fob: Option<Mills>,
 }
 
+/// What one figure's rows give.
 #[derive(Default)]
 struct Acc {
     // (file, line, mills) of reported rows, first wins
     reported: Option<(String, i64, i64)>,
-    // level -> sum
-    levels: BTreeMap<i32, Mills>,
+    // (level, sum), a level once each
+    levels: Vec<(i32, Mills)>,
     valuations: Vec<&'static str>,
 }
 
@@ -65,88 +66,94 @@ fn valuation_of(v: &str) -> &'static str {
 
 /// Every source's figures for the spec's focus, in key order.
 pub fn comparison_rows(
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
     cif_fob_factor: Option<f64>,
 ) -> PolarsResult<Vec<ComparisonRow>> {
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["import", "export", "total"],
-        lit(true),
-        &[
-            "source_file",
-            "source_line",
-            "flow",
-            "commodity_code",
-            "commodity_level",
-            "valuation",
-        ],
-    )?;
-    let focus = FocusColumns::new(&rows)?;
-    let file = rows.column("source_file")?.str()?;
-    let line = rows.column("source_line")?.i64()?;
-    let flow = rows.column("flow")?.str()?;
-    let code = rows.column("commodity_code")?.str()?;
-    let level = rows.column("commodity_level")?.i32()?;
-    let valuation = rows.column("valuation")?.str()?;
     let rank = |id: &str| spec.position(id).map_or(usize::MAX, |p| p + 1);
 
     // (partner, period, direction, source, is_mirror) -> accumulated figures
     type Key = (String, MonthRange, &'static str, String, bool);
     let mut acc: BTreeMap<Key, Acc> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (
-            Some(s),
-            Some(p),
-            Some(period),
-            Some(m),
-            Some(fl),
-            Some(c),
-            Some(lv),
-            Some(v),
-            Some(x),
-        ) = (
-            focus.source_id.get(i),
-            focus.partner.get(i),
-            focus.period(i),
-            focus.is_mirror.get(i),
-            flow.get(i),
-            code.get(i),
-            level.get(i),
-            valuation.get(i),
-            focus.mills.get(i),
-        )
-        else {
-            continue;
-        };
-        let direction = match (fl, m) {
-            ("total", _) => "total",
-            ("import", true) | ("export", false) => "focus_exports",
-            _ => "focus_imports",
-        };
-        let a = acc
-            .entry((p.to_string(), period, direction, s.to_string(), m))
-            .or_default();
-        if !a.valuations.contains(&valuation_of(v)) {
-            a.valuations.push(valuation_of(v));
-        }
-        if c == spec.commodity {
-            let here = (
-                file.get(i).unwrap_or_default().to_string(),
-                line.get(i).unwrap_or_default(),
-                x,
-            );
-            if a.reported
-                .as_ref()
-                .is_none_or(|r| (&here.0, here.1) < (&r.0, r.1))
-            {
-                a.reported = Some(here);
+    trade_flows.each_batch(&mut |batch| {
+        let rows = focus_rows(
+            batch,
+            &spec.focus,
+            &["import", "export", "total"],
+            lit(true),
+            &[
+                "source_file",
+                "source_line",
+                "flow",
+                "commodity_code",
+                "commodity_level",
+                "valuation",
+            ],
+        )?;
+        let focus = FocusColumns::new(&rows)?;
+        let file = rows.column("source_file")?.str()?;
+        let line = rows.column("source_line")?.i64()?;
+        let flow = rows.column("flow")?.str()?;
+        let code = rows.column("commodity_code")?.str()?;
+        let level = rows.column("commodity_level")?.i32()?;
+        let valuation = rows.column("valuation")?.str()?;
+        for i in focus.rows() {
+            let (
+                Some(s),
+                Some(p),
+                Some(period),
+                Some(m),
+                Some(fl),
+                Some(c),
+                Some(lv),
+                Some(v),
+                Some(x),
+            ) = (
+                focus.source_id.get(i),
+                focus.partner.get(i),
+                focus.period(i),
+                focus.is_mirror.get(i),
+                flow.get(i),
+                code.get(i),
+                level.get(i),
+                valuation.get(i),
+                focus.mills.get(i),
+            )
+            else {
+                continue;
+            };
+            let direction = match (fl, m) {
+                ("total", _) => "total",
+                ("import", true) | ("export", false) => "focus_exports",
+                _ => "focus_imports",
+            };
+            let a = acc
+                .entry((p.to_string(), period, direction, s.to_string(), m))
+                .or_default();
+            if !a.valuations.contains(&valuation_of(v)) {
+                a.valuations.push(valuation_of(v));
             }
-        } else if spec.commodity == "TOTAL" && lv > 0 {
-            *a.levels.entry(lv).or_default() += Mills::from(x);
+            if c == spec.commodity {
+                let here = (
+                    file.get(i).unwrap_or_default(),
+                    line.get(i).unwrap_or_default(),
+                    x,
+                );
+                if a.reported
+                    .as_ref()
+                    .is_none_or(|r| (here.0, here.1) < (r.0.as_str(), r.1))
+                {
+                    a.reported = Some((here.0.to_string(), here.1, here.2));
+                }
+            } else if spec.commodity == "TOTAL" && lv > 0 {
+                match a.levels.iter_mut().find(|(l, _)| *l == lv) {
+                    Some((_, sum)) => *sum += Mills::from(x),
+                    None => a.levels.push((lv, Mills::from(x))),
+                }
+            }
         }
-    }
+        Ok(())
+    })?;
     let factor = cif_fob_factor;
     let fob = |value: Mills, valuation: &str| -> Option<Mills> {
         let f = factor?;
@@ -167,7 +174,7 @@ pub fn comparison_rows(
         };
         let (value, derivation) = if let Some((_, _, x)) = a.reported {
             (Mills::from(x), "reported".to_string())
-        } else if let Some((lv, x)) = a.levels.iter().next_back() {
+        } else if let Some((lv, x)) = a.levels.iter().max_by_key(|(l, _)| *l) {
             (*x, format!("sum_of_level_{lv}"))
         } else {
             continue;

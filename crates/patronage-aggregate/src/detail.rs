@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use patronage_core::MonthRange;
 use polars::prelude::*;
 
-use crate::focus::{focus_rows, FocusColumns};
+use crate::focus::{focus_rows, FlowBatches, FocusColumns};
 use crate::{Mills, MirrorSpec};
 
 /// How a figure was obtained.
@@ -77,89 +77,106 @@ fn is_hs(classification: &str) -> bool {
     classification.starts_with('H') || classification == "TNVED"
 }
 
+/// What one figure's rows give: the first reported row's place and value,
+/// and per HS level of 2, 4 and 6 digits the first row's place and the sum.
 #[derive(Default)]
 struct Acc {
     reported: Option<((String, i64), i64)>,
-    // level -> (first place, sum)
-    levels: BTreeMap<i32, ((String, i64), Mills)>,
+    levels: [Option<((String, i64), Mills)>; 3],
 }
 
 /// Every source's figure at the spec's commodity for the spec's focus, flows
 /// import and export only, in key order.
 pub(crate) fn source_figures(
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
 ) -> PolarsResult<Vec<SourceFigure>> {
     let levels = detail_levels(&spec.commodity);
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["import", "export"],
-        col("commodity_code")
-            .eq(lit(spec.commodity.as_str()))
-            .or(lit(!levels.is_empty()).and(col("commodity_level").gt(lit(0)))),
-        &[
-            "source_file",
-            "source_line",
-            "classification",
-            "commodity_code",
-            "commodity_level",
-        ],
-    )?;
-    let focus = FocusColumns::new(&rows)?;
-    let file = rows.column("source_file")?.str()?;
-    let line = rows.column("source_line")?.i64()?;
-    let class = rows.column("classification")?.str()?;
-    let code = rows.column("commodity_code")?.str()?;
-    let level = rows.column("commodity_level")?.i32()?;
-
     type Key = (String, MonthRange, bool, bool, String);
     let mut acc: BTreeMap<Key, Acc> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (Some(s), Some(p), Some(period), Some(m), Some(x), Some(v), Some(c)) = (
-            focus.source_id.get(i),
-            focus.partner.get(i),
-            focus.period(i),
-            focus.is_mirror.get(i),
-            focus.focus_exports.get(i),
-            focus.mills.get(i),
-            code.get(i),
-        ) else {
-            continue;
-        };
-        let lv = level.get(i).unwrap_or_default();
-        let is_reported = c == spec.commodity;
-        let is_detail = !is_reported
-            && levels.contains(&lv)
-            && is_hs(class.get(i).unwrap_or_default())
-            && (spec.commodity == "TOTAL" || c.starts_with(spec.commodity.as_str()));
-        if !is_reported && !is_detail {
-            continue;
-        }
-        let place = (
-            file.get(i).unwrap_or_default().to_string(),
-            line.get(i).unwrap_or_default(),
-        );
-        let a = acc
-            .entry((p.to_string(), period, x, m, s.to_string()))
-            .or_default();
-        if is_reported {
-            if a.reported.as_ref().is_none_or(|(at, _)| place < *at) {
-                a.reported = Some((place, v));
+    trade_flows.each_batch(&mut |batch| {
+        let rows = focus_rows(
+            batch,
+            &spec.focus,
+            &["import", "export"],
+            col("commodity_code")
+                .eq(lit(spec.commodity.as_str()))
+                .or(lit(!levels.is_empty()).and(col("commodity_level").gt(lit(0)))),
+            &[
+                "source_file",
+                "source_line",
+                "classification",
+                "commodity_code",
+                "commodity_level",
+            ],
+        )?;
+        let focus = FocusColumns::new(&rows)?;
+        let file = rows.column("source_file")?.str()?;
+        let line = rows.column("source_line")?.i64()?;
+        let class = rows.column("classification")?.str()?;
+        let code = rows.column("commodity_code")?.str()?;
+        let level = rows.column("commodity_level")?.i32()?;
+        for i in focus.rows() {
+            let (Some(s), Some(p), Some(period), Some(m), Some(x), Some(v), Some(c)) = (
+                focus.source_id.get(i),
+                focus.partner.get(i),
+                focus.period(i),
+                focus.is_mirror.get(i),
+                focus.focus_exports.get(i),
+                focus.mills.get(i),
+                code.get(i),
+            ) else {
+                continue;
+            };
+            let lv = level.get(i).unwrap_or_default();
+            let is_reported = c == spec.commodity;
+            let is_detail = !is_reported
+                && levels.contains(&lv)
+                && is_hs(class.get(i).unwrap_or_default())
+                && (spec.commodity == "TOTAL" || c.starts_with(spec.commodity.as_str()));
+            if !is_reported && !is_detail {
+                continue;
             }
-        } else {
-            let e = a.levels.entry(lv).or_insert_with(|| (place.clone(), 0));
-            if place < e.0 {
-                e.0 = place;
+            let place = (
+                file.get(i).unwrap_or_default(),
+                line.get(i).unwrap_or_default(),
+            );
+            let before = |at: &(String, i64)| place < (at.0.as_str(), at.1);
+            let owned = || (place.0.to_string(), place.1);
+            let a = acc
+                .entry((p.to_string(), period, x, m, s.to_string()))
+                .or_default();
+            if is_reported {
+                if a.reported.as_ref().is_none_or(|(at, _)| before(at)) {
+                    a.reported = Some((owned(), v));
+                }
+            } else {
+                // `levels` holds only 2, 4 and 6 (see `detail_levels`).
+                match &mut a.levels[(lv / 2 - 1) as usize] {
+                    Some((at, sum)) => {
+                        if before(at) {
+                            *at = owned();
+                        }
+                        *sum += Mills::from(v);
+                    }
+                    none => *none = Some((owned(), Mills::from(v))),
+                }
             }
-            e.1 += Mills::from(v);
         }
-    }
+        Ok(())
+    })?;
     let mut out = Vec::with_capacity(acc.len());
     for ((partner, period, focus_exports, is_mirror, source), a) in acc {
-        let (place, value, derivation) = match (a.reported, a.levels.into_iter().next_back()) {
+        // The finest level held.
+        let mut levels = a.levels;
+        let finest = (0..3).rev().find_map(|n| {
+            levels[n]
+                .take()
+                .map(|(place, sum)| (2 * n as u8 + 2, place, sum))
+        });
+        let (place, value, derivation) = match (a.reported, finest) {
             (Some((place, v)), _) => (place, Mills::from(v), Derivation::Reported),
-            (None, Some((lv, (place, sum)))) => (place, sum, Derivation::SumOfLevel(lv as u8)),
+            (None, Some((lv, place, sum))) => (place, sum, Derivation::SumOfLevel(lv)),
             (None, None) => continue,
         };
         out.push(SourceFigure {

@@ -35,6 +35,7 @@ mod test_flows;
 pub use aid::{aid_by_donor_year_frame, aid_fulfillment_frame, fulfillment_rows, Fulfillment};
 pub use commodity::{commodity_rows, trade_by_commodity_frame, CommodityRow};
 pub use comparison::{comparison_rows, source_comparison_frame, ComparisonRow};
+pub use focus::{FlowBatches, TRADE_FLOWS_READ};
 pub use hs_conversion::{ConversionSpec, SplitRule};
 pub use influence::{patron_influence_frame, InfluenceInputs};
 pub use labor_summary::{

@@ -28,7 +28,7 @@ use patronage_core::MonthRange;
 use polars::prelude::*;
 
 use crate::detail::{source_figures, Derivation};
-use crate::focus::{focus_rows, FocusColumns};
+use crate::focus::{focus_rows, FlowBatches, FocusColumns};
 use crate::{usd, Mills};
 
 /// What to rebuild.
@@ -99,7 +99,10 @@ struct Figure {
 }
 
 /// Build the mirror rows for the spec's focus, sorted by partner and period.
-pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<Vec<MirrorRow>> {
+pub fn mirror_rows(
+    trade_flows: &dyn FlowBatches,
+    spec: &MirrorSpec,
+) -> PolarsResult<Vec<MirrorRow>> {
     let source_rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
     // (partner, period, is_export) -> the winning figure.
     let mut chosen: BTreeMap<(String, MonthRange, bool), Figure> = BTreeMap::new();
@@ -229,45 +232,48 @@ pub fn mirror_rows(trade_flows: &DataFrame, spec: &MirrorSpec) -> PolarsResult<V
 /// first: the partner's report first, then the source declared first, then the
 /// first line (rule 2, applied to flow `total`).
 fn reported_totals(
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
 ) -> PolarsResult<BTreeMap<(String, MonthRange), Vec<Figure>>> {
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["total"],
-        col("commodity_code").eq(lit(spec.commodity.as_str())),
-        &["source_file", "source_line"],
-    )?;
-    let focus = FocusColumns::new(&rows)?;
-    let source_file = rows.column("source_file")?.str()?;
-    let line = rows.column("source_line")?.i64()?;
     let mut all: BTreeMap<(String, MonthRange), Vec<Figure>> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (Some(sid), Some(p), Some(period), Some(m), Some(v)) = (
-            focus.source_id.get(i),
-            focus.partner.get(i),
-            focus.period(i),
-            focus.is_mirror.get(i),
-            focus.mills.get(i),
-        ) else {
-            continue;
-        };
-        let fig = Figure {
-            rank: (
-                u8::from(!m),
-                0,
-                spec.position(sid).unwrap_or(usize::MAX),
-                source_file.get(i).unwrap_or_default().to_string(),
-                line.get(i).unwrap_or_default(),
-            ),
-            value: Mills::from(v),
-            source: sid.to_string(),
-            basis_mirror: m,
-            derivation: Derivation::Reported,
-        };
-        all.entry((p.to_string(), period)).or_default().push(fig);
-    }
+    trade_flows.each_batch(&mut |batch| {
+        let rows = focus_rows(
+            batch,
+            &spec.focus,
+            &["total"],
+            col("commodity_code").eq(lit(spec.commodity.as_str())),
+            &["source_file", "source_line"],
+        )?;
+        let focus = FocusColumns::new(&rows)?;
+        let source_file = rows.column("source_file")?.str()?;
+        let line = rows.column("source_line")?.i64()?;
+        for i in focus.rows() {
+            let (Some(sid), Some(p), Some(period), Some(m), Some(v)) = (
+                focus.source_id.get(i),
+                focus.partner.get(i),
+                focus.period(i),
+                focus.is_mirror.get(i),
+                focus.mills.get(i),
+            ) else {
+                continue;
+            };
+            let fig = Figure {
+                rank: (
+                    u8::from(!m),
+                    0,
+                    spec.position(sid).unwrap_or(usize::MAX),
+                    source_file.get(i).unwrap_or_default().to_string(),
+                    line.get(i).unwrap_or_default(),
+                ),
+                value: Mills::from(v),
+                source: sid.to_string(),
+                basis_mirror: m,
+                derivation: Derivation::Reported,
+            };
+            all.entry((p.to_string(), period)).or_default().push(fig);
+        }
+        Ok(())
+    })?;
     for figs in all.values_mut() {
         figs.sort_by(|a, b| a.rank.cmp(&b.rank));
     }

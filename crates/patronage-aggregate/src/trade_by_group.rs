@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use polars::prelude::*;
 
-use crate::focus::{focus_rows, FocusColumns};
+use crate::focus::{focus_rows, FlowBatches, FocusColumns};
 use crate::hs_conversion::{convert, Conversion, ConversionSpec};
 use crate::{usd, Mills, MirrorSpec};
 
@@ -98,7 +98,7 @@ struct Sum {
 
 /// Groups per (partner, group, flow, period) for the spec's focus, in key order.
 pub fn group_rows(
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
     groups: &[GroupSpec],
     conversion: Option<&ConversionSpec>,
@@ -110,63 +110,66 @@ pub fn group_rows(
         .eq(lit(6))
         .or(col("commodity_level").eq(lit(4)))
         .or(col("commodity_level").eq(lit(2)));
-    let rows = focus_rows(
-        trade_flows,
-        &spec.focus,
-        &["import", "export"],
-        hs_levels,
-        &["classification", "commodity_code", "commodity_level"],
-    )?;
-    let focus = FocusColumns::new(&rows)?;
-    let class = rows.column("classification")?.str()?;
-    let code = rows.column("commodity_code")?.str()?;
-    let level = rows.column("commodity_level")?.i32()?;
     let rank = |id: &str| spec.position(id).unwrap_or(usize::MAX);
 
     // (partner, group, flow, year, first, last) -> (basis rank, source rank, source, -level) -> sum
     type Key = (String, String, &'static str, i32, i32, i32);
     type Pick = (u8, usize, String, i32);
     let mut by: BTreeMap<Key, BTreeMap<Pick, Sum>> = BTreeMap::new();
-    for i in 0..rows.height() {
-        let (Some(s), Some(m), Some(p), Some(x), Some(period)) = (
-            focus.source_id.get(i),
-            focus.is_mirror.get(i),
-            focus.partner.get(i),
-            focus.focus_exports.get(i),
-            focus.period(i),
-        ) else {
-            continue;
-        };
-        let (y, f, t) = (period.year, period.first as i32, period.last as i32);
-        let (Some(k), Some(c), Some(l), Some(v)) =
-            (class.get(i), code.get(i), level.get(i), focus.mills.get(i))
-        else {
-            continue;
-        };
-        if !k.starts_with('H') {
-            continue; // SITC and national codes are not HS codes
-        }
-        let flow = if x { "export" } else { "import" };
-        for part in convert(k, c, l, v, conversion) {
-            let class = match (conversion, part.conversion) {
-                (
-                    Some(t),
-                    Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual,
-                ) => t.target.name(),
-                _ => k,
+    trade_flows.each_batch(&mut |batch| {
+        let rows = focus_rows(
+            batch,
+            &spec.focus,
+            &["import", "export"],
+            hs_levels.clone(),
+            &["classification", "commodity_code", "commodity_level"],
+        )?;
+        let focus = FocusColumns::new(&rows)?;
+        let class = rows.column("classification")?.str()?;
+        let code = rows.column("commodity_code")?.str()?;
+        let level = rows.column("commodity_level")?.i32()?;
+        for i in focus.rows() {
+            let (Some(s), Some(m), Some(p), Some(x), Some(period)) = (
+                focus.source_id.get(i),
+                focus.is_mirror.get(i),
+                focus.partner.get(i),
+                focus.focus_exports.get(i),
+                focus.period(i),
+            ) else {
+                continue;
             };
-            for g in groups.iter().filter(|g| g.matches(&part.code, l)) {
-                let sum = by
-                    .entry((p.to_string(), g.id.clone(), flow, y, f, t))
-                    .or_default()
-                    .entry((u8::from(!m), rank(s), s.to_string(), -l))
-                    .or_default();
-                sum.value += Mills::from(part.mills);
-                sum.classes.insert(class.to_string());
-                sum.conversions.insert(part.conversion);
+            let (y, f, t) = (period.year, period.first as i32, period.last as i32);
+            let (Some(k), Some(c), Some(l), Some(v)) =
+                (class.get(i), code.get(i), level.get(i), focus.mills.get(i))
+            else {
+                continue;
+            };
+            if !k.starts_with('H') {
+                continue; // SITC and national codes are not HS codes
+            }
+            let flow = if x { "export" } else { "import" };
+            for part in convert(k, c, l, v, conversion) {
+                let class = match (conversion, part.conversion) {
+                    (
+                        Some(t),
+                        Conversion::Exact | Conversion::SplitSameCode | Conversion::SplitEqual,
+                    ) => t.target.name(),
+                    _ => k,
+                };
+                for g in groups.iter().filter(|g| g.matches(&part.code, l)) {
+                    let sum = by
+                        .entry((p.to_string(), g.id.clone(), flow, y, f, t))
+                        .or_default()
+                        .entry((u8::from(!m), rank(s), s.to_string(), -l))
+                        .or_default();
+                    sum.value += Mills::from(part.mills);
+                    sum.classes.insert(class.to_string());
+                    sum.conversions.insert(part.conversion);
+                }
             }
         }
-    }
+        Ok(())
+    })?;
     let joined = |names: Vec<&str>| names.join("+");
     let mut out = Vec::new();
     for ((partner, group, flow, year, month_first, month_last), picks) in by {
