@@ -1,7 +1,7 @@
 //! `trade_flows` kept on disk instead of in memory, for releases too large to
 //! hold: a streamed trade file writes its kept rows to a file of their own as
 //! they are read ([`SpillWriter`]), and the table is those files taken in key
-//! order ([`DiskTable`]), read back a row group at a time.
+//! order ([`DiskTable`]), read back a few row groups at a time.
 //!
 //! The table's key is (source_id, source_file, source_line, source_column), so
 //! the rows are in key order when the sources are taken by id, each source's
@@ -15,17 +15,24 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use patronage_aggregate::FlowBatches;
 use patronage_tables::contracts;
-use patronage_tables::stream::{table_schema, PinnedWriter};
+use patronage_tables::stream::{table_schema, PinnedWriter, ROW_GROUP_ROWS};
 use polars::prelude::*;
 
 use super::outcome::{table_error, SourceOutput, Spilled};
 use crate::config::Domain;
 use crate::PipelineError;
 
-/// Rows of a batch read from a table held in memory; a file on disk is read a
-/// row group (65,536 rows) at a time.
-const BATCH_ROWS: usize = patronage_tables::parquet::ROW_GROUP_ROWS;
+/// The rows of a batch, at most, for a table of `rows` rows: a sixty-fourth
+/// of the table, between 16,384 and 65,536 rows. A small table is read in
+/// small batches (little is held at once), a large one in large batches (each
+/// read of a file on disk has a cost of its own). A table held in memory is
+/// sliced into batches of this many rows; a file on disk is read as whole
+/// row groups up to this many rows (at least one group).
+fn batch_rows(rows: usize) -> usize {
+    (rows / 64).clamp(16_384, ROW_GROUP_ROWS)
+}
 
 /// One source file's kept rows, written to `<dir>/.spill-….parquet.tmp-<pid>` as
 /// they come (until the stage cache takes the file as its own).
@@ -195,6 +202,7 @@ impl DiskTable {
         mut f: impl FnMut(DataFrame) -> Result<(), PipelineError>,
     ) -> Result<(), PipelineError> {
         let err = table_error(&contracts::TRADE_FLOWS);
+        let batch = batch_rows(self.rows());
         for (_, segment) in &self.segments {
             match segment {
                 Segment::Memory(df) => {
@@ -204,19 +212,117 @@ impl DiskTable {
                     };
                     let mut at = 0;
                     while at < df.height() {
-                        let n = BATCH_ROWS.min(df.height() - at);
+                        let n = batch.min(df.height() - at);
                         f(df.slice(at as i64, n))?;
                         at += n;
                     }
                 }
                 Segment::Disk(files) => {
                     for file in files {
-                        read_row_groups(&file.path, columns, &mut f)?;
+                        read_row_groups(&file.path, (columns, batch), &mut f)?;
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    /// Rows in the table.
+    pub(crate) fn rows(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|(_, segment)| match segment {
+                Segment::Memory(df) => df.height(),
+                Segment::Disk(files) => files.iter().map(|f| f.rows as usize).sum(),
+            })
+            .sum()
+    }
+
+    /// Rows `offset..offset + len` of the column `name`, in key order, read
+    /// from only the files (and, in a file, the row groups) that hold them.
+    pub(crate) fn column_rows(
+        &self,
+        name: &str,
+        offset: usize,
+        len: usize,
+    ) -> Result<Series, PipelineError> {
+        let err = table_error(&contracts::TRADE_FLOWS);
+        let (end, mut at) = (offset + len, 0usize);
+        let mut out: Option<Series> = None;
+        let mut add = |piece: Series| -> Result<(), PipelineError> {
+            match &mut out {
+                Some(acc) => {
+                    acc.extend(&piece).map_err(err)?;
+                }
+                None => out = Some(piece),
+            }
+            Ok(())
+        };
+        // The part of a piece of `n` rows starting at row `at` of the table
+        // that falls in the rows asked, as (start in the piece, rows).
+        let overlap = |at: usize, n: usize| {
+            let (from, to) = (offset.max(at), end.min(at + n));
+            (from < to).then(|| (from - at, to - from))
+        };
+        for (_, segment) in &self.segments {
+            match segment {
+                Segment::Memory(df) => {
+                    if let Some((start, n)) = overlap(at, df.height()) {
+                        let c = df.column(name).map_err(err)?;
+                        add(c.as_materialized_series().slice(start as i64, n))?;
+                    }
+                    at += df.height();
+                }
+                Segment::Disk(files) => {
+                    for file in files {
+                        let rows = file.rows as usize;
+                        if let Some((start, n)) = overlap(at, rows) {
+                            add(read_column(&file.path, name, (start, n))?)?;
+                        }
+                        at += rows;
+                    }
+                }
+            }
+            if at >= end {
+                break;
+            }
+        }
+        match out {
+            Some(s) => Ok(s),
+            None => Ok(
+                DataFrame::empty_with_schema(&table_schema(&contracts::TRADE_FLOWS, None))
+                    .column(name)
+                    .map_err(err)?
+                    .as_materialized_series()
+                    .clone(),
+            ),
+        }
+    }
+
+    /// The rows where `keep` holds, with only `columns`, in key order, kept
+    /// as compressed batches ([`HeldBatches`]): what the analysis tables read
+    /// of a table on disk, held in a few bytes a row.
+    pub(crate) fn filtered_batches(
+        &self,
+        keep: Expr,
+        columns: &[&str],
+    ) -> Result<HeldBatches, PipelineError> {
+        let err = table_error(&contracts::TRADE_FLOWS);
+        let empty = DataFrame::empty_with_schema(&table_schema(&contracts::TRADE_FLOWS, None))
+            .select(columns.iter().copied())
+            .map_err(err)?;
+        let mut batches = Vec::new();
+        self.for_each_batch(Some(columns), |batch| {
+            let kept = batch.lazy().filter(keep.clone()).collect().map_err(err)?;
+            if kept.height() > 0 {
+                let mut w =
+                    PinnedWriter::scratch(Vec::new(), contracts::TRADE_FLOWS.name, kept.schema())?;
+                w.write(&kept)?;
+                batches.push(w.finish()?.0);
+            }
+            Ok(())
+        })?;
+        Ok(HeldBatches { batches, empty })
     }
 
     /// The rows where `keep` holds, with only `columns` when given, in key
@@ -229,13 +335,24 @@ impl DiskTable {
         let err = table_error(&contracts::TRADE_FLOWS);
         let mut out: Option<DataFrame> = None;
         self.for_each_batch(columns, |batch| {
+            let rows = batch.height();
             let kept = batch.lazy().filter(keep.clone()).collect().map_err(err)?;
-            let kept = detached(kept).map_err(err)?;
+            // A batch kept whole holds no row that is not kept: its buffers
+            // are all the rows' own.
+            let kept = if kept.height() == rows {
+                kept
+            } else {
+                detached(kept).map_err(err)?
+            };
+            // Added to one chunk, column by column: the rows are never held
+            // twice, as a rechunk of many batches at the end would hold them.
             match &mut out {
-                Some(acc) => {
-                    acc.vstack_mut_owned(kept).map_err(err)?;
+                Some(acc) => acc.extend(&kept).map_err(err)?,
+                None => {
+                    let mut first = kept;
+                    first.rechunk_mut();
+                    out = Some(first);
                 }
-                None => out = Some(kept),
             }
             Ok(())
         })?;
@@ -252,6 +369,28 @@ impl DiskTable {
         };
         df.rechunk_mut();
         Ok(df)
+    }
+}
+
+/// Rows held as compressed Parquet batches in memory (Snappy, a few bytes a
+/// row where a frame takes a couple of hundred), given back a batch at a time
+/// in the order they were taken: one batch is decoded at once.
+pub(crate) struct HeldBatches {
+    batches: Vec<Vec<u8>>,
+    /// The columns, with no row: the one batch of a table with no row.
+    empty: DataFrame,
+}
+
+impl FlowBatches for HeldBatches {
+    fn each_batch(&self, each: &mut dyn FnMut(&DataFrame) -> PolarsResult<()>) -> PolarsResult<()> {
+        if self.batches.is_empty() {
+            return each(&self.empty);
+        }
+        for bytes in &self.batches {
+            let batch = ParquetReader::new(std::io::Cursor::new(bytes.as_slice())).finish()?;
+            each(&batch)?;
+        }
+        Ok(())
     }
 }
 
@@ -280,10 +419,35 @@ fn detached(df: DataFrame) -> PolarsResult<DataFrame> {
     DataFrame::new(df.height(), columns)
 }
 
-/// The rows of the Parquet file `path`, a row group at a time.
+/// Rows `start..start + n` of the column `name` of the Parquet file `path`
+/// (only the row groups holding them are read).
+fn read_column(
+    path: &Path,
+    name: &str,
+    (start, n): (usize, usize),
+) -> Result<Series, PipelineError> {
+    let err = table_error(&contracts::TRADE_FLOWS);
+    let file = File::open(path).map_err(|e| PipelineError::Refused {
+        path: path.to_path_buf(),
+        message: format!("{}: cannot read rows kept on disk: {e}", path.display()),
+    })?;
+    let df = ParquetReader::new(file)
+        .with_slice(Some((start, n)))
+        .with_columns(Some(vec![name.to_string()]))
+        .finish()
+        .map_err(err)?;
+    Ok(df
+        .column(name)
+        .map_err(err)?
+        .as_materialized_series()
+        .clone())
+}
+
+/// The rows of the Parquet file `path`, in batches of whole row groups of up
+/// to `batch` rows.
 fn read_row_groups(
     path: &Path,
-    columns: Option<&[&str]>,
+    (columns, batch): (Option<&[&str]>, usize),
     f: &mut impl FnMut(DataFrame) -> Result<(), PipelineError>,
 ) -> Result<(), PipelineError> {
     let err = table_error(&contracts::TRADE_FLOWS);
@@ -295,9 +459,16 @@ fn read_row_groups(
     };
     let mut reader = ParquetReader::new(open()?);
     let meta = reader.get_metadata().map_err(err)?.clone();
-    let mut offset = 0;
+    // Batches of whole row groups, up to `batch` rows each.
+    let mut spans: Vec<usize> = Vec::new();
     for group in &meta.row_groups {
-        let n = group.num_rows();
+        match spans.last_mut() {
+            Some(n) if *n + group.num_rows() <= batch => *n += group.num_rows(),
+            _ => spans.push(group.num_rows()),
+        }
+    }
+    let mut offset = 0;
+    for n in spans {
         let mut reader = ParquetReader::new(open()?);
         reader.set_metadata(meta.clone());
         let batch = reader

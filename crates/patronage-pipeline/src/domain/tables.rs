@@ -47,7 +47,11 @@ pub(crate) fn inputs_hash(inputs: &[InputEntry]) -> String {
 
 /// Canonical tables, each domain's analysis tables, `patron_influence` and
 /// `rejects`, from the sources' outputs in declaration order.
-pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, PipelineError> {
+pub(crate) fn build(
+    p: &Pipeline,
+    outputs: Vec<SourceOutput>,
+    on_disk: bool,
+) -> Result<Built, PipelineError> {
     let mut inputs = Vec::new();
     let mut sources: Vec<SourceAccount> = Vec::new();
     let mut rejects: Vec<&RejectRow> = Vec::new();
@@ -78,8 +82,14 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
     // Each domain's table takes its sources' frames: no row is held twice.
     let mut outputs = outputs;
 
-    let trade_flows_on_disk = DiskTable::from_outputs(&mut outputs)?;
+    let mut trade_flows_on_disk = DiskTable::from_outputs(&mut outputs)?;
     let mut frames: Vec<(&'static TableSpec, DataFrame)> = Vec::new();
+    // Rows on disk from a stage cached when the table was kept there, in a
+    // run that needs it whole: read them into memory.
+    let held = match trade_flows_on_disk.take_if(|_| !on_disk) {
+        Some(t) => Some(t.filtered(lit(true), None)?),
+        None => None,
+    };
     let windows = match &trade_flows_on_disk {
         // The analysis tables read only the focus's rows: read them alone.
         Some(on_disk) => {
@@ -88,7 +98,10 @@ pub(crate) fn build(p: &Pipeline, outputs: Vec<SourceOutput>) -> Result<Built, P
             windows
         }
         None => {
-            let trade_flows = canonical(Domain::Trade, &mut outputs)?;
+            let trade_flows = match held {
+                Some(rows) => rows,
+                None => canonical(Domain::Trade, &mut outputs)?,
+            };
             let (trade_tables, windows) = trade::aggregate(p, &trade_flows)?;
             frames.push((&contracts::TRADE_FLOWS, trade_flows));
             frames.extend(trade_tables);

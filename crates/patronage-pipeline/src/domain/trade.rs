@@ -5,13 +5,14 @@
 //! commodity and commodity-group tables.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use patronage_aggregate::{
     commodity_group_bans_frame, commodity_rows, comparison_rows, compute_windows, group_rows,
     mirror_rows, mirror_trade_frame, partner_share_frame, source_comparison_frame,
-    trade_by_commodity_frame, trade_by_group_frame, trade_windows_frame, MirrorSpec, WindowResult,
+    trade_by_commodity_frame, trade_by_group_frame, trade_windows_frame, FlowBatches, MirrorSpec,
+    WindowResult,
 };
 use patronage_core::{CountryRegistry, RowReject};
 use patronage_extract::comtrade_legacy::LegacyRow;
@@ -26,7 +27,7 @@ use polars::prelude::*;
 
 use super::files;
 use super::outcome::{table_error, FileOutcome, Tables};
-use super::spill::{DiskTable, SpillWriter};
+use super::spill::{DiskTable, HeldBatches, SpillWriter};
 use crate::config::options::scope;
 use crate::config::{Invalid, OptionsInput, Parsed, Pipeline, Source};
 use crate::PipelineError;
@@ -58,16 +59,21 @@ pub(crate) fn outcome(
 
 /// How many kept records a streamed file holds before they are framed: a few
 /// megabytes of records, whatever the file's size.
-const FRAME_ROWS: usize = 16_384;
+const FRAME_ROWS: usize = 4_096;
 
 /// The kept rows of a streamed file, framed into `trade_flows` columns as the
 /// blocks come (every [`FRAME_ROWS`] records, and at the end), so memory holds
 /// them as columns (about 150 bytes a row), never as records; or, when the
-/// pipeline spills (`Pipeline::spill`), each frame written to the file's spill
-/// file ([`SpillWriter`]) at once, so memory holds none of them.
+/// pipeline spills (`Pipeline::spill`) and the file keeps a full frame, each
+/// frame written to the file's spill file ([`SpillWriter`]) at once, so memory
+/// holds none of them. A file keeping fewer rows than a frame holds them in
+/// memory (the source's read puts them beside its other files on disk, see
+/// `read.rs`), so a release of many small files opens no writer per file.
 #[derive(Default)]
 pub(crate) struct BlockFrames {
     framed: Option<DataFrame>,
+    /// Where the file's spill file goes, and the file, when the pipeline spills.
+    spill_to: Option<(PathBuf, String)>,
     spill: Option<SpillWriter>,
     error: Option<PipelineError>,
 }
@@ -75,21 +81,28 @@ pub(crate) struct BlockFrames {
 impl BlockFrames {
     /// The frames of the file `rel` of `source`: on disk when the pipeline
     /// spills, else in memory.
-    pub(crate) fn new(p: &Pipeline, source: &Source, rel: &str) -> Result<Self, PipelineError> {
-        let spill = match &p.spill {
-            Some(root) => Some(SpillWriter::create(&root.join(&source.id), rel)?),
-            None => None,
-        };
-        Ok(BlockFrames {
-            spill,
+    pub(crate) fn new(p: &Pipeline, source: &Source, rel: &str) -> Self {
+        BlockFrames {
+            spill_to: p
+                .spill
+                .as_ref()
+                .map(|root| (root.join(&source.id), rel.to_string())),
             ..BlockFrames::default()
-        })
+        }
     }
 
     /// Frame the records in `flows` (reusing its buffer) once there are
     /// [`FRAME_ROWS`] of them.
     pub(crate) fn take(&mut self, flows: &mut Vec<TradeFlow>) {
         if flows.len() >= FRAME_ROWS {
+            if self.spill.is_none() && self.error.is_none() {
+                if let Some((dir, rel)) = &self.spill_to {
+                    match SpillWriter::create(dir, rel) {
+                        Ok(w) => self.spill = Some(w),
+                        Err(e) => self.error = Some(e),
+                    }
+                }
+            }
             self.frame(flows);
             flows.clear();
         }
@@ -192,7 +205,7 @@ pub(crate) fn read_comtrade_v1(
                 .as_ref()
                 .is_none_or(|f| f.contains(r) || f.contains(p))
         };
-        let mut frames = BlockFrames::new(p, source, rel)?;
+        let mut frames = BlockFrames::new(p, source, rel);
         let read =
             comtrade_v1::stream_keeping(file, &mut input, layout, keep, |block, left_out| {
                 extract_rejects.extend(block.rejects);
@@ -265,7 +278,7 @@ pub(crate) fn canonical_frame(flows: Vec<TradeFlow>) -> PolarsResult<DataFrame> 
 /// The trade analysis tables, and the windows for the run report.
 pub(crate) fn aggregate(
     p: &Pipeline,
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
 ) -> Result<(Tables, Vec<WindowResult>), PipelineError> {
     let every_flow = trade_flows;
     let spec = MirrorSpec {
@@ -273,8 +286,7 @@ pub(crate) fn aggregate(
         commodity: p.commodity.clone(),
         source_priority: p.sources.iter().map(|s| s.id.clone()).collect(),
     };
-    let all_goods =
-        all_goods_flows(p, trade_flows).map_err(table_error(&contracts::TRADE_FLOWS))?;
+    let all_goods = AllGoods::of(p, trade_flows);
     let trade_flows = &all_goods;
     let mirror = mirror_rows(trade_flows, &spec).map_err(table_error(&contracts::MIRROR_TRADE))?;
     let windows = compute_windows(&mirror, &p.windows);
@@ -298,25 +310,27 @@ pub(crate) fn aggregate(
 }
 
 /// The rows of `trade_flows` on disk that the analysis tables read: those
-/// reported by the focus or naming it as partner, read a row group at a time,
-/// in key order. Every analysis table starts from these rows and no others
+/// reported by the focus or naming it as partner, with the columns those
+/// tables read ([`patronage_aggregate::TRADE_FLOWS_READ`]), in key order,
+/// held as compressed batches that each table reads back one batch at a
+/// time. Every analysis table starts from these rows and no others
 /// (`patronage_aggregate`'s `focus_rows`, behind the mirror, the comparison,
 /// the commodity and the commodity-group tables, keeps a subset of them), so
 /// the tables are those of the whole table.
-pub(crate) fn focus_flows(p: &Pipeline, table: &DiskTable) -> Result<DataFrame, PipelineError> {
+pub(crate) fn focus_flows(p: &Pipeline, table: &DiskTable) -> Result<HeldBatches, PipelineError> {
     let focus = p.focus.as_str();
-    table.filtered(
+    table.filtered_batches(
         col("reporter_iso3")
             .eq(lit(focus))
             .or(col("partner_iso3").eq(lit(focus))),
-        None,
+        &patronage_aggregate::TRADE_FLOWS_READ,
     )
 }
 
 /// `source_comparison` and `trade_by_commodity`.
 fn comparison_tables(
     p: &Pipeline,
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
 ) -> Result<Tables, PipelineError> {
     let cmp = comparison_rows(trade_flows, spec, p.cif_fob_factor)
@@ -340,24 +354,45 @@ fn comparison_tables(
 /// `trade_flows` less the rows of `selected_goods_sources`, whose goods are a
 /// selection (published figures for sanctioned goods): summed, they would pass
 /// for a total or a composition of all goods. Only `trade_by_group` reads them.
-fn all_goods_flows(p: &Pipeline, trade_flows: &DataFrame) -> PolarsResult<DataFrame> {
-    if p.selected_goods_sources.is_empty() {
-        return Ok(trade_flows.clone());
+/// Batch by batch, as the rows come.
+struct AllGoods<'a> {
+    rows: &'a dyn FlowBatches,
+    /// Rows of the selected-goods sources, when there are any.
+    selected: Option<Expr>,
+}
+
+impl<'a> AllGoods<'a> {
+    fn of(p: &Pipeline, rows: &'a dyn FlowBatches) -> Self {
+        let selected = p
+            .selected_goods_sources
+            .iter()
+            .map(|id| col("source_id").eq(lit(id.as_str())))
+            .reduce(|a, b| a.or(b));
+        AllGoods { rows, selected }
     }
-    let selected = p
-        .selected_goods_sources
-        .iter()
-        .map(|id| col("source_id").eq(lit(id.as_str())))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
-    trade_flows.clone().lazy().filter(selected.not()).collect()
+}
+
+impl FlowBatches for AllGoods<'_> {
+    fn each_batch(&self, each: &mut dyn FnMut(&DataFrame) -> PolarsResult<()>) -> PolarsResult<()> {
+        match &self.selected {
+            None => self.rows.each_batch(each),
+            Some(selected) => self.rows.each_batch(&mut |batch| {
+                let rest = batch
+                    .clone()
+                    .lazy()
+                    .filter(selected.clone().not())
+                    .collect()?;
+                each(&rest)
+            }),
+        }
+    }
 }
 
 /// `trade_by_group` and `commodity_group_bans`, from the pipeline's
 /// `[[commodity_groups]]` (both empty when it declares none).
 fn group_tables(
     p: &Pipeline,
-    trade_flows: &DataFrame,
+    trade_flows: &dyn FlowBatches,
     spec: &MirrorSpec,
 ) -> Result<Tables, PipelineError> {
     let rows = group_rows(

@@ -95,10 +95,25 @@ pub(crate) fn write_table(
                 source,
             })?;
             let mut w = PinnedWriter::table(out, spec, &table_schema(spec, None), prov, None)?;
-            table.for_each_batch(None, |batch| {
-                check_contract(&batch, spec)?;
-                Ok(w.write(&batch)?)
-            })?;
+            // Every row meets the contract before any is written; then each
+            // row group is written a column at a time, so no group of rows
+            // is ever held whole.
+            table.for_each_batch(None, |batch| Ok(check_contract(&batch, spec)?))?;
+            let mut failed = None;
+            let written = w.write_columns(table.rows(), |name, offset, len| {
+                table.column_rows(name, offset, len).map_err(|e| {
+                    let message = e.to_string();
+                    failed = Some(e);
+                    patronage_tables::TablesError::Contract {
+                        table: spec.name,
+                        message,
+                    }
+                })
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            written?;
             let (out, f) = w.finish()?;
             Ok(vec![done(file, out, f.rows, f.bytes, f.sha256)?])
         }
@@ -106,7 +121,7 @@ pub(crate) fn write_table(
 }
 
 /// The rows of `trade_flows` on disk that the claims of that table read (those
-/// their `where` matches, read a row group at a time), `None` when no claim
+/// their `where` matches, read a batch at a time), `None` when no claim
 /// reads it. Each claim applies its own `where` to these rows again, so it
 /// sees exactly its rows. A claim of `trade_flows` without `where` would need
 /// the whole table held: an error naming the claim.

@@ -22,6 +22,7 @@ use super::commit::{self, Pending};
 use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
 use super::load::load_checked;
 use super::lock;
+use super::memory;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::on_disk;
 use super::options::RunOptions;
@@ -182,7 +183,10 @@ fn run_stages(
         force: options.force,
     });
 
-    let done = run_sources(p, checks, &state, events)?;
+    // `trade_flows` stays on disk, streamed sources writing their kept rows
+    // there as they read them, unless a check or claim needs it whole.
+    let on_disk = !p.partition_by.is_empty() || !quality.reads_trade_flows_whole();
+    let done = run_sources(p, checks, (&state, on_disk), events)?;
     log.extend(done.iter().map(|d| d.log.clone()));
     cache::prune_sources(&state, p);
     mirror_stage::prune(&state, p);
@@ -243,8 +247,10 @@ fn run_stages(
         reasons: reasons.clone(),
     });
     let t = Instant::now();
-    let outputs = source_outputs(p, done, &state)?;
-    let mut built = tables::build(p, outputs)?;
+    // The reads are over: what they freed goes back before the tables are built.
+    memory::release_freed();
+    let outputs = source_outputs(p, done, (&state, on_disk))?;
+    let mut built = tables::build(p, outputs, on_disk)?;
     if let Some(m) = mirror {
         mirror_all::add_to(&mut built, m.output(p, &state)?)?;
     }
@@ -282,7 +288,7 @@ fn run_stages(
 fn run_sources(
     p: &Pipeline,
     checks: Vec<SourceCheck>,
-    state: &Path,
+    (state, on_disk): (&Path, bool),
     events: &Events,
 ) -> Result<Vec<SourceStage>, PipelineError> {
     let mut done: Vec<(usize, SourceStage)> = Vec::with_capacity(checks.len());
@@ -322,7 +328,7 @@ fn run_sources(
     }
     let started = Instant::now();
     let sources: Vec<&Source> = to_run.iter().map(|(_, s, _)| *s).collect();
-    let ran = read_sources(&spilling(p, state), &sources, |k, output| {
+    let ran = read_sources(&spilling(p, state, on_disk), &sources, |k, output| {
         let (_, s, c) = &to_run[k];
         cache_source(p, s, c, output, state, events, started)
     });
@@ -378,7 +384,7 @@ fn cache_source(
 fn source_outputs(
     p: &Pipeline,
     done: Vec<SourceStage>,
-    state: &Path,
+    (state, on_disk): (&Path, bool),
 ) -> Result<Vec<SourceOutput>, PipelineError> {
     let mut outputs: Vec<Option<SourceOutput>> = p
         .sources
@@ -390,7 +396,7 @@ fn source_outputs(
         .filter(|&i| outputs[i].is_none())
         .collect();
     let again: Vec<&Source> = missing.iter().map(|&i| &p.sources[i]).collect();
-    let reading = spilling(p, state);
+    let reading = spilling(p, state, on_disk);
     for (i, output) in missing
         .iter()
         .zip(read_sources(&reading, &again, |_, o| Ok(o)))
@@ -400,12 +406,12 @@ fn source_outputs(
     Ok(outputs.into_iter().flatten().collect())
 }
 
-/// The pipeline as its sources are read: when `trade_flows` is written in
-/// partitions, streamed trade sources write their kept rows to the stage cache
-/// as they read them (`<state>/sources/<id>/`) instead of holding them, so a
-/// release of any size is never held whole.
-fn spilling<'p>(p: &'p Pipeline, state: &Path) -> std::borrow::Cow<'p, Pipeline> {
-    if p.partition_by.is_empty() {
+/// The pipeline as its sources are read: when `trade_flows` is kept on disk
+/// (`on_disk`), streamed trade sources write their kept rows to the stage
+/// cache as they read them (`<state>/sources/<id>/`) instead of holding them,
+/// so a release of any size is never held whole.
+fn spilling<'p>(p: &'p Pipeline, state: &Path, on_disk: bool) -> std::borrow::Cow<'p, Pipeline> {
+    if !on_disk {
         return std::borrow::Cow::Borrowed(p);
     }
     std::borrow::Cow::Owned(Pipeline {

@@ -53,4 +53,18 @@ impl Quality {
             claims: claims::validate(p.claims.clone(), &invalid)?,
         })
     }
+
+    /// Whether a check or claim needs the whole of `trade_flows` at once (a
+    /// check of a kind that is not added up batch by batch, a claim without a
+    /// `where`): then the table is held in memory unless it is partitioned.
+    pub(crate) fn reads_trade_flows_whole(&self) -> bool {
+        let trade_flows = patronage_tables::contracts::TRADE_FLOWS.name;
+        self.checks
+            .iter()
+            .any(|c| c.table.name == trade_flows && !c.kind.runs_on_disk())
+            || self
+                .claims
+                .iter()
+                .any(|c| c.table.name == trade_flows && c.filter.is_empty())
+    }
 }

@@ -106,7 +106,7 @@ fn read(
             .is_none_or(|f| f.contains(i) || f.contains(j))
     };
     let mut outside = 0u64;
-    let mut frames = BlockFrames::new(p, source, rel)?;
+    let mut frames = BlockFrames::new(p, source, rel);
     let read = baci::stream_keeping(
         file,
         &mut input, // read in blocks of megabytes: no buffer in between

@@ -75,6 +75,20 @@ macro_rules! check_kinds {
                 }
             }
 
+            /// Whether a check of this kind on `trade_flows` kept on disk is
+            /// evaluated batch by batch (see `evaluate_on_disk`).
+            pub(crate) fn runs_on_disk(&self) -> bool {
+                matches!(
+                    self,
+                    Kind::NotNull(_)
+                        | Kind::Range(_)
+                        | Kind::AcceptedValues(_)
+                        | Kind::RowCountMin(_)
+                        | Kind::RowCountMax(_)
+                        | Kind::Unique(_)
+                )
+            }
+
             /// The keys the kind named `name` reads; `None` when there is no such kind.
             fn keys(name: &str) -> Option<&'static [&'static str]> {
                 $(
@@ -334,7 +348,7 @@ fn described(c: &CheckSpec) -> String {
     }
 }
 
-/// A check of `trade_flows` kept on disk, read a row group at a time; the
+/// A check of `trade_flows` kept on disk, read a batch at a time; the
 /// same result as [`evaluate_one`] on the table held whole. The kinds whose
 /// failing rows are each found alone (`not_null`, `range`, `accepted_values`)
 /// run on each batch and add up (the sample is the first failing rows in key
