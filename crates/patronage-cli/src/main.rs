@@ -10,6 +10,7 @@
 //! another code). A command given `--json` reports its failure as one JSON
 //! object on stdout as well (`json_output`), a usage error included.
 
+mod allocator;
 mod commands;
 mod exit;
 mod failure;
@@ -100,6 +101,7 @@ impl Command {
 }
 
 fn main() -> ExitCode {
+    allocator::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
