@@ -101,11 +101,18 @@ impl Command {
 }
 
 fn main() -> ExitCode {
-    allocator::tune();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
+    // The commands that run a pipeline build tables after reading: their
+    // phases free memory the next one does not reuse (see `allocator`).
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Claims(_) | Command::Report(_)
+    ) {
+        allocator::tune();
+    }
     let json_errors = cli.command.json_errors();
     let terminal = Arc::new(match &cli.command {
         Command::Run(args) => args.terminal(),

@@ -11,6 +11,7 @@ pub(crate) mod format;
 pub mod formats;
 pub(crate) mod labor;
 pub mod manifest;
+pub(crate) mod memory;
 pub(crate) mod mirror_all;
 pub(crate) mod outcome;
 pub(crate) mod read;

@@ -8,6 +8,7 @@ use patronage_tables::contracts::{self, TableSpec};
 use polars::prelude::*;
 
 use super::manifest::InputEntry;
+use super::memory;
 use super::outcome::{table_error, RejectRow, SourceAccount, SourceOutput, Tables};
 use super::read::canonical;
 use super::spill::DiskTable;
@@ -93,7 +94,10 @@ pub(crate) fn build(
     let windows = match &trade_flows_on_disk {
         // The analysis tables read only the focus's rows: read them alone.
         Some(on_disk) => {
-            let (trade_tables, windows) = trade::aggregate(p, &trade::focus_flows(p, on_disk)?)?;
+            let held = trade::focus_flows(p, on_disk)?;
+            // What reading them freed goes back before the tables are built.
+            memory::release_freed();
+            let (trade_tables, windows) = trade::aggregate(p, &held)?;
             frames.extend(trade_tables);
             windows
         }

@@ -9,7 +9,6 @@ pub(crate) mod commit;
 pub mod fingerprint;
 pub(crate) mod load;
 pub mod lock;
-pub(crate) mod memory;
 pub(crate) mod mirror_stage;
 pub(crate) mod on_disk;
 pub mod options;

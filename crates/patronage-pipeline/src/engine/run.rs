@@ -22,7 +22,6 @@ use super::commit::{self, Pending};
 use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
 use super::load::load_checked;
 use super::lock;
-use super::memory;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::on_disk;
 use super::options::RunOptions;
@@ -32,6 +31,7 @@ use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
 use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{Download, InputEntry, Manifest, OutputEntry, PipelineEntry};
+use crate::domain::memory;
 use crate::domain::mirror_all::{self, partition_of};
 use crate::domain::outcome::{table_error, SourceAccount, SourceOutput};
 use crate::domain::read::read_sources;
@@ -255,6 +255,9 @@ fn run_stages(
         mirror_all::add_to(&mut built, m.output(p, &state)?)?;
     }
     let built = finish(p, quality, built)?;
+    // The tables are built: what building them freed goes back before they
+    // are written.
+    memory::release_freed();
     let report = write_outputs(p, output_dir, built, options, events)?;
     let manifest_sha256 = patronage_tables::sha256_hex(report.manifest.to_json().as_bytes());
     cache::store_aggregate(

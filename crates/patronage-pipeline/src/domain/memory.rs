@@ -1,5 +1,6 @@
-//! Memory a phase of a run freed, handed back to the system before the next
-//! phase starts. glibc's malloc keeps what is freed in its arenas for reuse,
+//! Memory a phase of a run freed (the reads; the reading of the focus's rows
+//! kept on disk; the building of the tables), handed back to the system
+//! before the next phase starts. glibc's malloc keeps what is freed in its arenas for reuse,
 //! and the blocks a streaming read frees are of other sizes than what
 //! building the tables asks for, so without this a run's peak resident memory
 //! is the read's and the build's added together rather than the larger of the
