@@ -337,40 +337,20 @@ mod tests {
             assert!(e.detail.ends_with(first), "{}", e.detail);
         }
         // The same codes the other way round, or the other flow, is another
-        // figure: (8, 4) imported is not (4, 8) exported.
-        let import = FigureKey::new(
-            (8, 4),
-            MonthRange::annual(2019),
-            Flow::Import,
-            "H5",
-            "010121",
-        );
-        assert!(f.first(import, (29, 1), raw).is_ok());
-        // Another year, month or classification is another figure.
-        let other = FigureKey::new(
-            (4, 8),
-            MonthRange::annual(2020),
-            Flow::Export,
-            "H5",
-            "010121",
-        );
-        assert!(f.first(other, (30, 1), raw).is_ok());
-        let other = FigureKey::new(
-            (4, 8),
-            MonthRange::annual(2019),
-            Flow::Export,
-            "H4",
-            "010121",
-        );
-        assert!(f.first(other, (31, 1), raw).is_ok());
-        let other = FigureKey::new(
-            (4, 8),
-            MonthRange::annual(2019),
-            Flow::Import,
-            "H5",
-            "010121",
-        );
-        assert!(f.first(other, (32, 1), raw).is_ok());
+        // figure: (8, 4) imported is not (4, 8) exported; so is another year,
+        // month or classification.
+        for (n, (codes, year, flow, class)) in [
+            ((8, 4), 2019, Flow::Import, "H5"),
+            ((4, 8), 2020, Flow::Export, "H5"),
+            ((4, 8), 2019, Flow::Export, "H4"),
+            ((4, 8), 2019, Flow::Import, "H5"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let other = FigureKey::new(codes, MonthRange::annual(year), flow, class, "010121");
+            assert!(f.first(other, (29 + n as u64, 1), raw).is_ok(), "{n}");
+        }
     }
 
     /// The 128-bit form tells apart every figure that differs in any field,

@@ -772,6 +772,43 @@ column = "reporter_iso3"
 year_column = "year"
 "#;
 
+/// The outputs of `pipeline` run into `<dir>/in_memory` from a cache of its
+/// source read whole: first `with_checks` with a check that needs
+/// `trade_flows` whole (so the source is held in memory, not kept on disk),
+/// then `pipeline` from that cache into the same folder.
+fn from_source_held_whole(
+    dir: &std::path::Path,
+    with_checks: &std::path::Path,
+    pipeline: &std::path::Path,
+) -> std::path::PathBuf {
+    let whole = dir.join("whole.toml");
+    std::fs::write(
+        &whole,
+        std::fs::read_to_string(with_checks).unwrap() + WHOLE_TABLE_CHECK,
+    )
+    .unwrap();
+    let in_memory = dir.join("in_memory");
+    assert!(run_quiet(&whole, &in_memory).status.success());
+    assert!(!in_memory
+        .join(".patronage/sources/baci/canonical-0.parquet")
+        .exists());
+    let o = run_quiet(pipeline, &in_memory);
+    assert!(o.status.success(), "{}", stderr(&o));
+    in_memory
+}
+
+/// Every file under `a` and `b`, named alike and byte for byte the same; the
+/// files of `a`.
+fn same_files(a: &std::path::Path, b: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let (a, b) = (tree_files(a, ""), tree_files(b, ""));
+    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&a), names(&b));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs");
+    }
+    a
+}
+
 /// `partition_by = ["year"]` keeps the streamed rows on disk (the stage cache)
 /// and writes each year's part from there, never holding `trade_flows`: the
 /// outputs are byte for byte those of the same partitioned run built from
@@ -803,31 +840,12 @@ fn rows_on_disk_give_the_bytes_of_rows_in_memory() {
         .collect();
     assert_eq!(spilled.len(), 3, "a file on disk per source file");
 
-    // In memory: the source read whole by a run without partition_by whose
-    // checks need `trade_flows` whole (a `relationships` check), then the
-    // partitioned run from that cache into the same folder.
-    let whole = t.path().join("whole.toml");
-    std::fs::write(
-        &whole,
-        std::fs::read_to_string(&with_checks).unwrap() + WHOLE_TABLE_CHECK,
-    )
-    .unwrap();
-    let in_memory = t.path().join("in_memory");
-    assert!(run_quiet(&whole, &in_memory).status.success());
-    assert!(!in_memory
-        .join(".patronage/sources/baci/canonical-0.parquet")
-        .exists());
-    let o = run_quiet(&parted, &in_memory);
-    assert!(o.status.success(), "{}", stderr(&o));
-
-    let a = tree_files(&on_disk, "");
-    let b = tree_files(&in_memory, "");
-    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&a), names(&b));
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{name} differs");
-    }
-    assert!(names(&a).contains(&"trade_flows/year=2020/part-0.parquet".to_string()));
+    // In memory: the partitioned run from a cache of the source read whole.
+    let in_memory = from_source_held_whole(t.path(), &with_checks, &parted);
+    let a = same_files(&on_disk, &in_memory);
+    assert!(a
+        .iter()
+        .any(|(name, _)| name == "trade_flows/year=2020/part-0.parquet"));
 
     // The checks ran, on disk as in memory: the failing range check counts the
     // 12,000 rows after 2019 and samples the first five, of 2020's file.
@@ -897,27 +915,8 @@ fn an_unpartitioned_table_on_disk_gives_the_bytes_of_one_in_memory() {
     let cache = on_disk.join(".patronage/sources/baci");
     assert!(cache.join("canonical-0.parquet").exists());
 
-    let whole = t.path().join("whole.toml");
-    std::fs::write(
-        &whole,
-        std::fs::read_to_string(&with_checks).unwrap() + WHOLE_TABLE_CHECK,
-    )
-    .unwrap();
-    let in_memory = t.path().join("in_memory");
-    assert!(run_quiet(&whole, &in_memory).status.success());
-    assert!(!in_memory
-        .join(".patronage/sources/baci/canonical-0.parquet")
-        .exists());
-    let o = run_quiet(&with_checks, &in_memory);
-    assert!(o.status.success(), "{}", stderr(&o));
-
-    let a = tree_files(&on_disk, "");
-    let b = tree_files(&in_memory, "");
-    let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
-    assert_eq!(names(&a), names(&b));
-    for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert!(x == y, "{name} differs");
-    }
+    let in_memory = from_source_held_whole(t.path(), &with_checks, &with_checks);
+    same_files(&on_disk, &in_memory);
     // 18,000 rows, 6,000 a year: one row group (the tables crate's test of
     // rows given column by column holds the bytes over several, at 150,000).
     assert_eq!(table(&on_disk, "trade_flows").height(), 18_000);
