@@ -64,6 +64,30 @@ pub(crate) struct Figures {
     codes: Interner,
 }
 
+/// A flow as a number of 3 bits, for the packed forms.
+fn flow_code(flow: Flow) -> u8 {
+    match flow {
+        Flow::Import => 0,
+        Flow::Export => 1,
+        Flow::ReImport => 2,
+        Flow::ReExport => 3,
+        Flow::Total => 4,
+    }
+}
+
+/// The index of `classification` in `seen`, added when there is room for it
+/// (at most `max`); `None` when it is new and there is none.
+fn index_of(seen: &mut Vec<Arc<str>>, classification: &str, max: usize) -> Option<usize> {
+    match seen.iter().position(|c| **c == *classification) {
+        Some(i) => Some(i),
+        None if seen.len() < max => {
+            seen.push(Arc::from(classification));
+            Some(seen.len() - 1)
+        }
+        None => None,
+    }
+}
+
 /// A [`FigureKey`] as [`Figures`] holds it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct HeldKey((u32, u32), MonthRange, Flow, Arc<str>, Arc<str>);
@@ -173,25 +197,8 @@ impl Figures {
             Flow::Import | Flow::ReImport => (partner, reporter),
             Flow::Export | Flow::ReExport | Flow::Total => (reporter, partner),
         };
-        let flow = match flow {
-            Flow::Import => 0,
-            Flow::Export => 1,
-            Flow::ReImport => 2,
-            Flow::ReExport => 3,
-            Flow::Total => 4,
-        };
-        let class = match self
-            .classifications
-            .iter()
-            .position(|c| **c == *classification)
-        {
-            Some(i) => i as u64,
-            None if self.classifications.len() < 2 => {
-                self.classifications.push(Arc::from(classification));
-                (self.classifications.len() - 1) as u64
-            }
-            None => return None,
-        };
+        let flow = u64::from(flow_code(flow));
+        let class = index_of(&mut self.classifications, classification, 2)? as u64;
         let commodity = (commodity.len() == 6 && commodity.bytes().all(|b| b.is_ascii_digit()))
             .then(|| commodity.parse::<u64>().ok())
             .flatten()?;
@@ -232,25 +239,8 @@ impl Figures {
         let year = u16::try_from(i64::from(period.year) + 32_768).ok()?;
         let month = |m: u32| (m < 16).then_some(u128::from(m));
         let code = |c: u32| (c < 1 << 24).then_some(u128::from(c));
-        let flow = match flow {
-            Flow::Import => 0u128,
-            Flow::Export => 1,
-            Flow::ReImport => 2,
-            Flow::ReExport => 3,
-            Flow::Total => 4,
-        };
-        let class = match self
-            .wide_classifications
-            .iter()
-            .position(|c| **c == *classification)
-        {
-            Some(i) => i as u128,
-            None if self.wide_classifications.len() < 255 => {
-                self.wide_classifications.push(Arc::from(classification));
-                (self.wide_classifications.len() - 1) as u128
-            }
-            None => return None,
-        };
+        let flow = u128::from(flow_code(flow));
+        let class = index_of(&mut self.wide_classifications, classification, 255)? as u128;
         let (digits, count) = if commodity == "TOTAL" {
             (0u128, 15u128)
         } else if (1..=8).contains(&commodity.len())

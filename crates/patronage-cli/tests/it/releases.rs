@@ -772,6 +772,17 @@ column = "reporter_iso3"
 year_column = "year"
 "#;
 
+/// `<dir>/single.toml`: the pipeline `p` with [`DISK_CHECKS`].
+fn with_disk_checks(dir: &std::path::Path, p: &std::path::Path) -> std::path::PathBuf {
+    let with_checks = dir.join("single.toml");
+    std::fs::write(
+        &with_checks,
+        std::fs::read_to_string(p).unwrap() + DISK_CHECKS,
+    )
+    .unwrap();
+    with_checks
+}
+
 /// The outputs of `pipeline` run into `<dir>/in_memory` from a cache of its
 /// source read whole: first `with_checks` with a check that needs
 /// `trade_flows` whole (so the source is held in memory, not kept on disk),
@@ -813,8 +824,8 @@ fn same_files(a: &std::path::Path, b: &std::path::Path) -> Vec<(String, Vec<u8>)
 /// and writes each year's part from there, never holding `trade_flows`: the
 /// outputs are byte for byte those of the same partitioned run built from
 /// `trade_flows` held in memory (the source cached whole by a run without
-/// `partition_by` whose checks need the table whole): every part, every analysis table (the focus's tables read
-/// the focus's rows from disk), `check_results` and `claims` of checks and a
+/// `partition_by` whose checks need the table whole): every part, every
+/// analysis table (the focus's tables read the focus's rows from disk), `check_results` and `claims` of checks and a
 /// claim on `trade_flows` evaluated batch by batch, and `manifest.json`. A
 /// rerun with unchanged inputs reuses the cached rows on disk (the source stage
 /// is skipped) and leaves every byte as it was.
@@ -822,12 +833,7 @@ fn same_files(a: &std::path::Path, b: &std::path::Path) -> Vec<(String, Vec<u8>)
 fn rows_on_disk_give_the_bytes_of_rows_in_memory() {
     let (t, p, _) = baci_release("AFG", "all");
     // The checks and claim in both pipelines, so both read the same file.
-    let with_checks = t.path().join("single.toml");
-    std::fs::write(
-        &with_checks,
-        std::fs::read_to_string(&p).unwrap() + DISK_CHECKS,
-    )
-    .unwrap();
+    let with_checks = with_disk_checks(t.path(), &p);
     let parted = parted_release(t.path(), &with_checks, "");
 
     let on_disk = t.path().join("on_disk");
@@ -903,12 +909,7 @@ fn rows_on_disk_give_the_bytes_of_rows_in_memory() {
 #[test]
 fn an_unpartitioned_table_on_disk_gives_the_bytes_of_one_in_memory() {
     let (t, p, _) = baci_release("AFG", "all");
-    let with_checks = t.path().join("single.toml");
-    std::fs::write(
-        &with_checks,
-        std::fs::read_to_string(&p).unwrap() + DISK_CHECKS,
-    )
-    .unwrap();
+    let with_checks = with_disk_checks(t.path(), &p);
     let on_disk = t.path().join("on_disk");
     let o = run_quiet(&with_checks, &on_disk);
     assert!(o.status.success(), "{}", stderr(&o));
