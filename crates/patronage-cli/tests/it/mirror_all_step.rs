@@ -391,6 +391,60 @@ fn the_step_is_a_stage_with_a_fingerprint() {
     assert!(said.contains(part), "{said}");
 }
 
+/// A source stage that reruns for a changed parameter leaves its files'
+/// hashes to its read; `plan` hashes the ones the step folds, so it says what
+/// `run` then does: the step is skipped when only the parameter changed, and
+/// runs when the file changed too.
+#[test]
+fn plan_hashes_the_step_inputs_a_rerun_source_leaves_to_its_read() {
+    let (t, p, out) = release("[mirror_all]\nsources = [\"bulk\"]\n");
+    let stage = |plan: &[(String, String)], name: &str| {
+        plan.iter().find(|(s, _)| s == name).map(|(_, a)| a.clone())
+    };
+    let o = run_quiet(&p, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The bulk source's parameter changes: its stage reruns, its file does not.
+    let toml = std::fs::read_to_string(&p).unwrap();
+    let changed = toml.replacen(
+        "path = \"bulk.tsv.gz\"\nscope = \"focus\"",
+        "path = \"bulk.tsv.gz\"\nscope = \"all\"",
+        1,
+    );
+    assert_ne!(changed, toml);
+    std::fs::write(&p, &changed).unwrap();
+    let planned = plan(&p, &out);
+    assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
+    assert_eq!(stage(&planned, "mirror_all").as_deref(), Some("skip"));
+    let o = run_pipeline(&p, &out, &["--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains("\"stage_skipped\"") && l.contains("\"mirror_all\"")),
+        "{events}"
+    );
+    // The parameter back, and the file changed (SYNTHETIC: another seed's rows).
+    std::fs::write(&p, &toml).unwrap();
+    let plain = t.path().join("bulk.tsv");
+    synth("comtrade-bulk", 3_000, 2019, &plain);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+    std::fs::write(t.path().join("bulk.tsv.gz"), gz.finish().unwrap()).unwrap();
+    let planned = plan(&p, &out);
+    assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
+    assert_eq!(stage(&planned, "mirror_all").as_deref(), Some("run"));
+    let o = run_pipeline(&p, &out, &["--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains("\"stage_started\"") && l.contains("\"mirror_all\"")),
+        "{events}"
+    );
+}
+
 /// The step writes the same bytes at 1, 2 and 3 threads: `mirror_all`, its
 /// parts, `rejects` and `manifest.json`.
 #[test]

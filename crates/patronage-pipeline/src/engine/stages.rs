@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::cache::{self, SourceRecord};
-use super::fingerprint::{AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
+use super::fingerprint::{sha256_file, AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
 use super::load::load;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::options::RunOptions;
@@ -231,6 +231,32 @@ pub(crate) fn check_aggregate(
     (reasons, unknown)
 }
 
+/// The sources' fingerprints as the mirror-all step reads them: the inputs of
+/// the sources it names hashed, where their stage left them to its read.
+fn step_fingerprints(
+    p: &Pipeline,
+    checks: &[SourceCheck],
+) -> Result<Vec<SourceFingerprint>, PipelineError> {
+    let named = |id: &str| {
+        p.mirror_all
+            .as_ref()
+            .is_some_and(|m| m.sources.iter().any(|s| s == id))
+    };
+    let mut out = Vec::with_capacity(checks.len());
+    for (s, c) in p.sources.iter().zip(checks) {
+        let mut f = c.fingerprint.clone();
+        if named(&s.id) {
+            for (file, path) in f.files.iter_mut().zip(&s.files) {
+                if file.is_pending() {
+                    file.sha256 = sha256_file(path)?;
+                }
+            }
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
 /// What `patronage run` would do with these options, without running anything
 /// or taking the lock.
 pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, PipelineError> {
@@ -273,7 +299,11 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
             inputs_changed.push(format!("inputs of source:{} changed", s.id));
         }
     }
-    let fingerprints: Vec<_> = checks.iter().map(|c| &c.fingerprint).collect();
+    // The mirror-all step is decided on its inputs' hashes, which a source
+    // stage that reruns leaves to its read: the plan hashes those now (a run
+    // decides the step again from the hashes its reads took).
+    let fingerprints = step_fingerprints(&p, &checks)?;
+    let fingerprints: Vec<_> = fingerprints.iter().collect();
     if let Some(m) = mirror_stage::check(&p, &fingerprints, &state, options.force) {
         let run = !m.reasons.is_empty();
         stages.push(StagePlan {
