@@ -411,38 +411,33 @@ fn plan_hashes_the_step_inputs_a_rerun_source_leaves_to_its_read() {
         1,
     );
     assert_ne!(changed, toml);
+    // `plan` says the bulk stage reruns and the step does `action`; `run`
+    // then reports `event` for the step.
+    let plan_then_run = |action: &str, event: &str| {
+        let planned = plan(&p, &out);
+        assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
+        assert_eq!(stage(&planned, "mirror_all").as_deref(), Some(action));
+        let o = run_pipeline(&p, &out, &["--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let events = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(
+            events
+                .lines()
+                .any(|l| l.contains(&format!("\"{event}\"")) && l.contains("\"mirror_all\"")),
+            "{events}"
+        );
+    };
     std::fs::write(&p, &changed).unwrap();
-    let planned = plan(&p, &out);
-    assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
-    assert_eq!(stage(&planned, "mirror_all").as_deref(), Some("skip"));
-    let o = run_pipeline(&p, &out, &["--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let events = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        events
-            .lines()
-            .any(|l| l.contains("\"stage_skipped\"") && l.contains("\"mirror_all\"")),
-        "{events}"
-    );
-    // The parameter back, and the file changed (SYNTHETIC: another seed's rows).
+    plan_then_run("skip", "stage_skipped");
+    // The parameter back, and the file changed (SYNTHETIC: 3,000 rows in
+    // place of 4,000).
     std::fs::write(&p, &toml).unwrap();
     let plain = t.path().join("bulk.tsv");
     synth("comtrade-bulk", 3_000, 2019, &plain);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&std::fs::read(&plain).unwrap()).unwrap();
     std::fs::write(t.path().join("bulk.tsv.gz"), gz.finish().unwrap()).unwrap();
-    let planned = plan(&p, &out);
-    assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
-    assert_eq!(stage(&planned, "mirror_all").as_deref(), Some("run"));
-    let o = run_pipeline(&p, &out, &["--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let events = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(
-        events
-            .lines()
-            .any(|l| l.contains("\"stage_started\"") && l.contains("\"mirror_all\"")),
-        "{events}"
-    );
+    plan_then_run("run", "stage_started");
 }
 
 /// The step writes the same bytes at 1, 2 and 3 threads: `mirror_all`, its
