@@ -185,21 +185,46 @@ pub fn annual(partner: &str, year: i32) -> Expr {
 }
 
 /// Every output file (not hidden: `.patronage/` holds the stage cache and run
-/// log, not outputs) of a folder with its bytes, sorted by name.
+/// log, not outputs) under a folder, partitions' folders included, with its
+/// bytes, by its path under the folder (`trade_flows/year=2019/part-0.parquet`),
+/// sorted.
 pub fn output_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with('.'))
-        .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect();
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, &format!("{prefix}{name}/"), out);
+            } else {
+                out.push((format!("{prefix}{name}"), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(dir, "", &mut files);
     files.sort();
     files
+}
+
+/// `patronage run pipeline --out out -q` with polars and rayon held to
+/// `threads` threads.
+pub fn run_with_threads(pipeline: &Path, out: &Path, threads: &str) -> Output {
+    patronage(
+        &[
+            "run",
+            pipeline.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        &[
+            ("POLARS_MAX_THREADS", threads),
+            ("RAYON_NUM_THREADS", threads),
+        ],
+    )
 }
 
 /// A SYNTHETIC file of `rows` rows dated `year` (seeded by the year) from

@@ -203,19 +203,7 @@ fn outputs_are_byte_identical_across_thread_counts() {
     let mut runs = Vec::new();
     for threads in ["1", "2", "8"] {
         let out = tmp.path().join(format!("t{threads}"));
-        let o = patronage(
-            &[
-                "run",
-                "pipelines/dprk.toml",
-                "--out",
-                out.to_str().unwrap(),
-                "-q",
-            ],
-            &[
-                ("POLARS_MAX_THREADS", threads),
-                ("RAYON_NUM_THREADS", threads),
-            ],
-        );
+        let o = run_with_threads(std::path::Path::new("pipelines/dprk.toml"), &out, threads);
         assert!(o.status.success(), "{}", stderr(&o));
         let files = output_files(&out);
         let tables = manifest(&out)["outputs"].as_array().unwrap().len();

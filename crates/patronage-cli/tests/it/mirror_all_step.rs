@@ -247,29 +247,6 @@ fn the_step_gives_the_command_rows_with_the_run_provenance() {
     );
 }
 
-/// Every output file under `dir` (not `.patronage/`, the stage cache), with
-/// its bytes, by path.
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            if path.file_name().unwrap().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                out.push((path, bytes));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn sha256_hex_of(bytes: &[u8]) -> String {
     patronage_tables::sha256_hex(bytes)
 }
@@ -321,7 +298,7 @@ fn the_step_is_a_stage_with_a_fingerprint() {
     assert_eq!(stage(&first).as_deref(), Some("run"));
     let o = run_quiet(&p, &out);
     assert!(o.status.success(), "{}", stderr(&o));
-    let before = tree(&out);
+    let before = output_files(&out);
     let part = "mirror_all/year=2019/part-0.parquet";
     let m = manifest(&out);
     let parts: Vec<&serde_json::Value> = m["outputs"]
@@ -348,7 +325,7 @@ fn the_step_is_a_stage_with_a_fingerprint() {
             .any(|l| l.contains("\"stage_skipped\"") && l.contains("\"mirror_all\"")),
         "{events}"
     );
-    assert_eq!(tree(&out), before);
+    assert_eq!(output_files(&out), before);
 
     // A changed input: one more bulk row (SYNTHETIC, a copy of the last one
     // with another value) is folded into mirror_all.
@@ -446,30 +423,15 @@ fn plan_hashes_the_step_inputs_a_rerun_source_leaves_to_its_read() {
 fn the_step_does_not_depend_on_the_thread_count() {
     let (t, p, _) =
         release("[mirror_all]\nsources = [\"baci\", \"bulk\"]\npartition_by = [\"year\"]\n");
-    let mut seen: Vec<Vec<(PathBuf, Vec<u8>)>> = Vec::new();
+    let mut seen: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
     for threads in ["1", "2", "3"] {
         let out = t.path().join(format!("out{threads}"));
-        let o = patronage(
-            &[
-                "run",
-                p.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "-q",
-            ],
-            &[
-                ("POLARS_MAX_THREADS", threads),
-                ("RAYON_NUM_THREADS", threads),
-            ],
-        );
+        let o = run_with_threads(&p, &out, threads);
         assert!(o.status.success(), "{}", stderr(&o));
-        let files: Vec<(PathBuf, Vec<u8>)> = tree(&out)
-            .into_iter()
-            .map(|(path, bytes)| (path.strip_prefix(&out).unwrap().to_path_buf(), bytes))
-            .collect();
+        let files = output_files(&out);
         assert!(files
             .iter()
-            .any(|(f, _)| f == Path::new("mirror_all/year=2019/part-0.parquet")));
+            .any(|(f, _)| f == "mirror_all/year=2019/part-0.parquet"));
         seen.push(files);
     }
     assert_eq!(seen[0], seen[1]);

@@ -325,19 +325,7 @@ fn streamed_bulk_is_byte_identical_across_thread_counts() {
             "name = \"bulk\"\nfocus = \"AFG\"\n\n[[sources]]\nid = \"bulk\"\nformat = \"comtrade_v1_bulk\"\npath = \"bulk.tsv\"\nscope = \"focus\"\n",
         );
         synth("comtrade-bulk", 20_000, 2020, &t.path().join("bulk.tsv"));
-        let o = patronage(
-            &[
-                "run",
-                p.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "-q",
-            ],
-            &[
-                ("POLARS_MAX_THREADS", threads),
-                ("RAYON_NUM_THREADS", threads),
-            ],
-        );
+        let o = run_with_threads(&p, &out, threads);
         assert!(o.status.success(), "{}", stderr(&o));
         let rows = manifest(&out)["inputs"][0]["rows"].clone();
         assert_balanced(&rows);
@@ -494,21 +482,9 @@ fn partitions_are_byte_identical_and_replace_what_they_supersede() {
     let mut outputs = Vec::new();
     for threads in ["1", "2", "3"] {
         let out = t.path().join(format!("out{threads}"));
-        let o = patronage(
-            &[
-                "run",
-                parted.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "-q",
-            ],
-            &[
-                ("POLARS_MAX_THREADS", threads),
-                ("RAYON_NUM_THREADS", threads),
-            ],
-        );
+        let o = run_with_threads(&parted, &out, threads);
         assert!(o.status.success(), "{}", stderr(&o));
-        outputs.push(tree_files(&out, ""));
+        outputs.push(output_files(&out));
     }
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0], outputs[2]);
@@ -526,26 +502,6 @@ fn partitions_are_byte_identical_and_replace_what_they_supersede() {
     assert!(out.join("trade_flows/year=2020/part-0.parquet").exists());
     let o = patronage(&["verify", "--out", out.to_str().unwrap()], &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-}
-
-/// Every file under `dir` but the hidden state folder, with its bytes, by path.
-fn tree_files(dir: &Path, prefix: &str) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    names.sort();
-    for name in names {
-        let path = dir.join(&name);
-        if path.is_dir() {
-            out.extend(tree_files(&path, &format!("{prefix}{name}/")));
-        } else {
-            out.push((format!("{prefix}{name}"), std::fs::read(&path).unwrap()));
-        }
-    }
-    out
 }
 
 /// SYNTHETIC BACI rows, `scope = "focus"` (PRK): a row outside the focus whose
@@ -811,7 +767,7 @@ fn from_source_held_whole(
 /// Every file under `a` and `b`, named alike and byte for byte the same; the
 /// files of `a`.
 fn same_files(a: &std::path::Path, b: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let (a, b) = (tree_files(a, ""), tree_files(b, ""));
+    let (a, b) = (output_files(a), output_files(b));
     let names = |v: &[(String, Vec<u8>)]| v.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
     assert_eq!(names(&a), names(&b));
     for ((name, x), (_, y)) in a.iter().zip(&b) {
@@ -898,7 +854,7 @@ fn rows_on_disk_give_the_bytes_of_rows_in_memory() {
         .modified()
         .unwrap();
     assert_eq!(before, after);
-    assert!(tree_files(&on_disk, "") == a);
+    assert!(output_files(&on_disk) == a);
 }
 
 /// Without `partition_by` too, a run whose checks and claims all run batch by

@@ -249,23 +249,34 @@ pub(crate) fn load_sealed<T: Serialize + serde::de::DeserializeOwned>(
 /// when not.
 pub(crate) fn check_files(state: &Path, record: &SourceRecord) -> Result<(), String> {
     let dir = source_dir(state, &record.source_id);
-    for (name, want) in [
-        ("canonical.parquet", &record.canonical_sha256),
-        ("rejects.json", &record.rejects_sha256),
-    ] {
-        match std::fs::read(dir.join(name)) {
-            Err(_) => return Err(format!("cached output missing ({name})")),
-            Ok(b) if &patronage_tables::sha256_hex(&b) != want => {
-                return Err(format!("cached output drifted ({name})"))
-            }
-            Ok(_) => {}
-        }
-    }
+    check_named(
+        &dir,
+        &[
+            ("canonical.parquet", &record.canonical_sha256),
+            ("rejects.json", &record.rejects_sha256),
+        ],
+    )?;
     for part in &record.spilled {
         match patronage_tables::sha256_file(&dir.join(&part.file)) {
             Err(_) => return Err(format!("cached output missing ({})", part.file)),
             Ok((bytes, sha)) if bytes != part.bytes || sha != part.sha256 => {
                 return Err(format!("cached output drifted ({})", part.file))
+            }
+            Ok(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether each file `name` of a stage's cache folder `dir` is there with
+/// the SHA-256 `want`; the reason when not. Every stage's cached output is
+/// checked through here.
+pub(crate) fn check_named(dir: &Path, files: &[(&str, &String)]) -> Result<(), String> {
+    for (name, want) in files {
+        match std::fs::read(dir.join(name)) {
+            Err(_) => return Err(format!("cached output missing ({name})")),
+            Ok(b) if patronage_tables::sha256_hex(&b) != **want => {
+                return Err(format!("cached output drifted ({name})"))
             }
             Ok(_) => {}
         }

@@ -98,6 +98,48 @@ impl FileHash {
     }
 }
 
+/// Why a stage whose inputs are `fingerprint` must run against its cached
+/// `record` (as read: `Err` names why it cannot be used): `--force`, no record
+/// (`first`), what changed since the record's fingerprint (`recorded`), an
+/// input not hashed yet (a stage is skipped only on hashes equal to the
+/// record's), or its cached files (`files`) missing or drifted; empty when it
+/// may be skipped. Every source stage and the mirror-all step decide here.
+pub(crate) fn stage_reasons<R>(
+    fingerprint: &SourceFingerprint,
+    record: Result<Option<R>, String>,
+    (force, first): (bool, &str),
+    recorded: impl Fn(&R) -> &SourceFingerprint,
+    files: impl Fn(&R) -> Result<(), String>,
+) -> (Option<R>, Vec<String>) {
+    let mut reasons = Vec::new();
+    if force {
+        reasons.push("--force".to_string());
+    }
+    let record = match record {
+        Ok(Some(r)) => Some(r),
+        Ok(None) => {
+            reasons.push(first.to_string());
+            None
+        }
+        Err(why) => {
+            reasons.push(why);
+            None
+        }
+    };
+    if let Some(r) = &record {
+        reasons.extend(fingerprint.changes_since(recorded(r)));
+        if reasons.is_empty() && fingerprint.files.iter().any(FileHash::is_pending) {
+            reasons.push("inputs not hashed".to_string());
+        }
+        if reasons.is_empty() {
+            if let Err(why) = files(r) {
+                reasons.push(why);
+            }
+        }
+    }
+    (record, reasons)
+}
+
 /// What a source stage's output depends on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFingerprint {

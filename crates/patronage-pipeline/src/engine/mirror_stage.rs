@@ -25,8 +25,10 @@ use patronage_tables::parquet::write_atomic;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::cache::{frame_bytes, intern, load_sealed, rejects_json, rejects_of_json, sealed_json};
-use super::fingerprint::{FileHash, SourceFingerprint, CODE_MIRROR_ALL};
+use super::cache::{
+    check_named, frame_bytes, intern, load_sealed, rejects_json, rejects_of_json, sealed_json,
+};
+use super::fingerprint::{stage_reasons, FileHash, SourceFingerprint, CODE_MIRROR_ALL};
 use super::runlog::StageLog;
 use super::scheduler_events::{Event, Events};
 use crate::config::{MirrorAllStep, Pipeline};
@@ -145,29 +147,13 @@ pub(crate) fn check(
         return None;
     };
     let fingerprint = fingerprint(p, step, sources);
-    let mut reasons = Vec::new();
-    if force {
-        reasons.push("--force".to_string());
-    }
-    let record = match load_sealed::<MirrorRecord>(&stage_dir(state).join("record.json")) {
-        Ok(Some(r)) => Some(r),
-        Ok(None) => {
-            reasons.push("no cached output (first run of this step here)".to_string());
-            None
-        }
-        Err(why) => {
-            reasons.push(why);
-            None
-        }
-    };
-    if let Some(r) = &record {
-        reasons.extend(fingerprint.changes_since(&r.fingerprint));
-        if reasons.is_empty() {
-            if let Err(why) = check_files(state, r) {
-                reasons.push(why);
-            }
-        }
-    }
+    let (record, reasons) = stage_reasons(
+        &fingerprint,
+        load_sealed::<MirrorRecord>(&stage_dir(state).join("record.json")),
+        (force, "no cached output (first run of this step here)"),
+        |r| &r.fingerprint,
+        |r| check_files(state, r),
+    );
     Some(MirrorCheck {
         fingerprint,
         record,
@@ -184,20 +170,13 @@ pub(crate) fn prune(state: &Path, p: &Pipeline) {
 
 /// Whether the record's files are on disk with the bytes it says.
 fn check_files(state: &Path, record: &MirrorRecord) -> Result<(), String> {
-    let dir = stage_dir(state);
-    for (name, want) in [
-        ("mirror_all.parquet", &record.frame_sha256),
-        ("rejects.json", &record.rejects_sha256),
-    ] {
-        match std::fs::read(dir.join(name)) {
-            Err(_) => return Err(format!("cached output missing ({name})")),
-            Ok(b) if &patronage_tables::sha256_hex(&b) != want => {
-                return Err(format!("cached output drifted ({name})"))
-            }
-            Ok(_) => {}
-        }
-    }
-    Ok(())
+    check_named(
+        &stage_dir(state),
+        &[
+            ("mirror_all.parquet", &record.frame_sha256),
+            ("rejects.json", &record.rejects_sha256),
+        ],
+    )
 }
 
 /// The stage, ran or skipped.

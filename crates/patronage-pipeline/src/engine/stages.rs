@@ -10,7 +10,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::cache::{self, SourceRecord};
-use super::fingerprint::{sha256_file, AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE};
+use super::fingerprint::{
+    sha256_file, stage_reasons, AggregateFingerprint, SourceFingerprint, CODE_AGGREGATE,
+};
 use super::load::load;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::options::RunOptions;
@@ -113,33 +115,13 @@ fn check_source(
     state: &Path,
     force: bool,
 ) -> SourceCheck {
-    let mut reasons = Vec::new();
-    if force {
-        reasons.push("--force".to_string());
-    }
-    let record = match record {
-        Ok(Some(r)) => Some(r),
-        Ok(None) => {
-            reasons.push("no cached output (first run of this source here)".to_string());
-            None
-        }
-        Err(why) => {
-            reasons.push(why);
-            None
-        }
-    };
-    if let Some(r) = &record {
-        reasons.extend(fingerprint.changes_since(&r.fingerprint));
-        // A stage skipped has every input hashed and equal to the record's.
-        if reasons.is_empty() && fingerprint.files.iter().any(|f| f.is_pending()) {
-            reasons.push("inputs not hashed".to_string());
-        }
-        if reasons.is_empty() {
-            if let Err(why) = cache::check_files(state, r) {
-                reasons.push(why);
-            }
-        }
-    }
+    let (record, reasons) = stage_reasons(
+        &fingerprint,
+        record,
+        (force, "no cached output (first run of this source here)"),
+        |r| &r.fingerprint,
+        |r| cache::check_files(state, r),
+    );
     SourceCheck {
         fingerprint,
         record,
