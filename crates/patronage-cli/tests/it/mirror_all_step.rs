@@ -251,6 +251,20 @@ fn sha256_hex_of(bytes: &[u8]) -> String {
     patronage_tables::sha256_hex(bytes)
 }
 
+/// `patronage run --json` of `p` into `out`, which must succeed and report
+/// `event` (`stage_started`, `stage_skipped`) for the step.
+fn run_reporting(p: &Path, out: &Path, event: &str) {
+    let o = run_pipeline(p, out, &["--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let events = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains(&format!("\"{event}\"")) && l.contains("\"mirror_all\"")),
+        "{events}"
+    );
+}
+
 /// The stage's plan lines (`patronage plan --json`): (stage, action).
 fn plan(p: &Path, out: &Path) -> Vec<(String, String)> {
     let o = patronage(
@@ -316,15 +330,7 @@ fn the_step_is_a_stage_with_a_fingerprint() {
     assert!(!out.join("mirror_all.parquet").exists());
 
     assert_eq!(stage(&plan(&p, &out)).as_deref(), Some("skip"));
-    let o = run_pipeline(&p, &out, &["--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let events = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        events
-            .lines()
-            .any(|l| l.contains("\"stage_skipped\"") && l.contains("\"mirror_all\"")),
-        "{events}"
-    );
+    run_reporting(&p, &out, "stage_skipped");
     assert_eq!(output_files(&out), before);
 
     // A changed input: one more bulk row (SYNTHETIC, a copy of the last one
@@ -343,15 +349,7 @@ fn the_step_is_a_stage_with_a_fingerprint() {
     enc.write_all(text.as_bytes()).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     assert_eq!(stage(&plan(&p, &out)).as_deref(), Some("run"));
-    let o = run_pipeline(&p, &out, &["--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let events = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        events
-            .lines()
-            .any(|l| l.contains("\"stage_started\"") && l.contains("\"mirror_all\"")),
-        "{events}"
-    );
+    run_reporting(&p, &out, "stage_started");
     let m = manifest(&out);
     let bulk = m["mirror_all_inputs"]
         .as_array()
@@ -394,15 +392,7 @@ fn plan_hashes_the_step_inputs_a_rerun_source_leaves_to_its_read() {
         let planned = plan(&p, &out);
         assert_eq!(stage(&planned, "source:bulk").as_deref(), Some("run"));
         assert_eq!(stage(&planned, "mirror_all").as_deref(), Some(action));
-        let o = run_pipeline(&p, &out, &["--json"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let events = String::from_utf8_lossy(&o.stdout).to_string();
-        assert!(
-            events
-                .lines()
-                .any(|l| l.contains(&format!("\"{event}\"")) && l.contains("\"mirror_all\"")),
-            "{events}"
-        );
+        run_reporting(&p, &out, event);
     };
     std::fs::write(&p, &changed).unwrap();
     plan_then_run("skip", "stage_skipped");
