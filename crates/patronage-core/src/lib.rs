@@ -12,6 +12,7 @@ pub mod labor;
 pub mod money;
 pub mod oecd_codes;
 pub mod period;
+pub mod shard;
 pub mod trade_codes;
 
 pub use aid_stage::AidStage;
@@ -22,6 +23,7 @@ pub use flow::Flow;
 pub use hs_revisions::{HsCorrespondence, HsRevision, Targets};
 pub use money::{usd_from_mills, ConversionGap, FxRate, MoneyTables};
 pub use period::{MonthRange, YearMonth};
+pub use shard::{Shard, ShardError};
 pub use trade_codes::{CodeError, TradeCodes};
 
 /// Longest raw text kept for a rejected row, in characters.
