@@ -11,8 +11,11 @@ use std::process::Output;
 use crate::common::*;
 
 /// Run shard `index` of `count` of `pipeline` into `out` as a Kubernetes
-/// Indexed Job's pod does: `--shard-count N` and `JOB_COMPLETION_INDEX`.
+/// Indexed Job's pod does: `--shard-count N` and `JOB_COMPLETION_INDEX`; the
+/// shards of a job run at different thread counts (1, 2, 8 by index), as
+/// machines of a fan-out may.
 fn shard(pipeline: &Path, out: &Path, index: u32, count: u32) -> Output {
+    let threads = ["1", "2", "8"][index as usize % 3];
     patronage(
         &[
             "run",
@@ -23,7 +26,11 @@ fn shard(pipeline: &Path, out: &Path, index: u32, count: u32) -> Output {
             &count.to_string(),
             "-q",
         ],
-        &[("JOB_COMPLETION_INDEX", &index.to_string())],
+        &[
+            ("JOB_COMPLETION_INDEX", &index.to_string()),
+            ("POLARS_MAX_THREADS", threads),
+            ("RAYON_NUM_THREADS", threads),
+        ],
     )
 }
 
