@@ -47,6 +47,30 @@ fn all_shards(pipeline: &Path, out: &Path, count: u32) {
     }
 }
 
+/// Every shard of `count` run into `out` as a Slurm job array's tasks do
+/// (`sbatch --array=1-N`: `SLURM_ARRAY_TASK_ID` from 1, `SLURM_ARRAY_TASK_MIN`
+/// 1), each asserted to succeed.
+fn slurm_shards(pipeline: &Path, out: &Path, count: u32) {
+    for task in 1..=count {
+        let o = patronage(
+            &[
+                "run",
+                pipeline.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--shard-count",
+                &count.to_string(),
+                "-q",
+            ],
+            &[
+                ("SLURM_ARRAY_TASK_ID", &task.to_string()),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+            ],
+        );
+        assert!(o.status.success(), "task {task} of {count}: {}", stderr(&o));
+    }
+}
+
 /// Every shard of `count` run into `out` and merged; the merge asserted to
 /// succeed.
 fn sharded(pipeline: &Path, out: &Path, count: u32) {
@@ -131,6 +155,7 @@ fn planned(pipeline: &Path, count: u32) -> Vec<(String, String, u64)> {
 /// every output file of the merges is byte-identical to the single run's
 /// (manifest.json, rejects, every table), each shard ran exactly the units
 /// `plan --shards N` gives it, and `verify` finds no drift in a merged folder.
+/// The 2 shards are a Kubernetes Indexed Job's, the 3 a Slurm job array's.
 #[test]
 fn dprk_shards_merge_to_the_bytes_of_one_run() {
     let dprk = root().join("pipelines/dprk.toml");
@@ -139,7 +164,13 @@ fn dprk_shards_merge_to_the_bytes_of_one_run() {
     run_ok("pipelines/dprk.toml", &single);
     for count in [2u32, 3] {
         let out = tmp.path().join(format!("sharded{count}"));
-        sharded(&dprk, &out, count);
+        if count == 2 {
+            all_shards(&dprk, &out, count);
+        } else {
+            slurm_shards(&dprk, &out, count);
+        }
+        let o = merge(&out);
+        assert!(o.status.success(), "merge of {count}: {}", stderr(&o));
         assert_same_outputs(&single, &out);
         let plan = planned(&dprk, count);
         // One unit per source stage of the pipeline file (it has no
