@@ -8,16 +8,22 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 use object_store::gcp::{GoogleCloudStorageBuilder, GoogleConfigKey};
 use object_store::http::HttpBuilder;
-use object_store::{ClientOptions, ObjectStore, RetryConfig};
+use object_store::{ClientConfigKey, ClientOptions, ObjectStore, RetryConfig};
 
 use crate::error::redact;
 use crate::{ObjectUrl, Scheme, StoreError};
+
+/// Request timeouts where the environment sets none: a connection within
+/// 10 s, a request (a ranged GET of a block, a part) within 5 minutes.
+const TIMEOUTS: [(ClientConfigKey, &str); 2] = [
+    (ClientConfigKey::ConnectTimeout, "10s"),
+    (ClientConfigKey::Timeout, "300s"),
+];
 
 /// Overrides of what the environment says (all unset: the environment alone).
 #[derive(Debug, Clone, Default)]
@@ -60,12 +66,6 @@ impl Store {
     /// Open the bucket of `url` from the environment, then `options`.
     pub fn open_with(url: &ObjectUrl, options: &StoreOptions) -> Result<Store, StoreError> {
         let root = url.root();
-        let mut client = ClientOptions::new()
-            .with_connect_timeout(Duration::from_secs(10))
-            .with_timeout(Duration::from_secs(300));
-        if options.allow_http {
-            client = client.with_allow_http(true);
-        }
         let mut retry = RetryConfig::default();
         if let Some(n) = options.retries {
             retry.max_retries = n;
@@ -90,6 +90,12 @@ impl Store {
                 if options.allow_http {
                     b = b.with_allow_http(true);
                 }
+                for (k, v) in TIMEOUTS {
+                    let k = AmazonS3ConfigKey::Client(k);
+                    if b.get_config_value(&k).is_none() {
+                        b = b.with_config(k, v);
+                    }
+                }
                 for k in [
                     AmazonS3ConfigKey::AccessKeyId,
                     AmazonS3ConfigKey::SecretAccessKey,
@@ -97,21 +103,25 @@ impl Store {
                 ] {
                     keep(b.get_config_value(&k));
                 }
-                b.with_client_options(client)
-                    .with_retry(retry)
+                b.with_retry(retry.clone())
                     .build()
                     .map(|s| Arc::new(s) as _)
             }
             Scheme::Gs => {
-                let b = GoogleCloudStorageBuilder::from_env().with_bucket_name(&url.bucket);
+                let mut b = GoogleCloudStorageBuilder::from_env().with_bucket_name(&url.bucket);
+                for (k, v) in TIMEOUTS {
+                    let k = GoogleConfigKey::Client(k);
+                    if b.get_config_value(&k).is_none() {
+                        b = b.with_config(k, v);
+                    }
+                }
                 for k in [
                     GoogleConfigKey::ServiceAccountKey,
                     GoogleConfigKey::ApplicationCredentials,
                 ] {
                     keep(b.get_config_value(&k));
                 }
-                b.with_client_options(client)
-                    .with_retry(retry)
+                b.with_retry(retry.clone())
                     .build()
                     .map(|s| Arc::new(s) as _)
             }
@@ -126,6 +136,12 @@ impl Store {
                 if options.allow_http {
                     b = b.with_allow_http(true);
                 }
+                for (k, v) in TIMEOUTS {
+                    let k = AzureConfigKey::Client(k);
+                    if b.get_config_value(&k).is_none() {
+                        b = b.with_config(k, v);
+                    }
+                }
                 for k in [
                     AzureConfigKey::AccessKey,
                     AzureConfigKey::ClientSecret,
@@ -134,8 +150,7 @@ impl Store {
                 ] {
                     keep(b.get_config_value(&k));
                 }
-                b.with_client_options(client)
-                    .with_retry(retry)
+                b.with_retry(retry.clone())
                     .build()
                     .map(|s| Arc::new(s) as _)
             }
@@ -144,11 +159,13 @@ impl Store {
                     Some(e) => e.clone(),
                     None => format!("{}://{}", url.scheme.as_str(), url.bucket),
                 };
-                let client = if url.scheme == Scheme::Http {
-                    client.with_allow_http(true)
-                } else {
-                    client
-                };
+                let mut client = ClientOptions::new();
+                for (k, v) in TIMEOUTS {
+                    client = client.with_config(k, v);
+                }
+                if url.scheme == Scheme::Http || options.allow_http {
+                    client = client.with_allow_http(true);
+                }
                 HttpBuilder::new()
                     .with_url(base)
                     .with_client_options(client)

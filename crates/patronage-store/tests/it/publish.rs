@@ -88,7 +88,12 @@ fn an_interrupted_publish_leaves_the_old_objects_and_manifest() {
         assert_eq!(store.get(&prefix.join("gone.parquet")).unwrap(), bytes(4, 4));
     };
     same(&old_table, b"{\"run\":\"old\"}");
-    drop(prepared); // aborted
+    // Neither completed nor aborted, as when the process is killed here.
+    std::mem::forget(prepared);
+    same(&old_table, b"{\"run\":\"old\"}");
+    // Prepared again and dropped: aborted, the old objects still in place.
+    let prepared = store.prepare_publish(new.path(), &new_names, &prefix).unwrap();
+    drop(prepared);
     same(&old_table, b"{\"run\":\"old\"}");
 
     // Publishing again succeeds; the stale table goes after the manifest.
