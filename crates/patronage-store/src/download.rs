@@ -38,12 +38,19 @@ impl Store {
             path: at.to_path_buf(),
             source,
         };
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let temp = dest.with_file_name(format!(".{name}.part-{}", std::process::id()));
         let file = std::fs::File::create(&temp).map_err(|e| local(e, &temp))?;
         let mut out = HashingWriter::new(std::io::BufWriter::with_capacity(1 << 20, file));
         let written: Result<(u64, Option<String>), StoreError> = self.block_on(async {
-            let got = self.inner.get(&path).await.map_err(|e| self.error("download", url, e))?;
+            let got = self
+                .inner
+                .get(&path)
+                .await
+                .map_err(|e| self.error("download", url, e))?;
             let (size, etag) = (got.meta.size, got.meta.e_tag.clone());
             let mut stream = got.into_stream();
             while let Some(chunk) = stream.next().await {
@@ -86,9 +93,15 @@ impl Store {
         let base = prefix.key.trim_end_matches('/');
         let mut out = Vec::new();
         for object in self.list(prefix)? {
-            let rel = object.url.key[base.len()..].trim_start_matches('/').to_string();
+            let rel = object.url.key[base.len()..]
+                .trim_start_matches('/')
+                .to_string();
             let rel_path = Path::new(&rel);
-            if rel.is_empty() || !rel_path.components().all(|c| matches!(c, Component::Normal(_))) {
+            if rel.is_empty()
+                || !rel_path
+                    .components()
+                    .all(|c| matches!(c, Component::Normal(_)))
+            {
                 return Err(self.error(
                     "pull",
                     &object.url,

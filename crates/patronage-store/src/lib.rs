@@ -18,9 +18,9 @@ mod store;
 mod url;
 
 pub use download::Downloaded;
-pub use object::{Head, SHA256_ATTRIBUTE};
 pub use error::StoreError;
 pub use list::ObjectInfo;
+pub use object::{Head, SHA256_ATTRIBUTE};
 pub use publish::{Prepared, Published, PART};
 pub use reader::{ObjectReader, BLOCK};
 pub use store::{Store, StoreOptions};

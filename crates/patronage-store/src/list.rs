@@ -31,8 +31,7 @@ impl Store {
         let (prefix, pattern) = if is_glob(&url.key) {
             let literal = &url.key[..url.key.find(['*', '?', '[']).unwrap_or(0)];
             let folder = literal.rfind('/').map_or("", |i| &literal[..i]);
-            let pattern =
-                glob::Pattern::new(&url.key).map_err(|e| self.error("list", url, e))?;
+            let pattern = glob::Pattern::new(&url.key).map_err(|e| self.error("list", url, e))?;
             (folder.to_string(), Some(pattern))
         } else {
             (url.key.trim_end_matches('/').to_string(), None)

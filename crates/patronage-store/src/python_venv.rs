@@ -39,7 +39,11 @@ pub fn venv_python(dir: &Path, requirements: &str) -> Result<PathBuf, Unavailabl
         v = dir.display(),
         r = wanted.display()
     );
-    match Command::new("python3").args(["-m", "venv"]).arg(dir).output() {
+    match Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(dir)
+        .output()
+    {
         Err(e) => {
             return Err(Unavailable(format!(
                 "python3 cannot be started ({e}); install Python 3, then: {install}"
@@ -47,14 +51,20 @@ pub fn venv_python(dir: &Path, requirements: &str) -> Result<PathBuf, Unavailabl
         }
         Ok(o) if !o.status.success() => {
             return Err(Unavailable(format!(
-                "python3 -m venv failed (on Debian: apt-get install python3-venv), then: {install}\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            )))
+            "python3 -m venv failed (on Debian: apt-get install python3-venv), then: {install}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )))
         }
         Ok(_) => {}
     }
     let o = Command::new(&python)
-        .args(["-m", "pip", "install", "--disable-pip-version-check", "--quiet"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--quiet",
+        ])
         .args(["--retries", "1", "--timeout", "20", "-r"])
         .arg(&wanted)
         .output()

@@ -49,7 +49,11 @@ impl Store {
     }
 
     /// Open `url` for reading in blocks of `block` bytes (tests use small ones).
-    pub fn reader_with_block(&self, url: &ObjectUrl, block: u64) -> Result<ObjectReader, StoreError> {
+    pub fn reader_with_block(
+        &self,
+        url: &ObjectUrl,
+        block: u64,
+    ) -> Result<ObjectReader, StoreError> {
         let info = self.info(url)?;
         Ok(ObjectReader {
             store: self.clone(),
@@ -84,9 +88,11 @@ fn fetch(
         r.bytes().await.map(|b| (meta_size, b))
     });
     let (now, bytes) = got.map_err(|e| match e {
-        object_store::Error::Precondition { .. } => {
-            store.error("read", url, "the object changed while it was read (its ETag differs)")
-        }
+        object_store::Error::Precondition { .. } => store.error(
+            "read",
+            url,
+            "the object changed while it was read (its ETag differs)",
+        ),
         e => store.error("read", url, e),
     })?;
     if now != size {
@@ -149,9 +155,9 @@ impl ObjectReader {
     fn load(&mut self) -> std::io::Result<()> {
         let start = self.pos - self.pos % self.block;
         let bytes = match self.ahead.take() {
-            Some((s, h)) if s == start => h
-                .join()
-                .map_err(|_| std::io::Error::other(format!("read {}: the fetching thread panicked", self.url)))?,
+            Some((s, h)) if s == start => h.join().map_err(|_| {
+                std::io::Error::other(format!("read {}: the fetching thread panicked", self.url))
+            })?,
             // A block fetched ahead for another position is dropped unread.
             _ => fetch(
                 &self.store,

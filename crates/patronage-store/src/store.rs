@@ -230,7 +230,11 @@ impl Store {
         url: &ObjectUrl,
     ) -> Result<object_store::path::Path, StoreError> {
         if url.scheme != self.root.scheme || url.bucket != self.root.bucket {
-            return Err(self.error(op, url, format!("not in the store opened for {}", self.root)));
+            return Err(self.error(
+                op,
+                url,
+                format!("not in the store opened for {}", self.root),
+            ));
         }
         object_store::path::Path::parse(&url.key).map_err(|e| self.error(op, url, e))
     }

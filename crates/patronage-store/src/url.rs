@@ -100,7 +100,10 @@ impl ObjectUrl {
             "" => relative.to_string(),
             k => format!("{k}/{relative}"),
         };
-        ObjectUrl { key, ..self.clone() }
+        ObjectUrl {
+            key,
+            ..self.clone()
+        }
     }
 
     /// The URL of the bucket (or host) itself.
@@ -156,14 +159,21 @@ mod tests {
         assert!(!u.writable_scheme());
         let u = ObjectUrl::parse("AZ://container").unwrap();
         assert_eq!((u.scheme, u.key.as_str()), (Scheme::Az, ""));
-        assert_eq!(u.join("out/manifest.json").to_string(), "az://container/out/manifest.json");
+        assert_eq!(
+            u.join("out/manifest.json").to_string(),
+            "az://container/out/manifest.json"
+        );
         assert_eq!(
             ObjectUrl::parse("gs://b/x/").unwrap().join("y").to_string(),
             "gs://b/x/y"
         );
         assert!(is_object_url("s3://b/k") && is_object_url("HTTPS://h/p"));
-        assert!(!is_object_url("/data/s3://b") && !is_object_url("ftp://h/p") && !is_object_url("out"));
-        let e = ObjectUrl::parse("s3://user:hunter22@/k?token=abc").unwrap_err().to_string();
+        assert!(
+            !is_object_url("/data/s3://b") && !is_object_url("ftp://h/p") && !is_object_url("out")
+        );
+        let e = ObjectUrl::parse("s3://user:hunter22@/k?token=abc")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter22") && !e.contains("abc"), "{e}");
         assert!(e.contains("s3:///k"), "{e}");
     }

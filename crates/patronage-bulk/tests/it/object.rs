@@ -62,7 +62,10 @@ fn a_file_folded_from_s3_matches_the_local_fold() {
     let reader = object_input::open_in(&store, &url).unwrap();
     let got = fold_read(&baci(url.to_string()), reader, registry, true).unwrap();
     same(&got, &want, "plain object");
-    assert_eq!(got.account.file, "s3://bulk/baci/BACI_HS92_Y2020_V202401.csv");
+    assert_eq!(
+        got.account.file,
+        "s3://bulk/baci/BACI_HS92_Y2020_V202401.csv"
+    );
     let size = object_input::object_bytes_in(&store, Path::new(&url.to_string())).unwrap();
     assert_eq!(size, Some(bytes.len() as u64));
 
@@ -81,9 +84,13 @@ fn a_file_folded_from_s3_matches_the_local_fold() {
     // A .zip object's member, found through the reader's seeks.
     let mut zip_bytes = std::io::Cursor::new(Vec::new());
     let mut w = zip::ZipWriter::new(&mut zip_bytes);
-    w.start_file("country_codes_V202401.csv", zip::write::SimpleFileOptions::default())
+    w.start_file(
+        "country_codes_V202401.csv",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    w.write_all(b"country_code,country_name\n4,Afghanistan\n")
         .unwrap();
-    w.write_all(b"country_code,country_name\n4,Afghanistan\n").unwrap();
     w.start_file(
         "BACI_HS92_Y2020_V202401.csv",
         zip::write::SimpleFileOptions::default()
@@ -108,18 +115,30 @@ fn a_file_folded_from_s3_matches_the_local_fold() {
         Ok(_) => panic!("a missing member opened"),
         Err(e) => e.to_string(),
     };
-    assert!(e.contains("s3://bulk/cepii/BACI_HS92_V202401.zip") && e.contains("no such member"), "{e}");
+    assert!(
+        e.contains("s3://bulk/cepii/BACI_HS92_V202401.zip") && e.contains("no such member"),
+        "{e}"
+    );
 
     // fold_input itself, given the URL: in a child process that has the
     // server's variables (the store is opened from the environment).
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "object::fold_input_of_a_url", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "object::fold_input_of_a_url",
+            "--ignored",
+            "--nocapture",
+        ])
         .envs(s3.env())
         .env("PATRONAGE_TEST_FOLD_URL", url.to_string())
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = said
         .lines()
         .find_map(|l| l.strip_prefix("ACCOUNT "))
@@ -135,5 +154,8 @@ fn a_file_folded_from_s3_matches_the_local_fold() {
 fn fold_input_of_a_url() {
     let url = std::env::var("PATRONAGE_TEST_FOLD_URL").expect("PATRONAGE_TEST_FOLD_URL");
     let folded = fold_input(&baci(&url), CountryRegistry::comtrade(), true).unwrap();
-    println!("ACCOUNT {}", serde_json::to_string(&folded.account).unwrap());
+    println!(
+        "ACCOUNT {}",
+        serde_json::to_string(&folded.account).unwrap()
+    );
 }

@@ -13,5 +13,7 @@ pub fn server() -> Option<S3TestServer> {
 /// SYNTHETIC bytes: `n` of them, a pattern with period 251 offset by `seed`
 /// (prime, so no block boundary lines up with it).
 pub fn bytes(n: usize, seed: u8) -> Vec<u8> {
-    (0..n).map(|i| ((i % 251) as u8).wrapping_add(seed)).collect()
+    (0..n)
+        .map(|i| ((i % 251) as u8).wrapping_add(seed))
+        .collect()
 }

@@ -26,7 +26,11 @@ fn a_download_hashes_what_it_writes() {
     let e = store
         .download(&s3.url("in/none.bin"), &dir.path().join("none.bin"))
         .unwrap_err();
-    assert!(e.to_string().starts_with("download s3://patronage-test/in/none.bin"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("download s3://patronage-test/in/none.bin"),
+        "{e}"
+    );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
@@ -42,14 +46,25 @@ fn pull_brings_back_a_published_folder() {
         std::fs::write(p, bytes(100 + i, i as u8)).unwrap();
     }
     let names: Vec<String> = files.iter().map(|s| s.to_string()).collect();
-    store.publish(src.path(), &names, &s3.url("out/run"), &[]).unwrap();
+    store
+        .publish(src.path(), &names, &s3.url("out/run"), &[])
+        .unwrap();
     let back = tempfile::tempdir().unwrap();
     let pulled = store.pull(&s3.url("out/run"), back.path()).unwrap();
     let rels: Vec<String> = pulled
         .iter()
-        .map(|d| d.path.strip_prefix(back.path()).unwrap().display().to_string())
+        .map(|d| {
+            d.path
+                .strip_prefix(back.path())
+                .unwrap()
+                .display()
+                .to_string()
+        })
         .collect();
-    assert_eq!(rels, vec!["a.parquet", "manifest.json", "parts/b/0.parquet"]);
+    assert_eq!(
+        rels,
+        vec!["a.parquet", "manifest.json", "parts/b/0.parquet"]
+    );
     for f in files {
         assert_eq!(
             std::fs::read(back.path().join(f)).unwrap(),

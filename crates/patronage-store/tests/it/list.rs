@@ -22,8 +22,14 @@ fn a_glob_lists_its_matches_sorted_with_size_and_etag() {
     assert_eq!(
         got,
         vec![
-            ("s3://patronage-test/baci/BACI_HS92_Y2019_V202401.csv".to_string(), 1),
-            ("s3://patronage-test/baci/BACI_HS92_Y2021_V202401.csv".to_string(), 3),
+            (
+                "s3://patronage-test/baci/BACI_HS92_Y2019_V202401.csv".to_string(),
+                1
+            ),
+            (
+                "s3://patronage-test/baci/BACI_HS92_Y2021_V202401.csv".to_string(),
+                3
+            ),
         ]
     );
     // The ETag of a single-request upload is the MD5 of its bytes:

@@ -38,7 +38,10 @@ fn a_second_publish_leaves_unchanged_files_alone() {
     assert!(store.get(&prefix.join("mirror.parquet")).unwrap() == big);
     let head = store.head(&prefix.join("mirror.parquet")).unwrap().unwrap();
     assert_eq!(head.size, big.len() as u64);
-    assert_eq!(head.sha256.as_deref(), Some(patronage_tables::sha256_hex(&big).as_str()));
+    assert_eq!(
+        head.sha256.as_deref(),
+        Some(patronage_tables::sha256_hex(&big).as_str())
+    );
     // A multipart ETag ends in -<parts>: three parts.
     assert!(head.etag.as_deref().unwrap().ends_with("-3\""), "{head:?}");
 
@@ -48,8 +51,18 @@ fn a_second_publish_leaves_unchanged_files_alone() {
     let second = store.publish(dir.path(), &names, &prefix, &[]).unwrap();
     assert_eq!(second.uploaded, vec!["manifest.json"]);
     assert_eq!(second.unchanged, vec!["mirror.parquet", "rejects.parquet"]);
-    assert_eq!(store.head(&prefix.join("mirror.parquet")).unwrap().unwrap().etag, etag_before);
-    assert_eq!(store.get(&prefix.join("manifest.json")).unwrap(), b"{\"v\":2}");
+    assert_eq!(
+        store
+            .head(&prefix.join("mirror.parquet"))
+            .unwrap()
+            .unwrap()
+            .etag,
+        etag_before
+    );
+    assert_eq!(
+        store.get(&prefix.join("manifest.json")).unwrap(),
+        b"{\"v\":2}"
+    );
 }
 
 #[test]
@@ -80,30 +93,50 @@ fn an_interrupted_publish_leaves_the_old_objects_and_manifest() {
     );
     // Every part of both files sent, nothing completed: what a process killed
     // at that point has done.
-    let prepared = store.prepare_publish(new.path(), &new_names, &prefix).unwrap();
+    let prepared = store
+        .prepare_publish(new.path(), &new_names, &prefix)
+        .unwrap();
     assert_eq!(prepared.pending(), vec!["table.parquet", "manifest.json"]);
     let same = |table: &[u8], manifest: &[u8]| {
         assert!(store.get(&prefix.join("table.parquet")).unwrap() == table);
         assert_eq!(store.get(&prefix.join("manifest.json")).unwrap(), manifest);
-        assert_eq!(store.get(&prefix.join("gone.parquet")).unwrap(), bytes(4, 4));
+        assert_eq!(
+            store.get(&prefix.join("gone.parquet")).unwrap(),
+            bytes(4, 4)
+        );
     };
     same(&old_table, b"{\"run\":\"old\"}");
     // Neither completed nor aborted, as when the process is killed here.
     std::mem::forget(prepared);
     same(&old_table, b"{\"run\":\"old\"}");
     // Prepared again and dropped: aborted, the old objects still in place.
-    let prepared = store.prepare_publish(new.path(), &new_names, &prefix).unwrap();
+    let prepared = store
+        .prepare_publish(new.path(), &new_names, &prefix)
+        .unwrap();
     drop(prepared);
     same(&old_table, b"{\"run\":\"old\"}");
 
     // Publishing again succeeds; the stale table goes after the manifest.
     let done = store
-        .publish(new.path(), &new_names, &prefix, &["gone.parquet".to_string()])
+        .publish(
+            new.path(),
+            &new_names,
+            &prefix,
+            &["gone.parquet".to_string()],
+        )
         .unwrap();
     assert_eq!(done.uploaded, new_names);
     assert_eq!(done.deleted, vec!["gone.parquet"]);
     assert!(store.get(&prefix.join("table.parquet")).unwrap() == new_table);
-    assert_eq!(store.get(&prefix.join("manifest.json")).unwrap(), b"{\"run\":\"new\"}");
-    let keys: Vec<String> = store.list(&prefix).unwrap().into_iter().map(|o| o.url.key).collect();
+    assert_eq!(
+        store.get(&prefix.join("manifest.json")).unwrap(),
+        b"{\"run\":\"new\"}"
+    );
+    let keys: Vec<String> = store
+        .list(&prefix)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.url.key)
+        .collect();
     assert_eq!(keys, vec!["out/manifest.json", "out/table.parquet"]);
 }

@@ -69,6 +69,9 @@ fn an_object_replaced_while_read_is_an_error_naming_it() {
     store.put(&url, bytes(5_000, 1)).unwrap();
     let mut rest = Vec::new();
     let e = r.read_to_end(&mut rest).unwrap_err().to_string();
-    assert!(e.contains("read s3://patronage-test/data/changing.bin"), "{e}");
+    assert!(
+        e.contains("read s3://patronage-test/data/changing.bin"),
+        "{e}"
+    );
     assert!(e.contains("changed"), "{e}");
 }
