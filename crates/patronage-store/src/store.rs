@@ -26,7 +26,8 @@ const TIMEOUTS: [(ClientConfigKey, &str); 2] = [
 ];
 
 /// Overrides of what the environment says (all unset: the environment alone).
-#[derive(Debug, Clone, Default)]
+/// Its `Debug` shows whether keys are set, never the keys.
+#[derive(Clone, Default)]
 pub struct StoreOptions {
     /// The service's endpoint (`http://127.0.0.1:PORT` for a local server).
     pub endpoint: Option<String>,
@@ -40,6 +41,20 @@ pub struct StoreOptions {
     pub region: Option<String>,
     /// Retries of a failed request (the crate's default, 10 over 3 minutes, when unset).
     pub retries: Option<usize>,
+}
+
+impl std::fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |o: &Option<String>| if o.is_some() { "(set)" } else { "(unset)" };
+        f.debug_struct("StoreOptions")
+            .field("endpoint", &self.endpoint)
+            .field("allow_http", &self.allow_http)
+            .field("access_key_id", &set(&self.access_key_id))
+            .field("secret_access_key", &set(&self.secret_access_key))
+            .field("region", &self.region)
+            .field("retries", &self.retries)
+            .finish()
+    }
 }
 
 /// One bucket (or HTTP host) opened for blocking calls.

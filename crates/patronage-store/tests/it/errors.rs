@@ -38,6 +38,11 @@ fn a_refused_connection_is_an_error_without_the_secret() {
         region: Some("us-east-1".into()),
         retries: Some(0),
     };
+    let shown = format!("{o:?}");
+    assert!(
+        !shown.contains(SECRET_ACCESS_KEY) && !shown.contains("AKIDEXAMPLE"),
+        "{shown}"
+    );
     let url = ObjectUrl::parse("s3://bucket/baci/x.csv?X-Amz-Credential=AKIDEXAMPLE").unwrap();
     let store = Store::open_with(&url, &o).unwrap();
     let e = store.get(&url).unwrap_err().to_string();
