@@ -10,6 +10,9 @@ pub enum BulkError {
     /// A table could not be built or written.
     #[error(transparent)]
     Tables(#[from] patronage_tables::TablesError),
+    /// An input on object storage could not be listed or read.
+    #[error(transparent)]
+    Store(#[from] patronage_store::StoreError),
     /// Row accounting does not balance (a defect in the tool, not the data).
     #[error(transparent)]
     Accounting(#[from] patronage_core::Unbalanced),

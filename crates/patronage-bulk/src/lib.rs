@@ -9,6 +9,7 @@ pub mod fold_windows;
 mod hash_thread;
 pub mod input;
 pub mod mirror_all;
+pub mod object_input;
 pub mod scan;
 pub mod synth;
 

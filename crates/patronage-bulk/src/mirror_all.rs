@@ -55,6 +55,7 @@ use patronage_tables::{sha256_hex, table_error, HashingReader, TablesError};
 use crate::fold_windows::{fold_mapped_with, fold_source, Cut, Piece};
 use crate::hash_thread::PendingHash;
 use crate::input::Source;
+use crate::object_input;
 use crate::BulkError;
 
 /// Which layout an input is in.
@@ -582,13 +583,17 @@ fn packed(input: &BulkInput) -> bool {
 /// Fold one input from the bytes a pipeline reader would see: a plain file
 /// with [`fold_file`]; a `.gz` file inflated, or a `.zip` member unpacked,
 /// through `patronage_extract::archive::open` with [`fold_read`] (hashed as
-/// the unpacked bytes, as the pipeline hashes its inputs).
+/// the unpacked bytes, as the pipeline hashes its inputs); an object URL
+/// streamed by ranged GETs ([`crate::object_input`]), unpacked the same way.
 pub fn fold_input(
     input: &BulkInput,
     registry: &CountryRegistry,
     hash: bool,
 ) -> Result<Folded, BulkError> {
-    if packed(input) {
+    if let Some(url) = object_input::object_url(&input.path)? {
+        let reader = object_input::open(&url)?;
+        fold_read(input, reader, registry, hash)
+    } else if packed(input) {
         let reader = archive::open(&input.path)?;
         fold_read(input, reader, registry, hash)
     } else {

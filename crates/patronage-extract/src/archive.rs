@@ -110,8 +110,7 @@ pub fn open(path: &Path) -> Result<Box<dyn Read + Send>, ExtractError> {
                 source,
             })?;
             if is_gz(&file) {
-                let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f));
-                Ok(Box::new(Damage::new(gz, file, None, None)))
+                Ok(open_gz(f, &file))
             } else {
                 Ok(Box::new(f))
             }
@@ -137,12 +136,27 @@ pub fn read(path: &Path) -> Result<Vec<u8>, ExtractError> {
     Ok(bytes)
 }
 
+/// The bytes of `reader` inflated as a `.gz` file's are, every gzip member in
+/// turn; `shown` (a path or an object URL) names them in errors.
+pub fn open_gz<R: Read + Send + 'static>(reader: R, shown: &Path) -> Box<dyn Read + Send> {
+    let gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, reader));
+    Box::new(Damage::new(gz, shown.to_path_buf(), None, None))
+}
+
 fn open_zip(archive: &Path) -> Result<zip::ZipArchive<BufReader<File>>, ExtractError> {
     let f = File::open(archive).map_err(|source| ExtractError::Io {
         path: archive.to_path_buf(),
         source,
     })?;
-    zip::ZipArchive::new(BufReader::new(f)).map_err(|e| damaged(archive, None, 0, &e.to_string()))
+    zip_of(f, archive)
+}
+
+fn zip_of<R: Read + Seek>(
+    reader: R,
+    archive: &Path,
+) -> Result<zip::ZipArchive<BufReader<R>>, ExtractError> {
+    zip::ZipArchive::new(BufReader::new(reader))
+        .map_err(|e| damaged(archive, None, 0, &e.to_string()))
 }
 
 /// An archive that cannot be read, as an error naming it.
@@ -157,7 +171,23 @@ fn damaged(archive: &Path, member: Option<&str>, offset: u64, what: &str) -> Ext
 
 /// A member's bytes inflated as they are read, checked against its CRC-32.
 fn open_member(archive: &Path, member: &str) -> Result<Box<dyn Read + Send>, ExtractError> {
-    let mut zip = open_zip(archive)?;
+    let f = File::open(archive).map_err(|source| ExtractError::Io {
+        path: archive.to_path_buf(),
+        source,
+    })?;
+    open_member_in(f, archive, member)
+}
+
+/// Member `member` of the `.zip` archive `reader` holds (any reader that
+/// seeks: a file, an object read by ranged GETs), inflated as it is read and
+/// checked against its CRC-32; `archive` (a path or an object URL) names it in
+/// errors.
+pub fn open_member_in<R: Read + Seek + Send + 'static>(
+    reader: R,
+    archive: &Path,
+    member: &str,
+) -> Result<Box<dyn Read + Send>, ExtractError> {
+    let mut zip = zip_of(reader, archive)?;
     let index = zip
         .index_for_name(member)
         .ok_or_else(|| damaged(archive, Some(member), 0, "no such member in the archive"))?;

@@ -42,6 +42,9 @@ pub enum PipelineError {
     /// Row accounting does not balance (a defect in the tool, not the data).
     #[error(transparent)]
     Accounting(#[from] patronage_core::Unbalanced),
+    /// An input or output on object storage could not be listed, read or written.
+    #[error(transparent)]
+    Store(#[from] patronage_store::StoreError),
     /// An output could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {

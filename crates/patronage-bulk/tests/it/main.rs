@@ -1,5 +1,6 @@
 //! Integration tests of patronage-bulk, one binary: each module a topic.
 
 mod mirror_all;
+mod object;
 mod packed;
 mod scan;

@@ -168,12 +168,13 @@ pub(crate) fn fold(p: &Pipeline, step: &MirrorAllStep) -> Result<MirrorOutput, P
     })
 }
 
-/// A bulk error as the pipeline's: the same three kinds.
+/// A bulk error as the pipeline's: the same kinds.
 fn bulk_error(e: patronage_bulk::BulkError) -> PipelineError {
     match e {
         patronage_bulk::BulkError::Extract(e) => PipelineError::Extract(e),
         patronage_bulk::BulkError::Tables(e) => PipelineError::Tables(e),
         patronage_bulk::BulkError::Accounting(e) => PipelineError::Accounting(e),
+        patronage_bulk::BulkError::Store(e) => PipelineError::Store(e),
     }
 }
 

@@ -1,0 +1,27 @@
+//! Sources and outputs on object storage: `s3://`, `gs://`, `az://` and
+//! read-only `http(s)://` URLs, behind a blocking facade for a synchronous
+//! program. Listing (a prefix or a glob, sorted by key), streaming reads by
+//! ranged GETs ([`ObjectReader`]), downloads hashed as they are written, and
+//! uploads committed as local runs commit: every file's parts sent before any
+//! upload is completed, the manifest completed last. No error or message names
+//! a key, secret or token, only the operation and the URL.
+
+mod download;
+mod error;
+mod list;
+mod object;
+mod publish;
+pub mod python_venv;
+mod reader;
+pub mod s3_test_server;
+mod store;
+mod url;
+
+pub use download::Downloaded;
+pub use error::StoreError;
+pub use list::ObjectInfo;
+pub use object::{Head, SHA256_ATTRIBUTE};
+pub use publish::{Prepared, Published, PART};
+pub use reader::{ObjectReader, BLOCK};
+pub use store::{Store, StoreOptions};
+pub use url::{is_object_url, ObjectUrl, Scheme};
