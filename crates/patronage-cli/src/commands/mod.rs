@@ -2,7 +2,8 @@
 //! (`Args`, parsed by clap) and `execute`, which does the work, prints what the
 //! command prints and returns its [`Exit`](crate::exit::Exit) code; an error it
 //! returns is printed by `main` and exits with `Exit::Error`. What several
-//! commands share lives in `pipeline_args`; commands never import each other.
+//! commands share lives in `pipeline_args` (the pipeline and its output folder)
+//! and `output` (an output on object storage, staged and published); commands never import each other.
 
 pub mod claims;
 pub mod completions;
@@ -10,6 +11,7 @@ pub mod fetch;
 pub mod man;
 pub mod merge;
 pub mod mirror_all;
+pub mod output;
 pub mod pipeline_args;
 pub mod plan;
 pub mod report;

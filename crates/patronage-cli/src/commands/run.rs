@@ -14,9 +14,10 @@ use anyhow::Context;
 use patronage_core::shard::Shard;
 use patronage_pipeline::lock::LockWait;
 use patronage_pipeline::scheduler_events::Events;
-use patronage_pipeline::shard::{run_shard, ShardReport};
+use patronage_pipeline::shard::{run_shard, ShardReport, SHARD_FILE};
 use patronage_pipeline::{check_summary, run, ChecksFailed, RunOptions, RunReport};
 
+use super::output::Output;
 use super::pipeline_args::{print_notes, PipelineArgs};
 use crate::exit::Exit;
 use crate::terminal::Terminal;
@@ -62,9 +63,10 @@ impl Args {
 /// Run the pipeline and print its summary.
 pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
     let pipeline = args.target.pipeline;
+    let output = args.target.out.as_deref().map(Output::at).transpose()?;
     let options = RunOptions {
         load: args.target.paths.load_options(),
-        output: args.target.out,
+        output: output.as_ref().map(|o| o.dir.clone()),
         force: args.force,
         wait: lock_wait(args.wait.as_deref())?,
         events: Events::to(terminal.clone()),
@@ -79,6 +81,9 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
         let outcome = run_shard(&pipeline, &options, shard)
             .with_context(|| format!("shard {shard} of pipeline {} failed", pipeline.display()))?;
         terminal.done();
+        if let Some(output) = &output {
+            publish(output, &shard.folder(), SHARD_FILE, args.quiet || args.json)?;
+        }
         if !args.quiet && !args.json {
             print_shard(&outcome);
         }
@@ -90,6 +95,9 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
     print_notes(&outcome.notes);
     if !args.quiet && !args.json {
         print_summary(&outcome);
+    }
+    if let Some(output) = &output {
+        publish(output, "", "manifest.json", args.quiet || args.json)?;
     }
     let blocking = outcome.blocking_checks();
     if !blocking.is_empty() {
@@ -106,6 +114,17 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
 }
 
 /// `--wait` (no limit) or `--wait=SECONDS`.
+/// Publish a run's (or a shard's) files to a remote output, saying so unless
+/// quiet.
+fn publish(output: &Output, sub: &str, manifest: &str, quiet: bool) -> anyhow::Result<()> {
+    if let Some(n) = output.publish(sub, manifest)? {
+        if !quiet {
+            println!("  published {n} changed file(s) to {}", output.shown());
+        }
+    }
+    Ok(())
+}
+
 fn lock_wait(arg: Option<&str>) -> anyhow::Result<LockWait> {
     Ok(match arg {
         None => LockWait::Fail,

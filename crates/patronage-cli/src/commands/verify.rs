@@ -9,6 +9,7 @@ use patronage_pipeline::verify::{DriftKind, Verification};
 use patronage_pipeline::{load, verify_outputs, DEFAULT_PIPELINE};
 use serde_json::{json, Value};
 
+use super::output::Output;
 use super::pipeline_args::PathLimit;
 use crate::exit::Exit;
 use crate::json_output;
@@ -19,7 +20,8 @@ pub struct Args {
     /// Pipeline file whose output folder to check.
     #[arg(default_value = DEFAULT_PIPELINE)]
     pipeline: PathBuf,
-    /// Output folder to check (instead of the pipeline's).
+    /// Output folder to check (instead of the pipeline's), or the URL of one on
+    /// object storage (`s3://`, `gs://`, `az://`).
     #[arg(long)]
     out: Option<PathBuf>,
     #[command(flatten)]
@@ -34,7 +36,9 @@ pub struct Args {
 /// Verify the outputs and print the verdict.
 pub fn execute(args: Args) -> anyhow::Result<Exit> {
     let dir = match args.out {
-        Some(dir) => dir,
+        // An output on object storage is brought down (not its shards) and
+        // checked here.
+        Some(out) => Output::at(&out)?.pull_outputs()?,
         None => {
             let p = load(
                 &args.pipeline,

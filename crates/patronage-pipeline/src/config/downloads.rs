@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::source::PendingObject;
 use patronage_fetch::{Endpoints, FetchError, Fetcher, Key, LockEntry, Retry, Settings, Spec};
 
 /// What a source's `fetch` resolves to.
@@ -22,6 +23,8 @@ pub(crate) struct Resolved {
     pub downloads: Vec<LockEntry>,
     /// Requests the cache lacks (URLs without the key), when not downloading.
     pub pending: Vec<String>,
+    /// Objects on object storage the cache lacks (a source `path` that is a URL).
+    pub objects: Vec<PendingObject>,
 }
 
 /// The cache folder and lock file of the project at `project`.
@@ -61,7 +64,7 @@ pub(crate) fn resolve(spec: &Spec, project: &Path, download: bool) -> Result<Res
         Ok(files) => Ok(Resolved {
             files: files.iter().map(|f| f.path.clone()).collect(),
             downloads: files.into_iter().map(|f| f.entry).collect(),
-            pending: Vec::new(),
+            ..Resolved::default()
         }),
         Err(FetchError::Offline { missing, .. }) if !download => Ok(Resolved {
             pending: missing,

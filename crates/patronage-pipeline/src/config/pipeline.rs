@@ -66,7 +66,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::archives::{into_archive, open_archives, parse_years};
-use super::downloads::{resolve, Resolved};
+use super::downloads::{cache_and_lock, resolve, Resolved};
+use super::objects;
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::groups::{commodity_groups, conversion_spec, selected_goods_sources, RawGroup};
 use super::matches::{matching_files, Matched, ReadBy};
@@ -388,6 +389,19 @@ impl Pipeline {
             }
             let mut member_glob: Option<String> = None;
             let (pattern, path_span, matched, fetched) = match (&s.path, &s.fetch) {
+                (Some(path), None) if objects::is_object_path(path.get_ref()) => {
+                    let pattern = path.get_ref().clone();
+                    let (object, members) = objects::split_members(&pattern);
+                    let cache = cache_and_lock(&project_of(&policy, &dir)).0;
+                    let resolved = objects::resolve(&object, &cache)
+                        .map_err(|m| invalid(path.span(), format!("source `{id}`: {m}")))?;
+                    let matched = Matched {
+                        files: resolved.files.clone(),
+                        aliases: Vec::new(),
+                    };
+                    member_glob = members;
+                    (pattern, path.span(), matched, resolved)
+                }
                 (Some(path), None) => {
                     let pattern = path.get_ref().clone();
                     let (files, members) = match into_archive(&dir, &pattern) {
@@ -400,10 +414,7 @@ impl Pipeline {
                     (pattern, path.span(), matched, Resolved::default())
                 }
                 (None, Some(fetch)) => {
-                    let project = policy
-                        .root()
-                        .map(Path::to_path_buf)
-                        .unwrap_or_else(|| dir.join(".."));
+                    let project = project_of(&policy, &dir);
                     let resolved = resolve(fetch.get_ref(), &project, options.download)
                         .map_err(|m| invalid(fetch.span(), format!("source `{id}`: {m}")))?;
                     for f in &resolved.files {
@@ -459,6 +470,7 @@ impl Pipeline {
                 auxiliary,
                 downloads: fetched.downloads,
                 pending: fetched.pending,
+                objects: fetched.objects,
             });
         }
         let mirror_all = raw
@@ -666,4 +678,13 @@ fn line_of(text: &str, offset: usize) -> usize {
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
+}
+
+/// The project a pipeline's downloads are cached in: its root, or the folder
+/// above the pipeline's folder when the operator lifted the limit.
+fn project_of(policy: &PathPolicy, dir: &Path) -> PathBuf {
+    policy
+        .root()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join(".."))
 }

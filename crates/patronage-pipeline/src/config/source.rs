@@ -33,6 +33,9 @@ pub struct Source {
     /// Downloads its `fetch` names that the cache lacks (URLs without the
     /// key): the source cannot be read until they are fetched.
     pub pending: Vec<String>,
+    /// The objects on object storage its `path` names that the download cache
+    /// lacks (also in `pending`, by URL), with their listed sizes.
+    pub objects: Vec<PendingObject>,
 }
 
 impl Source {
@@ -46,4 +49,16 @@ impl Source {
     pub fn options<T: 'static>(&self) -> Option<&T> {
         self.options.get::<T>()
     }
+}
+
+/// An object a source names that the cache lacks (or holds in another
+/// version), as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingObject {
+    /// Its URL.
+    pub url: String,
+    /// Its size, as listed (the shard rule's weight).
+    pub bytes: u64,
+    /// Where it goes in the download cache.
+    pub path: PathBuf,
 }

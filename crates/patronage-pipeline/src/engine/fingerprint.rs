@@ -429,6 +429,7 @@ fn without_files(source: &Source) -> Source {
         // files' bytes are hashed as inputs.
         downloads: Vec::new(),
         pending: Vec::new(),
+        objects: Vec::new(),
         ..source.clone()
     }
 }

@@ -20,7 +20,7 @@ use patronage_tables::parquet::{
 use super::cache::{self, AggregateRecord, SourceRecord};
 use super::commit::{self, Pending};
 use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
-use super::load::load_checked;
+use super::load::load_reading;
 use super::lock;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
 use super::on_disk;
@@ -87,8 +87,11 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
 
 /// A source whose `fetch` names downloads the cache lacks (`--offline`) stops
 /// a run before it starts.
-pub(crate) fn refuse_pending(p: &Pipeline) -> Result<(), PipelineError> {
-    if let Some(s) = p.sources.iter().find(|s| !s.pending.is_empty()) {
+pub(crate) fn refuse_pending(
+    p: &Pipeline,
+    reads: impl Fn(&Source) -> bool,
+) -> Result<(), PipelineError> {
+    if let Some(s) = (p.sources.iter()).find(|s| reads(s) && !s.pending.is_empty()) {
         return Err(PipelineError::Refused {
             path: p.path.clone(),
             message: format!(
@@ -112,8 +115,8 @@ pub(crate) fn run_with(
     options: &RunOptions,
     prepare: impl FnOnce(&Pipeline, &Path) -> Result<(), PipelineError>,
 ) -> Result<RunReport, PipelineError> {
-    let (p, quality) = load_checked(pipeline_path, options.load)?;
-    refuse_pending(&p)?;
+    let (p, quality) = load_reading(pipeline_path, options.load, |_, _| true)?;
+    refuse_pending(&p, |_| true)?;
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     p.check_state_dir(&state)?;

@@ -17,11 +17,12 @@ use patronage_tables::parquet::write_atomic;
 use serde::{Deserialize, Serialize};
 
 use super::cache;
-use super::load::{load, load_checked};
+use super::load::{load, load_reading};
 use super::lock;
 use super::options::RunOptions;
 use super::run::{refuse_pending, run_units};
 use super::units::{assignment, files_under, job_sha256, units, Unit, UnitDone};
+use crate::config::{LoadOptions, Pipeline, Source};
 use crate::{PipelineError, TOOL_VERSION};
 
 /// The file a finished shard writes last in its folder.
@@ -143,14 +144,35 @@ pub fn plan_shards(
     })
 }
 
+/// Whether a shard running the units `mine` reads source `s`: its own stage,
+/// or the `[mirror_all]` step that folds it.
+fn reads(p: &Pipeline, s: &Source, mine: &[String]) -> bool {
+    mine.contains(&super::stages::source_stage(&s.id))
+        || (mine.iter().any(|u| u == super::mirror_stage::MIRROR_ALL_STAGE)
+            && p.mirror_all.as_ref().is_some_and(|m| m.sources.contains(&s.id)))
+}
+
 /// Run shard `shard` of the pipeline: its units' stages, then `shard.json`.
 pub fn run_shard(
     pipeline_path: &Path,
     options: &RunOptions,
     shard: Shard,
 ) -> Result<ShardReport, PipelineError> {
-    let (p, quality) = load_checked(pipeline_path, options.load)?;
-    refuse_pending(&p)?;
+    // The job from the pipeline as listed, nothing downloaded: what `plan
+    // --shards` and every other shard compute.
+    let listed = LoadOptions {
+        download: false,
+        ..options.load
+    };
+    let job = units(&load(pipeline_path, listed)?)?;
+    let mine: Vec<String> = job
+        .iter()
+        .zip(assignment(&job, shard.count))
+        .filter(|(_, s)| *s == shard.index)
+        .map(|(u, _)| u.stage.clone())
+        .collect();
+    let (p, quality) = load_reading(pipeline_path, options.load, |p, s| reads(p, s, &mine))?;
+    refuse_pending(&p, |s| reads(&p, s, &mine))?;
     let folder = p.output_dir(options.output.as_deref()).join(shard.folder());
     let state = cache::state_dir(&folder);
     p.check_state_dir(&state)?;
@@ -165,13 +187,6 @@ pub fn run_shard(
         }
         _ => {}
     }
-    let job = units(&p)?;
-    let mine: Vec<String> = job
-        .iter()
-        .zip(assignment(&job, shard.count))
-        .filter(|(_, s)| *s == shard.index)
-        .map(|(u, _)| u.stage.clone())
-        .collect();
     let done = run_units(&p, &quality, &state, options, &mine)?;
     let mut outputs = Vec::new();
     for u in &done {

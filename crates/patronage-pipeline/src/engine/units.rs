@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mirror_stage::MIRROR_ALL_STAGE;
 use super::stages::source_stage;
-use crate::config::Pipeline;
+use crate::config::{Pipeline, Source};
 use crate::PipelineError;
 
 /// One unit of work of a job.
@@ -57,10 +57,13 @@ pub struct UnitDone {
 /// The units of a pipeline, in order, with their weights.
 pub fn units(p: &Pipeline) -> Result<Vec<Unit>, PipelineError> {
     let mut out = Vec::with_capacity(p.sources.len() + 1);
+    // Objects not yet downloaded weigh their listed size, as they will once
+    // downloaded.
+    let listed = |s: &Source| s.objects.iter().map(|o| o.bytes).sum::<u64>();
     for s in &p.sources {
         out.push(Unit {
             stage: source_stage(&s.id),
-            weight: bytes_on_disk(&s.files)?,
+            weight: bytes_on_disk(&s.files)?.saturating_add(listed(s)),
         });
     }
     if let Some(step) = &p.mirror_all {
@@ -70,9 +73,13 @@ pub fn units(p: &Pipeline) -> Result<Vec<Unit>, PipelineError> {
             .filter(|s| step.sources.contains(&s.id))
             .flat_map(|s| s.files.iter().cloned())
             .collect();
+        let pending: u64 = (p.sources.iter())
+            .filter(|s| step.sources.contains(&s.id))
+            .map(listed)
+            .sum();
         out.push(Unit {
             stage: MIRROR_ALL_STAGE.to_string(),
-            weight: bytes_on_disk(&files)?,
+            weight: bytes_on_disk(&files)?.saturating_add(pending),
         });
     }
     Ok(out)

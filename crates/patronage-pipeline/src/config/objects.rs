@@ -1,0 +1,167 @@
+//! A source whose `path` is an object-storage URL (`s3://bucket/baci/*.csv`,
+//! `gs://…`, `az://…`, `https://…`; a `.zip` object's members as
+//! `s3://bucket/BACI_HS92_V202401.zip/*.csv`): the objects it names (a key, a
+//! prefix, or a glob within one segment of the key) are listed, and each is
+//! read from the project's download cache at
+//! `data/cache/objects/<scheme>/<bucket>/<key>`, where [`download`] brings it,
+//! hashed as it is written, with what the store said of it beside it
+//! (`<file>.object.json`: URL, size, ETag, SHA-256).
+//!
+//! Invariant: a cached object is read only while the store still lists it with
+//! the size and ETag it was downloaded with; otherwise (or when it was never
+//! downloaded) it is pending, named by its URL, and never read. Loading lists
+//! and never downloads; the engine downloads the pending objects of exactly
+//! the sources a run or a shard reads, then loads again. The cache path depends
+//! only on the URL, so every process of a fan-out names a file alike in the
+//! outputs.
+
+use std::path::{Path, PathBuf};
+
+use patronage_store::{is_object_url, ObjectUrl, Store};
+use serde::{Deserialize, Serialize};
+
+use super::downloads::Resolved;
+use super::source::PendingObject;
+
+/// What the store said of a cached object when it was downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Sidecar {
+    url: String,
+    size: u64,
+    etag: Option<String>,
+    sha256: String,
+}
+
+/// Whether a source's `path` is an object URL.
+pub(crate) fn is_object_path(path: &str) -> bool {
+    is_object_url(path)
+}
+
+/// The object pattern and the `.zip` members' glob of `pattern`
+/// (`s3://b/R.zip/*.csv` is the object `s3://b/R.zip` and the members `*.csv`).
+pub(crate) fn split_members(pattern: &str) -> (String, Option<String>) {
+    let (scheme, rest) = pattern.split_once("://").unwrap_or(("", pattern));
+    let parts: Vec<&str> = rest.split('/').collect();
+    for i in 1..parts.len().saturating_sub(1) {
+        if patronage_extract::archive::is_zip(Path::new(parts[i])) {
+            return (
+                format!("{scheme}://{}", parts[..=i].join("/")),
+                Some(parts[i + 1..].join("/")),
+            );
+        }
+    }
+    (pattern.to_string(), None)
+}
+
+/// The cache path of `url` under the project's cache: one folder per scheme
+/// and bucket, the key's segments below it (`.` and `..` segments refused).
+fn cache_path(cache: &Path, url: &ObjectUrl) -> Result<PathBuf, String> {
+    let mut path = cache
+        .join("objects")
+        .join(url.scheme.as_str())
+        .join(url.bucket.replace(':', "_"));
+    for segment in url.key.split('/').filter(|s| !s.is_empty()) {
+        if segment == "." || segment == ".." {
+            return Err(format!("{url}: a key with `{segment}` cannot be cached"));
+        }
+        path.push(segment);
+    }
+    Ok(path)
+}
+
+fn sidecar_path(file: &Path) -> PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".object.json");
+    file.with_file_name(name)
+}
+
+/// List the objects `pattern` names, and split them into those the project's
+/// cache (`cache`) holds as listed (files) and those it lacks (pending).
+pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
+    let url = ObjectUrl::parse(pattern).map_err(|e| e.to_string())?;
+    let store = Store::open(&url).map_err(|e| e.to_string())?;
+    let listed = store.list(&url).map_err(|e| e.to_string())?;
+    if listed.is_empty() {
+        return Err(format!("{url}: no object matches"));
+    }
+    let mut resolved = Resolved::default();
+    for object in listed {
+        let path = cache_path(cache, &object.url)?;
+        let current = std::fs::read(sidecar_path(&path))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Sidecar>(&b).ok())
+            .is_some_and(|s| {
+                s.size == object.size
+                    && s.etag == object.etag
+                    && std::fs::metadata(&path).is_ok_and(|m| m.len() == object.size)
+            });
+        if current {
+            resolved.files.push(path);
+        } else {
+            resolved.pending.push(object.url.to_string());
+            resolved.objects.push(PendingObject {
+                url: object.url.to_string(),
+                bytes: object.size,
+                path,
+            });
+        }
+    }
+    Ok(resolved)
+}
+
+/// Download `objects` into their cache paths, each hashed as written, with
+/// what the store says of it beside it; returns how many were downloaded.
+pub fn download(objects: &[PendingObject]) -> Result<usize, String> {
+    for o in objects {
+        let url = ObjectUrl::parse(&o.url).map_err(|e| e.to_string())?;
+        let store = Store::open(&url).map_err(|e| e.to_string())?;
+        if let Some(dir) = o.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let got = store.download(&url, &o.path).map_err(|e| e.to_string())?;
+        let sidecar = Sidecar {
+            url: o.url.clone(),
+            size: got.size,
+            etag: got.etag,
+            sha256: got.sha256,
+        };
+        let json = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
+        patronage_tables::parquet::write_atomic(&sidecar_path(&o.path), &json)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(objects.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_zip_objects_members_are_split_from_its_url() {
+        assert_eq!(
+            split_members("s3://b/rel/BACI_HS92_V202401.zip/*.csv"),
+            (
+                "s3://b/rel/BACI_HS92_V202401.zip".to_string(),
+                Some("*.csv".to_string())
+            )
+        );
+        assert_eq!(split_members("s3://b/baci/*.csv"), ("s3://b/baci/*.csv".into(), None));
+        // A bucket named like a zip is not an archive.
+        assert_eq!(split_members("s3://x.zip/a.csv"), ("s3://x.zip/a.csv".into(), None));
+    }
+
+    #[test]
+    fn the_cache_path_depends_on_the_url_only() {
+        let url = ObjectUrl::parse("s3://bucket/baci/BACI_HS92_Y2019_V202401.csv").unwrap();
+        assert_eq!(
+            cache_path(Path::new("data/cache"), &url).unwrap(),
+            Path::new("data/cache/objects/s3/bucket/baci/BACI_HS92_Y2019_V202401.csv")
+        );
+        let bad = ObjectUrl::parse("s3://bucket/a/../b.csv").unwrap();
+        assert!(cache_path(Path::new("c"), &bad).is_err());
+        assert_eq!(
+            sidecar_path(Path::new("c/a.csv")),
+            Path::new("c/a.csv.object.json")
+        );
+    }
+}
