@@ -260,8 +260,7 @@ fn a_shard_twice_an_input_claimed_twice_or_another_job_is_refused() {
     std::fs::remove_dir_all(shard_dir("1-of-3-copy")).unwrap();
     // Shard 0's manifest edited to claim an input of shard 1 as well.
     let read = |name: &str| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(shard_dir(name).join("shard.json")).unwrap())
-            .unwrap()
+        serde_json::from_slice(&std::fs::read(shard_dir(name).join("shard.json")).unwrap()).unwrap()
     };
     let original = std::fs::read(shard_dir("0-of-3").join("shard.json")).unwrap();
     let mut zero = read("0-of-3");
@@ -329,7 +328,11 @@ fn the_shard_comes_from_the_flag_or_the_environment() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("JOB_COMPLETION_INDEX"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("JOB_COMPLETION_INDEX"),
+        "{}",
+        stderr(&o)
+    );
     // An index beyond the count.
     let o = mirror_all(
         &args,
@@ -362,9 +365,5 @@ fn the_shard_comes_from_the_flag_or_the_environment() {
     std::fs::create_dir_all(&empty).unwrap();
     let o = merge(&empty, &[]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no shard manifests"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("no shard manifests"), "{}", stderr(&o));
 }
