@@ -71,8 +71,9 @@ enum Command {
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
     /// streaming (mirror_all.parquet, rejects.parquet, mirror_all_report.json).
     MirrorAll(mirror_all::Args),
-    /// Merge the shards of a fanned-out job (`run --shard I/N`) in OUT/shards/
-    /// into OUT: the outputs one process would have written, byte for byte.
+    /// Merge the shards of a fanned-out job (`run` or `mirror-all --shard I/N`)
+    /// in OUT/shards/ into OUT: the outputs one process would have written, byte
+    /// for byte.
     ///
     /// Every shard must be there once, of one job, pipeline file and tool
     /// version, its files as its shard.json says; a missing one is named.

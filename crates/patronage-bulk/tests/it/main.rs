@@ -4,3 +4,4 @@ mod mirror_all;
 mod object;
 mod packed;
 mod scan;
+mod shards;
