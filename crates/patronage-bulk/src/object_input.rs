@@ -69,6 +69,30 @@ pub fn object_bytes_in(store: &Store, path: &Path) -> Result<Option<u64>, BulkEr
     Ok(Some(store.info(&split_member(&url).0)?.size))
 }
 
+/// The inputs `path` names: itself, or, for an object URL with a wildcard
+/// (`s3://b/baci/BACI_*.csv`), every object the store lists for it, sorted by
+/// key; a pattern that matches nothing is an error naming it.
+pub fn expand(path: &Path) -> Result<Vec<std::path::PathBuf>, BulkError> {
+    let Some(url) = object_url(path)? else {
+        return Ok(vec![path.to_path_buf()]);
+    };
+    if !url.key.contains(['*', '?', '[']) {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let listed = Store::open(&url)?.list(&url)?;
+    if listed.is_empty() {
+        return Err(BulkError::Store(patronage_store::StoreError::Remote {
+            op: "list",
+            url: url.to_string(),
+            message: "no object matches".to_string(),
+        }));
+    }
+    Ok(listed
+        .into_iter()
+        .map(|o| std::path::PathBuf::from(o.url.to_string()))
+        .collect())
+}
+
 /// [`object_bytes_in`] with the store opened from the environment.
 pub fn object_bytes(path: &Path) -> Result<Option<u64>, BulkError> {
     match object_url(path)? {

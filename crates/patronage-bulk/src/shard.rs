@@ -38,9 +38,13 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// An input's byte size from the file system: a file's size; for a member of a
 /// `.zip` file, the member's unpacked size (what its fold reads). The default
-/// weight of an input; a caller that knows the sizes (an object-store listing)
-/// passes its own.
+/// weight of an input; for an object URL, the size of the object that holds
+/// it, as the store lists it.
 pub fn input_size(input: &BulkInput) -> Result<u64, BulkError> {
+    // An object's size comes from the store (a `.zip` object's for a member).
+    if let Some(bytes) = crate::object_input::object_bytes(&input.path)? {
+        return Ok(bytes);
+    }
     let io = |path: &Path, source: std::io::Error| ExtractError::Io {
         path: path.to_path_buf(),
         source,

@@ -14,6 +14,7 @@ use patronage_bulk::merge::{manifest_paths, merge_mirror_all};
 use patronage_pipeline::merge::merge;
 use patronage_pipeline::{check_summary, ChecksFailed, RunOptions};
 
+use super::output::Output;
 use super::pipeline_args::{print_notes, PathLimit};
 use crate::exit::Exit;
 use crate::json_output;
@@ -21,7 +22,8 @@ use crate::json_output;
 /// Check a job's shards and write its outputs, as one process would have.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The job's output folder: the shards are under OUT/shards/I-of-N/.
+    /// The job's output folder, or its URL on object storage: the shards are
+    /// under OUT/shards/I-of-N/.
     out: PathBuf,
     /// The pipeline file of a `patronage run --shard` job (default: the file
     /// the shards recorded).
@@ -38,15 +40,22 @@ pub struct Args {
 }
 
 /// Merge the shards under `OUT/shards`, by their kind.
-pub fn execute(a: Args) -> anyhow::Result<Exit> {
-    match kind(&a.out)?.as_str() {
-        patronage_bulk::shard::KIND => mirror_all(&a),
-        "pipeline" => merge_pipeline(a),
+/// An OUT on object storage has its shards brought down into a staging
+/// folder, merged there, and the job's outputs published, manifest last.
+pub fn execute(mut a: Args) -> anyhow::Result<Exit> {
+    let output = Output::at(&a.out)?;
+    output.pull_shards()?;
+    a.out = output.dir.clone();
+    let (exit, manifest) = match kind(&a.out)?.as_str() {
+        patronage_bulk::shard::KIND => (mirror_all(&a)?, "mirror_all_report.json"),
+        "pipeline" => (merge_pipeline(a)?, "manifest.json"),
         other => anyhow::bail!(
             "{}: shards of kind {other:?}, which `patronage merge` does not know",
-            a.out.join("shards").display()
+            output.shown()
         ),
-    }
+    };
+    output.publish("", manifest)?;
+    Ok(exit)
 }
 
 /// The `kind` every shard manifest under `out/shards` declares.

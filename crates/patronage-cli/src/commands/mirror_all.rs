@@ -10,9 +10,11 @@
 use std::path::PathBuf;
 
 use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkFormat, BulkInput};
+use patronage_bulk::object_input::expand;
 use patronage_bulk::shard::{input_size, run_shard};
-use patronage_core::shard::Shard;
 
+use super::output::Output;
+use super::shard_args::ShardArgs;
 use crate::exit::Exit;
 use crate::json_output;
 
@@ -39,17 +41,8 @@ pub struct Args {
     /// core): mirror_all_report.json then names them by path and size only.
     #[arg(long)]
     no_hash: bool,
-    /// Fold only shard I of N (0-based) of the inputs, into OUT/shards/I-of-N/
-    /// with its shard.json; `patronage merge OUT` writes the job's outputs once
-    /// every shard is there. Inputs go to shards by their byte size, the same
-    /// way in every process.
-    #[arg(long, conflicts_with = "shard_count")]
-    shard: Option<Shard>,
-    /// Fold one shard of N, its index from the environment:
-    /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), else SLURM_ARRAY_TASK_ID
-    /// less SLURM_ARRAY_TASK_MIN (a Slurm job array).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    shard_count: Option<u32>,
+    #[command(flatten)]
+    shards: ShardArgs,
     /// Print the report (as `mirror_all_report.json` holds it, with
     /// `output_dir`) as one JSON object on stdout instead of the accounting.
     #[arg(long)]
@@ -58,37 +51,35 @@ pub struct Args {
 
 /// Fold the inputs, write the outputs, print the accounting.
 pub fn execute(a: Args) -> anyhow::Result<Exit> {
-    let inputs: Vec<BulkInput> = a
-        .baci
-        .into_iter()
-        .map(|path| BulkInput {
-            format: BulkFormat::Baci,
-            path,
-        })
-        .chain(a.comtrade_bulk.into_iter().map(|path| BulkInput {
-            format: BulkFormat::ComtradeV1Bulk,
-            path,
-        }))
-        .collect();
+    // An object URL with a wildcard names every object the store lists for it.
+    let expand = |paths: Vec<PathBuf>, format: BulkFormat| -> anyhow::Result<Vec<BulkInput>> {
+        let mut out = Vec::new();
+        for p in paths {
+            for path in expand(&p)? {
+                out.push(BulkInput { format, path });
+            }
+        }
+        Ok(out)
+    };
+    let mut inputs = expand(a.baci, BulkFormat::Baci)?;
+    inputs.extend(expand(a.comtrade_bulk, BulkFormat::ComtradeV1Bulk)?);
     anyhow::ensure!(
         !inputs.is_empty(),
         "give at least one --baci or --comtrade-bulk file"
     );
-    let shard = match (a.shard, a.shard_count) {
-        (Some(s), _) => Some(s),
-        (None, Some(n)) => Some(Shard::from_env(n, |k| std::env::var(k).ok())?),
-        (None, None) => None,
-    };
+    let shard = a.shards.shard()?;
+    let output = Output::at(&a.out)?;
     if let Some(shard) = shard {
         let m = run_shard(
             &inputs,
-            &a.out,
+            &output.dir,
             !a.no_hash,
             a.partition_by.as_deref(),
             shard,
             input_size,
         )?;
-        let dir = a.out.join(shard.folder());
+        output.publish(&shard.folder(), patronage_bulk::shard::MANIFEST)?;
+        let dir = output.dir.join(shard.folder());
         if a.json {
             let mut v = serde_json::to_value(&m)?;
             if let Some(o) = v.as_object_mut() {
@@ -113,11 +104,12 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         return Ok(Exit::Ok);
     }
     let outcome =
-        run_mirror_all_partitioned(&inputs, &a.out, !a.no_hash, a.partition_by.as_deref())?;
+        run_mirror_all_partitioned(&inputs, &output.dir, !a.no_hash, a.partition_by.as_deref())?;
+    output.publish("", "mirror_all_report.json")?;
     if a.json {
         let mut v = serde_json::to_value(&outcome)?;
         if let Some(o) = v.as_object_mut() {
-            o.insert("output_dir".into(), a.out.display().to_string().into());
+            o.insert("output_dir".into(), output.shown().into());
         }
         json_output::print(&v);
     } else if !a.quiet {
@@ -135,7 +127,7 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
             "  mirror_all {} rows, rejects {} rows -> {}",
             outcome.mirror_rows,
             outcome.rejects,
-            a.out.display()
+            output.shown()
         );
     }
     Ok(Exit::Ok)

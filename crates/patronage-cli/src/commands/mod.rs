@@ -2,8 +2,9 @@
 //! (`Args`, parsed by clap) and `execute`, which does the work, prints what the
 //! command prints and returns its [`Exit`](crate::exit::Exit) code; an error it
 //! returns is printed by `main` and exits with `Exit::Error`. What several
-//! commands share lives in `pipeline_args` (the pipeline and its output folder)
-//! and `output` (an output on object storage, staged and published); commands never import each other.
+//! commands share lives in `pipeline_args` (the pipeline and its output folder),
+//! `output` (an output on object storage, staged and published) and
+//! `shard_args` (`--shard`, `--shard-count`); commands never import each other.
 
 pub mod claims;
 pub mod completions;
@@ -17,5 +18,6 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod schema;
+pub mod shard_args;
 pub mod synth;
 pub mod verify;

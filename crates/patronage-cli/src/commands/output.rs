@@ -83,13 +83,13 @@ impl Output {
         Ok(())
     }
 
-    /// Bring every output object below the URL (not the shards) into `dir`,
-    /// for `verify`; returns the folder to check.
+    /// Bring every output object below the URL (not the shards) into a folder
+    /// beside the staging one, for `verify`; returns the folder to check.
     pub fn pull_outputs(&self) -> anyhow::Result<PathBuf> {
         let Some((url, store)) = &self.remote else {
             return Ok(self.dir.clone());
         };
-        let dir = self.dir.join("verify");
+        let dir = self.dir.with_extension("verify");
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
         }
@@ -99,7 +99,12 @@ impl Output {
             if rel.is_empty() || rel.starts_with("shards/") {
                 continue;
             }
-            store.download(&object.url, &dir.join(rel))?;
+            let dest = dir.join(rel);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            store.download(&object.url, &dest)?;
         }
         Ok(dir)
     }

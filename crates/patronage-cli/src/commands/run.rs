@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use patronage_core::shard::Shard;
 use patronage_pipeline::lock::LockWait;
 use patronage_pipeline::scheduler_events::Events;
 use patronage_pipeline::shard::{run_shard, ShardReport, SHARD_FILE};
@@ -19,6 +18,7 @@ use patronage_pipeline::{check_summary, run, ChecksFailed, RunOptions, RunReport
 
 use super::output::Output;
 use super::pipeline_args::{print_notes, PipelineArgs};
+use super::shard_args::ShardArgs;
 use crate::exit::Exit;
 use crate::terminal::Terminal;
 
@@ -42,15 +42,8 @@ pub struct Args {
     /// schedulers.
     #[arg(long)]
     json: bool,
-    /// Run only shard I of N of the job (0-based): the units `patronage plan
-    /// --shards N` assigns it, into OUT/shards/I-of-N/ with shard.json last;
-    /// no table is written until `patronage merge OUT`.
-    #[arg(long, value_name = "I/N", conflicts_with = "shard_count")]
-    shard: Option<Shard>,
-    /// Run one shard of N, its index from JOB_COMPLETION_INDEX (Kubernetes
-    /// Indexed Job) or SLURM_ARRAY_TASK_ID less SLURM_ARRAY_TASK_MIN (Slurm).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    shard_count: Option<u32>,
+    #[command(flatten)]
+    shards: ShardArgs,
 }
 
 impl Args {
@@ -72,11 +65,7 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
         events: Events::to(terminal.clone()),
         ..RunOptions::default()
     };
-    let shard = match (args.shard, args.shard_count) {
-        (Some(s), _) => Some(s),
-        (None, Some(n)) => Some(Shard::from_env(n, |k| std::env::var(k).ok())?),
-        (None, None) => None,
-    };
+    let shard = args.shards.shard()?;
     if let Some(shard) = shard {
         let outcome = run_shard(&pipeline, &options, shard)
             .with_context(|| format!("shard {shard} of pipeline {} failed", pipeline.display()))?;

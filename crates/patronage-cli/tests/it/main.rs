@@ -19,6 +19,7 @@ mod labor;
 mod mirror_all_cli;
 mod mirror_all_shards;
 mod mirror_all_step;
+mod object_storage;
 mod operations;
 mod ops_support;
 mod paths;

@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use patronage_store::{is_object_url, ObjectUrl, Store};
+use patronage_store::{is_object_url, ObjectInfo, ObjectUrl, Store};
 use serde::{Deserialize, Serialize};
 
 use super::downloads::Resolved;
@@ -59,7 +59,7 @@ fn cache_path(cache: &Path, url: &ObjectUrl) -> Result<PathBuf, String> {
     let mut path = cache
         .join("objects")
         .join(url.scheme.as_str())
-        .join(url.bucket.replace(':', "_"));
+        .join(&url.bucket);
     for segment in url.key.split('/').filter(|s| !s.is_empty()) {
         if segment == "." || segment == ".." {
             return Err(format!("{url}: a key with `{segment}` cannot be cached"));
@@ -67,6 +67,25 @@ fn cache_path(cache: &Path, url: &ObjectUrl) -> Result<PathBuf, String> {
         path.push(segment);
     }
     Ok(path)
+}
+
+/// The URL a file of the download cache's `objects` folder was downloaded
+/// from (`…/data/cache/objects/s3/bucket/key` is `s3://bucket/key`), so the
+/// tables and the manifest name an object by its URL wherever the project
+/// lies; `None` for any other file.
+pub(crate) fn url_of(file: &Path) -> Option<String> {
+    let parts: Vec<String> = file
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let at = parts
+        .windows(3)
+        .rposition(|w| w[0] == "data" && w[1] == "cache" && w[2] == "objects")?;
+    let rest = &parts[at + 3..];
+    if rest.len() < 3 {
+        return None;
+    }
+    Some(format!("{}://{}/{}", rest[0], rest[1], rest[2..].join("/")))
 }
 
 fn sidecar_path(file: &Path) -> PathBuf {
@@ -80,7 +99,19 @@ fn sidecar_path(file: &Path) -> PathBuf {
 pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
     let url = ObjectUrl::parse(pattern).map_err(|e| e.to_string())?;
     let store = Store::open(&url).map_err(|e| e.to_string())?;
-    let listed = store.list(&url).map_err(|e| e.to_string())?;
+    // A key without a wildcard names one object, else a prefix (a folder).
+    let one = match url.key.contains(['*', '?', '[']) {
+        true => None,
+        false => store.head(&url).map_err(|e| e.to_string())?,
+    };
+    let listed = match one {
+        Some(head) => vec![ObjectInfo {
+            url: url.clone(),
+            size: head.size,
+            etag: head.etag,
+        }],
+        None => store.list(&url).map_err(|e| e.to_string())?,
+    };
     if listed.is_empty() {
         return Err(format!("{url}: no object matches"));
     }
@@ -157,6 +188,11 @@ mod tests {
             cache_path(Path::new("data/cache"), &url).unwrap(),
             Path::new("data/cache/objects/s3/bucket/baci/BACI_HS92_Y2019_V202401.csv")
         );
+        assert_eq!(
+            url_of(&Path::new("/p").join(cache_path(Path::new("data/cache"), &url).unwrap())),
+            Some(url.to_string())
+        );
+        assert_eq!(url_of(Path::new("/p/data/cache/a.csv")), None);
         let bad = ObjectUrl::parse("s3://bucket/a/../b.csv").unwrap();
         assert!(cache_path(Path::new("c"), &bad).is_err());
         assert_eq!(

@@ -632,9 +632,10 @@ impl Pipeline {
     }
 
     /// A file's path relative to the pipeline folder, with `/`, for tables and the
-    /// manifest (so they do not depend on where the checkout lives).
+    /// manifest (so they do not depend on where the checkout lives); an object
+    /// read from object storage, by its URL.
     pub fn relative(&self, file: &Path) -> String {
-        rel(&self.dir, file)
+        objects::url_of(file).unwrap_or_else(|| rel(&self.dir, file))
     }
 
     /// What the user should know about how the file was read, though nothing is

@@ -1,0 +1,266 @@
+//! Sources and outputs on object storage, against a local S3 server (moto on
+//! 127.0.0.1, started by the test; skipped only outside CI when it cannot
+//! start): `mirror-all` reading `s3://` inputs and its shards fanned out as
+//! separate processes (`JOB_COMPLETION_INDEX`) then merged there; a pipeline
+//! whose sources are `s3://` objects run, sharded and merged, and `verify`d on
+//! the store; and a run stopped between sending its uploads' parts and
+//! completing them, which leaves the previous manifest valid.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use patronage_store::s3_test_server::S3TestServer;
+use patronage_store::{ObjectUrl, Store};
+
+use crate::common::*;
+
+const BUCKET: &str = "patronage-it";
+
+/// The server, or `None` when the test is skipped (outside CI only).
+fn server() -> Option<S3TestServer> {
+    S3TestServer::start_or_skip(Path::new(env!("CARGO_TARGET_TMPDIR")), BUCKET)
+}
+
+/// `patronage ARGS` with the server's environment and a staging folder of the
+/// test's own.
+fn command(server: &S3TestServer, staging: &Path, args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_patronage"));
+    cmd.current_dir(root()).args(args);
+    for (k, v) in server.env().into_iter().chain(env.iter().cloned()) {
+        cmd.env(k, v);
+    }
+    cmd.env("PATRONAGE_STAGING_DIR", staging);
+    cmd
+}
+
+fn ok(o: Output, what: &str) -> Output {
+    assert!(
+        o.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        stderr(&o)
+    );
+    o
+}
+
+/// Every process of a fan-out of `count` started at once, as an Indexed Job
+/// starts its pods, each asserted to succeed.
+fn fan_out(server: &S3TestServer, staging: &Path, args: &[&str], count: u32) {
+    let children: Vec<_> = (0..count)
+        .map(|i| {
+            command(
+                server,
+                staging,
+                args,
+                &[("JOB_COMPLETION_INDEX", i.to_string())],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start a shard")
+        })
+        .collect();
+    for (i, c) in children.into_iter().enumerate() {
+        ok(c.wait_with_output().unwrap(), &format!("shard {i}/{count}"));
+    }
+}
+
+/// Every object below `prefix` but the shards, by path relative to it.
+fn objects(store: &Store, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let url = ObjectUrl::parse(&format!("s3://{BUCKET}/{prefix}")).unwrap();
+    let mut out: Vec<(String, Vec<u8>)> = store
+        .list(&url)
+        .unwrap()
+        .into_iter()
+        .map(|o| {
+            let rel = o.url.key[prefix.len() + 1..].to_string();
+            (rel, o.url)
+        })
+        .filter(|(rel, _)| !rel.starts_with("shards/"))
+        .map(|(rel, url)| (rel, store.get(&url).unwrap()))
+        .collect();
+    out.sort();
+    out
+}
+
+fn put(store: &Store, key: &str, bytes: Vec<u8>) {
+    store
+        .put(&ObjectUrl::parse(&format!("s3://{BUCKET}/{key}")).unwrap(), bytes)
+        .unwrap();
+}
+
+/// Four SYNTHETIC BACI years on the store under `in/`: `mirror-all` reads them
+/// by a wildcard URL, once in one process and once as three shards started
+/// together and merged on the store; every object the merge wrote equals the
+/// one process's. A shard whose `shard.json` is gone (a killed pod) is named by
+/// the merge; rerun, the merge completes with the same bytes.
+#[test]
+fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
+    let Some(server) = server() else { return };
+    let store = server.store().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    for year in 2017..=2020 {
+        let path = t.path().join(format!("BACI_HS17_Y{year}_V202401.csv"));
+        synth("baci", 3_000 + (year as u64 - 2017) * 500, year, &path);
+        put(
+            &store,
+            &format!("in/BACI_HS17_Y{year}_V202401.csv"),
+            std::fs::read(&path).unwrap(),
+        );
+    }
+    let staging = t.path().join("staging");
+    let input = format!("s3://{BUCKET}/in/BACI_HS17_Y*_V202401.csv");
+    let single = format!("s3://{BUCKET}/single");
+    ok(
+        command(&server, &staging, &["mirror-all", "--baci", &input, "--out", &single, "-q"], &[])
+            .output()
+            .unwrap(),
+        "mirror-all",
+    );
+    let one = objects(&store, "single");
+    let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["mirror_all.parquet", "mirror_all_report.json", "rejects.parquet"]
+    );
+    let report: serde_json::Value = serde_json::from_slice(&one[1].1).unwrap();
+    let files: Vec<&str> = (report["inputs"].as_array().unwrap().iter())
+        .map(|i| i["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 4, "the wildcard names the four objects");
+    assert_eq!(files[0], format!("s3://{BUCKET}/in/BACI_HS17_Y2017_V202401.csv"));
+    // 3,000 + 3,500 + 4,000 + 4,500 rows read, none rejected.
+    let read: u64 = (report["inputs"].as_array().unwrap().iter())
+        .map(|i| i["read"].as_u64().unwrap())
+        .sum();
+    assert_eq!(read, 15_000);
+
+    let sharded = format!("s3://{BUCKET}/sharded");
+    let shard_args = ["mirror-all", "--baci", &input, "--out", &sharded, "--shard-count", "3", "-q"];
+    fan_out(&server, &staging, &shard_args, 3);
+    let merge = || command(&server, &staging, &["merge", &sharded, "-q"], &[]).output().unwrap();
+    ok(merge(), "merge");
+    assert_eq!(objects(&store, "sharded"), one);
+
+    // A killed shard leaves no shard.json: the merge names it.
+    let gone = ObjectUrl::parse(&format!("{sharded}/shards/1-of-3/shard.json")).unwrap();
+    store.delete(&gone).unwrap();
+    let o = merge();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("shard 1/3 is missing"),
+        "{}",
+        stderr(&o)
+    );
+    let mut rerun = shard_args.to_vec();
+    rerun.splice(5..7, ["--shard", "1/3"]);
+    ok(command(&server, &staging, &rerun, &[]).output().unwrap(), "shard 1/3 again");
+    ok(merge(), "merge after the rerun");
+    assert_eq!(objects(&store, "sharded"), one);
+}
+
+/// A pipeline whose three BACI sources are objects on the store, its
+/// `trade_flows` partitioned by year: run to the store and verified there;
+/// run as two shards started together and merged on the store, with every
+/// object equal to the single run's. Then one source object changes and a run
+/// is stopped after sending its uploads' parts, before completing any (what a
+/// killed pod leaves): the previous manifest and every object it lists are
+/// unchanged and `verify` passes; the run completed publishes the new manifest.
+#[test]
+fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_the_old_run() {
+    let Some(server) = server() else { return };
+    let store = server.store().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let mut toml = String::from("name = \"objects\"\nfocus = \"PRK\"\npartition_by = [\"year\"]\n\n");
+    for year in [2019, 2020, 2021] {
+        let path = t.path().join(format!("y{year}.csv"));
+        synth("baci", 2_000, year, &path);
+        put(
+            &store,
+            &format!("release/BACI_HS17_Y{year}_V202401.csv"),
+            std::fs::read(&path).unwrap(),
+        );
+        toml.push_str(&format!(
+            "[[sources]]\nid = \"baci_{year}\"\nformat = \"baci\"\n\
+             path = \"s3://{BUCKET}/release/BACI_HS17_Y{year}_V202401.csv\"\nscope = \"all\"\n\n"
+        ));
+    }
+    let project = t.path().join("project");
+    std::fs::create_dir_all(project.join("pipelines")).unwrap();
+    let pipeline = project.join("pipelines/objects.toml");
+    std::fs::write(&pipeline, toml).unwrap();
+    let p = pipeline.to_str().unwrap();
+    let staging = t.path().join("staging");
+    let run1 = format!("s3://{BUCKET}/run1");
+    ok(
+        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[]).output().unwrap(),
+        "run",
+    );
+    // The objects were read from the project's download cache, named by URL.
+    assert!(project
+        .join(format!("data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y2019_V202401.csv"))
+        .is_file());
+    let verify = |out: &str| {
+        command(&server, &staging, &["verify", p, "--out", out], &[])
+            .output()
+            .unwrap()
+    };
+    ok(verify(&run1), "verify on the store");
+    let first = objects(&store, "run1");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&first.iter().find(|(n, _)| n == "manifest.json").unwrap().1)
+            .unwrap();
+    // Inputs are named by their URL, not where the cache lies.
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert!(
+        inputs.iter().any(|i| i["file"]
+            == format!("s3://{BUCKET}/release/BACI_HS17_Y2019_V202401.csv").as_str()),
+        "{inputs:?}"
+    );
+    let listed = manifest["outputs"].as_array().unwrap().len();
+    assert_eq!(first.len(), listed + 1, "every listed file and the manifest");
+    assert!(first.iter().any(|(n, _)| n == "trade_flows/year=2020/part-0.parquet"));
+
+    let run2 = format!("s3://{BUCKET}/run2");
+    fan_out(
+        &server,
+        &staging,
+        &["run", p, "--out", &run2, "--shard-count", "2", "-q"],
+        2,
+    );
+    ok(
+        command(&server, &staging, &["merge", &run2, "-q"], &[]).output().unwrap(),
+        "merge",
+    );
+    assert_eq!(objects(&store, "run2"), first);
+
+    // A source changes; the next run is stopped before any upload completes.
+    let changed = t.path().join("y2021b.csv");
+    synth("baci", 2_500, 2021, &changed);
+    put(
+        &store,
+        "release/BACI_HS17_Y2021_V202401.csv",
+        std::fs::read(&changed).unwrap(),
+    );
+    let o = command(
+        &server,
+        &staging,
+        &["run", p, "--out", &run1, "-q"],
+        &[("PATRONAGE_TEST_STOP_BEFORE_COMMIT", "1".into())],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(objects(&store, "run1"), first, "the previous run, untouched");
+    ok(verify(&run1), "verify after the interrupted upload");
+    ok(
+        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[]).output().unwrap(),
+        "run again",
+    );
+    ok(verify(&run1), "verify the new run");
+    let second = objects(&store, "run1");
+    let manifest_of = |o: &[(String, Vec<u8>)]| {
+        o.iter().find(|(n, _)| n == "manifest.json").unwrap().1.clone()
+    };
+    assert_ne!(manifest_of(&second), manifest_of(&first));
+}
