@@ -44,7 +44,7 @@ use patronage_extract::plain::Split;
 use patronage_extract::{archive, baci, comtrade_v1_totals, ExtractError};
 use polars::prelude::*;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use patronage_tables::contracts::{MIRROR_ALL, REJECTS};
 use patronage_tables::parquet::{
@@ -74,6 +74,13 @@ impl BulkFormat {
             BulkFormat::Baci => "baci",
             BulkFormat::ComtradeV1Bulk => "comtrade_v1_bulk",
         }
+    }
+
+    /// The format a name ([`BulkFormat::as_str`]) stands for.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [BulkFormat::Baci, BulkFormat::ComtradeV1Bulk]
+            .into_iter()
+            .find(|f| f.as_str() == name)
     }
 }
 
@@ -741,14 +748,57 @@ fn usd(mills: &[Option<i64>]) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// The cells of `mirror_all` before the ISO3 codes are looked up, keyed as the
+/// table is sorted: (source, focus code, partner code, year) → cell, ascending.
+/// Two files of one source add into one cell; so do two shards' partial cells.
+pub type MirrorSums = BTreeMap<(&'static str, u32, u32, i32), MirrorCell>;
+
+/// Add `c` into the cell at `key`: the mills exactly (a side missing on both
+/// stays missing), the rows folded summed. A sum beyond 64 bits is an error.
+pub fn add_cell(
+    sums: &mut MirrorSums,
+    key: (&'static str, u32, u32, i32),
+    c: MirrorCell,
+) -> Result<(), BulkError> {
+    let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
+        (Some(a), Some(b)) => a
+            .checked_add(b)
+            .ok_or_else(|| TablesError::Contract {
+                table: MIRROR_ALL.name,
+                message: "a mirror total exceeds the 64-bit range".to_string(),
+            })
+            .map(Some),
+        (a, b) => Ok(a.or(b)),
+    };
+    let m = sums.entry(key).or_default();
+    m.exports = sum(m.exports, c.exports)?;
+    m.imports = sum(m.imports, c.imports)?;
+    m.rows += c.rows;
+    Ok(())
+}
+
+/// The cells of several folded files: two files of one format are one source.
+pub fn mirror_sums(folded: &[Folded]) -> Result<MirrorSums, BulkError> {
+    let mut sums = MirrorSums::new();
+    for f in folded {
+        let source = f.input.format.as_str();
+        for ((focus, partner, year), c) in mirror_cells(f)? {
+            add_cell(&mut sums, (source, focus, partner, year), c)?;
+        }
+    }
+    Ok(sums)
+}
+
 /// The `mirror_all` frame of several files, in key order: the columns of
 /// `mirror_trade`'s vocabulary (ISO3 codes, dollars) and the exact sums.
 pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<DataFrame, BulkError> {
-    let mut per_source: Vec<(&'static str, MirrorCells)> = Vec::new();
-    for f in folded {
-        per_source.push((f.input.format.as_str(), mirror_cells(f)?));
-    }
-    per_source.sort_by_key(|(s, _)| *s);
+    sums_frame(&mirror_sums(folded)?, registry)
+}
+
+/// The `mirror_all` frame of its cells, in key order, the dollars computed from
+/// the exact sums: the one builder of the table, whether the cells come from
+/// the files folded in this process or from the shards' partial tables.
+pub fn sums_frame(sums: &MirrorSums, registry: &CountryRegistry) -> Result<DataFrame, BulkError> {
     let iso = |code: u32, year: i32| -> String {
         registry
             .lookup(code, year)
@@ -766,27 +816,7 @@ pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<Dat
         vec![],
         vec![],
     );
-    // Two files of one format are one source: merge their cells.
-    let mut merged: BTreeMap<(&str, u32, u32, i32), MirrorCell> = BTreeMap::new();
-    for (s, cells) in per_source {
-        for (k, c) in cells {
-            let m = merged.entry((s, k.0, k.1, k.2)).or_default();
-            let sum = |a: Option<i64>, b: Option<i64>| match (a, b) {
-                (Some(a), Some(b)) => a
-                    .checked_add(b)
-                    .ok_or_else(|| TablesError::Contract {
-                        table: MIRROR_ALL.name,
-                        message: "a mirror total exceeds the 64-bit range".to_string(),
-                    })
-                    .map(Some),
-                (a, b) => Ok(a.or(b)),
-            };
-            m.exports = sum(m.exports, c.exports)?;
-            m.imports = sum(m.imports, c.imports)?;
-            m.rows += c.rows;
-        }
-    }
-    for ((s, focus, partner, year), c) in merged {
+    for (&(s, focus, partner, year), c) in sums {
         source.push(s);
         fc.push(focus as i32);
         f.push(iso(focus, year));
@@ -814,53 +844,72 @@ pub fn mirror_frame(folded: &[Folded], registry: &CountryRegistry) -> Result<Dat
     .map_err(|e| table(e).into())
 }
 
-/// The `rejects` frame of the folded files (stage `extract`).
-fn rejects_frame(folded: &[Folded]) -> Result<DataFrame, BulkError> {
-    let mut rows: Vec<(&str, String, &RowReject)> = Vec::new();
-    for f in folded {
-        for r in &f.rejects {
-            rows.push((f.input.format.as_str(), f.account.file.clone(), r));
-        }
+/// One row of the `rejects` that `mirror-all` writes (stage `extract`).
+#[derive(Debug, Clone, Copy)]
+pub struct RejectEntry<'a> {
+    /// The input's format name.
+    pub source: &'a str,
+    /// The input as given.
+    pub file: &'a str,
+    /// Line in the input.
+    pub line: u64,
+    /// Column where the record starts.
+    pub column: u64,
+    /// Reason code.
+    pub reason: &'a str,
+    /// What was wrong.
+    pub detail: &'a str,
+    /// The row as read.
+    pub raw: &'a str,
+}
+
+/// The rejects of the folded files, in input order.
+pub fn reject_entries(folded: &[Folded]) -> Vec<RejectEntry<'_>> {
+    folded
+        .iter()
+        .flat_map(|f| {
+            f.rejects.iter().map(|r| RejectEntry {
+                source: f.input.format.as_str(),
+                file: &f.account.file,
+                line: r.line,
+                column: r.column,
+                reason: r.reason,
+                detail: &r.detail,
+                raw: &r.raw,
+            })
+        })
+        .collect()
+}
+
+/// The `rejects` frame, sorted by source, file and line (stably: rows of one
+/// line keep their order): the one builder of the table, whether the rows come
+/// from the files folded in this process or from the shards' partial tables.
+pub fn rejects_frame(mut rows: Vec<RejectEntry<'_>>) -> Result<DataFrame, BulkError> {
+    rows.sort_by(|a, b| (a.source, a.file, a.line).cmp(&(b.source, b.file, b.line)));
+    fn col<'a>(
+        name: &str,
+        rows: &[RejectEntry<'a>],
+        f: impl Fn(&RejectEntry<'a>) -> &'a str,
+    ) -> Column {
+        Series::new(name.into(), rows.iter().map(f).collect::<Vec<_>>()).into_column()
     }
-    rows.sort_by(|a, b| (a.0, &a.1, a.2.line).cmp(&(b.0, &b.1, b.2.line)));
+    fn long(name: &str, rows: &[RejectEntry<'_>], f: impl Fn(&RejectEntry<'_>) -> u64) -> Column {
+        Series::new(
+            name.into(),
+            rows.iter().map(|r| f(r) as i64).collect::<Vec<_>>(),
+        )
+        .into_column()
+    }
     let table = table_error(&REJECTS);
     DataFrame::new_infer_height(vec![
-        Series::new("stage".into(), vec!["extract"; rows.len()]).into_column(),
-        Series::new(
-            "source_id".into(),
-            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "source_file".into(),
-            rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "source_line".into(),
-            rows.iter().map(|r| r.2.line as i64).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "source_column".into(),
-            rows.iter().map(|r| r.2.column as i64).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "reason".into(),
-            rows.iter().map(|r| r.2.reason).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "detail".into(),
-            rows.iter().map(|r| r.2.detail.as_str()).collect::<Vec<_>>(),
-        )
-        .into_column(),
-        Series::new(
-            "raw".into(),
-            rows.iter().map(|r| r.2.raw.as_str()).collect::<Vec<_>>(),
-        )
-        .into_column(),
+        col("stage", &rows, |_| "extract"),
+        col("source_id", &rows, |r| r.source),
+        col("source_file", &rows, |r| r.file),
+        long("source_line", &rows, |r| r.line),
+        long("source_column", &rows, |r| r.column),
+        col("reason", &rows, |r| r.reason),
+        col("detail", &rows, |r| r.detail),
+        col("raw", &rows, |r| r.raw),
     ])
     .map_err(|e| table(e).into())
 }
@@ -883,7 +932,7 @@ pub struct MirrorAllReport {
 }
 
 /// A file `mirror-all` wrote.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputFile {
     /// File name in the output folder.
     pub file: String,
@@ -958,11 +1007,15 @@ pub fn run_mirror_all_partitioned(
 ) -> Result<MirrorAllReport, BulkError> {
     let registry = CountryRegistry::comtrade();
     let folded = fold_inputs(inputs, registry, hash)?;
-    let mut mirror = mirror_frame(&folded, registry)?;
-    let mut rejects = rejects_frame(&folded)?;
-    check_contract(&mirror, &MIRROR_ALL)?;
-    check_contract(&rejects, &REJECTS)?;
+    let mirror = mirror_frame(&folded, registry)?;
+    let rejects = rejects_frame(reject_entries(&folded))?;
     let accounts: Vec<Account> = folded.iter().map(|f| f.account.clone()).collect();
+    write_job(out, accounts, mirror, rejects, partition_by)
+}
+
+/// The footer provenance of a whole job's tables and the hash over its inputs'
+/// hashes (none when an input was not hashed), from its accounts in input order.
+fn job_provenance(accounts: &[Account]) -> (Provenance, Option<String>) {
     let job = serde_json::to_string(
         &accounts
             .iter()
@@ -977,6 +1030,47 @@ pub fn run_mirror_all_partitioned(
         pipeline_sha256: sha256_hex(job.as_bytes()),
         inputs_sha256: inputs_sha256.clone().unwrap_or_default(),
     };
+    (prov, inputs_sha256)
+}
+
+/// Write a whole job's outputs into `out`: its tables (see [`write_tables`]),
+/// then `mirror_all_report.json` last, with the accounts in the job's input
+/// order. The one writer of a job's outputs, whether the frames were folded in
+/// this process or merged from shards.
+pub fn write_job(
+    out: &Path,
+    accounts: Vec<Account>,
+    mut mirror: DataFrame,
+    mut rejects: DataFrame,
+    partition_by: Option<&str>,
+) -> Result<MirrorAllReport, BulkError> {
+    let (prov, inputs_sha256) = job_provenance(&accounts);
+    let outputs = write_tables(out, &mut mirror, &mut rejects, &prov, partition_by)?;
+    let report = MirrorAllReport {
+        inputs_sha256,
+        inputs: accounts,
+        mirror_rows: mirror.height() as u64,
+        rejects: rejects.height() as u64,
+        outputs,
+    };
+    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+    write_atomic(&out.join("mirror_all_report.json"), &json)?;
+    Ok(report)
+}
+
+/// Check the frames against their contracts and write `mirror_all` (one file,
+/// or Hive parts by `partition_by`, the other form's files removed) and
+/// `rejects.parquet` into `out`, each atomically, footers carrying `prov`;
+/// returns the files written, `mirror_all`'s first, with their hashes.
+pub fn write_tables(
+    out: &Path,
+    mirror: &mut DataFrame,
+    rejects: &mut DataFrame,
+    prov: &Provenance,
+    partition_by: Option<&str>,
+) -> Result<Vec<OutputFile>, BulkError> {
+    check_contract(mirror, &MIRROR_ALL)?;
+    check_contract(rejects, &REJECTS)?;
     std::fs::create_dir_all(out).map_err(|source| TablesError::Write {
         path: out.to_path_buf(),
         source,
@@ -989,11 +1083,11 @@ pub fn run_mirror_all_partitioned(
     };
     remove_other_form(out, partition_by.is_some())?;
     let parts = match partition_by {
-        Some(by) => to_parquet_partitions(&mirror, &MIRROR_ALL, &prov, by)?,
+        Some(by) => to_parquet_partitions(mirror, &MIRROR_ALL, prov, by)?,
         None => vec![Part {
             file: "mirror_all.parquet".to_string(),
             rows: mirror.height(),
-            bytes: to_parquet_bytes(&mut mirror, &MIRROR_ALL, &prov)?,
+            bytes: to_parquet_bytes(mirror, &MIRROR_ALL, prov)?,
         }],
     };
     let mut outputs = Vec::with_capacity(parts.len() + 1);
@@ -1001,17 +1095,8 @@ pub fn run_mirror_all_partitioned(
         write_atomic(&out.join(&part.file), &part.bytes)?;
         outputs.push(output(&part.file, part.rows, &part.bytes));
     }
-    let r = to_parquet_bytes(&mut rejects, &REJECTS, &prov)?;
+    let r = to_parquet_bytes(rejects, &REJECTS, prov)?;
     write_atomic(&out.join("rejects.parquet"), &r)?;
     outputs.push(output("rejects.parquet", rejects.height(), &r));
-    let report = MirrorAllReport {
-        inputs_sha256,
-        inputs: accounts,
-        mirror_rows: mirror.height() as u64,
-        rejects: rejects.height() as u64,
-        outputs,
-    };
-    let json = serde_json::to_vec_pretty(&report).unwrap_or_default();
-    write_atomic(&out.join("mirror_all_report.json"), &json)?;
-    Ok(report)
+    Ok(outputs)
 }

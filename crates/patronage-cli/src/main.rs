@@ -24,7 +24,7 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::commands::{
-    claims, completions, fetch, man, mirror_all, plan, report, run, schema, synth, verify,
+    claims, completions, fetch, man, merge, mirror_all, plan, report, run, schema, synth, verify,
 };
 use crate::exit::Exit;
 use crate::terminal::Terminal;
@@ -71,6 +71,10 @@ enum Command {
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
     /// streaming (mirror_all.parquet, rejects.parquet, mirror_all_report.json).
     MirrorAll(mirror_all::Args),
+    /// Check the shards of a job under OUT/shards/ (every shard there once, one
+    /// job, files as their shard.json says) and write the job's outputs into OUT,
+    /// byte-identical to one process's.
+    Merge(merge::Args),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
     ///
     /// bash: `patronage completions bash > ~/.local/share/bash-completion/completions/patronage`
@@ -89,6 +93,7 @@ impl Command {
             Command::Verify(a) => a.json,
             Command::Claims(a) => a.json,
             Command::MirrorAll(a) => a.json,
+            Command::Merge(a) => a.json,
             Command::Schema(a) => a.json,
             Command::Fetch(a) => a.json,
             Command::Run(_)
@@ -168,6 +173,7 @@ fn dispatch(command: Command, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> 
         Command::Fetch(args) => fetch::execute(*args),
         Command::Synth(args) => synth::execute(args),
         Command::MirrorAll(args) => mirror_all::execute(args),
+        Command::Merge(args) => merge::execute(args),
         Command::Completions(args) => completions::execute(args, Cli::command()),
         Command::Man(args) => man::execute(args, Cli::command()),
     }

@@ -3,10 +3,15 @@
 //! rejects.parquet, mirror_all_report.json), and print each input's row
 //! accounting (read = kept + dropped + rejected) unless `--quiet`; with
 //! `--json`, what `mirror_all_report.json` holds as one JSON object on stdout.
+//! With `--shard I/N` (or `--shard-count N`, the index from the environment),
+//! only that shard's inputs, into `OUT/shards/I-of-N/` with its `shard.json`
+//! last, for `patronage merge OUT`.
 
 use std::path::PathBuf;
 
 use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkFormat, BulkInput};
+use patronage_bulk::shard::{input_size, run_shard};
+use patronage_core::shard::Shard;
 
 use crate::exit::Exit;
 use crate::json_output;
@@ -34,6 +39,17 @@ pub struct Args {
     /// core): mirror_all_report.json then names them by path and size only.
     #[arg(long)]
     no_hash: bool,
+    /// Fold only shard I of N (0-based) of the inputs, into OUT/shards/I-of-N/
+    /// with its shard.json; `patronage merge OUT` writes the job's outputs once
+    /// every shard is there. Inputs go to shards by their byte size, the same
+    /// way in every process.
+    #[arg(long, conflicts_with = "shard_count")]
+    shard: Option<Shard>,
+    /// Fold one shard of N, its index from the environment:
+    /// JOB_COMPLETION_INDEX (a Kubernetes Indexed Job), else SLURM_ARRAY_TASK_ID
+    /// less SLURM_ARRAY_TASK_MIN (a Slurm job array).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    shard_count: Option<u32>,
     /// Print the report (as `mirror_all_report.json` holds it, with
     /// `output_dir`) as one JSON object on stdout instead of the accounting.
     #[arg(long)]
@@ -58,6 +74,44 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         !inputs.is_empty(),
         "give at least one --baci or --comtrade-bulk file"
     );
+    let shard = match (a.shard, a.shard_count) {
+        (Some(s), _) => Some(s),
+        (None, Some(n)) => Some(Shard::from_env(n, |k| std::env::var(k).ok())?),
+        (None, None) => None,
+    };
+    if let Some(shard) = shard {
+        let m = run_shard(
+            &inputs,
+            &a.out,
+            !a.no_hash,
+            a.partition_by.as_deref(),
+            shard,
+            input_size,
+        )?;
+        let dir = a.out.join(shard.folder());
+        if a.json {
+            let mut v = serde_json::to_value(&m)?;
+            if let Some(o) = v.as_object_mut() {
+                o.insert("output_dir".into(), dir.display().to_string().into());
+            }
+            json_output::print(&v);
+        } else if !a.quiet {
+            for u in &m.units {
+                let dropped: u64 = u.dropped.values().sum();
+                println!(
+                    "  {} {}: {} read = {} kept + {} dropped + {} rejected -> {} totals",
+                    u.format, u.file, u.read, u.kept, dropped, u.rejected, u.totals
+                );
+            }
+            println!(
+                "  shard {shard}: {} of {} inputs -> {}",
+                m.units.len(),
+                inputs.len(),
+                dir.display()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
     let outcome =
         run_mirror_all_partitioned(&inputs, &a.out, !a.no_hash, a.partition_by.as_deref())?;
     if a.json {

@@ -8,6 +8,7 @@ pub mod claims;
 pub mod completions;
 pub mod fetch;
 pub mod man;
+pub mod merge;
 pub mod mirror_all;
 pub mod pipeline_args;
 pub mod plan;
