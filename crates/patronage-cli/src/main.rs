@@ -71,9 +71,13 @@ enum Command {
     /// Mirror totals for every country as focus from BACI and Comtrade bulk files,
     /// streaming (mirror_all.parquet, rejects.parquet, mirror_all_report.json).
     MirrorAll(mirror_all::Args),
-    /// Check the shards of a job under OUT/shards/ (every shard there once, one
-    /// job, files as their shard.json says) and write the job's outputs into OUT,
-    /// byte-identical to one process's.
+    /// Merge the shards of a fanned-out job (`run` or `mirror-all --shard I/N`)
+    /// in OUT/shards/ into OUT: the outputs one process would have written, byte
+    /// for byte.
+    ///
+    /// Every shard must be there once, of one job, pipeline file and tool
+    /// version, its files as its shard.json says; a missing one is named.
+    #[command(after_help = exit::help())]
     Merge(merge::Args),
     /// Print the shell completion script (bash, zsh, fish, powershell, elvish).
     ///
@@ -114,7 +118,7 @@ fn main() -> ExitCode {
     // phases free memory the next one does not reuse (see `allocator`).
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Claims(_) | Command::Report(_)
+        Command::Run(_) | Command::Claims(_) | Command::Report(_) | Command::Merge(_)
     ) {
         allocator::tune();
     }

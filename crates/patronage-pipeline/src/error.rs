@@ -104,6 +104,17 @@ pub enum PipelineError {
         /// The input file, relative to the pipeline file.
         file: String,
     },
+    /// The shards of a fan-out that cannot be merged (one missing, one twice, a
+    /// unit run by two, of another job or tool version, a file changed since its
+    /// `shard.json` was written), or a stage a merge would have to run by
+    /// reading its sources. The message names the shard or stage and the files.
+    #[error("{message}")]
+    Shards {
+        /// The `shard.json`, shard folder or output folder concerned.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// An output folder cannot be checked against its manifest.
     #[error("{}: {message}", path.display())]
     Verify {

@@ -18,7 +18,9 @@ pub use engine::options::RunOptions;
 pub use engine::run::{run, ChecksFailed, RunReport};
 pub use engine::stages::{plan, Plan};
 pub use engine::verify::verify_outputs;
-pub use engine::{fingerprint, lock, runlog, scheduler_events, stages, verify};
+pub use engine::{
+    fingerprint, lock, merge, runlog, scheduler_events, shard, stages, units, verify,
+};
 pub use error::PipelineError;
 pub use quality::{check_summary, CheckResult, CheckStatus};
 

@@ -1,8 +1,11 @@
 //! `patronage plan`: say which stages a run would run and why, without running
 //! anything or taking the output folder's lock; a table for a person or one JSON
-//! object per stage on stdout.
+//! object per stage on stdout. With `--shards N`, which shard of a fan-out
+//! runs which unit (`patronage run --shard I/N`), each unit's weight and each
+//! shard's total: the assignment every shard computes.
 
 use anyhow::Context;
+use patronage_pipeline::shard::{plan_shards, ShardPlan};
 use patronage_pipeline::stages::Action;
 use patronage_pipeline::{plan, LoadOptions, Plan, RunOptions};
 
@@ -17,9 +20,15 @@ pub struct Args {
     /// Plan as if `run --force` were given.
     #[arg(long)]
     force: bool,
-    /// One JSON object per stage on stdout.
+    /// One JSON object per stage on stdout (with --shards: one per unit, then
+    /// one per shard).
     #[arg(long)]
     pub json: bool,
+    /// Show how `run --shard I/N` splits the job over N shards instead: each
+    /// unit's shard and weight (bytes of its input files), and each shard's
+    /// total weight.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    shards: Option<u32>,
 }
 
 /// Plan the run and print it.
@@ -35,6 +44,12 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
         force: args.force,
         ..RunOptions::default()
     };
+    if let Some(count) = args.shards {
+        let plan = plan_shards(&pipeline, &options, count)
+            .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
+        print_shards(&plan, args.json);
+        return Ok(Exit::Ok);
+    }
     let plan = plan(&pipeline, &options)
         .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
     print_notes(&plan.notes);
@@ -65,5 +80,46 @@ fn print_plan(plan: &Plan, json: bool) {
     }
     if let Some(holder) = &plan.locked_by {
         println!("  the output folder is locked by a run in progress ({holder})");
+    }
+}
+
+/// The fan-out's assignment: a line (or JSON object) per unit, then per shard.
+fn print_shards(plan: &ShardPlan, json: bool) {
+    let units_of = |i: usize| {
+        let shard = format!("{i}/{}", plan.count);
+        plan.units.iter().filter(|u| u.shard == shard).count()
+    };
+    if json {
+        for u in &plan.units {
+            println!("{}", serde_json::to_string(u).unwrap_or_default());
+        }
+        for (i, total) in plan.totals.iter().enumerate() {
+            let shard = serde_json::json!({
+                "shard": format!("{i}/{}", plan.count),
+                "units": units_of(i),
+                "weight": total,
+                "job_sha256": plan.job_sha256,
+            });
+            println!("{shard}");
+        }
+        return;
+    }
+    println!(
+        "shards for pipeline {} over {} shard(s) (job {})",
+        plan.pipeline, plan.count, plan.job_sha256
+    );
+    let width = plan.units.iter().map(|u| u.unit.len()).max().unwrap_or(0);
+    for u in &plan.units {
+        println!(
+            "  shard {:<7} {:<width$}  {:>14} bytes",
+            u.shard, u.unit, u.weight
+        );
+    }
+    for (i, total) in plan.totals.iter().enumerate() {
+        println!(
+            "  shard {i}/{}: {} unit(s), {total} bytes",
+            plan.count,
+            units_of(i)
+        );
     }
 }

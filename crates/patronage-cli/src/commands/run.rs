@@ -2,14 +2,19 @@
 //! skipped), show its progress through the [`Terminal`], then print the summary:
 //! the row accounting of each source, the windows, the tables written, the
 //! stages and the checks. A failed check of error severity exits with
-//! `Exit::ChecksFailed` after every table is written.
+//! `Exit::ChecksFailed` after every table is written. With `--shard I/N` (or
+//! `--shard-count N`, the index from a Kubernetes Indexed Job or a Slurm job
+//! array) it runs only that shard's units into `OUT/shards/I-of-N/` and prints
+//! what the shard ran; `patronage merge OUT` then writes the outputs.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use patronage_core::shard::Shard;
 use patronage_pipeline::lock::LockWait;
 use patronage_pipeline::scheduler_events::Events;
+use patronage_pipeline::shard::{run_shard, ShardReport};
 use patronage_pipeline::{check_summary, run, ChecksFailed, RunOptions, RunReport};
 
 use super::pipeline_args::{print_notes, PipelineArgs};
@@ -36,6 +41,15 @@ pub struct Args {
     /// schedulers.
     #[arg(long)]
     json: bool,
+    /// Run only shard I of N of the job (0-based): the units `patronage plan
+    /// --shards N` assigns it, into OUT/shards/I-of-N/ with shard.json last;
+    /// no table is written until `patronage merge OUT`.
+    #[arg(long, value_name = "I/N", conflicts_with = "shard_count")]
+    shard: Option<Shard>,
+    /// Run one shard of N, its index from JOB_COMPLETION_INDEX (Kubernetes
+    /// Indexed Job) or SLURM_ARRAY_TASK_ID less SLURM_ARRAY_TASK_MIN (Slurm).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    shard_count: Option<u32>,
 }
 
 impl Args {
@@ -54,7 +68,22 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
         force: args.force,
         wait: lock_wait(args.wait.as_deref())?,
         events: Events::to(terminal.clone()),
+        ..RunOptions::default()
     };
+    let shard = match (args.shard, args.shard_count) {
+        (Some(s), _) => Some(s),
+        (None, Some(n)) => Some(Shard::from_env(n, |k| std::env::var(k).ok())?),
+        (None, None) => None,
+    };
+    if let Some(shard) = shard {
+        let outcome = run_shard(&pipeline, &options, shard)
+            .with_context(|| format!("shard {shard} of pipeline {} failed", pipeline.display()))?;
+        terminal.done();
+        if !args.quiet && !args.json {
+            print_shard(&outcome);
+        }
+        return Ok(Exit::Ok);
+    }
     let outcome = run(&pipeline, &options)
         .with_context(|| format!("pipeline {} failed", pipeline.display()))?;
     terminal.done();
@@ -147,6 +176,29 @@ fn print_summary(outcome: &RunReport) {
     for line in check_summary(&outcome.checks) {
         println!("  {line}");
     }
+}
+
+/// What a shard ran, and where it left it.
+fn print_shard(outcome: &ShardReport) {
+    let f = &outcome.file;
+    println!(
+        "shard {} of pipeline {} -> {}",
+        outcome.shard,
+        outcome.pipeline,
+        outcome.folder.display()
+    );
+    for u in &f.units {
+        let bytes: u64 = u.inputs.iter().map(|i| i.bytes).sum();
+        println!(
+            "  {:<32} {} file(s), {bytes} bytes",
+            u.stage,
+            u.inputs.len()
+        );
+    }
+    if f.units.is_empty() {
+        println!("  no unit: the job has fewer units than shards");
+    }
+    println!("  shard.json (merge with `patronage merge <out>` once every shard is done)");
 }
 
 /// The stage line of a run's summary.

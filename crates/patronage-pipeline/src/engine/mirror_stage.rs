@@ -26,7 +26,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::cache::{
-    check_named, frame_bytes, intern, load_sealed, rejects_json, rejects_of_json, sealed_json,
+    check_named, frame_bytes, intern, load_sealed, record_hash, rejects_json, rejects_of_json,
+    sealed_json,
 };
 use super::fingerprint::{stage_reasons, FileHash, SourceFingerprint, CODE_MIRROR_ALL};
 use super::runlog::StageLog;
@@ -199,14 +200,34 @@ impl MirrorStage {
         self.record.input_entries()
     }
 
+    /// The `record_sha256` of its cached record.
+    pub fn record_sha256(&self) -> String {
+        record_hash(&self.record)
+    }
+
     /// The output: fresh, else from the cache, else (the cache was removed
-    /// meanwhile) folded again.
-    pub fn output(self, p: &Pipeline, state: &Path) -> Result<MirrorOutput, PipelineError> {
+    /// meanwhile) folded again, or an error when `cached_only` (a merge reads
+    /// no source).
+    pub fn output(
+        self,
+        p: &Pipeline,
+        state: &Path,
+        cached_only: bool,
+    ) -> Result<MirrorOutput, PipelineError> {
         if let Some(o) = self.output {
             return Ok(o);
         }
         if let Some(o) = load_output(state, &self.record) {
             return Ok(o);
+        }
+        if cached_only {
+            return Err(PipelineError::Shards {
+                path: p.path.clone(),
+                message: format!(
+                    "stage {MIRROR_ALL_STAGE} would read its sources (its cached output \
+                     went missing during the run); a merge reads no source"
+                ),
+            });
         }
         mirror_all::fold(p, &self.step)
     }

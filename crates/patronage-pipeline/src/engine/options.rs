@@ -1,6 +1,7 @@
 //! What a caller may set on a run: how the pipeline file is read, the output
-//! folder, forcing every stage, how to wait for another run's lock, and who
-//! hears the run's events.
+//! folder, forcing every stage, how to wait for another run's lock, who
+//! hears the run's events, and whether the stages that read sources must come
+//! from the stage cache.
 
 use std::path::PathBuf;
 
@@ -21,4 +22,9 @@ pub struct RunOptions {
     pub wait: LockWait,
     /// Who hears about the run as it goes (a scheduler, a progress bar).
     pub events: Events,
+    /// Take every stage that reads sources (each source stage, the
+    /// `[mirror_all]` step) from the stage cache: a stage that would read its
+    /// sources instead is an error naming it and why (`patronage merge`, whose
+    /// shards ran those stages).
+    pub cached_sources_only: bool,
 }

@@ -28,6 +28,7 @@ use super::options::RunOptions;
 use super::runlog::{self, RunLog, StageLog};
 use super::scheduler_events::{Event, Events};
 use super::stages::{self, source_stage, SourceCheck, AGGREGATE_STAGE};
+use super::units::{self, UnitDone, UnitInput};
 use super::verify::listed_outputs;
 use crate::config::{Pipeline, Source};
 use crate::domain::manifest::{Download, InputEntry, Manifest, OutputEntry, PipelineEntry};
@@ -81,7 +82,12 @@ pub struct ChecksFailed {
 
 /// Run a pipeline file end to end.
 pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, PipelineError> {
-    let (p, quality) = load_checked(pipeline_path, options.load)?;
+    run_with(pipeline_path, options, |_, _| Ok(()))
+}
+
+/// A source whose `fetch` names downloads the cache lacks (`--offline`) stops
+/// a run before it starts.
+pub(crate) fn refuse_pending(p: &Pipeline) -> Result<(), PipelineError> {
     if let Some(s) = p.sources.iter().find(|s| !s.pending.is_empty()) {
         return Err(PipelineError::Refused {
             path: p.path.clone(),
@@ -95,13 +101,27 @@ pub fn run(pipeline_path: &Path, options: &RunOptions) -> Result<RunReport, Pipe
             ),
         });
     }
+    Ok(())
+}
+
+/// Run a pipeline file end to end, calling `prepare` with the pipeline and the
+/// state folder once the output folder's lock is held and before any stage
+/// (`patronage merge` puts the shards' stage caches in place there).
+pub(crate) fn run_with(
+    pipeline_path: &Path,
+    options: &RunOptions,
+    prepare: impl FnOnce(&Pipeline, &Path) -> Result<(), PipelineError>,
+) -> Result<RunReport, PipelineError> {
+    let (p, quality) = load_checked(pipeline_path, options.load)?;
+    refuse_pending(&p)?;
     let output_dir = p.output_dir(options.output.as_deref());
     let state = cache::state_dir(&output_dir);
     p.check_state_dir(&state)?;
     let _lock = lock::acquire(&state, options.wait, &options.events)?;
     let (started, started_at) = (Instant::now(), runlog::utc_now());
     let mut stages = Vec::new();
-    let result = run_stages(&p, &quality, &output_dir, options, &mut stages);
+    let result = prepare(&p, &state)
+        .and_then(|()| run_stages(&p, &quality, &output_dir, options, &mut stages));
     let logged = runlog::append(
         &state,
         &RunLog {
@@ -166,6 +186,9 @@ fn run_stages(
         })
         .collect();
     upstream_now.extend(mirror_check.as_ref().map(|c| c.upstream()));
+    if options.cached_sources_only {
+        refuse_reading(p, &checks, mirror_check.as_ref().map(|m| &m.reasons))?;
+    }
     let (agg_reasons, agg_unknown) =
         stages::check_aggregate(p, &state, options.force, &upstream_now, &drift);
     let mut names: Vec<String> = p.sources.iter().map(|s| source_stage(&s.id)).collect();
@@ -185,7 +208,8 @@ fn run_stages(
 
     // `trade_flows` stays on disk, streamed sources writing their kept rows
     // there as they read them, unless a check or claim needs it whole.
-    let on_disk = !p.partition_by.is_empty() || !quality.reads_trade_flows_whole();
+    let on_disk = keeps_on_disk(p, quality);
+    let checks = checks.into_iter().enumerate().collect();
     let done = run_sources(p, checks, (&state, on_disk), events)?;
     log.extend(done.iter().map(|d| d.log.clone()));
     cache::prune_sources(&state, p);
@@ -196,6 +220,9 @@ fn run_stages(
     let confirmed: Vec<_> = done.iter().map(|d| &d.record.fingerprint).collect();
     let mirror_check =
         mirror_check.and_then(|_| mirror_stage::check(p, &confirmed, &state, options.force));
+    if options.cached_sources_only {
+        refuse_reading(p, &[], mirror_check.as_ref().map(|m| &m.reasons))?;
+    }
     let mirror = mirror_stage::run(p, mirror_check, &state, events)?;
     log.extend(mirror.as_ref().map(|m| m.log.clone()));
     let mirror_inputs = mirror.as_ref().map(|m| m.inputs()).unwrap_or_default();
@@ -249,10 +276,11 @@ fn run_stages(
     let t = Instant::now();
     // The reads are over: what they freed goes back before the tables are built.
     memory::release_freed();
-    let outputs = source_outputs(p, done, (&state, on_disk))?;
+    let cached_only = options.cached_sources_only;
+    let outputs = source_outputs(p, done, (&state, on_disk), cached_only)?;
     let mut built = tables::build(p, outputs, on_disk)?;
     if let Some(m) = mirror {
-        mirror_all::add_to(&mut built, m.output(p, &state)?)?;
+        mirror_all::add_to(&mut built, m.output(p, &state, cached_only)?)?;
     }
     let built = finish(p, quality, built)?;
     // The tables are built: what building them freed goes back before they
@@ -282,21 +310,127 @@ fn run_stages(
     Ok(report)
 }
 
+/// Whether `trade_flows` stays on disk (streamed sources writing their kept
+/// rows to the stage cache as they read them): unless a check or claim needs
+/// it whole.
+fn keeps_on_disk(p: &Pipeline, quality: &Quality) -> bool {
+    !p.partition_by.is_empty() || !quality.reads_trade_flows_whole()
+}
+
+/// The error of a run whose stages must come from the stage cache
+/// ([`RunOptions::cached_sources_only`]) when a source stage in `checks` (by
+/// position in the pipeline's sources) or the mirror-all step (its reasons)
+/// would run.
+fn refuse_reading(
+    p: &Pipeline,
+    checks: &[SourceCheck],
+    mirror: Option<&Vec<String>>,
+) -> Result<(), PipelineError> {
+    let stage = p
+        .sources
+        .iter()
+        .zip(checks)
+        .find(|(_, c)| !c.reasons.is_empty())
+        .map(|(s, c)| (source_stage(&s.id), &c.reasons))
+        .or_else(|| {
+            mirror
+                .filter(|r| !r.is_empty())
+                .map(|r| (MIRROR_ALL_STAGE.to_string(), r))
+        });
+    match stage {
+        None => Ok(()),
+        Some((stage, reasons)) => Err(PipelineError::Shards {
+            path: p.path.clone(),
+            message: format!(
+                "stage {stage} would read its sources ({}); a merge reads no source: \
+                 run the shard that ran {stage} again, then merge",
+                reasons.join("; ")
+            ),
+        }),
+    }
+}
+
+/// Run the stages of `units` (stage names) and no other, with their stage
+/// cache in `state`: the source stages among them (each skipped when its
+/// cached output is intact), then the mirror-all step if it is one of them. No
+/// table is built. Returns what each unit's stage left in the cache, in the
+/// pipeline's order.
+pub(crate) fn run_units(
+    p: &Pipeline,
+    quality: &Quality,
+    state: &Path,
+    options: &RunOptions,
+    units: &[String],
+) -> Result<Vec<UnitDone>, PipelineError> {
+    commit::remove_stale_temps(state);
+    for s in &p.sources {
+        commit::remove_stale_temps(&state.join("sources").join(&s.id));
+    }
+    let checks = stages::check_sources(p, state, options.force)?;
+    let mut fingerprints: Vec<_> = checks.iter().map(|c| c.fingerprint.clone()).collect();
+    let mine: Vec<(usize, SourceCheck)> = checks
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| units.contains(&source_stage(&p.sources[*i].id)))
+        .collect();
+    let positions: Vec<usize> = mine.iter().map(|(i, _)| *i).collect();
+    let done = run_sources(p, mine, (state, keeps_on_disk(p, quality)), &options.events)?;
+    let mut out = Vec::with_capacity(done.len() + 1);
+    for (i, d) in positions.iter().zip(&done) {
+        fingerprints[*i] = d.record.fingerprint.clone();
+        let stage = source_stage(&d.record.source_id);
+        out.push(UnitDone {
+            cache: units::cache_folder(&stage),
+            stage,
+            record_sha256: cache::record_hash(&d.record),
+            inputs: (d.record.inputs.iter())
+                .map(|i| UnitInput {
+                    file: i.file.clone(),
+                    bytes: i.bytes,
+                    sha256: i.sha256.clone(),
+                })
+                .collect(),
+        });
+    }
+    if units.iter().any(|u| u == MIRROR_ALL_STAGE) {
+        let fingerprints = stages::step_fingerprints(p, fingerprints)?;
+        let fingerprints: Vec<_> = fingerprints.iter().collect();
+        let check = mirror_stage::check(p, &fingerprints, state, options.force);
+        if let Some(m) = mirror_stage::run(p, check, state, &options.events)? {
+            out.push(UnitDone {
+                stage: MIRROR_ALL_STAGE.to_string(),
+                cache: units::cache_folder(MIRROR_ALL_STAGE),
+                record_sha256: m.record_sha256(),
+                inputs: (m.inputs().into_iter())
+                    .map(|i| UnitInput {
+                        file: i.file,
+                        bytes: i.bytes,
+                        sha256: i.sha256,
+                    })
+                    .collect(),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Run the source stages whose fingerprint changed and skip the others, in
-/// declaration order. The stages that run are read together ([`read_sources`]:
+/// declaration order (`checks`: each with its position among the pipeline's
+/// sources; all of them for a run, a shard's for a shard). The stages that run are read together ([`read_sources`]:
 /// their files in one flat parallel pass), and each output is checked and cached
 /// as soon as it is framed; a stage's duration runs from the start of that pass
 /// to its output's place in the cache. The first error in declaration order
 /// stops the run (the outputs of other sources may be cached by then).
 fn run_sources(
     p: &Pipeline,
-    checks: Vec<SourceCheck>,
+    checks: Vec<(usize, SourceCheck)>,
     (state, on_disk): (&Path, bool),
     events: &Events,
 ) -> Result<Vec<SourceStage>, PipelineError> {
     let mut done: Vec<(usize, SourceStage)> = Vec::with_capacity(checks.len());
     let mut to_run: Vec<(usize, &Source, SourceCheck)> = Vec::new();
-    for (i, (s, c)) in p.sources.iter().zip(checks).enumerate() {
+    for (i, c) in checks {
+        let s = &p.sources[i];
         let stage = source_stage(&s.id);
         if c.reasons.is_empty() {
             if let Some(record) = c.record {
@@ -383,11 +517,13 @@ fn cache_source(
 
 /// Every source's output for the aggregate stage, in declaration order: the
 /// fresh output of a stage that ran, else the cached one, else (the cache was
-/// removed meanwhile) the source read again, all such sources together.
+/// removed meanwhile) the source read again, all such sources together (an
+/// error naming the first instead when `cached_only`).
 fn source_outputs(
     p: &Pipeline,
     done: Vec<SourceStage>,
     (state, on_disk): (&Path, bool),
+    cached_only: bool,
 ) -> Result<Vec<SourceOutput>, PipelineError> {
     let mut outputs: Vec<Option<SourceOutput>> = p
         .sources
@@ -399,6 +535,16 @@ fn source_outputs(
         .filter(|&i| outputs[i].is_none())
         .collect();
     let again: Vec<&Source> = missing.iter().map(|&i| &p.sources[i]).collect();
+    if let (true, Some(s)) = (cached_only, again.first()) {
+        return Err(PipelineError::Shards {
+            path: p.path.clone(),
+            message: format!(
+                "stage {} would read its sources (its cached output went missing \
+                 during the run); a merge reads no source",
+                source_stage(&s.id)
+            ),
+        });
+    }
     let reading = spilling(p, state, on_disk);
     for (i, output) in missing
         .iter()

@@ -213,20 +213,20 @@ pub(crate) fn check_aggregate(
     (reasons, unknown)
 }
 
-/// The sources' fingerprints as the mirror-all step reads them: the inputs of
-/// the sources it names hashed, where their stage left them to its read.
-fn step_fingerprints(
+/// The sources' fingerprints (in declaration order) as the mirror-all step
+/// reads them: the inputs of the sources it names hashed, where their stage
+/// left them to its read.
+pub(crate) fn step_fingerprints(
     p: &Pipeline,
-    checks: &[SourceCheck],
+    fingerprints: Vec<SourceFingerprint>,
 ) -> Result<Vec<SourceFingerprint>, PipelineError> {
     let named = |id: &str| {
         p.mirror_all
             .as_ref()
             .is_some_and(|m| m.sources.iter().any(|s| s == id))
     };
-    let mut out = Vec::with_capacity(checks.len());
-    for (s, c) in p.sources.iter().zip(checks) {
-        let mut f = c.fingerprint.clone();
+    let mut out = Vec::with_capacity(fingerprints.len());
+    for (s, mut f) in p.sources.iter().zip(fingerprints) {
         if named(&s.id) {
             for (file, path) in f.files.iter_mut().zip(&s.files) {
                 if file.is_pending() {
@@ -284,7 +284,8 @@ pub fn plan(pipeline_path: &Path, options: &RunOptions) -> Result<Plan, Pipeline
     // The mirror-all step is decided on its inputs' hashes, which a source
     // stage that reruns leaves to its read: the plan hashes those now (a run
     // decides the step again from the hashes its reads took).
-    let fingerprints = step_fingerprints(&p, &checks)?;
+    let fingerprints = checks.iter().map(|c| c.fingerprint.clone()).collect();
+    let fingerprints = step_fingerprints(&p, fingerprints)?;
     let fingerprints: Vec<_> = fingerprints.iter().collect();
     if let Some(m) = mirror_stage::check(&p, &fingerprints, &state, options.force) {
         let run = !m.reasons.is_empty();

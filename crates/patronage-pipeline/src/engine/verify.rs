@@ -125,7 +125,9 @@ pub fn verify_outputs(dir: &Path) -> Result<Verification, PipelineError> {
     walk(dir, "", &mut present);
     present.sort();
     for f in present {
-        if f != "manifest.json" && !listed.iter().any(|l| l.file == f) {
+        // `shards/` holds a fan-out's shards (`patronage run --shard`), not outputs.
+        if f != "manifest.json" && !f.starts_with("shards/") && !listed.iter().any(|l| l.file == f)
+        {
             drift.push(Drift {
                 file: f,
                 kind: DriftKind::Extra,
