@@ -330,6 +330,21 @@ fn single_process(shard: &[String], out: &str, single_out: &str) -> Vec<String> 
     line
 }
 
+/// Every shard of the job wrote its `shard.json`, and the work was split: every
+/// shard had a unit (four units over three shards).
+fn assert_split(out: &Path) {
+    for i in 0..SHARDS {
+        let path = out.join(format!("shards/{i}-of-{SHARDS}/shard.json"));
+        let v: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        )
+        .unwrap();
+        assert_eq!(v["shard"], format!("{i}/{SHARDS}"));
+        let units = v["units"].as_array().map_or(0, Vec::len);
+        assert!(units > 0, "{}: no unit", path.display());
+    }
+}
+
 /// The merged output folder holds exactly the files one process wrote, byte for
 /// byte, beside the shards' folders.
 fn assert_same_outputs(single: &Path, merged: &Path) {
@@ -366,15 +381,18 @@ fn workspace(out: &str) -> (tempfile::TempDir, Locations) {
             &inputs.join(format!("BACI_HS17_Y{year}_V202401.csv")),
         );
     }
+    // A source a year: a pipeline's unit of work is a source.
     let pipeline = inputs.join("scale_out.toml");
-    std::fs::write(
-        &pipeline,
-        "name = \"scale_out\"\nfocus = \"PRK\"\n\n\
-         # SYNTHETIC files from `patronage synth`.\n\
-         [[sources]]\nid = \"baci\"\nformat = \"baci\"\n\
-         path = \"BACI_HS17_Y*_V202401.csv\"\nscope = \"focus\"\n",
-    )
-    .unwrap();
+    let mut toml = String::from(
+        "name = \"scale_out\"\nfocus = \"PRK\"\n# SYNTHETIC files from `patronage synth`.\n",
+    );
+    for (year, _) in INPUT_FILES {
+        toml += &format!(
+            "\n[[sources]]\nid = \"baci_{year}\"\nformat = \"baci\"\n\
+             path = \"BACI_HS17_Y{year}_V202401.csv\"\nscope = \"focus\"\n"
+        );
+    }
+    std::fs::write(&pipeline, toml).unwrap();
     std::fs::create_dir_all(tmp.path().join("work")).unwrap();
     let s = |p: PathBuf| p.to_str().unwrap().to_string();
     let at = Locations {
@@ -415,6 +433,7 @@ fn kubernetes(kind: &str) {
         .map(|i| vec![("JOB_COMPLETION_INDEX", i.to_string())])
         .collect();
     fan_out(&shard_line, &per_shard, &merge_line, &work);
+    assert_split(Path::new(&at.output));
     assert_same_outputs(Path::new(&single_out), Path::new(&at.output));
 }
 
@@ -452,6 +471,7 @@ fn slurm(kind: &str) {
         })
         .collect();
     fan_out(shard_line, &per_shard, merge_line, &work);
+    assert_split(Path::new(&at.output));
     assert_same_outputs(Path::new(&single_out), Path::new(&at.output));
 }
 
