@@ -17,9 +17,9 @@ byte the one process's (every file but the shards' folders) and exits 1 if not.
 
 The last lines are key=value pairs (medians over the runs): the one process's
 wall, CPU and peak RSS; the shards' wall (first start to last end), the merge's
-wall, the whole sharded job's wall and CPU, the largest shard's peak RSS, the sum
-of the shards' peaks (what they hold at once on one machine) and the merge's
-peak; the ratios sharded / one process of wall and CPU; `identical=1`.
+wall and CPU, the whole sharded job's wall and CPU, the largest shard's peak RSS,
+the sum of the shards' peaks (what they hold at once on one machine) and the
+merge's peak; the ratios sharded / one process of wall and CPU; `identical=1`.
 
 Not part of any test suite. Usage (the figures are meant for a release build):
     cargo build --release -p patronage-cli
@@ -94,6 +94,7 @@ def sharded(bin_: str, inputs: list[str], out: pathlib.Path, n: int) -> dict[str
         "merge_wall": merge["wall"],
         "wall": time.monotonic() - start,
         "cpu": sum(f["cpu"] for f in figures) + merge["cpu"],
+        "merge_cpu": merge["cpu"],
         "shard_rss_max": max(f["rss"] for f in figures),
         "shard_rss_sum": sum(f["rss"] for f in figures),
         "merge_rss": merge["rss"],
@@ -135,7 +136,8 @@ def main() -> int:
             ok &= same and bool(files(one_out))
             print(f"run {run + 1}: one process {s['wall']:7.2f} s wall {s['cpu']:7.2f} s CPU "
                   f"{s['rss']:6.0f} MiB | {args.shards} shards {f['shards_wall']:7.2f} s + merge "
-                  f"{f['merge_wall']:6.2f} s = {f['wall']:7.2f} s wall {f['cpu']:7.2f} s CPU, "
+                  f"{f['merge_wall']:6.2f} s ({f['merge_cpu']:.2f} s CPU) = {f['wall']:7.2f} s wall "
+                  f"{f['cpu']:7.2f} s CPU, "
                   f"largest shard {f['shard_rss_max']:6.0f} MiB, merge {f['merge_rss']:6.0f} MiB; "
                   f"{'identical bytes' if same else 'OUTPUTS DIFFER'}", flush=True)
             shutil.rmtree(one_out)
@@ -154,6 +156,7 @@ def main() -> int:
             "merge_wall_s": med(fanned, "merge_wall"),
             "sharded_wall_s": med(fanned, "wall"),
             "sharded_cpu_s": med(fanned, "cpu"),
+            "merge_cpu_s": med(fanned, "merge_cpu"),
             "shard_peak_rss_mb": med(fanned, "shard_rss_max"),
             "shards_rss_sum_mb": med(fanned, "shard_rss_sum"),
             "merge_peak_rss_mb": med(fanned, "merge_rss"),
