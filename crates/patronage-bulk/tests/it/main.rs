@@ -3,3 +3,4 @@
 mod mirror_all;
 mod packed;
 mod scan;
+mod shards;

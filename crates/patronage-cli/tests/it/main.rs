@@ -18,6 +18,7 @@ mod interop_env;
 mod json_cli;
 mod labor;
 mod mirror_all_cli;
+mod mirror_all_shards;
 mod mirror_all_step;
 mod operations;
 mod ops_support;
