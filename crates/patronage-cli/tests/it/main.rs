@@ -26,6 +26,7 @@ mod paths;
 mod releases;
 mod report;
 mod reproducible;
+mod run_shards;
 mod runner_defects;
 mod sanctioned_goods;
 mod series;
