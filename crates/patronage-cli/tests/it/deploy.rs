@@ -252,17 +252,22 @@ fn script_commands(script: &str) -> (Vec<Vec<String>>, Option<(u32, u32)>) {
 
 // ---- running them ----
 
+/// This process's PATH with `dir` first.
+fn path_first(dir: &Path) -> std::ffi::OsString {
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&rest)))
+        .unwrap()
+}
+
 /// A command line as a process: `patronage` found on a PATH whose first folder
 /// holds the built binary, in `cwd`, with `env` and no shard variable inherited.
 fn command(line: &[String], cwd: &Path, env: &[(&str, String)]) -> Command {
     assert_eq!(line[0], "patronage");
     let bin = Path::new(env!("CARGO_BIN_EXE_patronage"));
-    let path = std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
     let mut cmd = Command::new(&line[0]);
-    cmd.args(&line[1..]).current_dir(cwd).env("PATH", path);
+    cmd.args(&line[1..])
+        .current_dir(cwd)
+        .env("PATH", path_first(bin.parent().unwrap()));
     for k in [
         "JOB_COMPLETION_INDEX",
         "SLURM_ARRAY_TASK_ID",
@@ -534,14 +539,10 @@ fn run_script(
     bin: &Path,
     extra: &[(&str, &str)],
 ) -> Output {
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
     let mut cmd = Command::new("bash");
     cmd.arg(root().join("deploy").join(script))
         .args(args)
-        .env("PATH", path)
+        .env("PATH", path_first(bin))
         .env_remove("LAST_SHARD");
     for (k, v) in values(at) {
         if k != "LAST_SHARD" {
