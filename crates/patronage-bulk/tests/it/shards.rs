@@ -292,3 +292,34 @@ fn a_changed_shard_file_or_a_missing_shard_is_refused_and_nothing_written() {
         )
     );
 }
+
+#[test]
+fn unhashed_shards_merge_to_the_unhashed_bytes_and_do_not_mix_with_hashed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = job(dir.path());
+    let single = dir.path().join("single");
+    let report = run_mirror_all_partitioned(&inputs, &single, false, None).unwrap();
+    assert_eq!(report.inputs_sha256, None);
+    let out = dir.path().join("out");
+    for index in 0..2 {
+        let shard = Shard::new(index, 2).unwrap();
+        run_shard(&inputs, &out, false, None, shard, input_size).unwrap();
+    }
+    let merged = merge_mirror_all(&out).unwrap();
+    assert_eq!(merged.report.inputs_sha256, None);
+    assert!(outputs(&out) == outputs(&single));
+    // Shard 0 rerun with hashing: a job of another setting, refused.
+    run_shard(
+        &inputs,
+        &out,
+        true,
+        None,
+        Shard::new(0, 2).unwrap(),
+        input_size,
+    )
+    .unwrap();
+    match merge_mirror_all(&out) {
+        Err(ShardsError::DifferentJobs { what, .. }) => assert_eq!(what, "job_sha256"),
+        other => panic!("{other:?}"),
+    }
+}

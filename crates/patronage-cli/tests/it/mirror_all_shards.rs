@@ -367,3 +367,125 @@ fn the_shard_comes_from_the_flag_or_the_environment() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no shard manifests"), "{}", stderr(&o));
 }
+
+/// Write `bytes` into the named pipe `fifo` once a reader opens it; give up
+/// when `stop` is set (a reader that never comes, or one that was killed).
+#[cfg(unix)]
+fn feed(
+    fifo: &Path,
+    bytes: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::Ordering;
+    let fifo = fifo.to_path_buf();
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(2));
+    std::thread::spawn(move || {
+        // Opening a pipe's write end without blocking fails until a reader
+        // has opened it.
+        let mut f = loop {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(&fifo)
+            {
+                Ok(f) => break f,
+                Err(_) if !stop.load(Ordering::SeqCst) => pause(),
+                Err(_) => return,
+            }
+        };
+        let mut at = 0;
+        while at < bytes.len() {
+            match f.write(&bytes[at..]) {
+                Ok(n) => at += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    pause();
+                }
+                Err(_) => return,
+            }
+        }
+    })
+}
+
+/// Run `cmd` while `feed` writes `bytes` into `fifo`; its output.
+#[cfg(unix)]
+fn fed(mut cmd: Command, fifo: &Path, bytes: &[u8]) -> Output {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = feed(fifo, bytes.to_vec(), stop.clone());
+    let o = cmd.output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().unwrap();
+    o
+}
+
+#[cfg(unix)]
+#[test]
+fn a_killed_shard_leaves_no_manifest_and_merges_once_rerun() {
+    // Shard 1's input is a named pipe (weight 0: it goes to the shard with
+    // less to do, shard 1 of 2), so the shard cannot finish before the test
+    // writes into it: killed while it waits, it has certainly not finished.
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("synthetic_baci_2019.csv");
+    synth("baci", 2_000, 2019, &a);
+    let b = dir.path().join("synthetic_baci_2020.csv");
+    synth("baci", 1_500, 2020, &b);
+    let bytes = std::fs::read(&b).unwrap();
+    let fifo = dir.path().join("synthetic_baci_2020.pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let args: Vec<String> = [
+        "--baci",
+        a.to_str().unwrap(),
+        "--baci",
+        fifo.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let want = dir.path().join("single");
+    let o = fed(mirror_all(&args, &want, &[], &[]), &fifo, &bytes);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("out");
+    let o = mirror_all(&args, &out, &["--shard", "0/2"], &[])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest = out.join("shards/1-of-2/shard.json");
+    let shard1 = || mirror_all(&args, &out, &["--shard", "1/2"], &[]);
+    let o = fed(shard1(), &fifo, &bytes);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(merge(&out, &[]).status.success());
+    // Shard 1 rerun and killed while it waits for its input: the manifest of
+    // its earlier run is gone (removed before anything else), none written.
+    let mut child = shard1()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    while manifest.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "shard 1 ended early");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!manifest.exists());
+    let o = merge(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(&format!(
+            "shard 1/2 is missing: {} not found",
+            manifest.display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    // Rerun: the merge succeeds with one process's bytes.
+    let o = fed(shard1(), &fifo, &bytes);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = merge(&out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_same(&out, &want, "killed and rerun");
+}
