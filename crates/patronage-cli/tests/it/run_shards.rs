@@ -11,8 +11,11 @@ use std::process::Output;
 use crate::common::*;
 
 /// Run shard `index` of `count` of `pipeline` into `out` as a Kubernetes
-/// Indexed Job's pod does: `--shard-count N` and `JOB_COMPLETION_INDEX`.
+/// Indexed Job's pod does: `--shard-count N` and `JOB_COMPLETION_INDEX`; the
+/// shards of a job run at different thread counts (1, 2, 8 by index), as
+/// machines of a fan-out may.
 fn shard(pipeline: &Path, out: &Path, index: u32, count: u32) -> Output {
+    let threads = ["1", "2", "8"][index as usize % 3];
     patronage(
         &[
             "run",
@@ -23,7 +26,11 @@ fn shard(pipeline: &Path, out: &Path, index: u32, count: u32) -> Output {
             &count.to_string(),
             "-q",
         ],
-        &[("JOB_COMPLETION_INDEX", &index.to_string())],
+        &[
+            ("JOB_COMPLETION_INDEX", &index.to_string()),
+            ("POLARS_MAX_THREADS", threads),
+            ("RAYON_NUM_THREADS", threads),
+        ],
     )
 }
 
@@ -37,6 +44,30 @@ fn all_shards(pipeline: &Path, out: &Path, count: u32) {
     for i in 0..count {
         let o = shard(pipeline, out, i, count);
         assert!(o.status.success(), "shard {i}/{count}: {}", stderr(&o));
+    }
+}
+
+/// Every shard of `count` run into `out` as a Slurm job array's tasks do
+/// (`sbatch --array=1-N`: `SLURM_ARRAY_TASK_ID` from 1, `SLURM_ARRAY_TASK_MIN`
+/// 1), each asserted to succeed.
+fn slurm_shards(pipeline: &Path, out: &Path, count: u32) {
+    for task in 1..=count {
+        let o = patronage(
+            &[
+                "run",
+                pipeline.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--shard-count",
+                &count.to_string(),
+                "-q",
+            ],
+            &[
+                ("SLURM_ARRAY_TASK_ID", &task.to_string()),
+                ("SLURM_ARRAY_TASK_MIN", "1"),
+            ],
+        );
+        assert!(o.status.success(), "task {task} of {count}: {}", stderr(&o));
     }
 }
 
@@ -124,6 +155,7 @@ fn planned(pipeline: &Path, count: u32) -> Vec<(String, String, u64)> {
 /// every output file of the merges is byte-identical to the single run's
 /// (manifest.json, rejects, every table), each shard ran exactly the units
 /// `plan --shards N` gives it, and `verify` finds no drift in a merged folder.
+/// The 2 shards are a Kubernetes Indexed Job's, the 3 a Slurm job array's.
 #[test]
 fn dprk_shards_merge_to_the_bytes_of_one_run() {
     let dprk = root().join("pipelines/dprk.toml");
@@ -132,7 +164,13 @@ fn dprk_shards_merge_to_the_bytes_of_one_run() {
     run_ok("pipelines/dprk.toml", &single);
     for count in [2u32, 3] {
         let out = tmp.path().join(format!("sharded{count}"));
-        sharded(&dprk, &out, count);
+        if count == 2 {
+            all_shards(&dprk, &out, count);
+        } else {
+            slurm_shards(&dprk, &out, count);
+        }
+        let o = merge(&out);
+        assert!(o.status.success(), "merge of {count}: {}", stderr(&o));
         assert_same_outputs(&single, &out);
         let plan = planned(&dprk, count);
         // One unit per source stage of the pipeline file (it has no
