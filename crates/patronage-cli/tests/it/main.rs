@@ -9,6 +9,7 @@ mod bad_input;
 mod checks;
 mod claims;
 mod common;
+mod deploy;
 mod dprk;
 mod fetch_sources;
 mod focus;
