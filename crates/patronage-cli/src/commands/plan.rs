@@ -2,10 +2,17 @@
 //! anything or taking the output folder's lock; a table for a person or one JSON
 //! object per stage on stdout. With `--shards N`, which shard of a fan-out
 //! runs which unit (`patronage run --shard I/N`), each unit's weight and each
-//! shard's total: the assignment every shard computes.
+//! shard's total: the assignment every shard computes; given `--baci` or
+//! `--comtrade-bulk` inputs, the same for `patronage mirror-all --shard I/N`
+//! (a unit per input).
+
+use std::path::PathBuf;
 
 use anyhow::Context;
-use patronage_pipeline::shard::{plan_shards, ShardPlan};
+use patronage_bulk::mirror_all::{BulkFormat, BulkInput};
+use patronage_bulk::object_input::expand;
+use patronage_bulk::shard::input_size;
+use patronage_pipeline::shard::{plan_shards, PlannedUnit, ShardPlan};
 use patronage_pipeline::stages::Action;
 use patronage_pipeline::{plan, LoadOptions, Plan, RunOptions};
 
@@ -29,6 +36,14 @@ pub struct Args {
     /// total weight.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     shards: Option<u32>,
+    /// With --shards: plan `mirror-all`'s shards over these BACI inputs
+    /// (files, `.zip` members or object URLs, as `mirror-all` takes them)
+    /// instead of the pipeline's.
+    #[arg(long, requires = "shards")]
+    baci: Vec<PathBuf>,
+    /// With --shards: the Comtrade bulk inputs of a `mirror-all` plan.
+    #[arg(long, requires = "shards")]
+    comtrade_bulk: Vec<PathBuf>,
 }
 
 /// Plan the run and print it.
@@ -44,6 +59,16 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
         force: args.force,
         ..RunOptions::default()
     };
+    if let (Some(count), false) = (
+        args.shards,
+        args.baci.is_empty() && args.comtrade_bulk.is_empty(),
+    ) {
+        print_shards(
+            &mirror_all_plan(args.baci, args.comtrade_bulk, count)?,
+            args.json,
+        );
+        return Ok(Exit::Ok);
+    }
     if let Some(count) = args.shards {
         let plan = plan_shards(&pipeline, &options, count)
             .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
@@ -55,6 +80,45 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
     print_notes(&plan.notes);
     print_plan(&plan, args.json);
     Ok(Exit::Ok)
+}
+
+/// The shards of `patronage mirror-all` over these inputs: a unit per input
+/// (`format:file`), weighed by its bytes.
+fn mirror_all_plan(
+    baci: Vec<PathBuf>,
+    comtrade_bulk: Vec<PathBuf>,
+    count: u32,
+) -> anyhow::Result<ShardPlan> {
+    let mut inputs = Vec::new();
+    for (paths, format) in [
+        (baci, BulkFormat::Baci),
+        (comtrade_bulk, BulkFormat::ComtradeV1Bulk),
+    ] {
+        for p in paths {
+            for path in expand(&p)? {
+                inputs.push(BulkInput { format, path });
+            }
+        }
+    }
+    let planned = patronage_bulk::shard::plan(&inputs, count, input_size)?;
+    let mut totals = vec![0u64; count as usize];
+    for p in &planned {
+        totals[p.index as usize] += p.bytes;
+    }
+    Ok(ShardPlan {
+        pipeline: "mirror-all".to_string(),
+        count,
+        units: planned
+            .into_iter()
+            .map(|p| PlannedUnit {
+                unit: format!("{}:{}", p.format, p.file),
+                shard: p.shard,
+                weight: p.bytes,
+            })
+            .collect(),
+        totals,
+        job_sha256: String::new(),
+    })
 }
 
 fn print_plan(plan: &Plan, json: bool) {
@@ -104,10 +168,15 @@ fn print_shards(plan: &ShardPlan, json: bool) {
         }
         return;
     }
-    println!(
-        "shards for pipeline {} over {} shard(s) (job {})",
-        plan.pipeline, plan.count, plan.job_sha256
-    );
+    // A pipeline's plan names its job; mirror-all's job also depends on its
+    // other flags, so its shards name theirs in shard.json.
+    match plan.job_sha256.as_str() {
+        "" => println!("shards for {} over {} shard(s)", plan.pipeline, plan.count),
+        sha => println!(
+            "shards for pipeline {} over {} shard(s) (job {sha})",
+            plan.pipeline, plan.count
+        ),
+    }
     let width = plan.units.iter().map(|u| u.unit.len()).max().unwrap_or(0);
     for u in &plan.units {
         println!(

@@ -295,10 +295,22 @@ fn assert_ok(o: &Output, what: &str) {
 /// Run one process per shard at once (each with its own index variables), wait
 /// for all, then the merge line.
 fn fan_out(shard: &[String], per_shard: &[Vec<(&str, String)>], merge: &[String], cwd: &Path) {
+    fan_out_with(shard, per_shard, merge, cwd, &[]);
+}
+
+/// [`fan_out`] with `base` in every process's environment (a store's).
+fn fan_out_with(
+    shard: &[String],
+    per_shard: &[Vec<(&str, String)>],
+    merge: &[String],
+    cwd: &Path,
+    base: &[(&str, String)],
+) {
     let children: Vec<_> = per_shard
         .iter()
         .map(|env| {
-            command(shard, cwd, env)
+            let env: Vec<(&str, String)> = base.iter().chain(env).cloned().collect();
+            command(shard, cwd, &env)
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -311,7 +323,7 @@ fn fan_out(shard: &[String], per_shard: &[Vec<(&str, String)>], merge: &[String]
             &format!("shard {env:?}"),
         );
     }
-    assert_ok(&command(merge, cwd, &[]).output().unwrap(), "merge");
+    assert_ok(&command(merge, cwd, base).output().unwrap(), "merge");
 }
 
 /// The shard command line without `--shard-count N`: the one process to compare with.
@@ -824,4 +836,96 @@ fn the_dockerfile_builds_the_workspace_binary_and_runs_it_as_a_user() {
         );
     }
     assert!(ignored.contains(&"target") && ignored.contains(&".git"));
+}
+
+/// The Kubernetes pair of `kind` rendered with its inputs and output on S3 (a
+/// local S3 server on 127.0.0.1, its endpoint and keys in the environment as
+/// the Secret would put them): one process, then the Indexed Job's pods at
+/// once and the merge Job; every object the merge wrote equals the one
+/// process's.
+fn kubernetes_on_s3(kind: &str) {
+    use patronage_store::s3_test_server::S3TestServer;
+    use patronage_store::ObjectUrl;
+    let bucket = "patronage-deploy";
+    let Some(server) = S3TestServer::start_or_skip(Path::new(env!("CARGO_TARGET_TMPDIR")), bucket)
+    else {
+        return;
+    };
+    let store = server.store().unwrap();
+    let (tmp, local) = workspace("unused");
+    for (year, _) in INPUT_FILES {
+        let name = format!("BACI_HS17_Y{year}_V202401.csv");
+        let bytes = std::fs::read(Path::new(&local.inputs).join(&name)).unwrap();
+        let url = ObjectUrl::parse(&format!("s3://{bucket}/inputs/{name}")).unwrap();
+        store.put(&url, bytes).unwrap();
+    }
+    let at = Locations {
+        inputs: format!("s3://{bucket}/inputs"),
+        output: format!("s3://{bucket}/{kind}-out"),
+        pipeline: local.pipeline.clone(),
+    };
+    let shards = flatten(&rendered(&format!("kubernetes/{kind}-shards.yaml"), &at));
+    let merge = flatten(&rendered(&format!("kubernetes/{kind}-merge.yaml"), &at));
+    let (shard_line, merge_line) = (job_command(&shards), job_command(&merge));
+    let mut env: Vec<(&str, String)> = server.env();
+    env.push((
+        "PATRONAGE_STAGING_DIR",
+        tmp.path().join("staging").display().to_string(),
+    ));
+    let work = tmp.path().join("work");
+    let single_out = format!("s3://{bucket}/{kind}-single");
+    let single = single_process(&shard_line, &at.output, &single_out);
+    assert_ok(
+        &command(&single, &work, &env).output().unwrap(),
+        "one process",
+    );
+    let per_shard: Vec<Vec<(&str, String)>> = (0..SHARDS)
+        .map(|i| vec![("JOB_COMPLETION_INDEX", i.to_string())])
+        .collect();
+    fan_out_with(&shard_line, &per_shard, &merge_line, &work, &env);
+    let objects = |prefix: &str| -> Vec<(String, Vec<u8>)> {
+        let url = ObjectUrl::parse(&format!("s3://{bucket}/{prefix}")).unwrap();
+        let mut v: Vec<(String, Vec<u8>)> = store
+            .list(&url)
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.url.key[prefix.len() + 1..].to_string(), o.url))
+            .filter(|(rel, _)| !rel.starts_with("shards/"))
+            .map(|(rel, u)| (rel, store.get(&u).unwrap()))
+            .collect();
+        v.sort();
+        v
+    };
+    let one = objects(&format!("{kind}-single"));
+    assert!(
+        one.len() >= 3,
+        "{:?}",
+        one.iter().map(|o| &o.0).collect::<Vec<_>>()
+    );
+    let merged = objects(&format!("{kind}-out"));
+    assert_eq!(
+        merged.iter().map(|o| &o.0).collect::<Vec<_>>(),
+        one.iter().map(|o| &o.0).collect::<Vec<_>>()
+    );
+    assert!(
+        merged == one,
+        "the merged objects differ from one process's"
+    );
+    for i in 0..SHARDS {
+        let url = ObjectUrl::parse(&format!(
+            "s3://{bucket}/{kind}-out/shards/{i}-of-{SHARDS}/shard.json"
+        ))
+        .unwrap();
+        assert!(store.head(&url).unwrap().is_some(), "{url} was published");
+    }
+}
+
+#[test]
+fn kubernetes_mirror_all_on_s3_then_merge_equal_one_process() {
+    kubernetes_on_s3("mirror-all");
+}
+
+#[test]
+fn kubernetes_run_on_s3_then_merge_equal_one_process() {
+    kubernetes_on_s3("run");
 }

@@ -489,3 +489,54 @@ fn a_killed_shard_leaves_no_manifest_and_merges_once_rerun() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_same(&out, &want, "killed and rerun");
 }
+
+/// `patronage plan --shards 3` over the job's inputs prints, per input, the
+/// shard whose `shard.json` then lists it, and each shard's bytes are the sum
+/// of its inputs' sizes on disk.
+#[test]
+fn plan_prints_the_shard_of_each_input_as_the_shards_run_it() {
+    let t = tempfile::tempdir().unwrap();
+    let args = job(t.path());
+    let out = t.path().join("out");
+    let mut plan_args = vec![
+        "plan".to_string(),
+        "--shards".into(),
+        "3".into(),
+        "--json".into(),
+    ];
+    plan_args.extend(args.iter().cloned());
+    let refs: Vec<&str> = plan_args.iter().map(String::as_str).collect();
+    let o = patronage(&refs, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let inputs = args.len() / 2;
+    assert_eq!(lines.len(), inputs + 3, "a line per input, then per shard");
+    run_shards(&args, &out, 3, &[], k8s);
+    let mut totals = [0u64; 3];
+    for unit in &lines[..inputs] {
+        let (format, file) = unit["unit"].as_str().unwrap().split_once(':').unwrap();
+        let shard = unit["shard"].as_str().unwrap();
+        let index: usize = shard[..1].parse().unwrap();
+        let bytes = std::fs::metadata(file).unwrap().len();
+        assert_eq!(unit["weight"].as_u64(), Some(bytes), "{file}");
+        totals[index] += bytes;
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(out.join(format!("shards/{index}-of-3/shard.json"))).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            manifest["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["file"] == file && u["format"] == format),
+            "{file} is in shard {shard}'s shard.json"
+        );
+    }
+    for (i, total) in totals.iter().enumerate() {
+        assert_eq!(lines[inputs + i]["weight"].as_u64(), Some(*total));
+    }
+}

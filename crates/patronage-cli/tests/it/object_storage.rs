@@ -23,7 +23,12 @@ fn server() -> Option<S3TestServer> {
 
 /// `patronage ARGS` with the server's environment and a staging folder of the
 /// test's own.
-fn command(server: &S3TestServer, staging: &Path, args: &[&str], env: &[(&str, String)]) -> Command {
+fn command(
+    server: &S3TestServer,
+    staging: &Path,
+    args: &[&str],
+    env: &[(&str, String)],
+) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_patronage"));
     cmd.current_dir(root()).args(args);
     for (k, v) in server.env().into_iter().chain(env.iter().cloned()) {
@@ -85,7 +90,10 @@ fn objects(store: &Store, prefix: &str) -> Vec<(String, Vec<u8>)> {
 
 fn put(store: &Store, key: &str, bytes: Vec<u8>) {
     store
-        .put(&ObjectUrl::parse(&format!("s3://{BUCKET}/{key}")).unwrap(), bytes)
+        .put(
+            &ObjectUrl::parse(&format!("s3://{BUCKET}/{key}")).unwrap(),
+            bytes,
+        )
         .unwrap();
 }
 
@@ -112,23 +120,35 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
     let input = format!("s3://{BUCKET}/in/BACI_HS17_Y*_V202401.csv");
     let single = format!("s3://{BUCKET}/single");
     ok(
-        command(&server, &staging, &["mirror-all", "--baci", &input, "--out", &single, "-q"], &[])
-            .output()
-            .unwrap(),
+        command(
+            &server,
+            &staging,
+            &["mirror-all", "--baci", &input, "--out", &single, "-q"],
+            &[],
+        )
+        .output()
+        .unwrap(),
         "mirror-all",
     );
     let one = objects(&store, "single");
     let names: Vec<&str> = one.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["mirror_all.parquet", "mirror_all_report.json", "rejects.parquet"]
+        [
+            "mirror_all.parquet",
+            "mirror_all_report.json",
+            "rejects.parquet"
+        ]
     );
     let report: serde_json::Value = serde_json::from_slice(&one[1].1).unwrap();
     let files: Vec<&str> = (report["inputs"].as_array().unwrap().iter())
         .map(|i| i["file"].as_str().unwrap())
         .collect();
     assert_eq!(files.len(), 4, "the wildcard names the four objects");
-    assert_eq!(files[0], format!("s3://{BUCKET}/in/BACI_HS17_Y2017_V202401.csv"));
+    assert_eq!(
+        files[0],
+        format!("s3://{BUCKET}/in/BACI_HS17_Y2017_V202401.csv")
+    );
     // 3,000 + 3,500 + 4,000 + 4,500 rows read, none rejected.
     let read: u64 = (report["inputs"].as_array().unwrap().iter())
         .map(|i| i["read"].as_u64().unwrap())
@@ -136,9 +156,22 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
     assert_eq!(read, 15_000);
 
     let sharded = format!("s3://{BUCKET}/sharded");
-    let shard_args = ["mirror-all", "--baci", &input, "--out", &sharded, "--shard-count", "3", "-q"];
+    let shard_args = [
+        "mirror-all",
+        "--baci",
+        &input,
+        "--out",
+        &sharded,
+        "--shard-count",
+        "3",
+        "-q",
+    ];
     fan_out(&server, &staging, &shard_args, 3);
-    let merge = || command(&server, &staging, &["merge", &sharded, "-q"], &[]).output().unwrap();
+    let merge = || {
+        command(&server, &staging, &["merge", &sharded, "-q"], &[])
+            .output()
+            .unwrap()
+    };
     ok(merge(), "merge");
     assert_eq!(objects(&store, "sharded"), one);
 
@@ -154,7 +187,10 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
     );
     let mut rerun = shard_args.to_vec();
     rerun.splice(5..7, ["--shard", "1/3"]);
-    ok(command(&server, &staging, &rerun, &[]).output().unwrap(), "shard 1/3 again");
+    ok(
+        command(&server, &staging, &rerun, &[]).output().unwrap(),
+        "shard 1/3 again",
+    );
     ok(merge(), "merge after the rerun");
     assert_eq!(objects(&store, "sharded"), one);
 }
@@ -171,7 +207,8 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     let Some(server) = server() else { return };
     let store = server.store().unwrap();
     let t = tempfile::tempdir().unwrap();
-    let mut toml = String::from("name = \"objects\"\nfocus = \"PRK\"\npartition_by = [\"year\"]\n\n");
+    let mut toml =
+        String::from("name = \"objects\"\nfocus = \"PRK\"\npartition_by = [\"year\"]\n\n");
     for year in [2019, 2020, 2021] {
         let path = t.path().join(format!("y{year}.csv"));
         synth("baci", 2_000, year, &path);
@@ -193,12 +230,16 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     let staging = t.path().join("staging");
     let run1 = format!("s3://{BUCKET}/run1");
     ok(
-        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[]).output().unwrap(),
+        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[])
+            .output()
+            .unwrap(),
         "run",
     );
     // The objects were read from the project's download cache, named by URL.
     assert!(project
-        .join(format!("data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y2019_V202401.csv"))
+        .join(format!(
+            "data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y2019_V202401.csv"
+        ))
         .is_file());
     let verify = |out: &str| {
         command(&server, &staging, &["verify", p, "--out", out], &[])
@@ -213,13 +254,21 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     // Inputs are named by their URL, not where the cache lies.
     let inputs = manifest["inputs"].as_array().unwrap();
     assert!(
-        inputs.iter().any(|i| i["file"]
-            == format!("s3://{BUCKET}/release/BACI_HS17_Y2019_V202401.csv").as_str()),
+        inputs
+            .iter()
+            .any(|i| i["file"]
+                == format!("s3://{BUCKET}/release/BACI_HS17_Y2019_V202401.csv").as_str()),
         "{inputs:?}"
     );
     let listed = manifest["outputs"].as_array().unwrap().len();
-    assert_eq!(first.len(), listed + 1, "every listed file and the manifest");
-    assert!(first.iter().any(|(n, _)| n == "trade_flows/year=2020/part-0.parquet"));
+    assert_eq!(
+        first.len(),
+        listed + 1,
+        "every listed file and the manifest"
+    );
+    assert!(first
+        .iter()
+        .any(|(n, _)| n == "trade_flows/year=2020/part-0.parquet"));
 
     let run2 = format!("s3://{BUCKET}/run2");
     fan_out(
@@ -229,7 +278,9 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
         2,
     );
     ok(
-        command(&server, &staging, &["merge", &run2, "-q"], &[]).output().unwrap(),
+        command(&server, &staging, &["merge", &run2, "-q"], &[])
+            .output()
+            .unwrap(),
         "merge",
     );
     assert_eq!(objects(&store, "run2"), first);
@@ -251,16 +302,26 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     .output()
     .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
-    assert_eq!(objects(&store, "run1"), first, "the previous run, untouched");
+    assert_eq!(
+        objects(&store, "run1"),
+        first,
+        "the previous run, untouched"
+    );
     ok(verify(&run1), "verify after the interrupted upload");
     ok(
-        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[]).output().unwrap(),
+        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[])
+            .output()
+            .unwrap(),
         "run again",
     );
     ok(verify(&run1), "verify the new run");
     let second = objects(&store, "run1");
     let manifest_of = |o: &[(String, Vec<u8>)]| {
-        o.iter().find(|(n, _)| n == "manifest.json").unwrap().1.clone()
+        o.iter()
+            .find(|(n, _)| n == "manifest.json")
+            .unwrap()
+            .1
+            .clone()
     };
     assert_ne!(manifest_of(&second), manifest_of(&first));
 }

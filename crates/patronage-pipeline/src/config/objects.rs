@@ -176,9 +176,15 @@ mod tests {
                 Some("*.csv".to_string())
             )
         );
-        assert_eq!(split_members("s3://b/baci/*.csv"), ("s3://b/baci/*.csv".into(), None));
+        assert_eq!(
+            split_members("s3://b/baci/*.csv"),
+            ("s3://b/baci/*.csv".into(), None)
+        );
         // A bucket named like a zip is not an archive.
-        assert_eq!(split_members("s3://x.zip/a.csv"), ("s3://x.zip/a.csv".into(), None));
+        assert_eq!(
+            split_members("s3://x.zip/a.csv"),
+            ("s3://x.zip/a.csv".into(), None)
+        );
     }
 
     #[test]

@@ -67,11 +67,11 @@ use toml::Spanned;
 
 use super::archives::{into_archive, open_archives, parse_years};
 use super::downloads::{cache_and_lock, resolve, Resolved};
-use super::objects;
 use super::format::{Domain, FormatSpec, OptionsInput};
 use super::groups::{commodity_groups, conversion_spec, selected_goods_sources, RawGroup};
 use super::matches::{matching_files, Matched, ReadBy};
 use super::mirror_all::{mirror_all_step, MirrorAllStep, RawMirrorAll};
+use super::objects;
 use super::paths::{PathPolicy, LIFT};
 use super::quality::{RawCheck, RawClaim};
 use super::sheet::RawSheet;

@@ -148,8 +148,12 @@ pub fn plan_shards(
 /// or the `[mirror_all]` step that folds it.
 fn reads(p: &Pipeline, s: &Source, mine: &[String]) -> bool {
     mine.contains(&super::stages::source_stage(&s.id))
-        || (mine.iter().any(|u| u == super::mirror_stage::MIRROR_ALL_STAGE)
-            && p.mirror_all.as_ref().is_some_and(|m| m.sources.contains(&s.id)))
+        || (mine
+            .iter()
+            .any(|u| u == super::mirror_stage::MIRROR_ALL_STAGE)
+            && p.mirror_all
+                .as_ref()
+                .is_some_and(|m| m.sources.contains(&s.id)))
 }
 
 /// Run shard `shard` of the pipeline: its units' stages, then `shard.json`.
