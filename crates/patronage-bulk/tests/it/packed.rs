@@ -20,7 +20,7 @@ fn input(format: BulkFormat, path: &Path) -> BulkInput {
 
 /// Two folds of the same bytes under different names agree in everything but
 /// the name.
-fn same_bytes(got: &Folded, want: &Folded, what: &str) {
+pub(crate) fn same_bytes(got: &Folded, want: &Folded, what: &str) {
     let mut a = got.account.clone();
     a.file = want.account.file.clone();
     assert_eq!(a, want.account, "{what}");

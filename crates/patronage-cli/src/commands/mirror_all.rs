@@ -88,10 +88,11 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
             json_output::print(&v);
         } else if !a.quiet {
             for u in &m.units {
-                let dropped: u64 = u.dropped.values().sum();
-                println!(
-                    "  {} {}: {} read = {} kept + {} dropped + {} rejected -> {} totals",
-                    u.format, u.file, u.read, u.kept, dropped, u.rejected, u.totals
+                print_account(
+                    &u.format,
+                    &u.file,
+                    [u.read, u.kept, u.rejected, u.totals],
+                    &u.dropped,
                 );
             }
             println!(
@@ -114,14 +115,12 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         json_output::print(&v);
     } else if !a.quiet {
         for s in &outcome.inputs {
-            let dropped: u64 = s.dropped.values().sum();
-            println!(
-                "  {} {}: {} read = {} kept + {} dropped + {} rejected -> {} totals",
-                s.format, s.file, s.read, s.kept, dropped, s.rejected, s.totals
+            print_account(
+                s.format,
+                &s.file,
+                [s.read, s.kept, s.rejected, s.totals],
+                &s.dropped,
             );
-            for (reason, n) in &s.dropped {
-                println!("      dropped {n:>10}  {reason}");
-            }
         }
         println!(
             "  mirror_all {} rows, rejects {} rows -> {}",
@@ -131,4 +130,21 @@ pub fn execute(a: Args) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// One input's accounting: read = kept + dropped + rejected, the totals it
+/// folded into, then each reason it dropped rows for.
+fn print_account<K: std::fmt::Display>(
+    format: &str,
+    file: &str,
+    [read, kept, rejected, totals]: [u64; 4],
+    dropped: &std::collections::BTreeMap<K, u64>,
+) {
+    let n: u64 = dropped.values().sum();
+    println!(
+        "  {format} {file}: {read} read = {kept} kept + {n} dropped + {rejected} rejected -> {totals} totals"
+    );
+    for (reason, n) in dropped {
+        println!("      dropped {n:>10}  {reason}");
+    }
 }
