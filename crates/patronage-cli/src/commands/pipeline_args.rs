@@ -4,12 +4,14 @@
 //! takes the flag too), and the quiet run that `claims` and `report` make
 //! before they read the tables.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use patronage_pipeline::{run, LoadOptions, RunOptions, DEFAULT_PIPELINE};
+use patronage_pipeline::{run, LoadOptions, Pipeline, RunOptions, DEFAULT_PIPELINE};
 use patronage_report::Tables;
+
+use super::output::Output;
 
 /// A pipeline file and where its outputs go.
 #[derive(Debug, Args)]
@@ -17,7 +19,8 @@ pub struct PipelineArgs {
     /// Pipeline file.
     #[arg(default_value = DEFAULT_PIPELINE)]
     pub pipeline: PathBuf,
-    /// Output folder (default: the pipeline's `output`, else `out/<name>`).
+    /// Output folder, or an object-storage URL (`s3://`, `gs://`, `az://`)
+    /// (default: the pipeline's `output`, else `out/<name>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     #[command(flatten)]
@@ -57,17 +60,34 @@ pub fn print_notes(notes: &[String]) {
 }
 
 impl PipelineArgs {
+    /// Where the outputs go: `--out` (a folder, or an object-storage URL staged
+    /// in a local folder), else the pipeline file's `output` when it is a URL;
+    /// `None` leaves the folder to the pipeline (its `output`, or `out/<name>`).
+    pub fn output(&self) -> anyhow::Result<Option<Output>> {
+        match &self.out {
+            Some(out) => Output::at(out).map(Some),
+            None => Pipeline::output_url_of(&self.pipeline)
+                .map(|url| Output::at(Path::new(&url)))
+                .transpose(),
+        }
+    }
+
     /// Run the pipeline without output (stages whose inputs are unchanged are
-    /// skipped) and read the tables the report commands show.
+    /// skipped) and read the tables the report commands show; an output on
+    /// object storage is published as `run` publishes it.
     pub fn built_tables(self) -> anyhow::Result<Tables> {
+        let output = self.output()?;
         let options = RunOptions {
             load: self.paths.load_options(),
-            output: self.out,
+            output: output.as_ref().map(|o| o.dir.clone()),
             ..RunOptions::default()
         };
         let report = run(&self.pipeline, &options)
             .with_context(|| format!("pipeline {} failed", self.pipeline.display()))?;
         print_notes(&report.notes);
+        if let Some(output) = &output {
+            output.publish("", "manifest.json")?;
+        }
         Ok(Tables::load(&report.output_dir)?)
     }
 }

@@ -48,6 +48,7 @@ pub struct Args {
 
 /// Plan the run and print it.
 pub fn execute(args: Args) -> anyhow::Result<Exit> {
+    let output = args.target.output()?;
     let pipeline = args.target.pipeline;
     let options = RunOptions {
         // A plan shows what a run would download; it downloads nothing.
@@ -55,7 +56,7 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
             download: false,
             ..args.target.paths.load_options()
         },
-        output: args.target.out,
+        output: output.map(|o| o.dir),
         force: args.force,
         ..RunOptions::default()
     };

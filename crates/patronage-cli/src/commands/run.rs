@@ -55,8 +55,8 @@ impl Args {
 
 /// Run the pipeline and print its summary.
 pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
+    let output = args.target.output()?;
     let pipeline = args.target.pipeline;
-    let output = args.target.out.as_deref().map(Output::at).transpose()?;
     let options = RunOptions {
         load: args.target.paths.load_options(),
         output: output.as_ref().map(|o| o.dir.clone()),

@@ -3,7 +3,7 @@
 //! with `Exit::Error`, a clean folder with `Exit::Ok`. With `--json`, the
 //! verdict is one JSON object on stdout.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use patronage_pipeline::verify::{DriftKind, Verification};
 use patronage_pipeline::{load, verify_outputs, DEFAULT_PIPELINE};
@@ -47,7 +47,10 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
                     ..args.paths.load_options()
                 },
             )?;
-            p.output_dir(None)
+            match &p.output_url {
+                Some(url) => Output::at(Path::new(url))?.pull_outputs()?,
+                None => p.output_dir(None),
+            }
         }
     };
     let v = verify_outputs(&dir)?;

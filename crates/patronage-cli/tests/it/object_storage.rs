@@ -88,6 +88,56 @@ fn objects(store: &Store, prefix: &str) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// A web server on 127.0.0.1 answering HEAD and ranged GET requests for one
+/// file (a data provider's plain download, without the TLS); it serves at most
+/// 64 requests, then stops. Returns the file's URL.
+fn serve(bytes: Vec<u8>, name: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/files/{name}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let mut range: Option<(usize, usize)> = None;
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(r) = lower.strip_prefix("range: bytes=") {
+                    let (a, b) = r.trim().split_once('-').unwrap();
+                    let a: usize = a.parse().unwrap();
+                    let last = bytes.len() - 1;
+                    range = Some((a, b.parse::<usize>().map_or(last, |b| b.min(last))));
+                }
+            }
+            let (status, body) = match range {
+                Some((a, b)) => ("206 Partial Content", &bytes[a..=b]),
+                None => ("200 OK", &bytes[..]),
+            };
+            let mut head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nETag: \"v1\"\r\n\
+                 Last-Modified: Mon, 30 Nov 2026 00:00:00 GMT\r\nAccept-Ranges: bytes\r\n\
+                 Connection: close\r\n",
+                body.len()
+            );
+            if let Some((a, b)) = range {
+                head += &format!("Content-Range: bytes {a}-{b}/{}\r\n", bytes.len());
+            }
+            head += "\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            if !request.starts_with("HEAD") {
+                let _ = stream.write_all(body);
+            }
+        }
+    });
+    url
+}
+
 fn put(store: &Store, key: &str, bytes: Vec<u8>) {
     store
         .put(
@@ -155,6 +205,40 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
         .sum();
     assert_eq!(read, 15_000);
 
+    // The same file over plain HTTP (read only, no listing): the account of
+    // the local file, its SHA-256 included.
+    let local = t.path().join("BACI_HS17_Y2018_V202401.csv");
+    let by_http = serve(
+        std::fs::read(&local).unwrap(),
+        "BACI_HS17_Y2018_V202401.csv",
+    );
+    let account = |input: &str, out: &str| -> serde_json::Value {
+        let o = ok(
+            command(
+                &server,
+                &staging,
+                &["mirror-all", "--baci", input, "--out", out, "--json"],
+                &[],
+            )
+            .output()
+            .unwrap(),
+            input,
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let mut a = v["inputs"][0].take();
+        a["file"] = serde_json::Value::Null;
+        a
+    };
+    let from_http = account(&by_http, t.path().join("http").to_str().unwrap());
+    assert_eq!(
+        from_http,
+        account(
+            local.to_str().unwrap(),
+            t.path().join("local").to_str().unwrap()
+        )
+    );
+    assert_eq!(from_http["read"], 3_500);
+
     let sharded = format!("s3://{BUCKET}/sharded");
     let shard_args = [
         "mirror-all",
@@ -196,7 +280,8 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
 }
 
 /// A pipeline whose three BACI sources are objects on the store, its
-/// `trade_flows` partitioned by year: run to the store and verified there;
+/// `trade_flows` partitioned by year, a `[mirror_all]` step over them, and its
+/// `output` a URL on the store: run there and verified there;
 /// run as two shards started together and merged on the store, with every
 /// object equal to the single run's. Then one source object changes and a run
 /// is stopped after sending its uploads' parts, before completing any (what a
@@ -207,8 +292,10 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     let Some(server) = server() else { return };
     let store = server.store().unwrap();
     let t = tempfile::tempdir().unwrap();
-    let mut toml =
-        String::from("name = \"objects\"\nfocus = \"PRK\"\npartition_by = [\"year\"]\n\n");
+    let mut toml = format!(
+        "name = \"objects\"\nfocus = \"PRK\"\npartition_by = [\"year\"]\n\
+         output = \"s3://{BUCKET}/run1\"\n\n"
+    );
     for year in [2019, 2020, 2021] {
         let path = t.path().join(format!("y{year}.csv"));
         synth("baci", 2_000, year, &path);
@@ -222,15 +309,16 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
              path = \"s3://{BUCKET}/release/BACI_HS17_Y{year}_V202401.csv\"\nscope = \"all\"\n\n"
         ));
     }
+    toml.push_str("[mirror_all]\nsources = [\"baci_2019\", \"baci_2020\", \"baci_2021\"]\n");
     let project = t.path().join("project");
     std::fs::create_dir_all(project.join("pipelines")).unwrap();
     let pipeline = project.join("pipelines/objects.toml");
     std::fs::write(&pipeline, toml).unwrap();
     let p = pipeline.to_str().unwrap();
     let staging = t.path().join("staging");
-    let run1 = format!("s3://{BUCKET}/run1");
+    // The pipeline's `output` is the URL: no --out.
     ok(
-        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[])
+        command(&server, &staging, &["run", p, "-q"], &[])
             .output()
             .unwrap(),
         "run",
@@ -241,12 +329,12 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
             "data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y2019_V202401.csv"
         ))
         .is_file());
-    let verify = |out: &str| {
-        command(&server, &staging, &["verify", p, "--out", out], &[])
+    let verify = || {
+        command(&server, &staging, &["verify", p], &[])
             .output()
             .unwrap()
     };
-    ok(verify(&run1), "verify on the store");
+    ok(verify(), "verify on the store");
     let first = objects(&store, "run1");
     let manifest: serde_json::Value =
         serde_json::from_slice(&first.iter().find(|(n, _)| n == "manifest.json").unwrap().1)
@@ -269,6 +357,7 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     assert!(first
         .iter()
         .any(|(n, _)| n == "trade_flows/year=2020/part-0.parquet"));
+    assert!(first.iter().any(|(n, _)| n == "mirror_all.parquet"));
 
     let run2 = format!("s3://{BUCKET}/run2");
     fan_out(
@@ -296,7 +385,7 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     let o = command(
         &server,
         &staging,
-        &["run", p, "--out", &run1, "-q"],
+        &["run", p, "-q"],
         &[("PATRONAGE_TEST_STOP_BEFORE_COMMIT", "1".into())],
     )
     .output()
@@ -307,14 +396,14 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
         first,
         "the previous run, untouched"
     );
-    ok(verify(&run1), "verify after the interrupted upload");
+    ok(verify(), "verify after the interrupted upload");
     ok(
-        command(&server, &staging, &["run", p, "--out", &run1, "-q"], &[])
+        command(&server, &staging, &["run", p, "-q"], &[])
             .output()
             .unwrap(),
         "run again",
     );
-    ok(verify(&run1), "verify the new run");
+    ok(verify(), "verify the new run");
     let second = objects(&store, "run1");
     let manifest_of = |o: &[(String, Vec<u8>)]| {
         o.iter()

@@ -6,7 +6,8 @@
 //! focus = "PRK"                 # whose trade is rebuilt (ISO3)
 //! patrons = ["SUN", "RUS", "CHN"]
 //! commodity = "TOTAL"           # optional; commodity code the mirror tables use
-//! output = "out/dprk"           # optional; default out/<name> under the working directory
+//! output = "out/dprk"           # optional; default out/<name> under the working directory;
+//!                               # or an object-storage URL (s3://bucket/prefix)
 //! root = ".."                   # optional; the folder of the project paths must stay in
 //!                               # (see `paths`; only the operator lifts the limit)
 //! partition_by = ["year"]       # optional; trade_flows as Hive partitions
@@ -102,6 +103,10 @@ pub struct Pipeline {
     pub partition_by: Vec<String>,
     /// Output folder, if the file sets one (relative to the pipeline file).
     pub output: Option<PathBuf>,
+    /// The file's `output` when it is an object-storage URL (`s3://…`): the
+    /// command line stages it in a local folder and publishes it; `output` is
+    /// then none.
+    pub output_url: Option<String>,
     /// Where streamed trade sources write their kept rows as they read them
     /// (`<state>/sources`, a folder per source), instead of holding them: set by
     /// the run when `trade_flows` is written in partitions; never read from the
@@ -577,8 +582,13 @@ impl Pipeline {
             }
             partition_by.push(c.get_ref().clone());
         }
+        let output_url = (raw.output.as_ref())
+            .map(|o| o.get_ref())
+            .filter(|o| objects::is_object_path(o))
+            .cloned();
         let output = match raw.output {
             None => None,
+            Some(_) if output_url.is_some() => None,
             Some(o) => {
                 let out = dir.join(o.get_ref());
                 policy
@@ -599,6 +609,7 @@ impl Pipeline {
             commodity: raw.commodity.unwrap_or_else(|| "TOTAL".to_string()),
             partition_by,
             output,
+            output_url,
             spill: None,
             sources,
             mirror_all,
@@ -611,6 +622,17 @@ impl Pipeline {
             selected_goods_sources,
             text: Arc::from(text.as_str()),
         })
+    }
+
+    /// The `output` of the pipeline file at `path` when it is an object-storage
+    /// URL, read without validating the rest of the file (the command line
+    /// stages such an output before the run; the run reports any error in
+    /// the file).
+    pub fn output_url_of(path: &Path) -> Option<String> {
+        let text = std::fs::read_to_string(path).ok()?;
+        let value: toml::Table = toml::from_str(&text).ok()?;
+        let output = value.get("output")?.as_str()?;
+        objects::is_object_path(output).then(|| output.to_string())
     }
 
     /// The output folder: `output` when given (the command line's `--out`), else

@@ -445,6 +445,7 @@ fn pipeline_params(p: &Pipeline) -> String {
         name: String::new(),
         description: None,
         output: None,
+        output_url: None,
         // How trade_flows is laid out on disk is the writer's business.
         partition_by: Vec::new(),
         sources: Vec::new(),
