@@ -1,6 +1,7 @@
 //! Sources and outputs on object storage, against a local S3 server (moto on
 //! 127.0.0.1, started by the test; skipped only outside CI when it cannot
-//! start): `mirror-all` reading `s3://` inputs and its shards fanned out as
+//! start): `mirror-all` reading `s3://` inputs (and an `http://` one, from a
+//! web server of the test's own on 127.0.0.1) and its shards fanned out as
 //! separate processes (`JOB_COMPLETION_INDEX`) then merged there; a pipeline
 //! whose sources are `s3://` objects run, sharded and merged, and `verify`d on
 //! the store; and a run stopped between sending its uploads' parts and
