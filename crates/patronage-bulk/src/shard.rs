@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use patronage_core::shard::{assign, Shard};
 use patronage_core::CountryRegistry;
 use patronage_extract::{archive, ExtractError};
-use patronage_tables::parquet::{write_atomic, Provenance};
+use patronage_tables::parquet::{remove_if_present, write_atomic, Provenance};
 use patronage_tables::sha256_hex;
 use serde::{Deserialize, Serialize};
 
@@ -269,15 +269,10 @@ pub fn run_shard(
 ) -> Result<ShardManifest, ShardsError> {
     let dir: PathBuf = out.join(shard.folder());
     let manifest_path = dir.join(MANIFEST);
-    match std::fs::remove_file(&manifest_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(ShardsError::Io {
-                path: manifest_path,
-                source: e,
-            })
-        }
-        _ => {}
-    }
+    remove_if_present(&manifest_path).map_err(|source| ShardsError::Io {
+        path: manifest_path.clone(),
+        source,
+    })?;
     let planned = plan(inputs, shard.count, size_of)?;
     let mine: Vec<usize> = (0..inputs.len())
         .filter(|&i| planned[i].index == shard.index)

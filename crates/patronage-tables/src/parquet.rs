@@ -143,6 +143,14 @@ pub fn to_parquet_partitions(
     Ok(parts)
 }
 
+/// Remove `path` if it is there (a file already gone is no error).
+pub fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Write bytes atomically: a temporary file in the same folder, then a rename, so
 /// a reader never sees half a table.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TablesError> {

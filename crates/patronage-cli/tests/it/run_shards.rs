@@ -10,24 +10,32 @@ use std::process::Output;
 
 use crate::common::*;
 
+/// `patronage run PIPELINE --out OUT --shard-count COUNT -q` with `env`
+/// (which gives the process its index), whatever the outcome.
+fn shard_of(pipeline: &Path, out: &Path, count: u32, env: &[(&str, &str)]) -> Output {
+    let count = count.to_string();
+    let args = [
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    patronage(&[&args[..], &["--shard-count", &count, "-q"]].concat(), env)
+}
+
 /// Run shard `index` of `count` of `pipeline` into `out` as a Kubernetes
 /// Indexed Job's pod does: `--shard-count N` and `JOB_COMPLETION_INDEX`; the
 /// shards of a job run at different thread counts (1, 2, 8 by index), as
 /// machines of a fan-out may.
 fn shard(pipeline: &Path, out: &Path, index: u32, count: u32) -> Output {
     let threads = ["1", "2", "8"][index as usize % 3];
-    patronage(
+    let index = index.to_string();
+    shard_of(
+        pipeline,
+        out,
+        count,
         &[
-            "run",
-            pipeline.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--shard-count",
-            &count.to_string(),
-            "-q",
-        ],
-        &[
-            ("JOB_COMPLETION_INDEX", &index.to_string()),
+            ("JOB_COMPLETION_INDEX", &index),
             ("POLARS_MAX_THREADS", threads),
             ("RAYON_NUM_THREADS", threads),
         ],
@@ -52,21 +60,12 @@ fn all_shards(pipeline: &Path, out: &Path, count: u32) {
 /// 1), each asserted to succeed.
 fn slurm_shards(pipeline: &Path, out: &Path, count: u32) {
     for task in 1..=count {
-        let o = patronage(
-            &[
-                "run",
-                pipeline.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--shard-count",
-                &count.to_string(),
-                "-q",
-            ],
-            &[
-                ("SLURM_ARRAY_TASK_ID", &task.to_string()),
-                ("SLURM_ARRAY_TASK_MIN", "1"),
-            ],
-        );
+        let id = task.to_string();
+        let env = [
+            ("SLURM_ARRAY_TASK_ID", id.as_str()),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+        ];
+        let o = shard_of(pipeline, out, count, &env);
         assert!(o.status.success(), "task {task} of {count}: {}", stderr(&o));
     }
 }

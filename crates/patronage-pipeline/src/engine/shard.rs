@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use patronage_core::shard::Shard;
-use patronage_tables::parquet::write_atomic;
+use patronage_tables::parquet::{remove_if_present, write_atomic};
 use serde::{Deserialize, Serialize};
 
 use super::cache;
@@ -182,15 +182,10 @@ pub fn run_shard(
     p.check_state_dir(&state)?;
     let _lock = lock::acquire(&state, options.wait, &options.events)?;
     let marker = folder.join(SHARD_FILE);
-    match std::fs::remove_file(&marker) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(PipelineError::Write {
-                path: marker,
-                source: e,
-            })
-        }
-        _ => {}
-    }
+    remove_if_present(&marker).map_err(|source| PipelineError::Write {
+        path: marker.clone(),
+        source,
+    })?;
     let done = run_units(&p, &quality, &state, options, &mine)?;
     let mut outputs = Vec::new();
     for u in &done {
