@@ -415,3 +415,43 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
     };
     assert_ne!(manifest_of(&second), manifest_of(&first));
 }
+
+/// `patronage claims` on the default pipeline with `--out` on the store: its
+/// quiet run publishes every output, each object byte-identical to the same
+/// run's file on disk, and its verdicts are those of the local run.
+#[test]
+fn claims_publish_their_run_to_the_store() {
+    let Some(server) = server() else { return };
+    let store = server.store().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let staging = t.path().join("staging");
+    let local = t.path().join("local");
+    let url = format!("s3://{BUCKET}/dprk");
+    let on_store = command(&server, &staging, &["claims", "--out", &url], &[])
+        .output()
+        .unwrap();
+    let on_disk = command(
+        &server,
+        &staging,
+        &["claims", "--out", local.to_str().unwrap()],
+        &[],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(
+        on_store.status.code(),
+        on_disk.status.code(),
+        "{}",
+        stderr(&on_store)
+    );
+    // The same verdicts (the first line names the claims file it read).
+    let verdicts = |o: &Output| {
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        text.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(verdicts(&on_store), verdicts(&on_disk));
+    assert!(verdicts(&on_disk).contains("REPRODUCED"));
+    let published = objects(&store, "dprk");
+    assert!(published.iter().any(|(n, _)| n == "claims.parquet"));
+    assert_eq!(published, output_files(&local));
+}
