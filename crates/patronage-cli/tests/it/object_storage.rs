@@ -330,6 +330,22 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
             "data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y2019_V202401.csv"
         ))
         .is_file());
+    // Nothing changed: every stage would be skipped, the objects fingerprinted
+    // by the store's size and ETag and the SHA-256 taken while downloading.
+    let plan = ok(
+        command(&server, &staging, &["plan", p, "--json"], &[])
+            .output()
+            .unwrap(),
+        "plan",
+    );
+    let stages: Vec<serde_json::Value> = String::from_utf8_lossy(&plan.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(stages.len(), 5, "three sources, mirror_all, aggregate");
+    for s in &stages {
+        assert_eq!(s["action"], "skip", "{s}");
+    }
     let verify = || {
         command(&server, &staging, &["verify", p], &[])
             .output()

@@ -5,10 +5,13 @@
 //! read from the project's download cache at
 //! `data/cache/objects/<scheme>/<bucket>/<key>`, where [`download`] brings it,
 //! hashed as it is written, with what the store said of it beside it
-//! (`<file>.object.json`: URL, size, ETag, SHA-256).
+//! (`<file>.object.json`: URL, size, ETag, SHA-256, the file's modification
+//! time). A stage fingerprints a plain object by that SHA-256 (the store's
+//! size and ETag checked at load), without hashing the file again.
 //!
 //! Invariant: a cached object is read only while the store still lists it with
-//! the size and ETag it was downloaded with; otherwise (or when it was never
+//! the size and ETag it was downloaded with and its file is as it was written;
+//! otherwise (or when it was never
 //! downloaded) it is pending, named by its URL, and never read. Loading lists
 //! and never downloads; the engine downloads the pending objects of exactly
 //! the sources a run or a shard reads, then loads again. The cache path depends
@@ -30,6 +33,36 @@ struct Sidecar {
     size: u64,
     etag: Option<String>,
     sha256: String,
+    /// The cached file's modification time once written (seconds,
+    /// nanoseconds): a file changed in the cache since is not the object.
+    modified: (u64, u32),
+}
+
+/// A file's modification time, as the sidecar keeps it.
+fn modified(file: &Path) -> Option<(u64, u32)> {
+    let t = std::fs::metadata(file).ok()?.modified().ok()?;
+    let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some((d.as_secs(), d.subsec_nanos()))
+}
+
+/// The sidecar of a cached object whose file is still as it was written.
+fn intact(file: &Path) -> Option<Sidecar> {
+    let bytes = std::fs::read(sidecar_path(file)).ok()?;
+    let s: Sidecar = serde_json::from_slice(&bytes).ok()?;
+    let len = std::fs::metadata(file).ok()?.len();
+    (len == s.size && modified(file) == Some(s.modified)).then_some(s)
+}
+
+/// The SHA-256 taken when the object at `file` was downloaded, for the stage
+/// fingerprint (instead of hashing the file again): only for a plain object
+/// (a `.gz` is fingerprinted by its unpacked bytes, a `.zip` member by its
+/// own) whose cached file is as it was written.
+pub(crate) fn recorded_sha256(file: &Path) -> Option<String> {
+    use patronage_extract::archive;
+    if archive::container(file) != file || archive::is_gz(file) {
+        return None;
+    }
+    intact(file).map(|s| s.sha256)
 }
 
 /// Whether a source's `path` is an object URL.
@@ -118,14 +151,9 @@ pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
     let mut resolved = Resolved::default();
     for object in listed {
         let path = cache_path(cache, &object.url)?;
-        let current = std::fs::read(sidecar_path(&path))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Sidecar>(&b).ok())
-            .is_some_and(|s| {
-                s.size == object.size
-                    && s.etag == object.etag
-                    && std::fs::metadata(&path).is_ok_and(|m| m.len() == object.size)
-            });
+        // The store still lists the object with the size and ETag it was
+        // downloaded with, and the cached file is as it was written.
+        let current = intact(&path).is_some_and(|s| s.size == object.size && s.etag == object.etag);
         if current {
             resolved.files.push(path);
         } else {
@@ -155,6 +183,7 @@ pub fn download(objects: &[PendingObject]) -> Result<usize, String> {
             size: got.size,
             etag: got.etag,
             sha256: got.sha256,
+            modified: modified(&o.path).unwrap_or_default(),
         };
         let json = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
         patronage_tables::parquet::write_atomic(&sidecar_path(&o.path), &json)

@@ -406,8 +406,13 @@ fn named_changes(
 }
 
 /// Hex SHA-256 of a file, read in blocks (an input may be larger than memory
-/// allows twice over).
+/// allows twice over); for an object downloaded from object storage, the
+/// SHA-256 taken while it was downloaded (the store's size and ETag were
+/// checked when the pipeline was loaded).
 pub fn sha256_file(path: &Path) -> Result<String, PipelineError> {
+    if let Some(sha256) = crate::config::objects::recorded_sha256(path) {
+        return Ok(sha256);
+    }
     crate::domain::files::sha256_input(path).map(|(_, sha256)| sha256)
 }
 
