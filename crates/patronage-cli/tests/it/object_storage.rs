@@ -278,6 +278,31 @@ fn mirror_all_shards_on_s3_merge_to_the_bytes_of_one_process() {
     );
     ok(merge(), "merge after the rerun");
     assert_eq!(objects(&store, "sharded"), one);
+
+    // Shard 0's objects copied under another folder: two shards claim the
+    // same inputs, and the merge names both and writes nothing.
+    let shard0 = ObjectUrl::parse(&format!("{sharded}/shards/0-of-3")).unwrap();
+    let copies: Vec<ObjectUrl> = (store.list(&shard0).unwrap().into_iter())
+        .map(|o| {
+            let to = o.url.key.replace("/0-of-3/", "/0-of-3-again/");
+            let to = ObjectUrl::parse(&format!("s3://{BUCKET}/{to}")).unwrap();
+            store.put(&to, store.get(&o.url).unwrap()).unwrap();
+            to
+        })
+        .collect();
+    assert!(!copies.is_empty());
+    let o = merge();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("0-of-3/shard.json") && err.contains("0-of-3-again/shard.json"),
+        "{err}"
+    );
+    assert_eq!(objects(&store, "sharded"), one, "nothing written");
+    for c in &copies {
+        store.delete(c).unwrap();
+    }
+    ok(merge(), "merge without the copy");
 }
 
 /// A pipeline whose three BACI sources are objects on the store, its
