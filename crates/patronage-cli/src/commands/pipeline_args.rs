@@ -47,6 +47,7 @@ impl PathLimit {
         LoadOptions {
             allow_outside_paths: self.allow_outside_paths,
             download: !self.offline,
+            placeholders: false,
         }
     }
 }

@@ -408,13 +408,37 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
         &["run", p, "--out", &run2, "--shard-count", "2", "-q"],
         2,
     );
+    // The merge runs on another machine: the same pipeline file in a project
+    // whose download cache is empty. It downloads no source: each object the
+    // shards read is stood in for by a placeholder carrying the SHA-256 the
+    // shards recorded, the store still listing it with the ETag they read.
+    let elsewhere = t.path().join("merge-machine");
+    std::fs::create_dir_all(elsewhere.join("pipelines")).unwrap();
+    let moved = elsewhere.join("pipelines/objects.toml");
+    std::fs::copy(&pipeline, &moved).unwrap();
     ok(
-        command(&server, &staging, &["merge", &run2, "-q"], &[])
-            .output()
-            .unwrap(),
+        command(
+            &server,
+            &t.path().join("merge-staging"),
+            &["merge", &run2, "--pipeline", moved.to_str().unwrap(), "-q"],
+            &[],
+        )
+        .output()
+        .unwrap(),
         "merge",
     );
     assert_eq!(objects(&store, "run2"), first);
+    for year in [2019, 2020, 2021] {
+        let cached = elsewhere.join(format!(
+            "data/cache/objects/s3/{BUCKET}/release/BACI_HS17_Y{year}_V202401.csv"
+        ));
+        let sidecar: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(cached.with_extension("csv.object.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(sidecar["placeholder"], true, "{}", cached.display());
+        assert_eq!(sidecar["sha256"], "", "no byte of the object was read");
+    }
 
     // A source changes; the next run is stopped before any upload completes.
     let changed = t.path().join("y2021b.csv");
@@ -424,6 +448,19 @@ fn a_pipeline_reads_and_writes_object_storage_and_an_interrupted_upload_keeps_th
         "release/BACI_HS17_Y2021_V202401.csv",
         std::fs::read(&changed).unwrap(),
     );
+    // The shards read the object before it changed: a merge refuses, naming
+    // the stage, and leaves the merged objects as they were.
+    let o = command(
+        &server,
+        &t.path().join("merge-staging"),
+        &["merge", &run2, "--pipeline", moved.to_str().unwrap(), "-q"],
+        &[],
+    )
+    .output()
+    .unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("source:baci_2021"), "{}", stderr(&o));
+    assert_eq!(objects(&store, "run2"), first);
     let o = command(
         &server,
         &staging,

@@ -32,10 +32,19 @@ struct Sidecar {
     url: String,
     size: u64,
     etag: Option<String>,
+    /// SHA-256 of the object's bytes (empty for a placeholder).
     sha256: String,
     /// The cached file's modification time once written (seconds,
     /// nanoseconds): a file changed in the cache since is not the object.
     modified: (u64, u32),
+    /// SHA-256 of the input as a stage reads it (the bytes of a plain object,
+    /// the inflated bytes of a `.gz` one), when known: a stage's fingerprint.
+    #[serde(default)]
+    input_sha256: Option<String>,
+    /// A file of the object's size holding none of its bytes, written by a
+    /// merge from what its shards read ([`place_holder`]); read by no stage.
+    #[serde(default)]
+    placeholder: bool,
 }
 
 /// A file's modification time, as the sidecar keeps it.
@@ -53,16 +62,53 @@ fn intact(file: &Path) -> Option<Sidecar> {
     (len == s.size && modified(file) == Some(s.modified)).then_some(s)
 }
 
-/// The SHA-256 taken when the object at `file` was downloaded, for the stage
-/// fingerprint (instead of hashing the file again): only for a plain object
-/// (a `.gz` is fingerprinted by its unpacked bytes, a `.zip` member by its
-/// own) whose cached file is as it was written.
+/// The input SHA-256 recorded for the object at `file` (taken while it was
+/// downloaded, or by the shards a merge's placeholder stands for), for the
+/// stage fingerprint instead of hashing the file again; none for a `.zip`
+/// member (fingerprinted by its own bytes) or a file not as it was written.
 pub(crate) fn recorded_sha256(file: &Path) -> Option<String> {
-    use patronage_extract::archive;
-    if archive::container(file) != file || archive::is_gz(file) {
+    if patronage_extract::archive::container(file) != file {
         return None;
     }
-    intact(file).map(|s| s.sha256)
+    intact(file).and_then(|s| s.input_sha256)
+}
+
+/// The ETag a cached object was downloaded with (`None` for a file that is
+/// not one, or a `.zip` member), for a shard to record what it read.
+pub fn etag_of(file: &Path) -> Option<String> {
+    if patronage_extract::archive::container(file) != file {
+        return None;
+    }
+    intact(file).and_then(|s| s.etag)
+}
+
+/// Stand in for the pending object `o` in the download cache without its bytes:
+/// a sparse file of its listed size and a sidecar marked as a placeholder,
+/// carrying `input_sha256`, the SHA-256 the shards of a merge recorded for it.
+/// Only a load that accepts placeholders (`patronage merge`, whose stages read
+/// no source) takes the file as the object; any other sees it pending and
+/// downloads it over the placeholder. Not for a `.zip` object, whose members
+/// a load lists from its bytes.
+pub fn place_holder(o: &PendingObject, input_sha256: &str) -> Result<(), String> {
+    let io = |e: std::io::Error| format!("{}: {e}", o.path.display());
+    if let Some(dir) = o.path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let file = std::fs::File::create(&o.path).map_err(io)?;
+    file.set_len(o.bytes).map_err(io)?;
+    drop(file);
+    let sidecar = Sidecar {
+        url: o.url.clone(),
+        size: o.bytes,
+        etag: o.etag.clone(),
+        sha256: String::new(),
+        modified: modified(&o.path).unwrap_or_default(),
+        input_sha256: Some(input_sha256.to_string()),
+        placeholder: true,
+    };
+    let json = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
+    patronage_tables::parquet::write_atomic(&sidecar_path(&o.path), &json)
+        .map_err(|e| e.to_string())
 }
 
 /// Whether a source's `path` is an object URL.
@@ -129,7 +175,7 @@ fn sidecar_path(file: &Path) -> PathBuf {
 
 /// List the objects `pattern` names, and split them into those the project's
 /// cache (`cache`) holds as listed (files) and those it lacks (pending).
-pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
+pub(crate) fn resolve(pattern: &str, cache: &Path, placeholders: bool) -> Result<Resolved, String> {
     let url = ObjectUrl::parse(pattern).map_err(|e| e.to_string())?;
     let store = Store::open(&url).map_err(|e| e.to_string())?;
     // A key without a wildcard names one object, else a prefix (a folder).
@@ -153,7 +199,9 @@ pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
         let path = cache_path(cache, &object.url)?;
         // The store still lists the object with the size and ETag it was
         // downloaded with, and the cached file is as it was written.
-        let current = intact(&path).is_some_and(|s| s.size == object.size && s.etag == object.etag);
+        let current = intact(&path).is_some_and(|s| {
+            s.size == object.size && s.etag == object.etag && (placeholders || !s.placeholder)
+        });
         if current {
             resolved.files.push(path);
         } else {
@@ -161,6 +209,7 @@ pub(crate) fn resolve(pattern: &str, cache: &Path) -> Result<Resolved, String> {
             resolved.objects.push(PendingObject {
                 url: object.url.to_string(),
                 bytes: object.size,
+                etag: object.etag.clone(),
                 path,
             });
         }
@@ -178,12 +227,18 @@ pub fn download(objects: &[PendingObject]) -> Result<usize, String> {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let got = store.download(&url, &o.path).map_err(|e| e.to_string())?;
+        // A plain object is read as it is; a `.gz` one is fingerprinted by its
+        // inflated bytes, hashed by the stage.
+        let plain = !patronage_extract::archive::is_gz(&o.path)
+            && !patronage_extract::archive::is_zip(&o.path);
         let sidecar = Sidecar {
             url: o.url.clone(),
             size: got.size,
             etag: got.etag,
+            input_sha256: plain.then(|| got.sha256.clone()),
             sha256: got.sha256,
             modified: modified(&o.path).unwrap_or_default(),
+            placeholder: false,
         };
         let json = serde_json::to_vec_pretty(&sidecar).unwrap_or_default();
         patronage_tables::parquet::write_atomic(&sidecar_path(&o.path), &json)

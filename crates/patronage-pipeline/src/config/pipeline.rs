@@ -149,6 +149,10 @@ pub struct LoadOptions {
     /// Download what a source's `fetch = {...}` names and the project's cache
     /// lacks (`run`); otherwise it is listed as pending (`plan`, `--offline`).
     pub download: bool,
+    /// Take a merge's placeholders of objects on object storage as the objects
+    /// (`patronage merge`, whose stages read no source; see
+    /// `config::objects::place_holder`).
+    pub placeholders: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -398,7 +402,7 @@ impl Pipeline {
                     let pattern = path.get_ref().clone();
                     let (object, members) = objects::split_members(&pattern);
                     let cache = cache_and_lock(&project_of(&policy, &dir)).0;
-                    let resolved = objects::resolve(&object, &cache)
+                    let resolved = objects::resolve(&object, &cache, options.placeholders)
                         .map_err(|m| invalid(path.span(), format!("source `{id}`: {m}")))?;
                     let matched = Matched {
                         files: resolved.files.clone(),

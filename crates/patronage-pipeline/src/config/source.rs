@@ -59,6 +59,8 @@ pub struct PendingObject {
     pub url: String,
     /// Its size, as listed (the shard rule's weight).
     pub bytes: u64,
+    /// Its ETag, as listed.
+    pub etag: Option<String>,
     /// Where it goes in the download cache.
     pub path: PathBuf,
 }

@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 
 use patronage_core::shard::Shard;
 
+use super::load::load;
 use super::options::RunOptions;
 use super::run::{run_with, RunReport};
 use super::shard::{ShardFile, KIND, SHARD_FILE};
 use super::units::{assignment, job_sha256, units};
-use crate::config::Pipeline;
+use crate::config::{objects, LoadOptions, Pipeline};
 use crate::{PipelineError, TOOL_VERSION};
 
 /// What a merge did.
@@ -353,6 +354,42 @@ fn place_caches(state: &Path, shards: &[Found]) -> Result<(), PipelineError> {
     Ok(())
 }
 
+/// Stand in for every object on object storage the shards read that the
+/// store still lists with the ETag they read it with (a plain or `.gz`
+/// object; a `.zip` one is downloaded, its members being listed from its
+/// bytes): a placeholder in the project's download cache carrying the
+/// SHA-256 the shards recorded, so the merge's fingerprints match without
+/// downloading the sources. An object changed since is downloaded, and its
+/// stage then refused as changed.
+fn place_objects(path: &Path, options: &RunOptions, shards: &[Found]) -> Result<(), PipelineError> {
+    let recorded: BTreeMap<&str, (&str, &str)> = (shards.iter())
+        .flat_map(|f| f.file.units.iter())
+        .flat_map(|u| u.inputs.iter())
+        .filter_map(|i| Some((i.file.as_str(), (i.etag.as_deref()?, i.sha256.as_str()))))
+        .collect();
+    if recorded.is_empty() {
+        return Ok(());
+    }
+    let listed = LoadOptions {
+        download: false,
+        placeholders: false,
+        ..options.load
+    };
+    let p = load(path, listed)?;
+    for o in p.sources.iter().flat_map(|s| s.objects.iter()) {
+        if patronage_extract::archive::is_zip(&o.path) {
+            continue;
+        }
+        match recorded.get(o.url.as_str()) {
+            Some((etag, sha256)) if o.etag.as_deref() == Some(*etag) => {
+                objects::place_holder(o, sha256).map_err(|m| error(&o.path, m))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Merge the shards in `out/shards/` into `out`. `pipeline` overrides the
 /// pipeline file the shards recorded; `options.output` and
 /// `options.cached_sources_only` are set here.
@@ -365,9 +402,14 @@ pub fn merge(
     let path = pipeline
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(&shards[0].file.pipeline.file));
+    place_objects(&path, options, &shards)?;
     let options = RunOptions {
         output: Some(out.to_path_buf()),
         cached_sources_only: true,
+        load: LoadOptions {
+            placeholders: true,
+            ..options.load
+        },
         ..options.clone()
     };
     let run = run_with(&path, &options, |p, state| {

@@ -377,6 +377,12 @@ pub(crate) fn run_units(
         .filter(|(i, _)| units.contains(&source_stage(&p.sources[*i].id)))
         .collect();
     let positions: Vec<usize> = mine.iter().map(|(i, _)| *i).collect();
+    // The ETag of each object read, by the name the records give it (its URL),
+    // so a merge can stand in for the object without downloading it.
+    let etags: std::collections::HashMap<String, String> = (p.sources.iter())
+        .flat_map(|s| s.files.iter())
+        .filter_map(|f| Some((p.relative(f), crate::config::objects::etag_of(f)?)))
+        .collect();
     let done = run_sources(p, mine, (state, keeps_on_disk(p, quality)), &options.events)?;
     let mut out = Vec::with_capacity(done.len() + 1);
     for (i, d) in positions.iter().zip(&done) {
@@ -391,6 +397,7 @@ pub(crate) fn run_units(
                     file: i.file.clone(),
                     bytes: i.bytes,
                     sha256: i.sha256.clone(),
+                    etag: etags.get(&i.file).cloned(),
                 })
                 .collect(),
         });
@@ -406,6 +413,7 @@ pub(crate) fn run_units(
                 record_sha256: m.record_sha256(),
                 inputs: (m.inputs().into_iter())
                     .map(|i| UnitInput {
+                        etag: etags.get(&i.file).cloned(),
                         file: i.file,
                         bytes: i.bytes,
                         sha256: i.sha256,

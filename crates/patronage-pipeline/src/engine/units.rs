@@ -39,6 +39,11 @@ pub struct UnitInput {
     pub bytes: u64,
     /// SHA-256 of the bytes read.
     pub sha256: String,
+    /// For an object read from object storage, the ETag it was downloaded
+    /// with: a merge that finds the store still listing it stands in for it
+    /// without downloading it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// What a unit's stage left in the stage cache.
