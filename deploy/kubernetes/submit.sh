@@ -5,7 +5,7 @@
 #   INPUTS=s3://bucket/baci OUTPUT=s3://bucket/mirror-all SECRET=patronage-store \
 #   CPUS=2 MEMORY_GB=4 deploy/kubernetes/submit.sh mirror-all
 #
-#   ... PIPELINE=/etc/patronage/pipelines/dprk.toml PIPELINE_CONFIGMAP=dprk-pipeline \
+#   ... PIPELINE=/tmp/project/pipelines/dprk.toml PIPELINE_CONFIGMAP=dprk-pipeline \
 #   deploy/kubernetes/submit.sh run
 #
 # It renders KIND-shards.yaml and KIND-merge.yaml (deploy/render.sh: an unset

@@ -644,7 +644,7 @@ fn kubernetes_submit_applies_the_merge_only_after_every_index_completed() {
         let at = Locations {
             inputs: "s3://bucket/inputs".into(),
             output: "s3://bucket/out".into(),
-            pipeline: "/etc/patronage/pipelines/p.toml".into(),
+            pipeline: "/tmp/project/pipelines/p.toml".into(),
         };
         let (bin, log) = (tmp.path().join("bin"), tmp.path().join("log"));
         stand_in(&bin, "kubectl", &log);
