@@ -472,3 +472,75 @@ fn a_comtrade_source_fetched_with_a_key_leaves_the_key_in_no_file() {
     );
     assert!(!said.contains(key));
 }
+
+/// A pipeline with a source named by `fetch` and a local one, run as two
+/// shards: the shard whose units do not include the `fetch` source makes no
+/// request; the other downloads the release once; the merge makes none and
+/// writes the bytes of one run.
+#[test]
+fn only_the_shard_that_reads_a_fetch_source_downloads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let members = synthetic_release(tmp.path());
+    let zip = zip_of(&members);
+    let (base, requests) = serve(zip);
+    let project = tmp.path().join("project");
+    let pipeline = project.join("pipelines/p.toml");
+    let (name, local) = &members[0];
+    write(&project.join("pipelines").join(name), local);
+    write(
+        &pipeline,
+        format!(
+            "{HEAD}fetch = {{ baci = {{ hs = \"HS17\", version = \"V202401\" }} }}\nyears = \"2020\"\n\n\
+             [[sources]]\nid = \"local\"\nformat = \"baci\"\nscope = \"all\"\npath = \"{name}\"\n"
+        )
+        .as_bytes(),
+    );
+    let env = [("PATRONAGE_BACI_URL", base.as_str())];
+    // The plan: the `fetch` source, not yet downloaded, weighs nothing; the
+    // local file goes first, to shard 0, and the `fetch` source to shard 1.
+    let o = patronage(
+        &[
+            "plan",
+            pipeline.to_str().unwrap(),
+            "--shards",
+            "2",
+            "--json",
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let plan: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(plan[0]["unit"], "source:baci");
+    assert_eq!(plan[0]["shard"], "1/2");
+    assert_eq!(plan[1]["unit"], "source:local");
+    assert_eq!(plan[1]["shard"], "0/2");
+    let out = project.join("sharded");
+    let o = run(&pipeline, &out, &["--shard", "0/2"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        0,
+        "shard 0 reads no fetch source"
+    );
+    let o = run(&pipeline, &out, &["--shard", "1/2"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    let o = patronage(&["merge", out.to_str().unwrap(), "-q"], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1,
+        "the merge downloads nothing"
+    );
+    let single = project.join("single");
+    let o = run(&pipeline, &single, &[], &env);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let merged: Vec<_> = output_files(&out)
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with("shards/"))
+        .collect();
+    assert_eq!(merged, output_files(&single));
+}

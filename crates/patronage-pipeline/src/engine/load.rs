@@ -28,28 +28,39 @@ pub(crate) fn load_checked(
     Ok((p, quality))
 }
 
-/// [`load_checked`], then, when the load may download, the pending objects of
-/// the sources `reads` picks brought into the download cache and the file
-/// loaded again (other sources' objects stay pending, never downloaded).
+/// [`load_checked`], downloading only what the sources `reads` picks lack,
+/// when the load may download: their pending objects on object storage are
+/// brought into the download cache, and their `fetch` downloads made; then the
+/// file is loaded again so they are read from the cache as files. Other
+/// sources' downloads stay pending, never made (a shard downloads its own
+/// sources only; a `fetch` is made by a load that downloads, so a shard that
+/// reads one makes every source's `fetch`).
 pub(crate) fn load_reading(
     path: &Path,
     options: LoadOptions,
     reads: impl Fn(&Pipeline, &Source) -> bool,
 ) -> Result<(Pipeline, Quality), PipelineError> {
-    let (p, quality) = load_checked(path, options)?;
+    let listed = LoadOptions {
+        download: false,
+        ..options
+    };
+    let (p, quality) = load_checked(path, listed)?;
     if !options.download {
         return Ok((p, quality));
     }
-    let wanted: Vec<_> = (p.sources.iter())
-        .filter(|s| reads(&p, s))
+    let wanted: Vec<&Source> = p.sources.iter().filter(|s| reads(&p, s)).collect();
+    let objects: Vec<_> = (wanted.iter())
         .flat_map(|s| s.objects.iter().cloned())
         .collect();
-    if wanted.is_empty() {
+    // `pending` names a source's missing objects and its missing `fetch`
+    // downloads alike.
+    let fetches = wanted.iter().any(|s| s.pending.len() > s.objects.len());
+    if objects.is_empty() && !fetches {
         return Ok((p, quality));
     }
-    objects::download(&wanted).map_err(|message| PipelineError::Refused {
+    objects::download(&objects).map_err(|message| PipelineError::Refused {
         path: p.path.clone(),
         message: format!("{}: {message}", p.path.display()),
     })?;
-    load_checked(path, options)
+    load_checked(path, if fetches { options } else { listed })
 }
