@@ -21,13 +21,18 @@ use crate::json_output;
 /// Fold full-size trade files and write mirror totals for every country as focus.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A BACI CSV (repeatable).
+    /// A BACI CSV (repeatable): a file, a `.gz` file, a `.zip` member
+    /// (`release.zip/BACI_HS17_Y2021_V202401.csv`), or an object URL (`s3://`,
+    /// `gs://`, `az://`, `https://`; a wildcard in its last part names every
+    /// object the store lists for it), read as a stream.
     #[arg(long)]
     baci: Vec<PathBuf>,
-    /// A Comtrade v1 bulk final TSV (repeatable).
+    /// A Comtrade v1 bulk final TSV (repeatable), in the same forms as --baci.
     #[arg(long)]
     comtrade_bulk: Vec<PathBuf>,
-    /// Output folder: mirror_all.parquet, rejects.parquet, mirror_all_report.json.
+    /// Output folder, or an object-storage URL (`s3://`, `gs://`, `az://`;
+    /// staged locally, then published with mirror_all_report.json last):
+    /// mirror_all.parquet, rejects.parquet, mirror_all_report.json.
     #[arg(long)]
     out: PathBuf,
     /// Write `mirror_all` as Hive partitions by this column (`year`:
