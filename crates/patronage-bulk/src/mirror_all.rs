@@ -422,6 +422,26 @@ pub struct BulkInput {
     pub path: PathBuf,
 }
 
+impl BulkInput {
+    /// The inputs of a job as `mirror-all` and `plan --shards` take them: the
+    /// BACI paths, then the Comtrade bulk ones, each expanded by
+    /// [`object_input::expand`] (an object URL to the objects it names).
+    pub fn all(baci: &[PathBuf], comtrade_bulk: &[PathBuf]) -> Result<Vec<BulkInput>, BulkError> {
+        let mut out = Vec::new();
+        for (paths, format) in [
+            (baci, BulkFormat::Baci),
+            (comtrade_bulk, BulkFormat::ComtradeV1Bulk),
+        ] {
+            for p in paths {
+                for path in object_input::expand(p)? {
+                    out.push(BulkInput { format, path });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// What one file gave: the accounting and its totals.
 #[derive(Debug)]
 pub struct Folded {

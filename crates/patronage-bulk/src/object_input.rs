@@ -9,7 +9,7 @@
 //! is the size of the object that holds it, the number a listing shows.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use patronage_extract::archive;
 use patronage_store::{is_object_url, ObjectUrl, Store};
@@ -24,26 +24,10 @@ pub fn object_url(path: &Path) -> Result<Option<ObjectUrl>, BulkError> {
     }
 }
 
-/// The object that holds `url` and the member named below it: the first
-/// folder of the key that ends in `.zip` is the archive, the rest the member.
-fn split_member(url: &ObjectUrl) -> (ObjectUrl, Option<String>) {
-    let parts: Vec<&str> = url.key.split('/').collect();
-    for i in 0..parts.len().saturating_sub(1) {
-        if archive::is_zip(Path::new(parts[i])) {
-            let holder = ObjectUrl {
-                key: parts[..=i].join("/"),
-                ..url.clone()
-            };
-            return (holder, Some(parts[i + 1..].join("/")));
-        }
-    }
-    (url.clone(), None)
-}
-
 /// The unpacked bytes of the object input `url`, read from `store` (a file,
 /// a `.gz` object inflated, or a `.zip` object's member).
 pub fn open_in(store: &Store, url: &ObjectUrl) -> Result<Box<dyn Read + Send>, BulkError> {
-    let (holder, member) = split_member(url);
+    let (holder, member) = url.split_zip_member();
     let reader = store.reader(&holder)?;
     let shown = holder.to_string();
     Ok(match member {
@@ -66,30 +50,32 @@ pub fn object_bytes_in(store: &Store, path: &Path) -> Result<Option<u64>, BulkEr
     let Some(url) = object_url(path)? else {
         return Ok(None);
     };
-    Ok(Some(store.info(&split_member(&url).0)?.size))
+    Ok(Some(store.info(&url.split_zip_member().0)?.size))
 }
 
-/// The inputs `path` names: itself, or, for an object URL with a wildcard
-/// (`s3://b/baci/BACI_*.csv`), every object the store lists for it, sorted by
-/// key; a pattern that matches nothing is an error naming it.
-pub fn expand(path: &Path) -> Result<Vec<std::path::PathBuf>, BulkError> {
+/// The inputs `path` names: itself, a `.zip` object's member, or what the
+/// store resolves an object URL to (the objects its wildcard matches, as in
+/// `s3://b/baci/BACI_*.csv`; else the object at its key; else the objects
+/// under it), sorted by key: the same rule as a pipeline source's `path`. A
+/// URL that names nothing is an error naming it.
+pub fn expand(path: &Path) -> Result<Vec<PathBuf>, BulkError> {
     let Some(url) = object_url(path)? else {
         return Ok(vec![path.to_path_buf()]);
     };
-    if !url.key.contains(['*', '?', '[']) {
+    if url.split_zip_member().1.is_some() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let listed = Store::open(&url)?.list(&url)?;
-    if listed.is_empty() {
+    let found = Store::open(&url)?.resolve(&url)?;
+    if found.is_empty() {
         return Err(BulkError::Store(patronage_store::StoreError::Remote {
             op: "list",
             url: url.to_string(),
             message: "no object matches".to_string(),
         }));
     }
-    Ok(listed
+    Ok(found
         .into_iter()
-        .map(|o| std::path::PathBuf::from(o.url.to_string()))
+        .map(|o| PathBuf::from(o.url.to_string()))
         .collect())
 }
 
@@ -109,11 +95,11 @@ mod tests {
     fn a_zip_folder_of_the_key_holds_the_member() {
         let u = ObjectUrl::parse("s3://b/cepii/BACI_HS92_V202401.ZIP/BACI_HS92_Y2019_V202401.csv")
             .unwrap();
-        let (holder, member) = split_member(&u);
+        let (holder, member) = u.split_zip_member();
         assert_eq!(holder.to_string(), "s3://b/cepii/BACI_HS92_V202401.ZIP");
         assert_eq!(member.as_deref(), Some("BACI_HS92_Y2019_V202401.csv"));
         let plain = ObjectUrl::parse("gs://b/bulk/x.zip").unwrap();
-        assert_eq!(split_member(&plain), (plain.clone(), None));
+        assert_eq!(plain.split_zip_member(), (plain.clone(), None));
         assert_eq!(object_url(Path::new("fixtures/x.csv")).unwrap(), None);
     }
 }

@@ -90,12 +90,33 @@ impl Store {
     /// Download every object under `prefix` into `dir`, each at its key
     /// relative to the prefix (folders made as needed); in key order.
     pub fn pull(&self, prefix: &ObjectUrl, dir: &Path) -> Result<Vec<Downloaded>, StoreError> {
+        self.pull_where(prefix, dir, |_| true)
+    }
+
+    /// [`Store::pull`] of the objects whose key relative to `prefix` `keep`
+    /// accepts.
+    pub fn pull_where(
+        &self,
+        prefix: &ObjectUrl,
+        dir: &Path,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<Downloaded>, StoreError> {
         let base = prefix.key.trim_end_matches('/');
         let mut out = Vec::new();
-        for object in self.list(prefix)? {
-            let rel = object.url.key[base.len()..]
-                .trim_start_matches('/')
-                .to_string();
+        for object in self.list_under(prefix)? {
+            // A listing of a prefix holds keys below it; anything else (a
+            // key the service matched otherwise) is refused, never sliced.
+            let Some(rel) = object.url.key.strip_prefix(base) else {
+                return Err(self.error(
+                    "pull",
+                    &object.url,
+                    "the key does not name a file below the prefix",
+                ));
+            };
+            let rel = rel.trim_start_matches('/').to_string();
+            if !rel.is_empty() && !keep(&rel) {
+                continue;
+            }
             let rel_path = Path::new(&rel);
             if rel.is_empty()
                 || !rel_path

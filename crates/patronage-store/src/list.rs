@@ -19,27 +19,52 @@ pub struct ObjectInfo {
     pub etag: Option<String>,
 }
 
-/// Whether `key` has a glob character.
-fn is_glob(key: &str) -> bool {
-    key.contains(['*', '?', '['])
-}
-
 impl Store {
+    /// What `url` names, as a source or an input gives it: the objects its
+    /// wildcard matches; else the one object at its key; else every object
+    /// under it as a prefix. Sorted by key.
+    pub fn resolve(&self, url: &ObjectUrl) -> Result<Vec<ObjectInfo>, StoreError> {
+        if !url.is_glob() {
+            if let Some(head) = self.head(url)? {
+                return Ok(vec![ObjectInfo {
+                    url: url.clone(),
+                    size: head.size,
+                    etag: head.etag,
+                }]);
+            }
+        }
+        self.list(url)
+    }
+
     /// The objects under `url` as a prefix (a folder: `a/b` lists `a/b/...`,
     /// not `a/bc`), or those matching it when its key is a glob; sorted by key.
     pub fn list(&self, url: &ObjectUrl) -> Result<Vec<ObjectInfo>, StoreError> {
-        let (prefix, pattern) = if is_glob(&url.key) {
-            let literal = &url.key[..url.key.find(['*', '?', '[']).unwrap_or(0)];
-            let folder = literal.rfind('/').map_or("", |i| &literal[..i]);
-            let pattern = glob::Pattern::new(&url.key).map_err(|e| self.error("list", url, e))?;
-            (folder.to_string(), Some(pattern))
-        } else {
-            (url.key.trim_end_matches('/').to_string(), None)
-        };
+        if !url.is_glob() {
+            return self.list_under(url);
+        }
+        let literal = &url.key[..url.key.find(['*', '?', '[']).unwrap_or(0)];
+        let folder = literal.rfind('/').map_or("", |i| &literal[..i]);
+        let pattern = glob::Pattern::new(&url.key).map_err(|e| self.error("list", url, e))?;
+        self.listing(url, folder, Some(pattern))
+    }
+
+    /// The objects under `url` as a prefix, whatever characters its key holds.
+    pub(crate) fn list_under(&self, url: &ObjectUrl) -> Result<Vec<ObjectInfo>, StoreError> {
+        self.listing(url, url.key.trim_end_matches('/'), None)
+    }
+
+    /// The objects under the key `prefix` of `url`'s bucket, those `pattern`
+    /// matches when given; sorted by key.
+    fn listing(
+        &self,
+        url: &ObjectUrl,
+        prefix: &str,
+        pattern: Option<glob::Pattern>,
+    ) -> Result<Vec<ObjectInfo>, StoreError> {
         let prefix_path = if prefix.is_empty() {
             None
         } else {
-            Some(self.path("list", &url.root().join(&prefix))?)
+            Some(self.path("list", &url.root().join(prefix))?)
         };
         let metas: Vec<object_store::ObjectMeta> = self
             .block_on(self.inner.list(prefix_path.as_ref()).try_collect())

@@ -13,7 +13,7 @@ use object_store::{
 use crate::{ObjectInfo, ObjectUrl, Store, StoreError};
 
 /// The metadata name under which an object's SHA-256 (lower-case hex) is kept.
-pub const SHA256_ATTRIBUTE: &str = "sha256";
+pub(crate) const SHA256_ATTRIBUTE: &str = "sha256";
 
 /// The attributes that record `sha256`.
 pub(crate) fn sha_attributes(sha256: &str) -> Attributes {
@@ -60,14 +60,11 @@ impl Store {
 
     /// Size and ETag of `url` (an error when it does not exist).
     pub fn info(&self, url: &ObjectUrl) -> Result<ObjectInfo, StoreError> {
-        let path = self.path("head", url)?;
-        let meta = self
-            .block_on(self.inner.head(&path))
-            .map_err(|e| self.error("head", url, e))?;
+        let head = (self.head(url)?).ok_or_else(|| self.error("head", url, "no such object"))?;
         Ok(ObjectInfo {
             url: url.clone(),
-            size: meta.size,
-            etag: meta.e_tag,
+            size: head.size,
+            etag: head.etag,
         })
     }
 

@@ -106,45 +106,67 @@ impl Store {
             }
             let path = self.path("upload", &url)?;
             let opts = PutMultipartOptions::from(sha_attributes(&sha));
-            let upload = self
+            let mut upload = self
                 .block_on(self.inner.put_multipart_opts(&path, opts))
                 .map_err(|e| self.error("upload", &url, e))?;
-            // Kept before its parts are sent, so a failure below aborts it too.
+            let sent = self.send_parts(upload.as_mut(), &local, &url, size);
+            // Kept whether its parts went or not: a failure aborts every
+            // upload `prepared` holds when it is dropped, this one too.
             prepared.pending.push(Pending {
                 rel: rel.clone(),
                 url: url.clone(),
                 upload,
             });
-            let upload = &mut prepared.pending.last_mut().expect("just pushed").upload;
-            let mut file = std::fs::File::open(&local).map_err(io)?;
-            let mut sent = 0u64;
-            loop {
-                let mut batch = Vec::new();
-                for _ in 0..IN_FLIGHT {
-                    let mut part = Vec::with_capacity(PART);
-                    (&mut file)
-                        .take(PART as u64)
-                        .read_to_end(&mut part)
-                        .map_err(io)?;
-                    if part.is_empty() {
-                        break;
-                    }
-                    sent += part.len() as u64;
-                    batch.push(upload.put_part(PutPayload::from(part)));
-                }
-                if batch.is_empty() {
-                    break;
-                }
-                self.block_on(futures::future::try_join_all(batch))
-                    .map_err(|e| self.error("upload", &url, e))?;
-            }
-            if sent != size {
-                return Err(io(std::io::Error::other(format!(
-                    "the file changed while it was uploaded ({size} bytes hashed, {sent} sent)"
-                ))));
-            }
+            sent?;
         }
         Ok(prepared)
+    }
+}
+
+impl Store {
+    /// Send every part of the file `local` (`size` bytes when hashed) to
+    /// `upload`, [`IN_FLIGHT`] at a time; complete nothing.
+    fn send_parts(
+        &self,
+        upload: &mut dyn MultipartUpload,
+        local: &Path,
+        url: &ObjectUrl,
+        size: u64,
+    ) -> Result<(), StoreError> {
+        let io = |source: std::io::Error| StoreError::Local {
+            op: "publish",
+            url: url.to_string(),
+            path: local.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(local).map_err(io)?;
+        let mut sent = 0u64;
+        loop {
+            let mut batch = Vec::new();
+            for _ in 0..IN_FLIGHT {
+                let mut part = Vec::with_capacity(PART);
+                (&mut file)
+                    .take(PART as u64)
+                    .read_to_end(&mut part)
+                    .map_err(io)?;
+                if part.is_empty() {
+                    break;
+                }
+                sent += part.len() as u64;
+                batch.push(upload.put_part(PutPayload::from(part)));
+            }
+            if batch.is_empty() {
+                break;
+            }
+            self.block_on(futures::future::try_join_all(batch))
+                .map_err(|e| self.error("upload", url, e))?;
+        }
+        if sent != size {
+            return Err(io(std::io::Error::other(format!(
+                "the file changed while it was uploaded ({size} bytes hashed, {sent} sent)"
+            ))));
+        }
+        Ok(())
     }
 }
 

@@ -90,7 +90,7 @@ pub fn venv_python(dir: &Path, requirements: &str) -> Result<PathBuf, Unavailabl
 
 /// Whether pip failed because it could not reach the index (no network, no
 /// name resolution, a proxy or TLS in the way), not because of the packages.
-pub fn unreachable_index(pip_output: &str) -> bool {
+fn unreachable_index(pip_output: &str) -> bool {
     [
         "NewConnectionError",
         "ConnectTimeout",

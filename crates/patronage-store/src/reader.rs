@@ -121,16 +121,6 @@ impl ObjectReader {
         self.size
     }
 
-    /// The object's ETag when opened.
-    pub fn etag(&self) -> Option<&str> {
-        self.etag.as_deref()
-    }
-
-    /// The URL read.
-    pub fn url(&self) -> &ObjectUrl {
-        &self.url
-    }
-
     fn len_at(&self, start: u64) -> u64 {
         self.block.min(self.size - start)
     }
@@ -188,8 +178,18 @@ impl Read for ObjectReader {
         if !in_hand {
             self.load()?;
         }
-        let (start, bytes) = self.current.as_ref().expect("a block was loaded");
-        let from = (self.pos - start) as usize;
+        // The loaded block holds `pos` (fetch checks each block's length); a
+        // block that does not is an error, never a panic.
+        let at = self.pos;
+        let from = (self.current.as_ref())
+            .and_then(|(start, bytes)| {
+                let from = usize::try_from(at.checked_sub(*start)?).ok()?;
+                (from < bytes.len()).then_some((from, bytes))
+            })
+            .ok_or_else(|| {
+                std::io::Error::other(format!("read {}: no block holds byte {at}", self.url))
+            })?;
+        let (from, bytes) = from;
         let n = buf.len().min(bytes.len() - from);
         buf[..n].copy_from_slice(&bytes[from..from + n]);
         self.pos += n as u64;

@@ -20,11 +20,11 @@ use crate::{ObjectUrl, Store, StoreError, StoreOptions};
 const REQUIREMENTS: &str = include_str!("../testing/moto-requirements.txt");
 
 /// The test access key id (moto accepts any).
-pub const ACCESS_KEY_ID: &str = "patronage-test-key-id";
+const ACCESS_KEY_ID: &str = "patronage-test-key-id";
 /// The test secret key (moto accepts any); a test checks no error shows it.
 pub const SECRET_ACCESS_KEY: &str = "patronage-test-SECRET-do-not-show";
 /// The region the server is opened with.
-pub const REGION: &str = "us-east-1";
+const REGION: &str = "us-east-1";
 
 /// A running moto server with one bucket.
 #[derive(Debug)]
@@ -134,11 +134,6 @@ impl S3TestServer {
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// The bucket made.
-    pub fn bucket(&self) -> &str {
-        &self.bucket
     }
 
     /// `s3://BUCKET/key`.

@@ -214,11 +214,6 @@ impl Store {
         })
     }
 
-    /// The bucket's URL.
-    pub fn root(&self) -> &ObjectUrl {
-        &self.root
-    }
-
     /// Run `future` to its end on the store's runtime.
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)

@@ -106,6 +106,30 @@ impl ObjectUrl {
         }
     }
 
+    /// Whether the key has a wildcard (`*`, `?`, `[...]`): it names the
+    /// objects a listing matches, not one object or a prefix.
+    pub fn is_glob(&self) -> bool {
+        self.key.contains(['*', '?', '['])
+    }
+
+    /// The `.zip` object this URL names a member of, and the member (a name
+    /// or a glob): the first segment of the key that ends in `.zip` is the
+    /// archive (`s3://b/R.zip/BACI_*.csv` is `s3://b/R.zip` and `BACI_*.csv`);
+    /// the URL itself and none when no segment before the last does.
+    pub fn split_zip_member(&self) -> (ObjectUrl, Option<String>) {
+        let parts: Vec<&str> = self.key.split('/').collect();
+        for i in 0..parts.len().saturating_sub(1) {
+            if parts[i].to_ascii_lowercase().ends_with(".zip") {
+                let archive = ObjectUrl {
+                    key: parts[..=i].join("/"),
+                    ..self.clone()
+                };
+                return (archive, Some(parts[i + 1..].join("/")));
+            }
+        }
+        (self.clone(), None)
+    }
+
     /// The URL of the bucket (or host) itself.
     pub fn root(&self) -> ObjectUrl {
         ObjectUrl {

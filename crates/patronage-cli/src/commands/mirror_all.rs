@@ -9,8 +9,7 @@
 
 use std::path::PathBuf;
 
-use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkFormat, BulkInput};
-use patronage_bulk::object_input::expand;
+use patronage_bulk::mirror_all::{run_mirror_all_partitioned, BulkInput};
 use patronage_bulk::shard::{input_size, run_shard};
 
 use super::output::Output;
@@ -56,18 +55,7 @@ pub struct Args {
 
 /// Fold the inputs, write the outputs, print the accounting.
 pub fn execute(a: Args) -> anyhow::Result<Exit> {
-    // An object URL with a wildcard names every object the store lists for it.
-    let expand = |paths: Vec<PathBuf>, format: BulkFormat| -> anyhow::Result<Vec<BulkInput>> {
-        let mut out = Vec::new();
-        for p in paths {
-            for path in expand(&p)? {
-                out.push(BulkInput { format, path });
-            }
-        }
-        Ok(out)
-    };
-    let mut inputs = expand(a.baci, BulkFormat::Baci)?;
-    inputs.extend(expand(a.comtrade_bulk, BulkFormat::ComtradeV1Bulk)?);
+    let inputs = BulkInput::all(&a.baci, &a.comtrade_bulk)?;
     anyhow::ensure!(
         !inputs.is_empty(),
         "give at least one --baci or --comtrade-bulk file"

@@ -93,19 +93,7 @@ impl Output {
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
         }
-        let prefix = format!("{}/", url.key.trim_end_matches('/'));
-        for object in store.list(url)? {
-            let rel = object.url.key.strip_prefix(&prefix).unwrap_or_default();
-            if rel.is_empty() || rel.starts_with("shards/") {
-                continue;
-            }
-            let dest = dir.join(rel);
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            store.download(&object.url, &dest)?;
-        }
+        store.pull_where(url, &dir, |rel| !rel.starts_with("shards/"))?;
         Ok(dir)
     }
 

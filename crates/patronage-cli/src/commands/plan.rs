@@ -9,8 +9,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use patronage_bulk::mirror_all::{BulkFormat, BulkInput};
-use patronage_bulk::object_input::expand;
+use patronage_bulk::mirror_all::BulkInput;
 use patronage_bulk::shard::input_size;
 use patronage_pipeline::shard::{plan_shards, PlannedUnit, ShardPlan};
 use patronage_pipeline::stages::Action;
@@ -48,6 +47,14 @@ pub struct Args {
 
 /// Plan the run and print it.
 pub fn execute(args: Args) -> anyhow::Result<Exit> {
+    if let (Some(count), false) = (
+        args.shards,
+        args.baci.is_empty() && args.comtrade_bulk.is_empty(),
+    ) {
+        let plan = mirror_all_plan(&args.baci, &args.comtrade_bulk, count)?;
+        print_shards(&plan, args.json);
+        return Ok(Exit::Ok);
+    }
     let output = args.target.output()?;
     let pipeline = args.target.pipeline;
     let options = RunOptions {
@@ -60,16 +67,6 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
         force: args.force,
         ..RunOptions::default()
     };
-    if let (Some(count), false) = (
-        args.shards,
-        args.baci.is_empty() && args.comtrade_bulk.is_empty(),
-    ) {
-        print_shards(
-            &mirror_all_plan(args.baci, args.comtrade_bulk, count)?,
-            args.json,
-        );
-        return Ok(Exit::Ok);
-    }
     if let Some(count) = args.shards {
         let plan = plan_shards(&pipeline, &options, count)
             .with_context(|| format!("pipeline {} cannot be planned", pipeline.display()))?;
@@ -86,21 +83,11 @@ pub fn execute(args: Args) -> anyhow::Result<Exit> {
 /// The shards of `patronage mirror-all` over these inputs: a unit per input
 /// (`format:file`), weighed by its bytes.
 fn mirror_all_plan(
-    baci: Vec<PathBuf>,
-    comtrade_bulk: Vec<PathBuf>,
+    baci: &[PathBuf],
+    comtrade_bulk: &[PathBuf],
     count: u32,
 ) -> anyhow::Result<ShardPlan> {
-    let mut inputs = Vec::new();
-    for (paths, format) in [
-        (baci, BulkFormat::Baci),
-        (comtrade_bulk, BulkFormat::ComtradeV1Bulk),
-    ] {
-        for p in paths {
-            for path in expand(&p)? {
-                inputs.push(BulkInput { format, path });
-            }
-        }
-    }
+    let inputs = BulkInput::all(baci, comtrade_bulk)?;
     let planned = patronage_bulk::shard::plan(&inputs, count, input_size)?;
     let mut totals = vec![0u64; count as usize];
     for p in &planned {

@@ -102,7 +102,6 @@ pub fn execute(args: Args, terminal: &Arc<Terminal>) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// `--wait` (no limit) or `--wait=SECONDS`.
 /// Publish a run's (or a shard's) files to a remote output, saying so unless
 /// quiet.
 fn publish(output: &Output, sub: &str, manifest: &str, quiet: bool) -> anyhow::Result<()> {
@@ -114,6 +113,7 @@ fn publish(output: &Output, sub: &str, manifest: &str, quiet: bool) -> anyhow::R
     Ok(())
 }
 
+/// `--wait` (no limit) or `--wait=SECONDS`.
 fn lock_wait(arg: Option<&str>) -> anyhow::Result<LockWait> {
     Ok(match arg {
         None => LockWait::Fail,

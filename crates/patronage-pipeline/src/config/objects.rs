@@ -20,7 +20,7 @@
 
 use std::path::{Path, PathBuf};
 
-use patronage_store::{is_object_url, ObjectInfo, ObjectUrl, Store};
+use patronage_store::{is_object_url, ObjectUrl, Store};
 use serde::{Deserialize, Serialize};
 
 use super::downloads::Resolved;
@@ -118,18 +118,10 @@ pub(crate) fn is_object_path(path: &str) -> bool {
 
 /// The object pattern and the `.zip` members' glob of `pattern`
 /// (`s3://b/R.zip/*.csv` is the object `s3://b/R.zip` and the members `*.csv`).
-pub(crate) fn split_members(pattern: &str) -> (String, Option<String>) {
-    let (scheme, rest) = pattern.split_once("://").unwrap_or(("", pattern));
-    let parts: Vec<&str> = rest.split('/').collect();
-    for i in 1..parts.len().saturating_sub(1) {
-        if patronage_extract::archive::is_zip(Path::new(parts[i])) {
-            return (
-                format!("{scheme}://{}", parts[..=i].join("/")),
-                Some(parts[i + 1..].join("/")),
-            );
-        }
-    }
-    (pattern.to_string(), None)
+pub(crate) fn split_members(pattern: &str) -> Result<(String, Option<String>), String> {
+    let url = ObjectUrl::parse(pattern).map_err(|e| e.to_string())?;
+    let (object, members) = url.split_zip_member();
+    Ok((object.to_string(), members))
 }
 
 /// The cache path of `url` under the project's cache: one folder per scheme
@@ -178,19 +170,8 @@ fn sidecar_path(file: &Path) -> PathBuf {
 pub(crate) fn resolve(pattern: &str, cache: &Path, placeholders: bool) -> Result<Resolved, String> {
     let url = ObjectUrl::parse(pattern).map_err(|e| e.to_string())?;
     let store = Store::open(&url).map_err(|e| e.to_string())?;
-    // A key without a wildcard names one object, else a prefix (a folder).
-    let one = match url.key.contains(['*', '?', '[']) {
-        true => None,
-        false => store.head(&url).map_err(|e| e.to_string())?,
-    };
-    let listed = match one {
-        Some(head) => vec![ObjectInfo {
-            url: url.clone(),
-            size: head.size,
-            etag: head.etag,
-        }],
-        None => store.list(&url).map_err(|e| e.to_string())?,
-    };
+    // A wildcard's matches, else the object at the key, else a prefix.
+    let listed = store.resolve(&url).map_err(|e| e.to_string())?;
     if listed.is_empty() {
         return Err(format!("{url}: no object matches"));
     }
@@ -255,19 +236,19 @@ mod tests {
     fn a_zip_objects_members_are_split_from_its_url() {
         assert_eq!(
             split_members("s3://b/rel/BACI_HS92_V202401.zip/*.csv"),
-            (
+            Ok((
                 "s3://b/rel/BACI_HS92_V202401.zip".to_string(),
                 Some("*.csv".to_string())
-            )
+            ))
         );
         assert_eq!(
             split_members("s3://b/baci/*.csv"),
-            ("s3://b/baci/*.csv".into(), None)
+            Ok(("s3://b/baci/*.csv".into(), None))
         );
         // A bucket named like a zip is not an archive.
         assert_eq!(
             split_members("s3://x.zip/a.csv"),
-            ("s3://x.zip/a.csv".into(), None)
+            Ok(("s3://x.zip/a.csv".into(), None))
         );
     }
 

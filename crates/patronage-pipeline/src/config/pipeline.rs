@@ -400,7 +400,8 @@ impl Pipeline {
             let (pattern, path_span, matched, fetched) = match (&s.path, &s.fetch) {
                 (Some(path), None) if objects::is_object_path(path.get_ref()) => {
                     let pattern = path.get_ref().clone();
-                    let (object, members) = objects::split_members(&pattern);
+                    let (object, members) = objects::split_members(&pattern)
+                        .map_err(|m| invalid(path.span(), format!("source `{id}`: {m}")))?;
                     let cache = cache_and_lock(&project_of(&policy, &dir)).0;
                     let resolved = objects::resolve(&object, &cache, options.placeholders)
                         .map_err(|m| invalid(path.span(), format!("source `{id}`: {m}")))?;
