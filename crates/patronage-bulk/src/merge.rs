@@ -268,10 +268,7 @@ fn checked_output(
     manifest: &Path,
     o: &OutputFile,
 ) -> Result<(PathBuf, Vec<u8>), ShardsError> {
-    let inside = Path::new(&o.file)
-        .components()
-        .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if !inside {
+    if !patronage_core::shard::inside_folder(&o.file) {
         return Err(ShardsError::Invalid {
             path: manifest.to_path_buf(),
             message: format!(

@@ -126,6 +126,17 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Whether `rel`, a path a shard's manifest lists, stays inside the shard's
+/// folder: not empty, every part a plain name (no `..`, `.`, root or prefix).
+/// A merge refuses a manifest that names anything else.
+pub fn inside_folder(rel: &str) -> bool {
+    let path = std::path::Path::new(rel);
+    !rel.is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// Assign units of work (a name and a weight, such as an input's bytes) to
 /// `count` shards; returns each unit's shard, in the order the units were given.
 ///
@@ -212,6 +223,15 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn a_listed_path_stays_inside_the_shard_folder() {
+        assert!(inside_folder("mirror_all/year=2019/part-0.parquet"));
+        assert!(inside_folder(".patronage/sources/kotra/record.json"));
+        for outside in ["", "../x", "a/../../x", "/etc/passwd", "./a"] {
+            assert!(!inside_folder(outside), "{outside}");
+        }
     }
 
     #[test]

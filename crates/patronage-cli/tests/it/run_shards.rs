@@ -339,8 +339,9 @@ fn a_missing_shard_is_named_and_a_rerun_completes_the_merge() {
 }
 
 /// Shards that do not add up to one job are refused, naming both sides: a
-/// unit claimed by two shards, a shard's folder copied (its index twice), a
-/// shard of another job, a cached file changed after its `shard.json`.
+/// unit claimed by two shards, paths outside a shard's folder, a shard's
+/// folder copied (its index twice), a shard of another job, a cached file
+/// changed after its `shard.json`.
 #[test]
 fn shards_that_do_not_add_up_are_refused() {
     let dprk = root().join("pipelines/dprk.toml");
@@ -364,6 +365,35 @@ fn shards_that_do_not_add_up_are_refused() {
         path(1).display()
     );
     assert!(stderr(&o).contains(&want), "{}", stderr(&o));
+    std::fs::write(path(1), &original).unwrap();
+
+    // A shard.json naming paths outside its folder: a unit's cache folder,
+    // then an output; each refused before anything is placed or removed.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("keep.txt"), b"not the merge's").unwrap();
+    let mut bad = shard_json(&out, 1, 2);
+    bad["units"][0]["cache"] = "../../../outside".into();
+    std::fs::write(path(1), serde_json::to_vec_pretty(&bad).unwrap()).unwrap();
+    let o = merge(&out);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("names the cache folder \"../../../outside\""),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(path(1), &original).unwrap();
+    let mut bad = shard_json(&out, 1, 2);
+    bad["outputs"][0]["file"] = "../../../outside/keep.txt".into();
+    std::fs::write(path(1), serde_json::to_vec_pretty(&bad).unwrap()).unwrap();
+    let o = merge(&out);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("output \"../../../outside/keep.txt\" is not a path inside"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(outside.join("keep.txt").is_file());
     std::fs::write(path(1), &original).unwrap();
 
     // Shard 0's folder copied beside it: index 0 twice.

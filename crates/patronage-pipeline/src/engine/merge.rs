@@ -14,13 +14,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use patronage_core::shard::Shard;
+use patronage_core::shard::{inside_folder, Shard};
 
 use super::load::load;
 use super::options::RunOptions;
 use super::run::{run_with, RunReport};
 use super::shard::{ShardFile, KIND, SHARD_FILE};
-use super::units::{assignment, job_sha256, units};
+use super::units::{assignment, cache_folder, job_sha256, units};
 use crate::config::{objects, LoadOptions, Pipeline};
 use crate::{PipelineError, TOOL_VERSION};
 
@@ -202,6 +202,20 @@ fn check_shards(out: &Path, found: Vec<Found>) -> Result<Vec<Found>, PipelineErr
     let mut ran_by: BTreeMap<&str, &Found> = BTreeMap::new();
     for f in &shards {
         for u in &f.file.units {
+            // The cache folder follows from the stage: a manifest naming
+            // another is refused before anything is placed or removed.
+            if u.cache != cache_folder(&u.stage) {
+                return Err(error(
+                    &f.path,
+                    format!(
+                        "{}: unit {} names the cache folder {:?}, not {:?}",
+                        f.path.display(),
+                        u.stage,
+                        u.cache,
+                        cache_folder(&u.stage)
+                    ),
+                ));
+            }
             if let Some(other) = ran_by.get(u.stage.as_str()) {
                 return Err(error(
                     &f.path,
@@ -258,6 +272,16 @@ fn check_shards(out: &Path, found: Vec<Found>) -> Result<Vec<Found>, PipelineErr
     for f in &shards {
         let folder = f.path.parent().unwrap_or(out);
         for o in &f.file.outputs {
+            if !inside_folder(&o.file) {
+                return Err(error(
+                    &f.path,
+                    format!(
+                        "{}: output {:?} is not a path inside the shard's folder",
+                        f.path.display(),
+                        o.file
+                    ),
+                ));
+            }
             let path = folder.join(&o.file);
             let ok = patronage_tables::sha256_file(&path)
                 .is_ok_and(|(bytes, sha)| bytes == o.bytes && sha == o.sha256);
