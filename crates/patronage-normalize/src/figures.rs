@@ -140,13 +140,10 @@ impl Figures {
                 return duplicate(*first);
             }
         }
-        let packed = if column == 1 {
-            self.packed(codes, period, flow, classification, commodity)
-        } else {
-            None
-        };
-        if let Some(p) = packed {
-            if self.ordered.push(p, line) {
+        // Only a record at column 1 joins the sorted list (which holds lines
+        // alone), but any record may find its figure there.
+        if let Some(p) = self.packed(codes, period, flow, classification, commodity) {
+            if column == 1 && self.ordered.push(p, line) {
                 return Ok(());
             }
             if let Some(l) = self.ordered.get(p) {
@@ -406,5 +403,17 @@ mod tests {
         assert!(f.first(key(4, 8, "010121"), (2, 5), raw).is_ok());
         let e = f.first(key(4, 8, "010121"), (3, 1), raw).unwrap_err();
         assert!(e.detail.ends_with("line 2, column 5"), "{}", e.detail);
+    }
+
+    #[test]
+    fn a_figure_in_the_sorted_list_is_found_from_any_column() {
+        // The first record at column 1 joins the sorted list; the same figure
+        // later in a line (a JSON record after another) is still a duplicate.
+        let mut f = Figures::default();
+        let raw = || "r";
+        assert!(f.first(key(4, 8, "010121"), (2, 1), raw).is_ok());
+        let e = f.first(key(4, 8, "010121"), (5, 40), raw).unwrap_err();
+        assert!(e.detail.ends_with("line 2"), "{}", e.detail);
+        assert_eq!((e.line, e.column), (5, 40));
     }
 }
