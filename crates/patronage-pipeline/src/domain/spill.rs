@@ -114,23 +114,33 @@ impl SpillWriter {
 }
 
 /// `rows` (a source's rows held in memory, in file order) written as spill
-/// files beside the source's others: one per source file.
+/// files beside the source's others: one per source file, in the order the
+/// files first appear. One pass over `source_file` gathers each file's rows
+/// (a filter per file would read the whole frame once per file).
 pub(crate) fn spill_frame(dir: &Path, rows: &DataFrame) -> Result<Vec<Spilled>, PipelineError> {
     let err = table_error(&contracts::TRADE_FLOWS);
-    let mut out = Vec::new();
     let files = rows
         .column("source_file")
         .map_err(err)?
-        .as_materialized_series()
-        .unique_stable()
+        .str()
         .map_err(err)?;
-    for f in files.str().map_err(err)?.iter().flatten() {
-        let mine = rows
-            .clone()
-            .lazy()
-            .filter(col("source_file").eq(lit(f)))
-            .collect()
-            .map_err(err)?;
+    let mut order: Vec<&str> = Vec::new();
+    let mut rows_of: std::collections::HashMap<&str, Vec<IdxSize>> = Default::default();
+    for (i, f) in files.iter().enumerate() {
+        if let Some(f) = f {
+            rows_of
+                .entry(f)
+                .or_insert_with(|| {
+                    order.push(f);
+                    Vec::new()
+                })
+                .push(i as IdxSize);
+        }
+    }
+    let mut out = Vec::with_capacity(order.len());
+    for f in order {
+        let idx = IdxCa::from_vec("rows".into(), rows_of.remove(f).unwrap_or_default());
+        let mine = rows.take(&idx).map_err(err)?;
         let mut w = SpillWriter::create(dir, f)?;
         w.write(&mine)?;
         out.push(w.finish()?);

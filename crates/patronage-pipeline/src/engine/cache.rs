@@ -273,11 +273,10 @@ pub(crate) fn check_files(state: &Path, record: &SourceRecord) -> Result<(), Str
 /// checked through here.
 pub(crate) fn check_named(dir: &Path, files: &[(&str, &String)]) -> Result<(), String> {
     for (name, want) in files {
-        match std::fs::read(dir.join(name)) {
+        // Hashed as a stream: a cached table may be larger than memory.
+        match patronage_tables::sha256_file(&dir.join(name)) {
             Err(_) => return Err(format!("cached output missing ({name})")),
-            Ok(b) if patronage_tables::sha256_hex(&b) != **want => {
-                return Err(format!("cached output drifted ({name})"))
-            }
+            Ok((_, sha)) if sha != **want => return Err(format!("cached output drifted ({name})")),
             Ok(_) => {}
         }
     }
