@@ -98,6 +98,10 @@ impl FileHash {
     }
 }
 
+/// The one reason a stage runs when everything but its inputs' hashes
+/// matches its record: hashing them first may let it be skipped.
+pub(crate) const NOT_HASHED: &str = "inputs not hashed";
+
 /// Why a stage whose inputs are `fingerprint` must run against its cached
 /// `record` (as read: `Err` names why it cannot be used): `--force`, no record
 /// (`first`), what changed since the record's fingerprint (`recorded`), an
@@ -129,7 +133,7 @@ pub(crate) fn stage_reasons<R>(
     if let Some(r) = &record {
         reasons.extend(fingerprint.changes_since(recorded(r)));
         if reasons.is_empty() && fingerprint.files.iter().any(FileHash::is_pending) {
-            reasons.push("inputs not hashed".to_string());
+            reasons.push(NOT_HASHED.to_string());
         }
         if reasons.is_empty() {
             if let Err(why) = files(r) {

@@ -19,7 +19,7 @@ use patronage_tables::parquet::{
 
 use super::cache::{self, AggregateRecord, SourceRecord};
 use super::commit::{self, Pending};
-use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE};
+use super::fingerprint::{AggregateFingerprint, CODE_AGGREGATE, NOT_HASHED};
 use super::load::load_reading;
 use super::lock;
 use super::mirror_stage::{self, MIRROR_ALL_STAGE};
@@ -403,9 +403,20 @@ pub(crate) fn run_units(
         });
     }
     if units.iter().any(|u| u == MIRROR_ALL_STAGE) {
-        let fingerprints = stages::step_fingerprints(p, fingerprints)?;
-        let fingerprints: Vec<_> = fingerprints.iter().collect();
-        let check = mirror_stage::check(p, &fingerprints, state, options.force);
+        // The step's inputs are hashed before the fold only when a cached
+        // record could then be reused; else the fold hashes them as it reads
+        // (one read of what may be a whole release, not two).
+        let mut check = mirror_stage::check(
+            p,
+            &fingerprints.iter().collect::<Vec<_>>(),
+            state,
+            options.force,
+        );
+        if check.as_ref().is_some_and(|c| c.reasons == [NOT_HASHED]) {
+            let hashed = stages::step_fingerprints(p, fingerprints)?;
+            check =
+                mirror_stage::check(p, &hashed.iter().collect::<Vec<_>>(), state, options.force);
+        }
         if let Some(m) = mirror_stage::run(p, check, state, &options.events)? {
             out.push(UnitDone {
                 stage: MIRROR_ALL_STAGE.to_string(),
