@@ -44,7 +44,22 @@ pub(crate) fn load_reading(
         download: false,
         ..options
     };
-    let (p, quality) = load_checked(path, listed)?;
+    download_reading(path, options, load_checked(path, listed)?, reads)
+}
+
+/// The second half of [`load_reading`], given the pipeline as loaded without
+/// downloading (`loaded`): a caller that needs that pipeline first (a shard,
+/// for its units) loads it once.
+pub(crate) fn download_reading(
+    path: &Path,
+    options: LoadOptions,
+    (p, quality): (Pipeline, Quality),
+    reads: impl Fn(&Pipeline, &Source) -> bool,
+) -> Result<(Pipeline, Quality), PipelineError> {
+    let listed = LoadOptions {
+        download: false,
+        ..options
+    };
     if !options.download {
         return Ok((p, quality));
     }

@@ -17,7 +17,7 @@ use patronage_tables::parquet::{remove_if_present, write_atomic};
 use serde::{Deserialize, Serialize};
 
 use super::cache;
-use super::load::{load, load_reading};
+use super::load::{download_reading, load, load_checked};
 use super::lock;
 use super::options::RunOptions;
 use super::run::{refuse_pending, run_units};
@@ -168,14 +168,17 @@ pub fn run_shard(
         download: false,
         ..options.load
     };
-    let job = units(&load(pipeline_path, listed)?)?;
+    let loaded = load_checked(pipeline_path, listed)?;
+    let job = units(&loaded.0)?;
     let mine: Vec<String> = job
         .iter()
         .zip(assignment(&job, shard.count))
         .filter(|(_, s)| *s == shard.index)
         .map(|(u, _)| u.stage.clone())
         .collect();
-    let (p, quality) = load_reading(pipeline_path, options.load, |p, s| reads(p, s, &mine))?;
+    let (p, quality) = download_reading(pipeline_path, options.load, loaded, |p, s| {
+        reads(p, s, &mine)
+    })?;
     refuse_pending(&p, |s| reads(&p, s, &mine))?;
     let folder = p.output_dir(options.output.as_deref()).join(shard.folder());
     let state = cache::state_dir(&folder);
