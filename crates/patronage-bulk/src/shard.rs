@@ -34,7 +34,7 @@ pub const KIND: &str = "mirror-all";
 pub const MANIFEST: &str = "shard.json";
 /// The version of the tool, written into every manifest: shards of one job
 /// and their merge run the same version.
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use patronage_tables::TOOL_VERSION;
 
 /// An input's byte size from the file system: a file's size; for a member of a
 /// `.zip` file, the member's unpacked size (what its fold reads). The default

@@ -135,25 +135,15 @@ pub fn cache_folder(stage: &str) -> String {
 
 /// Every file under `dir`, as `/`-separated paths relative to `base`, sorted.
 pub(crate) fn files_under(base: &Path, dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.filter_map(Result::ok) {
-            let path = e.path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if let Ok(rel) = path.strip_prefix(base) {
-                let parts: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                out.push(parts.join("/"));
-            }
-        }
-    }
+    let prefix: Vec<String> = (dir.strip_prefix(base).unwrap_or(dir).components())
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let prefix = match prefix.is_empty() {
+        true => String::new(),
+        false => format!("{}/", prefix.join("/")),
+    };
     let mut out = Vec::new();
-    walk(base, dir, &mut out);
+    super::verify::walk(dir, &prefix, true, &mut out);
     out.sort();
     out
 }

@@ -122,7 +122,7 @@ pub fn verify_outputs(dir: &Path) -> Result<Verification, PipelineError> {
         }
     }
     let mut present = Vec::new();
-    walk(dir, "", &mut present);
+    walk(dir, "", false, &mut present);
     present.sort();
     for f in present {
         // `shards/` holds a fan-out's shards (`patronage run --shard`), not outputs.
@@ -142,20 +142,21 @@ pub fn verify_outputs(dir: &Path) -> Result<Verification, PipelineError> {
     })
 }
 
-/// Non-hidden files under `dir`, as `/`-separated paths relative to it.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+/// The files under `dir` (hidden ones too when `hidden`), as `/`-separated
+/// paths after `prefix`.
+pub(crate) fn walk(dir: &Path, prefix: &str, hidden: bool, out: &mut Vec<String>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        if !hidden && name.starts_with('.') {
             continue;
         }
         let rel = format!("{prefix}{name}");
         let path = e.path();
         if path.is_dir() {
-            walk(&path, &format!("{rel}/"), out);
+            walk(&path, &format!("{rel}/"), hidden, out);
         } else {
             out.push(rel);
         }
