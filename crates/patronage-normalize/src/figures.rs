@@ -125,7 +125,7 @@ impl Figures {
         // form may be held, the maps only when they hold anything.
         let mut wide = None;
         if !self.wide.is_empty() {
-            wide = self.wide(codes, period, flow, classification, commodity);
+            wide = self.wide(&key);
             if let Some(first) = wide.and_then(|w| self.wide.get(&w)) {
                 return duplicate(*first);
             }
@@ -142,7 +142,7 @@ impl Figures {
         }
         // Only a record at column 1 joins the sorted list (which holds lines
         // alone), but any record may find its figure there.
-        if let Some(p) = self.packed(codes, period, flow, classification, commodity) {
+        if let Some(p) = self.packed(&key) {
             if column == 1 && self.ordered.push(p, line) {
                 return Ok(());
             }
@@ -151,7 +151,7 @@ impl Figures {
             }
         }
         if wide.is_none() {
-            wide = self.wide(codes, period, flow, classification, commodity);
+            wide = self.wide(&key);
         }
         match wide {
             Some(w) => {
@@ -181,14 +181,8 @@ impl Figures {
     /// number only if they are the same figure; `None` for a figure with a
     /// field too wide (a code above 1023, a commodity not of 6 digits, a third
     /// classification).
-    fn packed(
-        &mut self,
-        (reporter, partner): (u32, u32),
-        period: MonthRange,
-        flow: Flow,
-        classification: &str,
-        commodity: &str,
-    ) -> Option<u64> {
+    fn packed(&mut self, key: &FigureKey) -> Option<u64> {
+        let &FigureKey((reporter, partner), period, flow, classification, commodity) = key;
         let field = |v: u64, bits: u32| (v < (1 << bits)).then_some(v);
         let (seller, buyer) = match flow {
             Flow::Import | Flow::ReImport => (partner, reporter),
@@ -225,14 +219,8 @@ impl Figures {
     /// code of 2^24 or more, a year outside -32768..=32767, a month above 15,
     /// a 256th classification, a commodity code of more than 8 digits or not
     /// of digits, `TOTAL` aside).
-    fn wide(
-        &mut self,
-        (reporter, partner): (u32, u32),
-        period: MonthRange,
-        flow: Flow,
-        classification: &str,
-        commodity: &str,
-    ) -> Option<u128> {
+    fn wide(&mut self, key: &FigureKey) -> Option<u128> {
+        let &FigureKey((reporter, partner), period, flow, classification, commodity) = key;
         let year = u16::try_from(i64::from(period.year) + 32_768).ok()?;
         let month = |m: u32| (m < 16).then_some(u128::from(m));
         let code = |c: u32| (c < 1 << 24).then_some(u128::from(c));
